@@ -1,0 +1,55 @@
+// HostFs: the agent's only way to read host state (procfs, sysfs, statvfs).
+//
+// All paths are resolved under configurable roots so the same agent works
+// on a bare host (/proc, /sys, /), in a DaemonSet pod that mounts the
+// node's filesystems under /host (/host/proc, /host/sys, /host), and in
+// tests that point it at tests/fixtures/... trees.
+//
+// Thread safety: immutable after construction; safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace scout::agent {
+
+struct HostRoots {
+  std::string proc = "/proc";
+  std::string sys = "/sys";
+  std::string rootfs = "/";  // where the host's "/" is visible
+};
+
+struct FsUsage {
+  uint64_t size_bytes = 0;
+  uint64_t free_bytes = 0;    // including blocks reserved for root
+  uint64_t avail_bytes = 0;   // available to unprivileged users
+  uint64_t files = 0;         // inodes
+  uint64_t files_free = 0;
+};
+
+class HostFs {
+ public:
+  explicit HostFs(HostRoots roots) : roots_(std::move(roots)) {}
+  virtual ~HostFs() = default;
+
+  // Reads <proc root>/<relative>, e.g. ReadProc("stat"), ReadProc("1/status").
+  // NotFound when the file does not exist.
+  virtual absl::StatusOr<std::string> ReadProc(const std::string& relative) const;
+  virtual absl::StatusOr<std::string> ReadSys(const std::string& relative) const;
+
+  // statvfs() of a host mount point ("/", "/var"), resolved under rootfs.
+  // Virtual so tests can supply fixed figures for fixture mount tables.
+  virtual absl::StatusOr<FsUsage> StatFs(const std::string& mount_point) const;
+
+  const HostRoots& roots() const { return roots_; }
+
+ private:
+  HostRoots roots_;
+};
+
+// Reads a whole file; NotFound / Unavailable with the path in the message.
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
+
+}  // namespace scout::agent
