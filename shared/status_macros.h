@@ -11,10 +11,12 @@
 #define SCOUT_STATUS_CONCAT_INNER(a, b) a##b
 #define SCOUT_STATUS_CONCAT(a, b) SCOUT_STATUS_CONCAT_INNER(a, b)
 
-#define SCOUT_RETURN_IF_ERROR(expr)               \
-  do {                                            \
-    ::absl::Status scout_status_ = (expr);        \
-    if (!scout_status_.ok()) return scout_status_; \
+#define SCOUT_RETURN_IF_ERROR(expr) \
+  SCOUT_RETURN_IF_ERROR_IMPL(SCOUT_STATUS_CONCAT(scout_status_, __LINE__), expr)
+#define SCOUT_RETURN_IF_ERROR_IMPL(tmp, expr) \
+  do {                                        \
+    ::absl::Status tmp = (expr);              \
+    if (!tmp.ok()) return tmp;                \
   } while (0)
 
 #define SCOUT_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \

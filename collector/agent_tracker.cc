@@ -1,0 +1,29 @@
+#include "collector/agent_tracker.h"
+
+namespace scout::collector {
+
+void AgentTracker::Connected(const std::string& agent_id, const std::string& peer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Live& live = live_[agent_id];
+  ++live.streams;
+  live.peer = peer;
+}
+
+void AgentTracker::Disconnected(const std::string& agent_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = live_.find(agent_id);
+  if (it != live_.end() && --it->second.streams <= 0) live_.erase(it);
+}
+
+std::string AgentTracker::Peer(const std::string& agent_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = live_.find(agent_id);
+  return it == live_.end() ? std::string() : it->second.peer;
+}
+
+size_t AgentTracker::connected_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return live_.size();
+}
+
+}  // namespace scout::collector

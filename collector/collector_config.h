@@ -1,0 +1,38 @@
+// scout-collector configuration: YAML file, then command-line flags on top.
+//
+//   listen: 127.0.0.1:7070        # gRPC for ingest and queries
+//   log_level: info
+//   shutdown_grace: 20s
+//   storage:
+//     path: ./var/scout.db
+//     synchronous: full           # full | normal (see docs/architecture.md)
+//     flush_interval: 10m
+//     max_head_points: 4000000
+//   ingest:
+//     max_in_flight_batches: 8
+//     max_batch_bytes: 16777216
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "collector/ingest_service.h"
+#include "collector/storage/sqlite_storage.h"
+
+namespace scout::collector {
+
+struct CollectorConfig {
+  std::string listen = "127.0.0.1:7070";
+  std::string log_level = "info";
+  std::chrono::milliseconds shutdown_grace = std::chrono::seconds(20);
+  SqliteOptions storage{"./var/scout.db"};
+  IngestOptions ingest;
+};
+
+// Errors name file, line and key.
+absl::StatusOr<CollectorConfig> LoadCollectorConfig(const std::string& path);
+absl::StatusOr<CollectorConfig> ParseCollectorConfig(const std::string& text,
+                                                     const std::string& file_name);
+
+}  // namespace scout::collector

@@ -1,0 +1,57 @@
+#include "collector/collector_server.h"
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "absl/strings/str_cat.h"
+#include "collector/agent_tracker.h"
+#include "collector/ingest_service.h"
+#include "collector/query_service.h"
+#include "collector/storage/sqlite_storage.h"
+#include "collector/write_queue.h"
+#include "shared/status_macros.h"
+#include "shared/logging.h"
+
+namespace scout::collector {
+
+absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
+    const CollectorConfig& config, const Clock& clock) {
+  std::unique_ptr<CollectorServer> s(new CollectorServer());
+  s->config_ = config;
+  SCOUT_ASSIGN_OR_RETURN(s->storage_, SqliteStorage::Open(config.storage, clock));
+  s->writes_ = std::make_unique<WriteQueue>(*s->storage_, WriteQueueOptions{});
+  s->writes_->Start();
+  s->tracker_ = std::make_unique<AgentTracker>();
+  s->ingest_ = std::make_unique<IngestService>(*s->writes_, *s->tracker_, clock, config.ingest);
+  s->query_ = std::make_unique<QueryService>(*s->storage_, *s->tracker_, clock);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &s->port_);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.ingest.max_batch_bytes) + 1024);
+  builder.RegisterService(s->ingest_.get());
+  builder.RegisterService(s->query_.get());
+  s->server_ = builder.BuildAndStart();
+  if (!s->server_ || s->port_ == 0) {
+    s->writes_->Stop();
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen,
+                                               " (address in use or not local?)"));
+  }
+  return s;
+}
+
+void CollectorServer::Shutdown(std::chrono::system_clock::time_point deadline) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  // Server::Shutdown waits for in-flight reactors, which wait for their
+  // commits, so the writer must still be running here.
+  server_->Shutdown(deadline);
+  writes_->Stop();
+  server_.reset();
+}
+
+CollectorServer::~CollectorServer() {
+  Shutdown(std::chrono::system_clock::now() + config_.shutdown_grace);
+}
+
+}  // namespace scout::collector

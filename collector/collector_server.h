@@ -1,0 +1,61 @@
+// CollectorServer: builds and owns every piece of a running collector —
+// storage, the writer thread, the ingest and query services and the gRPC
+// server — in dependency order, and tears them down in reverse.
+//
+// main() uses it with the SystemClock; tests start one in-process on
+// 127.0.0.1:0 and talk to it over real loopback gRPC.
+//
+// Threads: gRPC's own pool (ingest reactions, query handlers) and the
+// writer thread ("scout-writer"). See docs/architecture.md.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "collector/collector_config.h"
+#include "shared/clock.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace scout::collector {
+
+class AgentTracker;
+class IngestService;
+class QueryService;
+class SqliteStorage;
+class WriteQueue;
+
+class CollectorServer {
+ public:
+  // Opens storage and starts serving on config.listen ("host:0" picks a
+  // free port; see port()).
+  static absl::StatusOr<std::unique_ptr<CollectorServer>> Start(const CollectorConfig& config,
+                                                                const Clock& clock);
+  ~CollectorServer();  // Shutdown() with the configured grace
+
+  // Stops accepting, lets streams finish until `deadline` then cancels
+  // them, commits and acks what was submitted, stops the writer.
+  void Shutdown(std::chrono::system_clock::time_point deadline);
+
+  int port() const { return port_; }
+  SqliteStorage& storage() { return *storage_; }
+
+ private:
+  CollectorServer() = default;
+
+  CollectorConfig config_;
+  int port_ = 0;
+  bool shut_down_ = false;
+  std::unique_ptr<SqliteStorage> storage_;
+  std::unique_ptr<WriteQueue> writes_;
+  std::unique_ptr<AgentTracker> tracker_;
+  std::unique_ptr<IngestService> ingest_;
+  std::unique_ptr<QueryService> query_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+}  // namespace scout::collector

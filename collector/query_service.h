@@ -1,0 +1,37 @@
+// QueryService: the read-side gRPC API (sync handlers on gRPC's pool).
+// Converts requests to domain types, asks Storage, aggregates with
+// aggregation.h, converts back. Holds no state of its own.
+#pragma once
+
+#include "collector/agent_tracker.h"
+#include "collector/storage/storage.h"
+#include "scout/v1/query.grpc.pb.h"
+#include "shared/clock.h"
+
+namespace scout::collector {
+
+class QueryService final : public v1::Query::Service {
+ public:
+  QueryService(const Storage& storage, const AgentTracker& tracker, const Clock& clock)
+      : storage_(storage), tracker_(tracker), clock_(clock) {}
+
+  grpc::Status ListAgents(grpc::ServerContext*, const v1::ListAgentsRequest*,
+                          v1::ListAgentsResponse*) override;
+  grpc::Status ListSeries(grpc::ServerContext*, const v1::ListSeriesRequest*,
+                          v1::ListSeriesResponse*) override;
+  grpc::Status QueryRange(grpc::ServerContext*, const v1::QueryRangeRequest*,
+                          v1::QueryRangeResponse*) override;
+  grpc::Status Latest(grpc::ServerContext*, const v1::LatestRequest*,
+                      v1::LatestResponse*) override;
+
+ private:
+  const Storage& storage_;
+  const AgentTracker& tracker_;
+  const Clock& clock_;
+};
+
+// An agent is up while connected, or for three intervals (at least 30 s)
+// after its last sample.
+bool AgentIsUp(bool connected, int64_t last_seen_ms, int64_t interval_ms, int64_t now_ms);
+
+}  // namespace scout::collector

@@ -1,0 +1,67 @@
+// Head: the in-memory copy of points that are committed to the log but not
+// yet written as chunks, plus the newest point of every series.
+//
+// Flushing works in generations: BeginFlush() moves every series' head
+// points aside ("flushing"); new points keep arriving in a fresh head while
+// the writer turns the flushing points into chunks slice by slice and calls
+// EndFlush() for each series once its chunk is committed. Readers see
+// flushing and head points until then, so no point is ever invisible.
+//
+// Thread safety: all methods are safe to call concurrently.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "shared/metric.h"
+
+namespace scout::collector {
+
+class Head {
+ public:
+  struct Entry {
+    int64_t series_id;
+    Point point;
+  };
+  // Adds committed points (one lock for the whole group commit).
+  void Append(const std::vector<Entry>& entries);
+
+  // Moves all head points aside; returns the series that have some.
+  std::vector<int64_t> BeginFlush();
+  // The series' flushing points, sorted, one per timestamp (last wins).
+  std::vector<Point> FlushingPoints(int64_t series_id) const;
+  void EndFlush(int64_t series_id);
+
+  // Appends the series' in-memory points with start <= t < end, in
+  // arrival order (callers merge and de-duplicate).
+  void CopyRange(int64_t series_id, int64_t start_ms, int64_t end_ms,
+                 std::vector<Point>* out) const;
+
+  // Newest point by timestamp, from memory; includes already-chunked points
+  // if SetLatest() was told about them at start-up.
+  std::optional<Point> Latest(int64_t series_id) const;
+  void SetLatest(int64_t series_id, const Point& point);
+
+  size_t point_count() const;
+
+ private:
+  struct SeriesHead {
+    std::vector<Point> flushing;
+    std::vector<Point> head;
+    std::optional<Point> latest;
+  };
+  void UpdateLatest(SeriesHead& s, const Point& point);
+
+  mutable std::mutex mu_;
+  std::unordered_map<int64_t, SeriesHead> series_;  // GUARDED_BY(mu_)
+  size_t points_ = 0;                               // GUARDED_BY(mu_)
+};
+
+// Sorts by timestamp keeping, for equal timestamps, the point that came
+// last in the input (inputs are concatenated oldest-write first).
+void SortAndDedupLastWins(std::vector<Point>* points);
+
+}  // namespace scout::collector

@@ -1,0 +1,103 @@
+#include "collector/storage/migrations.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "collector/storage/sqlite_db.h"
+#include "shared/status_macros.h"
+
+namespace scout::collector {
+namespace {
+
+struct Migration {
+  int version;
+  const char* description;
+  const char* sql;
+};
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "series, samples log, chunks, agents", R"sql(
+CREATE TABLE series (
+  id INTEGER PRIMARY KEY,
+  metric TEXT NOT NULL,
+  labels BLOB NOT NULL,          -- name NUL value NUL ..., sorted by name
+  key TEXT NOT NULL UNIQUE       -- canonical metric{a="x"} form
+);
+-- One row per group commit: all its samples as 24-byte records.
+CREATE TABLE samples_log (
+  id INTEGER PRIMARY KEY,
+  committed_ms INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE TABLE chunks (
+  id INTEGER PRIMARY KEY,        -- write order: later chunks win on equal timestamps
+  series_id INTEGER NOT NULL REFERENCES series(id),
+  start_ms INTEGER NOT NULL,
+  end_ms INTEGER NOT NULL,       -- inclusive
+  point_count INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX chunks_by_series_end ON chunks(series_id, end_ms);
+CREATE TABLE agents (
+  agent_id TEXT PRIMARY KEY,
+  hostname TEXT NOT NULL,
+  version TEXT NOT NULL,
+  labels BLOB NOT NULL,
+  incarnation_id TEXT NOT NULL,
+  interval_ms INTEGER NOT NULL,
+  first_seen_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL
+);
+)sql"},
+  };
+  return kMigrations;
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return Migrations().back().version; }
+
+absl::StatusOr<int> MigrateSchema(SqliteDb& db, int64_t now_ms) {
+  SCOUT_RETURN_IF_ERROR(db.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_ms INTEGER NOT NULL)"));
+  SCOUT_ASSIGN_OR_RETURN(SqliteStatement current,
+                         db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  SCOUT_ASSIGN_OR_RETURN(bool has_row, current.Step());
+  int version = has_row ? static_cast<int>(current.ColumnInt(0)) : 0;
+  current.Reset();
+  if (version > LatestSchemaVersion()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        db.path(), ": database schema version ", version,
+        " is newer than this collector supports (", LatestSchemaVersion(),
+        "); upgrade scout-collector"));
+  }
+  for (const Migration& m : Migrations()) {
+    if (m.version <= version) continue;
+    SCOUT_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    absl::Status status = db.Exec(m.sql);
+    if (status.ok()) {
+      auto record = db.Prepare(
+          "INSERT INTO schema_migrations(version, description, applied_ms) VALUES (?, ?, ?)");
+      status = record.status();
+      if (record.ok()) {
+        record->Bind(1, static_cast<int64_t>(m.version));
+        record->Bind(2, std::string(m.description));
+        record->Bind(3, now_ms);
+        status = record->Run();
+      }
+    }
+    if (status.ok()) status = db.Exec("COMMIT");
+    if (!status.ok()) {
+      (void)db.Exec("ROLLBACK");
+      return absl::Status(status.code(), absl::StrCat("schema migration ", m.version, " (",
+                                                      m.description, "): ", status.message()));
+    }
+    version = m.version;
+  }
+  return version;
+}
+
+}  // namespace scout::collector

@@ -1,0 +1,108 @@
+// SqliteStorage: the embedded default Storage, one SQLite file in WAL mode.
+//
+// Layout (see docs/architecture.md, "Storage"):
+//  * samples_log: every group commit appends ONE row whose blob holds all
+//    of its samples (24 bytes each). Appending is sequential I/O however
+//    many series are written, which is what makes ack-after-commit cheap.
+//  * Head (memory): the same points, for queries, until they are chunked.
+//  * chunks: per-series compressed runs of points (point_codec.h), written
+//    by Maintain() in small transactions; once a whole flush generation is
+//    chunked, its samples_log rows are deleted.
+//  * On open, samples_log is replayed into the head, so a killed process
+//    loses nothing it acknowledged.
+//
+// Durability: `synchronous` FULL (default) fsyncs the WAL on every commit,
+// so an acked sample survives power loss; NORMAL survives a process kill
+// but may lose the last commits on power loss.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "collector/storage/head.h"
+#include "collector/storage/series_index.h"
+#include "collector/storage/storage.h"
+#include "shared/clock.h"
+
+namespace scout::collector {
+
+class SqliteDb;
+class SqliteStatement;
+
+struct SqliteOptions {
+  std::string path;
+  bool synchronous_full = true;
+  // A flush generation starts when the head holds this many points, or
+  // when `flush_interval` has passed since the last one.
+  size_t max_head_points = 4'000'000;
+  std::chrono::milliseconds flush_interval = std::chrono::minutes(10);
+  size_t max_chunk_points = 1024;
+  size_t series_per_flush_slice = 2000;
+};
+
+class SqliteStorage final : public Storage {
+ public:
+  // Opens or creates the database, applies pending schema migrations and
+  // replays the log into memory.
+  static absl::StatusOr<std::unique_ptr<SqliteStorage>> Open(const SqliteOptions& options,
+                                                             const Clock& clock);
+  ~SqliteStorage() override;
+
+  absl::Status Write(const std::vector<const WriteBatch*>& batches) override;
+  absl::Status UpsertAgent(const AgentRecord& agent) override;
+  absl::Status Maintain() override;
+  absl::StatusOr<std::vector<AgentRecord>> ListAgents() const override;
+  absl::StatusOr<Limited<SeriesKey>> ListSeries(const CompiledSelector& selector,
+                                                size_t limit) const override;
+  absl::StatusOr<Limited<SeriesPoints>> ReadRange(const CompiledSelector& selector,
+                                                  int64_t start_ms, int64_t end_ms,
+                                                  size_t series_limit) const override;
+  absl::StatusOr<Limited<SeriesPoints>> Latest(const CompiledSelector& selector,
+                                               size_t limit) const override;
+
+  // For tests and `sctl storage` later: runs flush slices until the head
+  // is empty.
+  absl::Status FlushAll();
+  size_t head_points() const { return head_.point_count(); }
+  int schema_version() const { return schema_version_; }
+
+ private:
+  SqliteStorage(SqliteOptions options, const Clock& clock);
+  absl::Status Init();
+  absl::Status LoadSeries();
+  absl::Status LoadLatestFromChunks();
+  absl::Status ReplayLog();
+  absl::Status FlushSlice();
+  absl::StatusOr<int64_t> InternSeries(const SeriesKey& key, const std::string& key_string,
+                                       std::vector<SeriesIndex::Match>* created);
+
+  const SqliteOptions options_;
+  const Clock& clock_;
+  int schema_version_ = 0;
+
+  // Writer-thread state.
+  std::unique_ptr<SqliteDb> db_;
+  std::vector<int64_t> flush_ids_;  // series left in this generation
+  size_t flush_pos_ = 0;
+  int64_t flush_log_upto_ = 0;      // samples_log rows covered by the generation
+  bool flushing_ = false;
+  std::chrono::steady_clock::time_point last_flush_;
+
+  // Reader state: one connection, serialised. WAL lets it read while the
+  // writer commits.
+  mutable std::mutex read_mu_;
+  std::unique_ptr<SqliteDb> read_db_;  // GUARDED_BY(read_mu_)
+
+  SeriesIndex index_;
+  Head head_;
+};
+
+// Labels <-> the blob stored in series.labels (name NUL value NUL ...).
+std::string EncodeLabels(const Labels& labels);
+Labels DecodeLabels(std::string_view blob);
+
+}  // namespace scout::collector
