@@ -1,0 +1,50 @@
+// scout-agent configuration: YAML file, then command-line flags on top.
+//
+//   collector: 127.0.0.1:7070     # collector gRPC address
+//   id: web-1                     # default: the hostname
+//   interval: 10s
+//   labels: {env: prod, role: web}
+//   log_level: info
+//   reconnect_max_backoff: 30s    # ceiling of the jittered reconnect delay
+//   collectors: [cpu, memory, filesystem, load]
+//   host:                         # where the host's filesystems are visible
+//     proc: /proc                 # /host/proc in a container
+//     sys: /sys
+//     rootfs: /
+//   outbox:
+//     max_batches: 8640           # unacked batches kept in memory (24 h at 10 s)
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "agent/host/host_fs.h"
+
+namespace scout::agent {
+
+struct AgentConfig {
+  std::string collector = "127.0.0.1:7070";
+  std::string id;  // empty until defaulted to the hostname
+  std::chrono::milliseconds interval = std::chrono::seconds(10);
+  std::map<std::string, std::string> labels;
+  std::string log_level = "info";
+  std::vector<std::string> collectors;  // empty = DefaultCollectorNames()
+  HostRoots host;
+  size_t max_outbox_batches = 8640;
+  std::chrono::milliseconds reconnect_max_backoff = std::chrono::seconds(30);
+};
+
+// Errors name file, line and key.
+absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path);
+absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text, const std::string& file_name);
+
+// Checks values that flags may also have set (interval bounds, label names).
+absl::Status ValidateAgentConfig(const AgentConfig& config);
+
+// The machine's hostname, or "localhost" if it cannot be read.
+std::string LocalHostname();
+
+}  // namespace scout::agent

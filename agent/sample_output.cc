@@ -1,0 +1,66 @@
+#include "agent/sample_output.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "shared/metric.h"
+
+namespace scout::agent {
+namespace {
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string Number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.17g", v);
+  return buf;
+}
+
+std::vector<Sample> Sorted(std::vector<Sample> samples) {
+  std::sort(samples.begin(), samples.end(),
+            [](const Sample& a, const Sample& b) { return a.key < b.key; });
+  return samples;
+}
+
+}  // namespace
+
+void PrintSamplesText(const std::vector<Sample>& samples, std::ostream& out) {
+  for (const Sample& s : Sorted(samples)) {
+    out << SeriesKeyString(s.key) << ' ' << Number(s.point.value) << ' '
+        << s.point.timestamp_ms << '\n';
+  }
+}
+
+void PrintSamplesJson(const std::vector<Sample>& samples, std::ostream& out) {
+  for (const Sample& s : Sorted(samples)) {
+    out << "{\"metric\":" << JsonString(s.key.metric) << ",\"labels\":{";
+    for (size_t i = 0; i < s.key.labels.size(); ++i) {
+      if (i > 0) out << ',';
+      out << JsonString(s.key.labels[i].first) << ':' << JsonString(s.key.labels[i].second);
+    }
+    out << "},\"value\":" << Number(s.point.value)
+        << ",\"timestamp_ms\":" << s.point.timestamp_ms << "}\n";
+  }
+}
+
+}  // namespace scout::agent

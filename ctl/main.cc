@@ -1,0 +1,177 @@
+// sctl: command-line client of the collector's Query service.
+//
+// Exit codes: 0 success, 1 the collector could not answer (unreachable or
+// an RPC error), 2 usage error (bad flag, selector, duration, config file).
+// Every error is a single "sctl: ..." line on stderr.
+#include <cerrno>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include "absl/strings/str_cat.h"
+#include "ctl/commands.h"
+#include "ctl/format.h"
+#include "shared/clock.h"
+#include "shared/duration.h"
+#include "shared/version.h"
+#include "shared/yaml_config.h"
+
+namespace scout::ctl {
+namespace {
+
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+constexpr const char* kDefaultCollector = "127.0.0.1:7070";
+
+// Global flags as typed; empty means "not given".
+struct GlobalFlags {
+  std::string collector;
+  std::string output;
+  std::string timeout;
+  std::string config;
+};
+
+struct Settings {
+  std::string collector = kDefaultCollector;
+  OutputFormat format = OutputFormat::kTable;
+  std::chrono::milliseconds timeout{10'000};
+};
+
+// Precedence per setting: flag > environment > config file > default.
+absl::StatusOr<Settings> ResolveSettings(const GlobalFlags& flags, const char* env_collector) {
+  Settings settings;
+  std::string output = "table";
+  if (!flags.config.empty()) {
+    auto config = ConfigMap::LoadFile(flags.config);
+    if (!config.ok()) return config.status();
+    absl::Status status = config->Read("collector", &settings.collector);
+    if (status.ok()) status = config->Read("output", &output);
+    if (status.ok()) status = config->ReadDuration("timeout", &settings.timeout);
+    if (status.ok()) status = config->CheckNoUnknownKeys();
+    if (status.ok() && !ParseOutputFormat(output).ok()) {
+      status = config->ErrorAt("output", "expected table, json or csv");
+    }
+    if (status.ok() && settings.timeout.count() <= 0) {
+      status = config->ErrorAt("timeout", "must be positive");
+    }
+    if (!status.ok()) return status;
+  }
+  if (env_collector != nullptr && *env_collector != '\0') settings.collector = env_collector;
+  if (!flags.collector.empty()) settings.collector = flags.collector;
+  if (!flags.output.empty()) output = flags.output;
+  auto format = ParseOutputFormat(output);
+  if (!format.ok()) return format.status();
+  settings.format = *format;
+  if (!flags.timeout.empty()) {
+    auto timeout = ParseDuration(flags.timeout);
+    if (!timeout.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--timeout: ", timeout.status().message()));
+    }
+    if (timeout->count() <= 0) return absl::InvalidArgumentError("--timeout must be positive");
+    settings.timeout = *timeout;
+  }
+  return settings;
+}
+
+int UsageError(const std::string& message) {
+  std::cerr << "sctl: " << message << '\n';
+  return kExitUsage;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"Query a Scout collector: agents, series, time ranges, latest values.",
+               "sctl"};
+  app.set_version_flag("--version", absl::StrCat("sctl ", kVersion));
+  app.require_subcommand(1);
+  app.fallthrough();  // global flags may follow the subcommand
+
+  GlobalFlags flags;
+  app.add_option("--collector", flags.collector,
+                 "Collector address (default: $SCOUT_COLLECTOR, else 127.0.0.1:7070)");
+  app.add_option("-o,--output", flags.output, "Output format: table (default), json, csv");
+  app.add_option("--timeout", flags.timeout, "Deadline of each RPC (default: 10s)");
+  app.add_option("--config", flags.config,
+                 "YAML file with keys collector, output, timeout (flags and env win)");
+
+  CLI::App* agents = app.add_subcommand("agents", "List agents known to the collector");
+
+  std::string selector_text;
+  CLI::App* series = app.add_subcommand("series", "List series matching a selector");
+  series->add_option("selector", selector_text, "e.g. 'cpu_usage_ratio{host=~\"web-.*\"}'");
+
+  QueryArgs query_args;
+  CLI::App* query = app.add_subcommand("query", "Aggregated values of series over time");
+  query->add_option("selector", query_args.selector, "Series selector")->required();
+  query->add_option("--since", query_args.range.since, "Start, as a duration ago (default: 1h)");
+  query->add_option("--until", query_args.range.until, "End, as a duration ago (default: now)");
+  query->add_option("--start", query_args.range.start,
+                    "Start: RFC 3339, epoch milliseconds, or local \"YYYY-MM-DD HH:MM:SS\"");
+  query->add_option("--end", query_args.range.end, "End, same forms as --start, or now");
+  query->add_option("--step", query_args.step, "Bucket width, e.g. 1m (default: collector picks)");
+  query->add_option("--agg", query_args.agg,
+                    "avg|min|max|sum|count|last|rate|p50|p95|p99 (default: avg)");
+  query->add_flag("--long", query_args.long_form,
+                  "Table output: one SERIES/TIME/VALUE table instead of one per series");
+
+  CLI::App* latest = app.add_subcommand("latest", "Newest sample of each matching series");
+  latest->add_option("selector", selector_text, "Series selector (default: all)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    return UsageError(absl::StrCat(e.what(), " (see sctl --help)"));
+  }
+
+  auto settings = ResolveSettings(flags, std::getenv("SCOUT_COLLECTOR"));
+  if (!settings.ok()) return UsageError(std::string(settings.status().message()));
+
+  SystemClock clock;
+  Output out{&std::cout, &std::cerr, settings->format, absl::LocalTimeZone()};
+  Context ctx{settings->collector, settings->timeout, &clock};
+
+  // Check every argument before connecting, so usage errors never depend on
+  // whether the collector happens to be up.
+  absl::StatusOr<v1::Selector> selector;
+  absl::StatusOr<QueryPlan> plan;
+  if (series->parsed() || latest->parsed()) {
+    selector = ParseSelectorArg(selector_text);
+    if (!selector.ok()) return UsageError(std::string(selector.status().message()));
+  } else if (query->parsed()) {
+    plan = PlanQuery(query_args, clock.NowMs(), out.tz);
+    if (!plan.ok()) return UsageError(std::string(plan.status().message()));
+  }
+
+  auto channel = grpc::CreateChannel(settings->collector, grpc::InsecureChannelCredentials());
+  std::unique_ptr<v1::Query::Stub> stub = v1::Query::NewStub(channel);
+  absl::Status status;
+  if (agents->parsed()) {
+    status = RunAgents(*stub, ctx, out);
+  } else if (series->parsed()) {
+    status = RunSeries(*stub, ctx, *selector, out);
+  } else if (query->parsed()) {
+    status = RunQuery(*stub, ctx, *plan, out);
+  } else {
+    status = RunLatest(*stub, ctx, *selector, out);
+  }
+  if (!status.ok()) {
+    std::cerr << "sctl: " << status.message() << '\n';
+    return kExitRuntime;
+  }
+  std::cout.flush();
+  if (!std::cout && errno != EPIPE) {
+    std::cerr << "sctl: cannot write output\n";
+    return kExitRuntime;
+  }
+  return std::cout ? 0 : kExitRuntime;
+}
+
+}  // namespace
+}  // namespace scout::ctl
+
+int main(int argc, char** argv) { return scout::ctl::Main(argc, argv); }

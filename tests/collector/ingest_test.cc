@@ -1,0 +1,198 @@
+// Ingest over real gRPC on loopback against an in-process collector.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "collector/collector_server.h"
+#include "collector/storage/sqlite_storage.h"
+#include "scout/v1/ingest.grpc.pb.h"
+#include "scout/v1/query.grpc.pb.h"
+
+namespace scout::collector {
+namespace {
+
+constexpr int64_t kNow = 1'764'200'000'000;
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("scout-ingest-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    config_.listen = "127.0.0.1:0";
+    config_.storage.path = (dir_ / "scout.db").string();
+    config_.shutdown_grace = std::chrono::seconds(2);
+    Start();
+  }
+  void TearDown() override {
+    server_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Start() {
+    auto s = CollectorServer::Start(config_, clock_);
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = *std::move(s);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                   grpc::InsecureChannelCredentials());
+  }
+
+  static v1::AgentMessage Hello(const std::string& id) {
+    v1::AgentMessage m;
+    m.mutable_hello()->set_agent_id(id);
+    m.mutable_hello()->set_hostname(id);
+    m.mutable_hello()->set_incarnation_id("inc");
+    m.mutable_hello()->set_interval_ms(10'000);
+    return m;
+  }
+  static v1::Series* AddSeries(v1::Batch* b, const std::string& metric, int64_t ts, double v) {
+    v1::Series* s = b->add_series();
+    s->set_metric(metric);
+    v1::Label* l = s->add_labels();
+    l->set_name("host");
+    l->set_value("web-1");
+    v1::Point* p = s->add_points();
+    p->set_timestamp_ms(ts);
+    p->set_value(v);
+    return s;
+  }
+  static v1::AgentMessage BatchMsg(v1::Batch b) {
+    v1::AgentMessage m;
+    *m.mutable_batch() = std::move(b);
+    return m;
+  }
+
+  // Sends the messages on one stream and returns every reply, after a
+  // clean half-close.
+  std::vector<v1::CollectorMessage> Exchange(const std::vector<v1::AgentMessage>& msgs,
+                                             grpc::Status* status) {
+    auto stub = v1::Ingest::NewStub(channel_);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    auto stream = stub->Stream(&ctx);
+    for (const auto& m : msgs) stream->Write(m);
+    stream->WritesDone();
+    std::vector<v1::CollectorMessage> replies;
+    v1::CollectorMessage reply;
+    while (stream->Read(&reply)) replies.push_back(reply);
+    *status = stream->Finish();
+    return replies;
+  }
+
+  size_t SeriesCount() {
+    auto stub = v1::Query::NewStub(channel_);
+    grpc::ClientContext ctx;
+    v1::ListSeriesRequest req;
+    v1::ListSeriesResponse resp;
+    EXPECT_TRUE(stub->ListSeries(&ctx, req, &resp).ok());
+    return static_cast<size_t>(resp.series_size());
+  }
+
+  ManualClock clock_{kNow};
+  std::filesystem::path dir_;
+  CollectorConfig config_;
+  std::unique_ptr<CollectorServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+TEST_F(IngestTest, ValidBatchIsAckedAfterCommitAndSurvivesRestart) {
+  v1::Batch b;
+  b.set_seq(1);
+  AddSeries(&b, "node_load1", kNow, 0.75);
+  AddSeries(&b, "node_load5", kNow, 0.5);
+  grpc::Status status;
+  auto replies = Exchange({Hello("web-1"), BatchMsg(b)}, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_TRUE(replies[0].has_welcome());
+  ASSERT_TRUE(replies[1].has_ack());
+  EXPECT_EQ(replies[1].ack().seq(), 1u);
+  EXPECT_EQ(replies[1].ack().points_stored(), 2u);
+
+  // Restart: what was acked must be there.
+  server_.reset();
+  Start();
+  auto stub = v1::Query::NewStub(channel_);
+  grpc::ClientContext ctx;
+  v1::LatestRequest req;
+  req.mutable_selector()->set_metric("node_load1");
+  v1::LatestResponse resp;
+  ASSERT_TRUE(stub->Latest(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.series_size(), 1);
+  EXPECT_EQ(resp.series(0).points(0).value(), 0.75);
+
+  grpc::ClientContext ctx2;
+  v1::ListAgentsResponse agents;
+  ASSERT_TRUE(stub->ListAgents(&ctx2, v1::ListAgentsRequest(), &agents).ok());
+  ASSERT_EQ(agents.agents_size(), 1);
+  EXPECT_EQ(agents.agents(0).agent_id(), "web-1");
+  EXPECT_FALSE(agents.agents(0).connected());
+}
+
+TEST_F(IngestTest, InvalidBatchesAreRejectedWholeAndStoreNothing) {
+  struct Case {
+    const char* name;
+    std::function<void(v1::Batch*)> spoil;
+    const char* reason;
+  };
+  const std::vector<Case> cases = {
+      {"empty metric", [](v1::Batch* b) { AddSeries(b, "", kNow, 1); }, "invalid metric name"},
+      {"zero timestamp", [](v1::Batch* b) { AddSeries(b, "m_bad", 0, 1); }, "timestamp 0"},
+      {"negative timestamp", [](v1::Batch* b) { AddSeries(b, "m_bad", -5, 1); }, "timestamp -5"},
+      {"NaN value", [](v1::Batch* b) { AddSeries(b, "m_bad", kNow, std::nan("")); }, "not finite"},
+      {"bad label",
+       [](v1::Batch* b) { AddSeries(b, "m_bad", kNow, 1)->mutable_labels(0)->set_name("1x"); },
+       "invalid label name"},
+  };
+  for (const Case& c : cases) {
+    v1::Batch b;
+    b.set_seq(7);
+    AddSeries(&b, "good_metric", kNow, 1);  // valid, but must not be stored either
+    c.spoil(&b);
+    grpc::Status status;
+    auto replies = Exchange({Hello("web-1"), BatchMsg(b)}, &status);
+    ASSERT_TRUE(status.ok()) << c.name;
+    ASSERT_EQ(replies.size(), 2u) << c.name;
+    ASSERT_TRUE(replies[1].has_rejection()) << c.name;
+    EXPECT_EQ(replies[1].rejection().seq(), 7u);
+    EXPECT_EQ(replies[1].rejection().code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+    EXPECT_NE(replies[1].rejection().reason().find(c.reason), std::string::npos)
+        << c.name << ": " << replies[1].rejection().reason();
+  }
+  EXPECT_EQ(SeriesCount(), 0u);
+}
+
+TEST_F(IngestTest, BatchBeforeHelloEndsTheStream) {
+  v1::Batch b;
+  b.set_seq(1);
+  AddSeries(&b, "node_load1", kNow, 1);
+  grpc::Status status;
+  Exchange({BatchMsg(b)}, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(SeriesCount(), 0u);
+}
+
+TEST_F(IngestTest, ManyBatchesOnOneStreamAreAllAckedInOrder) {
+  std::vector<v1::AgentMessage> msgs = {Hello("web-1")};
+  for (int i = 1; i <= 200; ++i) {
+    v1::Batch b;
+    b.set_seq(i);
+    AddSeries(&b, "node_load1", kNow + i * 1000, i);
+    msgs.push_back(BatchMsg(b));
+  }
+  grpc::Status status;
+  auto replies = Exchange(msgs, &status);
+  ASSERT_TRUE(status.ok());
+  ASSERT_EQ(replies.size(), 201u);
+  for (int i = 1; i <= 200; ++i) {
+    ASSERT_TRUE(replies[i].has_ack());
+    EXPECT_EQ(replies[i].ack().seq(), static_cast<uint64_t>(i));
+  }
+}
+
+}  // namespace
+}  // namespace scout::collector

@@ -1,0 +1,81 @@
+#include "shared/yaml_config.h"
+
+#include <gtest/gtest.h>
+
+namespace scout {
+namespace {
+
+TEST(ConfigMap, ReadsTypedValues) {
+  auto cfg = ConfigMap::LoadString("name: web\ncount: 3\nratio: 0.5\non: true\nevery: 10s\n"
+                                   "tags: [a, b]\nlabels: {env: prod}\n", "t.yaml");
+  ASSERT_TRUE(cfg.ok());
+  std::string name;
+  int64_t count = 0;
+  double ratio = 0;
+  bool on = false;
+  std::chrono::milliseconds every{0};
+  std::vector<std::string> tags;
+  std::map<std::string, std::string> labels;
+  ASSERT_TRUE(cfg->Read("name", &name).ok());
+  ASSERT_TRUE(cfg->Read("count", &count).ok());
+  ASSERT_TRUE(cfg->Read("ratio", &ratio).ok());
+  ASSERT_TRUE(cfg->Read("on", &on).ok());
+  ASSERT_TRUE(cfg->ReadDuration("every", &every).ok());
+  ASSERT_TRUE(cfg->Read("tags", &tags).ok());
+  ASSERT_TRUE(cfg->Read("labels", &labels).ok());
+  EXPECT_TRUE(cfg->CheckNoUnknownKeys().ok());
+  EXPECT_EQ(name, "web");
+  EXPECT_EQ(count, 3);
+  EXPECT_EQ(ratio, 0.5);
+  EXPECT_TRUE(on);
+  EXPECT_EQ(every, std::chrono::seconds(10));
+  EXPECT_EQ(tags, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(labels.at("env"), "prod");
+}
+
+TEST(ConfigMap, UnknownKeyNamesFileLineAndKey) {
+  auto cfg = ConfigMap::LoadString("name: web\n\nnmae: typo\n", "agent.yaml");
+  ASSERT_TRUE(cfg.ok());
+  std::string name;
+  ASSERT_TRUE(cfg->Read("name", &name).ok());
+  absl::Status s = cfg->CheckNoUnknownKeys();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message().substr(0, 31), "agent.yaml:3:1: key 'nmae': unk");
+}
+
+TEST(ConfigMap, WrongTypeNamesLineAndKey) {
+  auto cfg = ConfigMap::LoadString("a: 1\nnested:\n  count: many\n", "c.yaml");
+  ASSERT_TRUE(cfg.ok());
+  auto nested = cfg->Child("nested");
+  ASSERT_TRUE(nested.ok() && nested->has_value());
+  int64_t count;
+  absl::Status s = (*nested)->Read("count", &count);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(std::string(s.message()),
+            "c.yaml:3:10: key 'nested.count': expected an integer, got \"many\"");
+}
+
+TEST(ConfigMap, BadDurationNamesLineAndKey) {
+  auto cfg = ConfigMap::LoadString("interval: 10x\n", "c.yaml");
+  ASSERT_TRUE(cfg.ok());
+  std::chrono::milliseconds d;
+  absl::Status s = cfg->ReadDuration("interval", &d);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(std::string(s.message()).rfind("c.yaml:1:11: key 'interval': invalid duration \"10x\"", 0), 0u)
+      << s.message();
+}
+
+TEST(ConfigMap, SyntaxErrorHasLine) {
+  auto cfg = ConfigMap::LoadString("a: [1, 2\nb: 3\n", "bad.yaml");
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_EQ(std::string(cfg.status().message()).rfind("bad.yaml:", 0), 0u);
+}
+
+TEST(ConfigMap, TopLevelMustBeMapping) {
+  auto cfg = ConfigMap::LoadString("- a\n- b\n", "list.yaml");
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_NE(cfg.status().message().find("mapping"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace scout
