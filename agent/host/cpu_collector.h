@@ -1,0 +1,27 @@
+// CPU collector ("cpu"): utilisation ratios from /proc/stat jiffy deltas.
+//
+// Each Collect() reads HostFs::ReadProc("stat") and emits
+//   node_cpu_count                      every cycle (number of cpuN lines)
+//   node_cpu_usage_ratio                all CPUs, 1 - (idle+iowait)/total
+//   node_cpu_core_usage_ratio{cpu="N"}  same, per CPU
+//   node_cpu_mode_ratio{mode="..."}     all CPUs, share of each mode
+// Ratios are over the interval since the previous call, so the first call
+// emits only node_cpu_count. A CPU (or the "cpu" total) gets no ratio in a
+// cycle when it has no previous counters (hot-plugged), any counter went
+// backwards (reset, wrap, iowait jitter) or no ticks elapsed; ratios are
+// therefore always within [0, 1]. Its counters are remembered either way.
+//
+// Thread safety: keeps state between calls; call from one thread at a
+// time (the scheduler's). `host` must outlive the collector.
+#pragma once
+
+#include <memory>
+
+#include "agent/collector_plugin.h"
+#include "agent/host/host_fs.h"
+
+namespace scout::agent {
+
+std::unique_ptr<CollectorPlugin> NewCpuCollector(const HostFs& host);
+
+}  // namespace scout::agent

@@ -1,0 +1,288 @@
+// scout-bench: load generator for a running scout-collector.
+//
+//   scout-bench ingest --collector ADDR --agents 100 --series 1000 --duration 30s
+//     N simulated agents, each on its own connection and stream, each
+//     sending batches of one point for each of its M series as fast as
+//     acks allow (window of 8 batches). Reports samples/s acked after
+//     commit and ack latency (batch written -> Ack read) p50/p99.
+//
+//   scout-bench query --collector ADDR [--points 8640]
+//     Backfills one series with 24 h at 10 s, then times QueryRange over it.
+//
+// With --collector-pid PID both print the collector's peak RSS (VmHWM).
+#include <grpcpp/grpcpp.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "scout/v1/ingest.grpc.pb.h"
+#include "scout/v1/query.grpc.pb.h"
+#include "shared/duration.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using scout::v1::AgentMessage;
+using scout::v1::CollectorMessage;
+
+double PercentileMs(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
+}
+
+std::string PeakRss(int pid) {
+  if (pid <= 0) return "n/a";
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      long kb = std::stol(line.substr(6));
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "%.1f MiB", kb / 1024.0);
+      return buf;
+    }
+  }
+  return "n/a";
+}
+
+std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one TCP connection per agent
+  args.SetMaxSendMessageSize(64 * 1024 * 1024);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+AgentMessage Hello(const std::string& id) {
+  AgentMessage m;
+  m.mutable_hello()->set_agent_id(id);
+  m.mutable_hello()->set_hostname(id);
+  m.mutable_hello()->set_version("bench");
+  m.mutable_hello()->set_incarnation_id("bench");
+  m.mutable_hello()->set_interval_ms(10'000);
+  return m;
+}
+
+// Batch template: series names and labels fixed, values/timestamps patched.
+AgentMessage MakeTemplate(const std::string& agent, int series) {
+  AgentMessage m;
+  auto* batch = m.mutable_batch();
+  for (int s = 0; s < series; ++s) {
+    auto* ser = batch->add_series();
+    ser->set_metric("bench_metric_" + std::to_string(s % 20));
+    auto* l1 = ser->add_labels();
+    l1->set_name("host");
+    l1->set_value(agent);
+    auto* l2 = ser->add_labels();
+    l2->set_name("series");
+    l2->set_value(std::to_string(s));
+    ser->add_points();
+  }
+  return m;
+}
+
+struct AgentResult {
+  uint64_t acked_points = 0;
+  uint64_t rejected = 0;
+  std::vector<double> ack_latency_ms;
+  std::string error;
+};
+
+void RunAgent(const std::string& address, int index, int series, int window,
+              Clock::time_point stop_at, int64_t base_ts, AgentResult* result) {
+  const std::string id = "bench-agent-" + std::to_string(index);
+  auto stub = scout::v1::Ingest::NewStub(Connect(address));
+  grpc::ClientContext ctx;
+  auto stream = stub->Stream(&ctx);
+  if (!stream->Write(Hello(id))) {
+    result->error = stream->Finish().error_message();
+    return;
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<uint64_t, Clock::time_point> sent;  // GUARDED_BY(mu)
+  bool reader_done = false;
+  std::thread reader([&] {
+    CollectorMessage msg;
+    while (stream->Read(&msg)) {
+      if (!msg.has_ack() && !msg.has_rejection()) continue;
+      const uint64_t seq = msg.has_ack() ? msg.ack().seq() : msg.rejection().seq();
+      std::lock_guard<std::mutex> lock(mu);
+      auto it = sent.find(seq);
+      if (it == sent.end()) continue;
+      if (msg.has_ack()) {
+        result->acked_points += msg.ack().points_stored();
+        result->ack_latency_ms.push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - it->second).count());
+      } else {
+        ++result->rejected;
+      }
+      sent.erase(it);
+      cv.notify_all();
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    reader_done = true;
+    cv.notify_all();
+  });
+
+  AgentMessage msg = MakeTemplate(id, series);
+  for (uint64_t seq = 1; Clock::now() < stop_at; ++seq) {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return reader_done || static_cast<int>(sent.size()) < window; });
+      if (reader_done) break;
+    }
+    auto* batch = msg.mutable_batch();
+    batch->set_seq(seq);
+    const int64_t ts = base_ts + static_cast<int64_t>(seq) * 10'000;
+    for (auto& s : *batch->mutable_series()) {
+      s.mutable_points(0)->set_timestamp_ms(ts);
+      s.mutable_points(0)->set_value(static_cast<double>(seq));
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      sent[seq] = Clock::now();
+    }
+    if (!stream->Write(msg)) break;
+  }
+  stream->WritesDone();
+  reader.join();
+  grpc::Status status = stream->Finish();
+  if (!status.ok()) result->error = status.error_message();
+}
+
+int Ingest(const std::string& address, int agents, int series, int window,
+           std::chrono::milliseconds duration, int collector_pid) {
+  std::vector<AgentResult> results(agents);
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  const auto stop_at = start + duration;
+  const int64_t base_ts =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch()).count() - 86'400'000;
+  for (int i = 0; i < agents; ++i) {
+    threads.emplace_back(RunAgent, address, i, series, window, stop_at, base_ts, &results[i]);
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  uint64_t points = 0, rejected = 0;
+  std::vector<double> latency;
+  int errors = 0;
+  for (const AgentResult& r : results) {
+    points += r.acked_points;
+    rejected += r.rejected;
+    latency.insert(latency.end(), r.ack_latency_ms.begin(), r.ack_latency_ms.end());
+    if (!r.error.empty() && ++errors == 1) std::fprintf(stderr, "agent error: %s\n", r.error.c_str());
+  }
+  std::printf("agents=%d series/agent=%d window=%d duration=%.1fs\n", agents, series, window, seconds);
+  std::printf("acked samples: %llu  rejected batches: %llu  stream errors: %d\n",
+              static_cast<unsigned long long>(points), static_cast<unsigned long long>(rejected),
+              errors);
+  std::printf("throughput: %.0f samples/s acked after commit\n", points / seconds);
+  std::printf("ack latency: p50 %.1f ms  p99 %.1f ms  max %.1f ms (%zu batches)\n",
+              PercentileMs(latency, 0.5), PercentileMs(latency, 0.99),
+              PercentileMs(latency, 1.0), latency.size());
+  std::printf("collector peak RSS: %s\n", PeakRss(collector_pid).c_str());
+  return errors == 0 && points > 0 ? 0 : 1;
+}
+
+int Query(const std::string& address, int points, int repeats, int collector_pid) {
+  auto channel = Connect(address);
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t start = (now - 86'400'000) / 10'000 * 10'000;
+  {  // backfill in batches of 1000 points
+    auto stub = scout::v1::Ingest::NewStub(channel);
+    grpc::ClientContext ctx;
+    auto stream = stub->Stream(&ctx);
+    stream->Write(Hello("bench-query"));
+    int batches = 0;
+    for (int off = 0; off < points; off += 1000) {
+      AgentMessage m;
+      m.mutable_batch()->set_seq(++batches);
+      auto* s = m.mutable_batch()->add_series();
+      s->set_metric("bench_query_series");
+      for (int i = off; i < std::min(points, off + 1000); ++i) {
+        auto* p = s->add_points();
+        p->set_timestamp_ms(start + static_cast<int64_t>(i) * 10'000);
+        p->set_value(i % 97);
+      }
+      stream->Write(m);
+    }
+    stream->WritesDone();
+    CollectorMessage reply;
+    int acks = 0;
+    while (stream->Read(&reply)) acks += reply.has_ack();
+    if (!stream->Finish().ok() || acks != batches) {
+      std::fprintf(stderr, "backfill failed (%d/%d acks)\n", acks, batches);
+      return 1;
+    }
+  }
+  std::printf("backfilled %d points; waiting 3 s so the collector can chunk them\n", points);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+
+  auto stub = scout::v1::Query::NewStub(channel);
+  std::vector<double> latency;
+  int returned = 0;
+  for (int r = 0; r < repeats; ++r) {
+    scout::v1::QueryRangeRequest req;
+    req.mutable_selector()->set_metric("bench_query_series");
+    req.set_start_ms(start);
+    req.set_end_ms(start + static_cast<int64_t>(points) * 10'000);
+    req.set_step_ms(10'000);
+    req.set_aggregation(scout::v1::AVG);
+    scout::v1::QueryRangeResponse resp;
+    grpc::ClientContext ctx;
+    const auto t0 = Clock::now();
+    grpc::Status status = stub->QueryRange(&ctx, req, &resp);
+    latency.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    if (!status.ok() || resp.series_size() != 1) {
+      std::fprintf(stderr, "query failed: %s\n", status.error_message().c_str());
+      return 1;
+    }
+    returned = resp.series(0).points_size();
+  }
+  std::printf("range query, 1 series, %d points at 10 s step: p50 %.2f ms  p99 %.2f ms (%d runs)\n",
+              returned, PercentileMs(latency, 0.5), PercentileMs(latency, 0.99), repeats);
+  std::printf("collector peak RSS: %s\n", PeakRss(collector_pid).c_str());
+  return returned == points ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"scout-bench: load generator for scout-collector"};
+  app.require_subcommand(1);
+  std::string address = "127.0.0.1:7070", duration_text = "30s";
+  int agents = 100, series = 1000, window = 8, pid = 0, points = 8640, repeats = 200;
+  app.add_option("--collector", address, "collector address");
+  app.add_option("--collector-pid", pid, "collector pid, to report its peak RSS");
+  auto* ingest = app.add_subcommand("ingest", "stream from N simulated agents");
+  ingest->add_option("--agents", agents);
+  ingest->add_option("--series", series, "series per agent");
+  ingest->add_option("--window", window, "batches in flight per agent");
+  ingest->add_option("--duration", duration_text);
+  auto* query = app.add_subcommand("query", "time a 24 h range query of one series");
+  query->add_option("--points", points);
+  query->add_option("--repeats", repeats);
+  CLI11_PARSE(app, argc, argv);
+  if (*ingest) {
+    auto d = scout::ParseDuration(duration_text);
+    if (!d.ok()) {
+      std::fprintf(stderr, "--duration: %s\n", std::string(d.status().message()).c_str());
+      return 2;
+    }
+    return Ingest(address, agents, series, window, *d, pid);
+  }
+  return Query(address, points, repeats, pid);
+}

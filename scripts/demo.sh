@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Scout's main job on one machine: a collector on ./var/scout.db, a local
+# agent sampling this host every 5 s, and live sctl output every 5 s.
+# Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+
+mkdir -p var
+ADDR=${SCOUT_DEMO_LISTEN:-127.0.0.1:7070}
+export SCOUT_COLLECTOR=$ADDR
+build/collector/scout-collector --listen "$ADDR" --db var/scout.db >var/collector.log 2>&1 &
+COLLECTOR_PID=$!
+build/agent/scout-agent --collector "$ADDR" --interval 5s >var/agent.log 2>&1 &
+AGENT_PID=$!
+trap 'kill $AGENT_PID $COLLECTOR_PID 2>/dev/null; wait 2>/dev/null; echo "stopped; data kept in var/scout.db, logs in var/*.log"' EXIT
+trap 'exit 0' INT TERM
+
+SCTL=build/ctl/sctl
+HOST=$(hostname)
+echo "collector on $ADDR (logs: var/collector.log), agent id $HOST (logs: var/agent.log)"
+sleep 6
+while true; do
+  clear 2>/dev/null || true
+  echo "=== Scout live view ($(date '+%H:%M:%S'))   Ctrl-C to stop ==="
+  $SCTL agents || true
+  echo
+  $SCTL latest "{host=\"$HOST\",__name__=~\"node_cpu_usage_ratio|node_memory_used_ratio|node_load1|node_load5|node_filesystem_used_ratio\"}" || true
+  echo
+  echo "CPU usage, p95 per minute over the last 10 minutes:"
+  $SCTL query "node_cpu_usage_ratio{host=\"$HOST\"}" --since 10m --step 1m --agg p95 || true
+  sleep 5
+done

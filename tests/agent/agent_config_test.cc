@@ -1,0 +1,66 @@
+#include "agent/agent_config.h"
+
+#include <gtest/gtest.h>
+
+namespace scout::agent {
+namespace {
+
+TEST(AgentConfig, ParsesEveryKey) {
+  auto c = ParseAgentConfig(R"(
+collector: collector.internal:7070
+id: web-1
+interval: 15s
+labels: {env: prod, role: web}
+log_level: debug
+collectors: [cpu, load]
+reconnect_max_backoff: 5s
+host: {proc: /host/proc, sys: /host/sys, rootfs: /host}
+outbox: {max_batches: 100}
+)", "agent.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->collector, "collector.internal:7070");
+  EXPECT_EQ(c->id, "web-1");
+  EXPECT_EQ(c->interval, std::chrono::seconds(15));
+  EXPECT_EQ(c->labels.at("role"), "web");
+  EXPECT_EQ(c->collectors, (std::vector<std::string>{"cpu", "load"}));
+  EXPECT_EQ(c->host.proc, "/host/proc");
+  EXPECT_EQ(c->host.rootfs, "/host");
+  EXPECT_EQ(c->max_outbox_batches, 100u);
+  EXPECT_EQ(c->reconnect_max_backoff, std::chrono::seconds(5));
+}
+
+TEST(AgentConfig, DefaultsWhenEmpty) {
+  auto c = ParseAgentConfig("", "agent.yaml");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->collector, "127.0.0.1:7070");
+  EXPECT_EQ(c->interval, std::chrono::seconds(10));
+  EXPECT_EQ(c->host.proc, "/proc");
+}
+
+TEST(AgentConfig, ErrorsNameFileLineAndKey) {
+  struct Case {
+    const char* yaml;
+    const char* want;
+  };
+  const Case cases[] = {
+      {"collector: a:1\ncolector: b:2\n", "agent.yaml:2:1: key 'colector': unknown key"},
+      {"interval: 10\n", "agent.yaml:1:11: key 'interval': invalid duration \"10\""},
+      {"interval: 10x\n", "agent.yaml:1:11: key 'interval': invalid duration \"10x\""},
+      {"interval: 100ms\n", "agent.yaml:1:11: key 'interval': must be between 1s and 1h"},
+      {"labels: [a, b]\n", "agent.yaml:1:9: key 'labels': expected a mapping of strings, got a list"},
+      {"collectors: cpu\n", "agent.yaml:1:13: key 'collectors': expected a list of strings"},
+      {"host:\n  proc: /p\n  prc: /x\n", "agent.yaml:3:3: key 'host.prc': unknown key"},
+      {"outbox: {max_batches: many}\n",
+       "agent.yaml:1:23: key 'outbox.max_batches': expected an integer, got \"many\""},
+      {"labels: {\"bad-name\": x}\n", "agent.yaml:1:9: key 'labels': invalid label name"},
+  };
+  for (const Case& c : cases) {
+    auto parsed = ParseAgentConfig(c.yaml, "agent.yaml");
+    ASSERT_FALSE(parsed.ok()) << c.yaml;
+    EXPECT_EQ(std::string(parsed.status().message()).rfind(c.want, 0), 0u)
+        << "got: " << parsed.status().message();
+  }
+}
+
+}  // namespace
+}  // namespace scout::agent

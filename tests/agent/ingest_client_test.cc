@@ -1,0 +1,127 @@
+// The agent's sender against a real in-process collector over loopback.
+#include "agent/ingest_client.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "agent/scheduler.h"
+#include "collector/collector_server.h"
+#include "collector/storage/sqlite_storage.h"
+
+namespace scout::agent {
+namespace {
+
+constexpr int64_t kNow = 1'764'200'000'000;
+
+// Polls `done` until it holds or 20 s pass (only as a safety net; the
+// conditions are normally met within milliseconds).
+template <typename F>
+bool WaitFor(F done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+v1::Batch OnePoint(uint64_t seq, double value) {
+  Sample s{{"node_load1", MakeLabels({{"host", "web-1"}})}, {kNow + static_cast<int64_t>(seq) * 1000, value}};
+  return MakeBatch(seq, {s});
+}
+
+class IngestClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("scout-client-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    config_.listen = "127.0.0.1:0";
+    config_.storage.path = (dir_ / "scout.db").string();
+    config_.shutdown_grace = std::chrono::seconds(2);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void StartCollector() {
+    auto s = collector::CollectorServer::Start(config_, clock_);
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = *std::move(s);
+    config_.listen = "127.0.0.1:" + std::to_string(server_->port());  // same port on restart
+  }
+  size_t StoredPoints() {
+    auto sel = *CompiledSelector::Compile(*ParseSelector("node_load1"));
+    auto r = server_->storage().ReadRange(sel, 0, kNow * 2, 10);
+    return r.ok() && !r->items.empty() ? r->items[0].points.size() : 0;
+  }
+  IngestClientOptions Options() {
+    IngestClientOptions o;
+    o.address = config_.listen;
+    o.agent_id = "web-1";
+    o.hostname = "web-1";
+    o.incarnation_id = "test";
+    o.initial_backoff = std::chrono::milliseconds(50);
+    o.max_backoff = std::chrono::milliseconds(200);
+    return o;
+  }
+
+  ManualClock clock_{kNow};
+  std::filesystem::path dir_;
+  collector::CollectorConfig config_;
+  std::unique_ptr<collector::CollectorServer> server_;
+};
+
+TEST_F(IngestClientTest, DeliversEveryBatchAndEmptiesTheOutbox) {
+  StartCollector();
+  Outbox outbox(1000);
+  IngestClient client(Options(), outbox, clock_);
+  client.Start();
+  for (uint64_t s = 1; s <= 50; ++s) outbox.Push(OnePoint(s, static_cast<double>(s)));
+  ASSERT_TRUE(WaitFor([&] { return outbox.size() == 0; }));
+  EXPECT_EQ(StoredPoints(), 50u);
+  EXPECT_TRUE(client.stats().connected);
+  EXPECT_EQ(client.stats().acked_batches, 50u);
+  client.Stop(std::chrono::seconds(1));
+}
+
+TEST_F(IngestClientTest, KeepsBatchesWhileCollectorIsDownAndDeliversOnReturn) {
+  StartCollector();
+  Outbox outbox(1000);
+  IngestClient client(Options(), outbox, clock_);
+  client.Start();
+  outbox.Push(OnePoint(1, 1));
+  ASSERT_TRUE(WaitFor([&] { return outbox.size() == 0; }));
+
+  server_.reset();  // collector goes away
+  ASSERT_TRUE(WaitFor([&] { return !client.stats().connected; }));
+  for (uint64_t s = 2; s <= 20; ++s) outbox.Push(OnePoint(s, static_cast<double>(s)));
+  EXPECT_EQ(outbox.size(), 19u);  // nothing lost, nothing acked
+
+  StartCollector();  // same port, same database
+  ASSERT_TRUE(WaitFor([&] { return outbox.size() == 0; }));
+  EXPECT_EQ(StoredPoints(), 20u);
+  EXPECT_GE(client.stats().streams_opened, 2u);
+  client.Stop(std::chrono::seconds(1));
+}
+
+TEST_F(IngestClientTest, InvalidBatchIsDroppedNotRetriedForever) {
+  StartCollector();
+  Outbox outbox(1000);
+  IngestClient client(Options(), outbox, clock_);
+  client.Start();
+  v1::Batch bad = OnePoint(1, 1);
+  bad.mutable_series(0)->set_metric("");
+  outbox.Push(bad);
+  outbox.Push(OnePoint(2, 2));
+  ASSERT_TRUE(WaitFor([&] { return outbox.size() == 0; }));
+  EXPECT_EQ(client.stats().rejected_batches, 1u);
+  EXPECT_EQ(StoredPoints(), 1u);
+  client.Stop(std::chrono::seconds(1));
+}
+
+}  // namespace
+}  // namespace scout::agent

@@ -1,0 +1,72 @@
+#include "agent/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include "agent/collector_registry.h"
+
+namespace scout::agent {
+namespace {
+
+class FakePlugin final : public CollectorPlugin {
+ public:
+  explicit FakePlugin(bool* fail) : fail_(fail) {}
+  std::string_view name() const override { return "fake"; }
+  absl::Status Collect(int64_t, SampleSink& sink) override {
+    sink.Add("fake_value", {{"zone", "a"}}, 1.5);
+    if (*fail_) return absl::UnavailableError("broken");
+    sink.Add("fake_other", {}, 2.5);
+    return absl::OkStatus();
+  }
+
+ private:
+  bool* fail_;
+};
+
+TEST(Scheduler, StampsCycleTimeAndHostLabelAndKeepsPartialResults) {
+  bool fail = false;
+  std::vector<std::unique_ptr<CollectorPlugin>> plugins;
+  plugins.push_back(std::make_unique<FakePlugin>(&fail));
+  ManualClock clock(1'764'200'000'000);
+  Scheduler scheduler(std::move(plugins), "web-1", clock);
+
+  auto samples = scheduler.RunCycle();
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_EQ(samples[0].key.metric, "fake_value");
+  EXPECT_EQ(samples[0].key.labels, MakeLabels({{"host", "web-1"}, {"zone", "a"}}));
+  EXPECT_EQ(samples[0].point.timestamp_ms, 1'764'200'000'000);
+
+  fail = true;
+  clock.Advance(std::chrono::seconds(10));
+  samples = scheduler.RunCycle();
+  ASSERT_EQ(samples.size(), 1u);  // what came before the error is kept
+  EXPECT_EQ(samples[0].point.timestamp_ms, 1'764'200'010'000);
+}
+
+TEST(MakeBatch, OneSeriesPerKey) {
+  std::vector<Sample> samples = {
+      {{"m", MakeLabels({{"host", "a"}})}, {1, 1.0}},
+      {{"m", MakeLabels({{"host", "b"}})}, {1, 2.0}},
+      {{"m", MakeLabels({{"host", "a"}})}, {2, 3.0}},
+  };
+  v1::Batch b = MakeBatch(42, samples);
+  EXPECT_EQ(b.seq(), 42u);
+  ASSERT_EQ(b.series_size(), 2);
+  EXPECT_EQ(b.series(0).points_size(), 2);
+  EXPECT_EQ(b.series(0).points(1).value(), 3.0);
+}
+
+TEST(CollectorRegistry, UnknownNameListsKnownOnes) {
+  CollectorRegistry registry;
+  RegisterBuiltinCollectors(registry);
+  HostFs host(HostRoots{});
+  ManualClock clock(0);
+  auto plugins = registry.Create({"cpu", "gpu"}, {host, clock});
+  ASSERT_FALSE(plugins.ok());
+  EXPECT_NE(plugins.status().message().find("unknown collector 'gpu' (known: cpu, filesystem, load, memory)"),
+            std::string::npos)
+      << plugins.status().message();
+  EXPECT_TRUE(registry.Create(DefaultCollectorNames(), {host, clock}).ok());
+}
+
+}  // namespace
+}  // namespace scout::agent

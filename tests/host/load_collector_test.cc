@@ -1,0 +1,94 @@
+#include "agent/host/load_collector.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "test_host_fs.h"
+
+namespace scout::agent {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::CountMetric;
+using testing::FixtureHostFs;
+using testing::ValueOf;
+
+TEST(LoadCollector, HandMadeFiles) {
+  FixtureHostFs host("load_basic");
+  auto load = NewLoadCollector(host);
+  EXPECT_EQ(load->name(), "load");
+  VectorSink sink(1);
+  ASSERT_TRUE(load->Collect(1, sink).ok());
+  const std::vector<Sample>& s = sink.samples();
+  EXPECT_EQ(s.size(), 8u);
+  EXPECT_DOUBLE_EQ(ValueOf(s, "node_load1"), 1.5);
+  EXPECT_DOUBLE_EQ(ValueOf(s, "node_load5"), 0.75);
+  EXPECT_DOUBLE_EQ(ValueOf(s, "node_load15"), 0.25);
+  // From stat, not from loadavg's "3/412" (which counts threads).
+  EXPECT_EQ(ValueOf(s, "node_procs_running"), 3.0);
+  EXPECT_EQ(ValueOf(s, "node_procs_blocked"), 2.0);
+  EXPECT_EQ(ValueOf(s, "node_boot_time_seconds"), 1700000000.0);
+  EXPECT_EQ(ValueOf(s, "node_context_switches_total"), 123456789.0);
+  EXPECT_EQ(ValueOf(s, "node_forks_total"), 4242.0);
+}
+
+TEST(LoadCollector, RealSnapshotThroughProductionHostFs) {
+  HostFs host(HostRoots{testing::FixtureDir("real"), "/nonexistent-sys", "/"});
+  auto load = NewLoadCollector(host);
+  VectorSink sink(1);
+  ASSERT_TRUE(load->Collect(1, sink).ok());
+  EXPECT_DOUBLE_EQ(ValueOf(sink.samples(), "node_load5"), 0.08);
+  EXPECT_EQ(ValueOf(sink.samples(), "node_boot_time_seconds"), 1795763740.0);
+  EXPECT_EQ(ValueOf(sink.samples(), "node_forks_total"), 4665.0);
+}
+
+TEST(LoadCollector, MissingLoadavgStillEmitsStatAndReportsNotFound) {
+  FixtureHostFs host("load_stat_only");
+  auto load = NewLoadCollector(host);
+  VectorSink sink(1);
+  const absl::Status status = load->Collect(1, sink);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr("loadavg"));
+  EXPECT_EQ(CountMetric(sink.samples(), "node_load1"), 0);
+  EXPECT_EQ(ValueOf(sink.samples(), "node_procs_running"), 4.0);
+  EXPECT_EQ(ValueOf(sink.samples(), "node_context_switches_total"), 777.0);
+}
+
+TEST(LoadCollector, StatWithoutSomeScalarLinesNamesThem) {
+  FixtureHostFs host("load_no_scalars");
+  auto load = NewLoadCollector(host);
+  VectorSink sink(1);
+  const absl::Status status = load->Collect(1, sink);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr("procs_running, procs_blocked, btime"));
+  EXPECT_DOUBLE_EQ(ValueOf(sink.samples(), "node_load15"), 0.3);
+  EXPECT_EQ(ValueOf(sink.samples(), "node_context_switches_total"), 10.0);
+  EXPECT_EQ(ValueOf(sink.samples(), "node_forks_total"), 20.0);
+  EXPECT_EQ(CountMetric(sink.samples(), "node_procs_running"), 0);
+  EXPECT_EQ(CountMetric(sink.samples(), "node_boot_time_seconds"), 0);
+  EXPECT_EQ(sink.samples().size(), 5u);
+}
+
+TEST(LoadCollector, MalformedStatIsInvalidArgumentAfterLoadavgSamples) {
+  FixtureHostFs host("load_bad_stat");
+  auto load = NewLoadCollector(host);
+  VectorSink sink(1);
+  const absl::Status status = load->Collect(1, sink);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr("procs_running"));
+  EXPECT_EQ(sink.samples().size(), 3u);
+  EXPECT_DOUBLE_EQ(ValueOf(sink.samples(), "node_load1"), 2.0);
+}
+
+TEST(LoadCollector, BothFilesMissingIsNotFound) {
+  FixtureHostFs host("does_not_exist");
+  auto load = NewLoadCollector(host);
+  VectorSink sink(1);
+  EXPECT_EQ(load->Collect(1, sink).code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(sink.samples().empty());
+}
+
+}  // namespace
+}  // namespace scout::agent

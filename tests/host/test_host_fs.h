@@ -1,0 +1,97 @@
+// Test helpers for the host collectors: a HostFs whose proc root can be
+// switched between Collect() calls (t0 -> t1 snapshots) and whose StatFs
+// returns fixed figures, plus lookups over collected samples.
+#pragma once
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "agent/collector_plugin.h"
+#include "agent/host/host_fs.h"
+#include "gtest/gtest.h"
+
+namespace scout::agent::testing {
+
+inline std::string FixtureDir(const std::string& scenario) {
+  return std::string(SCOUT_SOURCE_DIR) + "/tests/fixtures/proc/" + scenario;
+}
+
+class FixtureHostFs final : public HostFs {
+ public:
+  explicit FixtureHostFs(const std::string& scenario)
+      : HostFs(HostRoots{}), proc_root_(FixtureDir(scenario)) {}
+
+  void SetScenario(const std::string& scenario) { proc_root_ = FixtureDir(scenario); }
+
+  absl::StatusOr<std::string> ReadProc(const std::string& relative) const override {
+    ++reads_[relative];
+    return ReadWholeFile(proc_root_ + "/" + relative);
+  }
+  absl::StatusOr<std::string> ReadSys(const std::string& relative) const override {
+    return absl::NotFoundError("no sysfs in tests: " + relative);
+  }
+  absl::StatusOr<FsUsage> StatFs(const std::string& mount_point) const override {
+    statfs_calls_.push_back(mount_point);
+    const auto it = statfs_.find(mount_point);
+    if (it == statfs_.end()) return absl::UnavailableError("no figures for " + mount_point);
+    return it->second;
+  }
+
+  void SetStatFs(const std::string& mount_point, absl::StatusOr<FsUsage> usage) {
+    statfs_.insert_or_assign(mount_point, std::move(usage));
+  }
+  const std::vector<std::string>& statfs_calls() const { return statfs_calls_; }
+  int reads(const std::string& relative) const {
+    const auto it = reads_.find(relative);
+    return it == reads_.end() ? 0 : it->second;
+  }
+
+ private:
+  std::string proc_root_;
+  std::map<std::string, absl::StatusOr<FsUsage>> statfs_;
+  mutable std::vector<std::string> statfs_calls_;
+  mutable std::map<std::string, int> reads_;
+};
+
+inline int CountMetric(const std::vector<Sample>& samples, const std::string& metric) {
+  int n = 0;
+  for (const Sample& s : samples) n += s.key.metric == metric ? 1 : 0;
+  return n;
+}
+
+// The value of the one sample with this metric and exactly these labels;
+// records a failure (and returns NaN, which fails any EXPECT_NEAR) when
+// there is none or more than one.
+inline double ValueOf(const std::vector<Sample>& samples, const std::string& metric,
+                      Labels labels = {}) {
+  const SeriesKey want{metric, MakeLabels(std::move(labels))};
+  const Sample* found = nullptr;
+  for (const Sample& s : samples) {
+    if (!(s.key == want)) continue;
+    if (found != nullptr) {
+      ADD_FAILURE() << "duplicate sample " << SeriesKeyString(want);
+      return std::numeric_limits<double>::quiet_NaN();
+    }
+    found = &s;
+  }
+  if (found == nullptr) {
+    ADD_FAILURE() << "no sample " << SeriesKeyString(want);
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  return found->point.value;
+}
+
+inline bool HasSeries(const std::vector<Sample>& samples, const std::string& metric,
+                      Labels labels = {}) {
+  const SeriesKey want{metric, MakeLabels(std::move(labels))};
+  for (const Sample& s : samples) {
+    if (s.key == want) return true;
+  }
+  return false;
+}
+
+}  // namespace scout::agent::testing
