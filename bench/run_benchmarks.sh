@@ -18,10 +18,17 @@ start_collector() {  # start_collector EXTRA_YAML
   ADDR=$(cat "$WORK/ready")
 }
 
-echo "== ingest: $AGENTS agents x $SERIES series, $DURATION, synchronous=full"
+RATE=${RATE:-250000}
+echo "== ingest paced at $RATE samples/s: $AGENTS agents x $SERIES series, $DURATION, synchronous=full"
 start_collector ""
 build/bench/scout-bench --collector "$ADDR" --collector-pid "$PID" ingest \
-  --agents "$AGENTS" --series "$SERIES" --duration "$DURATION"
+  --agents "$AGENTS" --series "$SERIES" --duration "$DURATION" --rate "$RATE"
+kill $PID; wait $PID || true
+
+echo "== ingest unpaced (max throughput): $AGENTS agents x $SERIES series, window 1, $DURATION"
+start_collector ""
+build/bench/scout-bench --collector "$ADDR" --collector-pid "$PID" ingest \
+  --agents "$AGENTS" --series "$SERIES" --duration "$DURATION" --window 1
 kill $PID; wait $PID || true
 
 echo "== query: one series, 24 h at 10 s"

@@ -2,9 +2,10 @@
 //
 //   scout-bench ingest --collector ADDR --agents 100 --series 1000 --duration 30s
 //     N simulated agents, each on its own connection and stream, each
-//     sending batches of one point for each of its M series as fast as
-//     acks allow (window of 8 batches). Reports samples/s acked after
-//     commit and ack latency (batch written -> Ack read) p50/p99.
+//     sending batches of one point for each of its M series, either paced
+//     to --rate samples/s in total (open loop, as real agents send) or as
+//     fast as acks allow (window of 8 batches). Reports samples/s acked
+//     after commit and ack latency (batch written -> Ack read) p50/p99.
 //
 //   scout-bench query --collector ADDR [--points 8640]
 //     Backfills one series with 24 h at 10 s, then times QueryRange over it.
@@ -98,8 +99,11 @@ struct AgentResult {
   std::string error;
 };
 
+// `period` > 0 paces the agent to one batch per period (open loop, like a
+// real agent on an interval); 0 sends as fast as the window allows.
 void RunAgent(const std::string& address, int index, int series, int window,
-              Clock::time_point stop_at, int64_t base_ts, AgentResult* result) {
+              std::chrono::microseconds period, Clock::time_point stop_at, int64_t base_ts,
+              AgentResult* result) {
   const std::string id = "bench-agent-" + std::to_string(index);
   auto stub = scout::v1::Ingest::NewStub(Connect(address));
   grpc::ClientContext ctx;
@@ -136,7 +140,13 @@ void RunAgent(const std::string& address, int index, int series, int window,
   });
 
   AgentMessage msg = MakeTemplate(id, series);
+  // Spread the agents' phases over one period, as a real fleet is.
+  auto next_send = Clock::now() + period * index / 100;
   for (uint64_t seq = 1; Clock::now() < stop_at; ++seq) {
+    if (period.count() > 0) {
+      std::this_thread::sleep_until(next_send);
+      next_send += period;
+    }
     {
       std::unique_lock<std::mutex> lock(mu);
       cv.wait(lock, [&] { return reader_done || static_cast<int>(sent.size()) < window; });
@@ -161,8 +171,11 @@ void RunAgent(const std::string& address, int index, int series, int window,
   if (!status.ok()) result->error = status.error_message();
 }
 
-int Ingest(const std::string& address, int agents, int series, int window,
+int Ingest(const std::string& address, int agents, int series, int window, double rate,
            std::chrono::milliseconds duration, int collector_pid) {
+  // rate samples/s over agents*series series -> one batch per agent every period.
+  const std::chrono::microseconds period(
+      rate > 0 ? static_cast<int64_t>(1e6 * agents * series / rate) : 0);
   std::vector<AgentResult> results(agents);
   std::vector<std::thread> threads;
   const auto start = Clock::now();
@@ -171,7 +184,8 @@ int Ingest(const std::string& address, int agents, int series, int window,
       std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::now().time_since_epoch()).count() - 86'400'000;
   for (int i = 0; i < agents; ++i) {
-    threads.emplace_back(RunAgent, address, i, series, window, stop_at, base_ts, &results[i]);
+    threads.emplace_back(RunAgent, address, i, series, window, period, stop_at, base_ts,
+                         &results[i]);
   }
   for (auto& t : threads) t.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -184,7 +198,10 @@ int Ingest(const std::string& address, int agents, int series, int window,
     latency.insert(latency.end(), r.ack_latency_ms.begin(), r.ack_latency_ms.end());
     if (!r.error.empty() && ++errors == 1) std::fprintf(stderr, "agent error: %s\n", r.error.c_str());
   }
-  std::printf("agents=%d series/agent=%d window=%d duration=%.1fs\n", agents, series, window, seconds);
+  std::printf("agents=%d series/agent=%d window=%d offered=%s duration=%.1fs\n", agents, series,
+              window, rate > 0 ? (std::to_string(static_cast<int64_t>(rate)) + " samples/s").c_str()
+                               : "unlimited",
+              seconds);
   std::printf("acked samples: %llu  rejected batches: %llu  stream errors: %d\n",
               static_cast<unsigned long long>(points), static_cast<unsigned long long>(rejected),
               errors);
@@ -265,6 +282,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string address = "127.0.0.1:7070", duration_text = "30s";
   int agents = 100, series = 1000, window = 8, pid = 0, points = 8640, repeats = 200;
+  double rate = 0;
   app.add_option("--collector", address, "collector address");
   app.add_option("--collector-pid", pid, "collector pid, to report its peak RSS");
   auto* ingest = app.add_subcommand("ingest", "stream from N simulated agents");
@@ -272,6 +290,7 @@ int main(int argc, char** argv) {
   ingest->add_option("--series", series, "series per agent");
   ingest->add_option("--window", window, "batches in flight per agent");
   ingest->add_option("--duration", duration_text);
+  ingest->add_option("--rate", rate, "offered samples/s in total (0 = as fast as acks allow)");
   auto* query = app.add_subcommand("query", "time a 24 h range query of one series");
   query->add_option("--points", points);
   query->add_option("--repeats", repeats);
@@ -282,7 +301,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "--duration: %s\n", std::string(d.status().message()).c_str());
       return 2;
     }
-    return Ingest(address, agents, series, window, *d, pid);
+    return Ingest(address, agents, series, window, rate, *d, pid);
   }
   return Query(address, points, repeats, pid);
 }

@@ -7,7 +7,7 @@
 //     path: ./var/scout.db
 //     synchronous: full           # full | normal (see docs/architecture.md)
 //     flush_interval: 10m
-//     max_head_points: 4000000
+//     max_head_points: 2000000
 //   ingest:
 //     max_in_flight_batches: 8
 //     max_batch_bytes: 16777216

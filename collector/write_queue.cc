@@ -85,7 +85,11 @@ void WriteQueue::Run() {
     if (!group.empty()) CommitGroup(group);
     if (stopping && group.empty()) return;
 
+    const auto maintain_start = std::chrono::steady_clock::now();
     absl::Status status = storage_.Maintain();
+    const auto maintain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - maintain_start).count();
+    if (maintain_ms >= 100) spdlog::debug("slow storage maintenance: {} ms", maintain_ms);
     if (status.ok() != last_maintenance.ok()) {
       if (status.ok()) {
         spdlog::info("storage maintenance recovered");
@@ -110,7 +114,13 @@ void WriteQueue::CommitGroup(std::deque<Item>& group) {
     for (const SeriesPoints& s : item.batch.series) points += s.points.size();
   }
   if (batches.empty()) return;
+  const auto commit_start = std::chrono::steady_clock::now();
   absl::Status status = storage_.Write(batches);
+  const auto commit_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - commit_start).count();
+  if (commit_ms >= 100) {
+    spdlog::debug("slow commit: {} ms for {} batches, {} points", commit_ms, batches.size(), points);
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (status.ok()) {

@@ -131,11 +131,10 @@ absl::Status SqliteStorage::ReplayLog() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int64_t> SqliteStorage::InternSeries(const SeriesKey& key,
+absl::StatusOr<int64_t> SqliteStorage::InternSeries(SqliteStatement& insert,
+                                                    const SeriesKey& key,
                                                     const std::string& key_string,
                                                     std::vector<SeriesIndex::Match>* created) {
-  SCOUT_ASSIGN_OR_RETURN(SqliteStatement insert,
-                         db_->Prepare("INSERT INTO series(metric, labels, key) VALUES (?, ?, ?)"));
   insert.Bind(1, key.metric);
   const std::string labels = EncodeLabels(key.labels);
   insert.BindBlob(2, labels.data(), labels.size());
@@ -153,6 +152,8 @@ absl::Status SqliteStorage::Write(const std::vector<const WriteBatch*>& batches)
   std::string blob;
 
   absl::Status status = InTransaction(*db_, [&]() -> absl::Status {
+    SCOUT_ASSIGN_OR_RETURN(SqliteStatement insert_series,
+                           db_->Prepare("INSERT INTO series(metric, labels, key) VALUES (?, ?, ?)"));
     for (const WriteBatch* batch : batches) {
       for (const SeriesPoints& series : batch->series) {
         std::string key_string = SeriesKeyString(series.key);
@@ -162,7 +163,7 @@ absl::Status SqliteStorage::Write(const std::vector<const WriteBatch*>& batches)
         } else if (auto it = created_ids.find(key_string); it != created_ids.end()) {
           id = it->second;
         } else {
-          SCOUT_ASSIGN_OR_RETURN(id, InternSeries(series.key, key_string, &created));
+          SCOUT_ASSIGN_OR_RETURN(id, InternSeries(insert_series, series.key, key_string, &created));
           created_ids.emplace(std::move(key_string), id);
         }
         for (const Point& p : series.points) {
@@ -236,13 +237,19 @@ absl::Status SqliteStorage::Maintain() {
     spdlog::debug("storage: flushing {} points of {} series into chunks", points,
                   flush_ids_.size());
   }
-  return FlushSlice();
+  // Slices until the time budget is spent, so chunking keeps pace with a
+  // heavy ingest without holding the writer (and acks) for long.
+  const auto deadline = clock_.SteadyNow() + options_.maintenance_budget;
+  do {
+    SCOUT_RETURN_IF_ERROR(FlushSlice());
+  } while (flushing_ && clock_.SteadyNow() < deadline);
+  return absl::OkStatus();
 }
 
 absl::Status SqliteStorage::FlushSlice() {
   const size_t end = std::min(flush_ids_.size(), flush_pos_ + options_.series_per_flush_slice);
   std::string data;
-  SCOUT_RETURN_IF_ERROR(InTransaction(*db_, [&]() -> absl::Status {
+  if (flush_pos_ < end) SCOUT_RETURN_IF_ERROR(InTransaction(*db_, [&]() -> absl::Status {
     SCOUT_ASSIGN_OR_RETURN(
         SqliteStatement insert,
         db_->Prepare("INSERT INTO chunks(series_id, start_ms, end_ms, point_count, data)"
@@ -271,12 +278,19 @@ absl::Status SqliteStorage::FlushSlice() {
   if (flush_pos_ < flush_ids_.size()) return absl::OkStatus();
 
   // The whole generation is in chunks: its log rows are no longer needed.
-  SCOUT_RETURN_IF_ERROR(InTransaction(*db_, [&]() -> absl::Status {
-    SCOUT_ASSIGN_OR_RETURN(SqliteStatement del,
-                           db_->Prepare("DELETE FROM samples_log WHERE id <= ?"));
-    del.Bind(1, flush_log_upto_);
-    return del.Run();
-  }));
+  // Freeing their pages is slow for large logs, so it goes a few rows per
+  // slice too.
+  SCOUT_ASSIGN_OR_RETURN(
+      SqliteStatement del,
+      db_->Prepare("DELETE FROM samples_log WHERE id IN"
+                   " (SELECT id FROM samples_log WHERE id <= ? ORDER BY id LIMIT 64)"));
+  del.Bind(1, flush_log_upto_);
+  SCOUT_RETURN_IF_ERROR(InTransaction(*db_, [&] { return del.Run(); }));
+  SCOUT_ASSIGN_OR_RETURN(SqliteStatement left,
+                         db_->Prepare("SELECT 1 FROM samples_log WHERE id <= ? LIMIT 1"));
+  left.Bind(1, flush_log_upto_);
+  SCOUT_ASSIGN_OR_RETURN(bool more, left.Step());
+  if (more) return absl::OkStatus();
   flushing_ = false;
   flush_ids_.clear();
   return absl::OkStatus();

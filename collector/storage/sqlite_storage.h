@@ -38,10 +38,12 @@ struct SqliteOptions {
   bool synchronous_full = true;
   // A flush generation starts when the head holds this many points, or
   // when `flush_interval` has passed since the last one.
-  size_t max_head_points = 4'000'000;
+  size_t max_head_points = 2'000'000;
   std::chrono::milliseconds flush_interval = std::chrono::minutes(10);
   size_t max_chunk_points = 1024;
   size_t series_per_flush_slice = 2000;
+  // How long one Maintain() call may keep flushing slices.
+  std::chrono::milliseconds maintenance_budget{30};
 };
 
 class SqliteStorage final : public Storage {
@@ -77,7 +79,7 @@ class SqliteStorage final : public Storage {
   absl::Status LoadLatestFromChunks();
   absl::Status ReplayLog();
   absl::Status FlushSlice();
-  absl::StatusOr<int64_t> InternSeries(const SeriesKey& key, const std::string& key_string,
+  absl::StatusOr<int64_t> InternSeries(SqliteStatement& insert, const SeriesKey& key, const std::string& key_string,
                                        std::vector<SeriesIndex::Match>* created);
 
   const SqliteOptions options_;
