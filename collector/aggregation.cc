@@ -95,7 +95,9 @@ std::vector<Point> AggregateBuckets(const std::vector<Point>& points, int64_t st
   // RATE base; other aggregations ignore `prev`.
   const Point* prev = it != points.begin() ? &*(it - 1) : nullptr;
   while (it != points.end() && it->timestamp_ms < end_ms) {
-    const int64_t bucket = start_ms + (it->timestamp_ms - start_ms) / step_ms * step_ms;
+    // Epoch-aligned buckets: a 1h step means clock hours, whatever `start`.
+    const int64_t ts = it->timestamp_ms;
+    const int64_t bucket = (ts >= 0 ? ts / step_ms : (ts - step_ms + 1) / step_ms) * step_ms;
     const int64_t bucket_end = std::min(end_ms, bucket + step_ms);
     auto stop = it;
     while (stop != points.end() && stop->timestamp_ms < bucket_end) ++stop;

@@ -1,8 +1,9 @@
 // Step aggregation for range queries: pure functions, no storage.
 //
-// Buckets are [start + k*step, start + (k+1)*step) for points in
-// [start, end). Each non-empty bucket yields one point stamped with the
-// bucket start. Percentiles interpolate linearly between closest ranks
+// Buckets are aligned to multiples of `step` since the Unix epoch (so a
+// 1 h step gives clock hours), [k*step, (k+1)*step), and only points in
+// [start, end) count: the first and last buckets may be partial. Each
+// non-empty bucket yields one point stamped with the bucket start. Percentiles interpolate linearly between closest ranks
 // (the "R-7" / numpy default): p = (n-1)*q, between sorted[floor] and
 // sorted[ceil]. RATE is the per-second increase between consecutive points
 // inside the bucket, also counting from the last point of the previous

@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include "collector/collector_config.h"
@@ -59,6 +60,11 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // A fresh checkout has no ./var yet; SQLite will not create directories.
+  std::error_code ignored;
+  const auto db_dir = std::filesystem::path(config.storage.path).parent_path();
+  if (!db_dir.empty()) std::filesystem::create_directories(db_dir, ignored);
 
   scout::SystemClock clock;
   auto server = scout::collector::CollectorServer::Start(config, clock);

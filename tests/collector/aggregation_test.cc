@@ -27,7 +27,7 @@ std::vector<Point> RandomSeries(int n, int64_t start, int64_t every, uint64_t se
 }
 
 TEST(Aggregation, EveryAggregateMatchesAnIndependentComputation) {
-  const int64_t start = 1'700'000'000'000;
+  const int64_t start = 28'333'333LL * 60'000;  // a whole minute
   const auto points = RandomSeries(360, start, 10'000, 7);  // 1 h at 10 s
   const int64_t step = 60'000;
   struct Case {
@@ -73,7 +73,7 @@ TEST(Aggregation, PercentileInterpolatesBetweenRanks) {
 
 TEST(Aggregation, RateHandlesCounterResetAndUsesPreviousBucket) {
   // A counter growing 5/s, reset to 0 at t=40s then growing 5/s again.
-  const int64_t t0 = 1'700'000'000'000;
+  const int64_t t0 = 28'333'333LL * 60'000;
   std::vector<Point> points = {{t0, 100},          {t0 + 10'000, 150}, {t0 + 20'000, 200},
                                {t0 + 30'000, 250}, {t0 + 40'000, 20},  {t0 + 50'000, 70}};
   auto out = AggregateBuckets(points, t0, t0 + 60'000, 30'000, Aggregation::kRate);
@@ -84,15 +84,28 @@ TEST(Aggregation, RateHandlesCounterResetAndUsesPreviousBucket) {
 }
 
 TEST(Aggregation, RateUsesPointBeforeRangeAsBase) {
-  const int64_t t0 = 1'700'000'000'000;
+  const int64_t t0 = 28'333'333LL * 60'000;
   std::vector<Point> points = {{t0 - 10'000, 0}, {t0 + 10'000, 40}};
   auto out = AggregateBuckets(points, t0, t0 + 60'000, 60'000, Aggregation::kRate);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_DOUBLE_EQ(out[0].value, 2.0);
 }
 
+TEST(Aggregation, BucketsAreEpochAlignedAndFirstMayBePartial) {
+  const int64_t minute = 28'333'333LL * 60'000;
+  // Start 25 s into a minute: the first bucket is that minute, partial.
+  std::vector<Point> points = {{minute + 20'000, 100}, {minute + 30'000, 1}, {minute + 50'000, 3},
+                               {minute + 70'000, 10}};
+  auto out = AggregateBuckets(points, minute + 25'000, minute + 120'000, 60'000, Aggregation::kAvg);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].timestamp_ms, minute);
+  EXPECT_DOUBLE_EQ(out[0].value, 2.0);  // the point at +20 s is before start
+  EXPECT_EQ(out[1].timestamp_ms, minute + 60'000);
+  EXPECT_DOUBLE_EQ(out[1].value, 10.0);
+}
+
 TEST(Aggregation, EmptyBucketsAreSkippedAndEndIsExclusive) {
-  const int64_t t0 = 1'700'000'000'000;
+  const int64_t t0 = 28'333'333LL * 60'000;
   std::vector<Point> points = {{t0, 1}, {t0 + 50'000, 2}, {t0 + 60'000, 3}};
   auto out = AggregateBuckets(points, t0, t0 + 60'000, 10'000, Aggregation::kAvg);
   ASSERT_EQ(out.size(), 2u);

@@ -42,3 +42,9 @@ text=$("$AGENT" --test --id testhost)
 expect_contains "$text" 'node_load1{host="testhost"}' "--test prints samples in text form"
 json=$("$AGENT" --test --id testhost -o json)
 expect_contains "$json" '"metric":"node_memory_MemTotal_bytes"' "--test -o json prints JSON lines"
+
+# The shipped example configs are valid.
+EXAMPLES=$(cd "$(dirname "$0")/../../examples" && pwd)
+"$AGENT" --config "$EXAMPLES/agent.yaml" --check-config >/dev/null || fail "examples/agent.yaml rejected"
+"$COLLECTOR" --config "$EXAMPLES/collector.yaml" --check-config >/dev/null || fail "examples/collector.yaml rejected"
+pass "examples/*.yaml pass --check-config"
