@@ -38,13 +38,40 @@ absl::StatusOr<AgentConfig> FromMap(ConfigMap& root) {
     SCOUT_RETURN_IF_ERROR(host->Read("rootfs", &config.host.rootfs));
     SCOUT_RETURN_IF_ERROR(host->CheckNoUnknownKeys());
   }
-  SCOUT_ASSIGN_OR_RETURN(auto outbox, root.Child("outbox"));
-  if (outbox) {
-    int64_t max_batches = static_cast<int64_t>(config.max_outbox_batches);
-    SCOUT_RETURN_IF_ERROR(outbox->Read("max_batches", &max_batches));
-    if (max_batches < 1) return outbox->ErrorAt("max_batches", "must be at least 1");
-    config.max_outbox_batches = static_cast<size_t>(max_batches);
-    SCOUT_RETURN_IF_ERROR(outbox->CheckNoUnknownKeys());
+  int64_t max_batch_bytes = static_cast<int64_t>(config.max_batch_bytes);
+  SCOUT_RETURN_IF_ERROR(root.Read("max_batch_bytes", &max_batch_bytes));
+  if (max_batch_bytes < 4096 || max_batch_bytes > (1 << 30)) {
+    return root.ErrorAt("max_batch_bytes", "must be between 4096 and 1073741824");
+  }
+  config.max_batch_bytes = static_cast<size_t>(max_batch_bytes);
+
+  SCOUT_ASSIGN_OR_RETURN(auto spool, root.Child("spool"));
+  if (spool) {
+    SCOUT_RETURN_IF_ERROR(spool->Read("dir", &config.spool.dir));
+    int64_t max_size = static_cast<int64_t>(config.spool.max_bytes);
+    SCOUT_RETURN_IF_ERROR(spool->Read("max_size_bytes", &max_size));
+    if (max_size < 65536) return spool->ErrorAt("max_size_bytes", "must be at least 65536");
+    config.spool.max_bytes = static_cast<uint64_t>(max_size);
+    SCOUT_RETURN_IF_ERROR(spool->ReadDuration("max_age", &config.spool.max_age));
+    if (config.spool.max_age < std::chrono::minutes(1)) {
+      return spool->ErrorAt("max_age", "must be at least 1m");
+    }
+    SCOUT_RETURN_IF_ERROR(spool->Read("fsync", &config.spool.fsync));
+    SCOUT_RETURN_IF_ERROR(spool->Read("replay_samples_per_second", &config.replay_samples_per_second));
+    if (config.replay_samples_per_second < 1) {
+      return spool->ErrorAt("replay_samples_per_second", "must be at least 1");
+    }
+    SCOUT_RETURN_IF_ERROR(spool->CheckNoUnknownKeys());
+  }
+  SCOUT_ASSIGN_OR_RETURN(auto synthetic, root.Child("synthetic"));
+  if (synthetic) {
+    SCOUT_RETURN_IF_ERROR(synthetic->Read("series", &config.synthetic_series));
+    if (config.synthetic_series < 1 || config.synthetic_series > 10'000'000) {
+      return synthetic->ErrorAt("series", "must be between 1 and 10000000");
+    }
+    SCOUT_RETURN_IF_ERROR(synthetic->Read("samples", &config.synthetic_samples));
+    if (config.synthetic_samples < 0) return synthetic->ErrorAt("samples", "must be 0 or more");
+    SCOUT_RETURN_IF_ERROR(synthetic->CheckNoUnknownKeys());
   }
   SCOUT_RETURN_IF_ERROR(root.CheckNoUnknownKeys());
   return config;

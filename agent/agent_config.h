@@ -11,8 +11,16 @@
 //     proc: /proc                 # /host/proc in a container
 //     sys: /sys
 //     rootfs: /
-//   outbox:
-//     max_batches: 8640           # unacked batches kept in memory (24 h at 10 s)
+//   max_batch_bytes: 1048576      # batches are split below this size
+//   spool:                        # unacked batches, on disk
+//     dir: /var/lib/scout/spool
+//     max_size_bytes: 268435456   # 256 MiB; oldest data dropped beyond it
+//     max_age: 24h
+//     fsync: true
+//     replay_samples_per_second: 5000   # backlog pace after an outage
+//   synthetic:                    # test data source, only if listed in collectors
+//     series: 1000
+//     samples: 0                  # per series, then it stops; 0 = forever
 #pragma once
 
 #include <chrono>
@@ -22,6 +30,7 @@
 
 #include "absl/status/statusor.h"
 #include "agent/host/host_fs.h"
+#include "agent/spool.h"
 
 namespace scout::agent {
 
@@ -33,7 +42,11 @@ struct AgentConfig {
   std::string log_level = "info";
   std::vector<std::string> collectors;  // empty = DefaultCollectorNames()
   HostRoots host;
-  size_t max_outbox_batches = 8640;
+  size_t max_batch_bytes = 1 << 20;
+  SpoolOptions spool;
+  double replay_samples_per_second = 5000;
+  int64_t synthetic_series = 1000;
+  int64_t synthetic_samples = 0;
   std::chrono::milliseconds reconnect_max_backoff = std::chrono::seconds(30);
 };
 

@@ -4,6 +4,8 @@
 #include "agent/host/filesystem_collector.h"
 #include "agent/host/load_collector.h"
 #include "agent/host/memory_collector.h"
+#include "agent/self/agent_collector.h"
+#include "agent/self/synthetic_collector.h"
 
 namespace scout::agent {
 
@@ -20,10 +22,17 @@ void RegisterBuiltinCollectors(CollectorRegistry& registry) {
   registry.Register("load", [](const PluginContext& c) -> PluginFactory::result_type {
     return NewLoadCollector(c.host);
   });
+  registry.Register("agent", [](const PluginContext& c) -> PluginFactory::result_type {
+    return NewAgentCollector(c.counters, c.spool);
+  });
+  registry.Register("synthetic", [](const PluginContext& c) -> PluginFactory::result_type {
+    return NewSyntheticCollector(c.config.synthetic_series, c.config.synthetic_samples,
+                                 c.config.interval.count());
+  });
 }
 
 std::vector<std::string> DefaultCollectorNames() {
-  return {"cpu", "memory", "filesystem", "load"};
+  return {"cpu", "memory", "filesystem", "load", "agent"};
 }
 
 }  // namespace scout::agent

@@ -12,7 +12,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "agent/agent_config.h"
+#include "agent/agent_counters.h"
 #include "agent/collector_plugin.h"
+#include "agent/spool.h"
 #include "agent/host/host_fs.h"
 #include "shared/clock.h"
 
@@ -22,6 +25,9 @@ namespace scout::agent {
 struct PluginContext {
   const HostFs& host;
   const Clock& clock;
+  const AgentConfig& config;
+  const AgentCounters& counters;
+  const Spool* spool;  // null in --test and --check-config
 };
 
 using PluginFactory =

@@ -1,30 +1,37 @@
 // IngestClient: keeps one Ingest.Stream open to the collector and moves
-// batches from the Outbox onto it.
+// batches from the Spool onto it.
 //
-// Per stream: send Hello, then every unacked batch in sequence order with
-// at most `window` batches awaiting an Ack; a reader thread removes acked
-// batches from the Outbox. A batch rejected as INVALID_ARGUMENT is dropped
-// (resending cannot help); any other rejection, or a broken stream, ends
-// the stream and everything unacked is sent again on the next one.
+// Per stream: send Hello, then batches with at most `window` awaiting an
+// Ack. Which batch next: live data first (batches spooled after the stream
+// opened, oldest of them first), then the backlog (batches that were
+// already in the spool when it opened, oldest first) at no more than
+// `replay_samples_per_second`, so a recovering collector is not flattened
+// by a fleet's backlog. A reader thread removes acked batches from the
+// spool. A batch rejected as INVALID_ARGUMENT is removed (resending cannot
+// help); any other rejection, or a broken stream, ends the stream and
+// everything unacked is sent again on the next one.
 //
-// Reconnects use capped, jittered exponential backoff (shared/backoff.h)
-// on a fresh channel each time, so gRPC's own reconnect backoff does not
-// stack on ours. Connection state changes are logged once each.
+// Transport: HTTP/2 keepalive pings every 10 s, 10 s timeout, agreeing with
+// the collector's settings, so a black-holed link is noticed in ~20 s.
+// Reconnects use capped, jittered exponential backoff on a fresh channel
+// each time. Connection state changes are logged once each.
 //
 // Threads: Start() runs the sender ("scout-send"); each stream adds a
 // reader ("scout-recv") that lives as long as the stream.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 
 #include "absl/status/status.h"
-#include "agent/outbox.h"
+#include "agent/agent_counters.h"
+#include "agent/spool.h"
 #include "scout/v1/ingest.grpc.pb.h"
 #include "shared/clock.h"
 #include "shared/metric.h"
@@ -43,20 +50,15 @@ struct IngestClientOptions {
   std::string incarnation_id;
   int64_t interval_ms = 10'000;
   int window = 8;
+  double replay_samples_per_second = 5'000;
   std::chrono::milliseconds initial_backoff{500};
   std::chrono::milliseconds max_backoff{30'000};
 };
 
-struct IngestClientStats {
-  uint64_t acked_batches = 0;
-  uint64_t rejected_batches = 0;
-  uint64_t streams_opened = 0;
-  bool connected = false;
-};
-
 class IngestClient {
  public:
-  IngestClient(IngestClientOptions options, Outbox& outbox, const Clock& clock);
+  IngestClient(IngestClientOptions options, Spool& spool, AgentCounters& counters,
+               const Clock& clock);
   ~IngestClient();
 
   void Start();
@@ -64,27 +66,31 @@ class IngestClient {
   // `grace` for outstanding acks, then cancels.
   void Stop(std::chrono::milliseconds grace);
 
-  IngestClientStats stats() const;
-
  private:
+  using Stream = grpc::ClientReaderWriter<v1::AgentMessage, v1::CollectorMessage>;
   void Loop();
-  // Runs one stream until it ends; returns why it ended.
   absl::Status RunStream();
-  void ReadAcks(grpc::ClientReaderWriter<v1::AgentMessage, v1::CollectorMessage>* stream,
-                grpc::ClientContext* context);
+  // The next batch to send on this stream, or nullopt after waiting a bit.
+  std::optional<v1::Batch> NextBatch(uint64_t* last_live, uint64_t stream_start,
+                                     std::deque<uint64_t>* backlog, double* tokens,
+                                     std::chrono::steady_clock::time_point* refill_at,
+                                     bool* is_replay);
+  void ReadAcks(Stream* stream, grpc::ClientContext* context);
   void SetConnected(bool connected, const absl::Status& why);
 
   const IngestClientOptions options_;
-  Outbox& outbox_;
+  Spool& spool_;
+  AgentCounters& counters_;
   const Clock& clock_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;              // GUARDED_BY(mu_)
-  std::set<uint64_t> awaiting_ack_;    // GUARDED_BY(mu_): sent on this stream
-  grpc::ClientContext* context_ = nullptr;  // GUARDED_BY(mu_): the live stream's
-  IngestClientStats stats_;            // GUARDED_BY(mu_)
-  bool ever_failed_logged_ = false;    // GUARDED_BY(mu_)
+  bool stopping_ = false;                   // GUARDED_BY(mu_)
+  std::set<uint64_t> awaiting_ack_;         // GUARDED_BY(mu_): sent on this stream
+  bool stream_live_ = false;                // GUARDED_BY(mu_): reader still running
+  bool connected_ = false;                  // GUARDED_BY(mu_)
+  bool failure_logged_ = false;             // GUARDED_BY(mu_)
+  uint32_t max_batch_bytes_ = 4u << 20;     // GUARDED_BY(mu_): from the Welcome
   std::chrono::steady_clock::time_point stop_deadline_;  // GUARDED_BY(mu_)
   std::thread thread_;
 };

@@ -10,7 +10,7 @@
 #include "agent/agent_config.h"
 #include "agent/collector_registry.h"
 #include "agent/ingest_client.h"
-#include "agent/outbox.h"
+#include "agent/spool.h"
 #include "agent/sample_output.h"
 #include "agent/scheduler.h"
 #include "shared/duration.h"
@@ -36,7 +36,8 @@ int ConfigError(const std::string& message) {
 int main(int argc, char** argv) {
   using namespace scout::agent;
   CLI::App app{"scout-agent: samples host resources and streams them to scout-collector"};
-  std::string config_path, collector, id, interval, host_root, log_level, output = "text";
+  std::string config_path, collector, id, interval, host_root, spool_dir, log_level,
+      output = "text";
   bool test = false, check_config = false;
   app.add_option("--config", config_path, "YAML config file");
   app.add_option("--collector", collector, "collector address (default 127.0.0.1:7070)");
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
   app.add_option("--interval", interval, "collection interval, e.g. 10s");
   app.add_option("--host-root", host_root,
                  "where the host's / is mounted (e.g. /host): reads ROOT/proc, ROOT/sys");
+  app.add_option("--spool-dir", spool_dir,
+                 "directory for unacked batches (default /var/lib/scout/spool)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   app.add_flag("--test", test, "run one collection cycle, print the samples and exit");
   app.add_option("-o,--output", output, "--test output: text or json")
@@ -68,6 +71,7 @@ int main(int argc, char** argv) {
   if (!host_root.empty()) {
     config.host = {host_root + "/proc", host_root + "/sys", host_root};
   }
+  if (!spool_dir.empty()) config.spool.dir = spool_dir;
   if (!log_level.empty()) config.log_level = log_level;
   if (config.id.empty()) config.id = LocalHostname();
   if (auto valid = ValidateAgentConfig(config); !valid.ok()) {
@@ -78,23 +82,35 @@ int main(int argc, char** argv) {
   }
 
   scout::SystemClock clock;
+  AgentCounters counters;
   HostFs host(config.host);
   CollectorRegistry registry;
   RegisterBuiltinCollectors(registry);
-  auto plugins = registry.Create(
-      config.collectors.empty() ? DefaultCollectorNames() : config.collectors, {host, clock});
+  const auto names = config.collectors.empty() ? DefaultCollectorNames() : config.collectors;
+  // The spool is opened only to run for real: --test and --check-config
+  // must not need (or create) /var/lib/scout.
+  std::unique_ptr<Spool> spool;
+  if (!test && !check_config) {
+    auto opened = Spool::Open(config.spool, clock);
+    if (!opened.ok()) {
+      std::cerr << "scout-agent: cannot open the spool: " << opened.status().message() << "\n";
+      return 1;
+    }
+    spool = *std::move(opened);
+  }
+  auto plugins = registry.Create(names, {host, clock, config, counters, spool.get()});
   if (!plugins.ok()) return ConfigError(std::string(plugins.status().message()));
   if (check_config) {
     std::cout << "config OK" << (config_path.empty() ? "" : ": " + config_path) << "\n";
     return 0;
   }
-  Scheduler scheduler(*std::move(plugins), config.id, clock);
+  Scheduler scheduler(*std::move(plugins), config.id, clock, counters);
 
   if (test) {
     // Rates need two readings: prime, wait a second, then print.
-    scheduler.RunCycle();
+    scheduler.RunCycle(clock.NowMs());
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    auto samples = scheduler.RunCycle();
+    auto samples = scheduler.RunCycle(clock.NowMs());
     if (output == "json") {
       PrintSamplesJson(samples, std::cout);
     } else {
@@ -109,7 +125,6 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  Outbox outbox(config.max_outbox_batches);
   IngestClientOptions client_options;
   client_options.address = config.collector;
   client_options.agent_id = config.id;
@@ -118,18 +133,30 @@ int main(int argc, char** argv) {
   client_options.incarnation_id = NewIncarnationId();
   client_options.interval_ms = config.interval.count();
   client_options.max_backoff = config.reconnect_max_backoff;
-  IngestClient client(client_options, outbox, clock);
+  client_options.replay_samples_per_second = config.replay_samples_per_second;
+  IngestClient client(client_options, *spool, counters, clock);
 
-  spdlog::info("scout-agent {} id={} collector={} interval={}", scout::kVersion, config.id,
-               config.collector, scout::FormatDuration(config.interval));
+  spdlog::info("scout-agent {} id={} collector={} interval={} spool={}", scout::kVersion,
+               config.id, config.collector, scout::FormatDuration(config.interval),
+               config.spool.dir);
   client.Start();
-  scheduler.Start(config.interval, outbox);
+  scheduler.Start(config.interval, config.max_batch_bytes, *spool);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("received {}, stopping", strsignal(signal_number));
   scheduler.Stop();
   client.Stop(std::chrono::seconds(5));
-  spdlog::info("stopped with {} unacked batches", outbox.size());
+  const SpoolStats s = spool->stats();
+  // One line the fault tests (and operators) can reconcile.
+  spdlog::info("final counters: collected={} spooled={} sent={} replayed={} acked={} "
+               "samples_acked={} rejected={} samples_rejected={} dropped={} samples_dropped={} "
+               "spool_batches={} spool_errors={}",
+               counters.samples_collected.load(), counters.batches_spooled.load(),
+               counters.batches_sent.load(), counters.batches_replayed.load(),
+               counters.batches_acked.load(), counters.samples_acked.load(),
+               counters.batches_rejected.load(), counters.samples_rejected.load(),
+               s.dropped_batches, s.dropped_samples, s.batches,
+               counters.spool_write_errors.load());
   return 0;
 }

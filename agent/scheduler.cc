@@ -27,19 +27,20 @@ class LabellingSink final : public SampleSink {
 }  // namespace
 
 Scheduler::Scheduler(std::vector<std::unique_ptr<CollectorPlugin>> plugins,
-                     std::string host_label, const Clock& clock)
+                     std::string host_label, const Clock& clock, AgentCounters& counters)
     : plugins_(std::move(plugins)),
       plugin_failing_(plugins_.size(), false),
       host_label_(std::move(host_label)),
-      clock_(clock) {}
+      clock_(clock),
+      counters_(counters) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
-std::vector<Sample> Scheduler::RunCycle() {
-  VectorSink sink(clock_.NowMs());
+std::vector<Sample> Scheduler::RunCycle(int64_t timestamp_ms) {
+  VectorSink sink(timestamp_ms);
   LabellingSink labelled(sink, host_label_);
   for (size_t i = 0; i < plugins_.size(); ++i) {
-    absl::Status status = plugins_[i]->Collect(clock_.NowMs(), labelled);
+    absl::Status status = plugins_[i]->Collect(timestamp_ms, labelled);
     const bool failing = !status.ok();
     if (failing && !plugin_failing_[i]) {
       spdlog::warn("collector {}: {} (will log again when it recovers)", plugins_[i]->name(),
@@ -52,10 +53,10 @@ std::vector<Sample> Scheduler::RunCycle() {
   return std::move(sink.samples());
 }
 
-void Scheduler::Start(std::chrono::milliseconds interval, Outbox& outbox) {
-  thread_ = std::thread([this, interval, &outbox] {
+void Scheduler::Start(std::chrono::milliseconds interval, size_t max_batch_bytes, Spool& spool) {
+  thread_ = std::thread([this, interval, max_batch_bytes, &spool] {
     pthread_setname_np(pthread_self(), "scout-collect");
-    Loop(interval, outbox);
+    Loop(interval, max_batch_bytes, spool);
   });
 }
 
@@ -68,9 +69,7 @@ void Scheduler::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Scheduler::Loop(std::chrono::milliseconds interval, Outbox& outbox) {
-  // Prime rate plugins right away so the first aligned cycle has rates.
-  RunCycle();
+void Scheduler::Loop(std::chrono::milliseconds interval, size_t max_batch_bytes, Spool& spool) {
   while (true) {
     const int64_t now = clock_.NowMs();
     const int64_t next = (now / interval.count() + 1) * interval.count();
@@ -79,27 +78,47 @@ void Scheduler::Loop(std::chrono::milliseconds interval, Outbox& outbox) {
       std::unique_lock<std::mutex> lock(mu_);
       if (cv_.wait_until(lock, wake, [this] { return stopping_; })) return;
     }
-    std::vector<Sample> samples = RunCycle();
-    if (!samples.empty()) outbox.Push(MakeBatch(++seq_, samples));
+    std::vector<Sample> samples = RunCycle(next);
+    counters_.samples_collected += samples.size();
+    for (v1::Batch& batch : MakeBatches(samples, max_batch_bytes)) {
+      auto seq = spool.Append(std::move(batch));
+      if (seq.ok()) ++counters_.batches_spooled;
+      if (!seq.ok()) ++counters_.spool_write_errors;
+      if (!seq.ok() && !spool_failing_) {
+        spdlog::error("cannot write to the spool, this cycle's data is lost: {} "
+                      "(logged again when it recovers)", seq.status().message());
+      } else if (seq.ok() && spool_failing_) {
+        spdlog::info("spool writable again");
+      }
+      spool_failing_ = !seq.ok();
+    }
   }
 }
 
-v1::Batch MakeBatch(uint64_t seq, const std::vector<Sample>& samples) {
-  v1::Batch batch;
-  batch.set_seq(seq);
-  std::map<SeriesKey, v1::Series*> by_key;
+std::vector<v1::Batch> MakeBatches(const std::vector<Sample>& samples, size_t max_bytes) {
+  std::map<SeriesKey, v1::Series> by_key;
   for (const Sample& s : samples) {
-    v1::Series*& series = by_key[s.key];
-    if (series == nullptr) {
-      series = batch.add_series();
-      series->set_metric(s.key.metric);
-      LabelsToProto(s.key.labels, series->mutable_labels());
+    v1::Series& series = by_key[s.key];
+    if (series.metric().empty()) {
+      series.set_metric(s.key.metric);
+      LabelsToProto(s.key.labels, series.mutable_labels());
     }
-    v1::Point* p = series->add_points();
+    v1::Point* p = series.add_points();
     p->set_timestamp_ms(s.point.timestamp_ms);
     p->set_value(s.point.value);
   }
-  return batch;
+  std::vector<v1::Batch> batches;
+  size_t bytes = 0;
+  for (auto& [key, series] : by_key) {
+    const size_t size = series.ByteSizeLong() + 8;  // + field tag and length
+    if (batches.empty() || (bytes + size > max_bytes && bytes > 0)) {
+      batches.emplace_back();
+      bytes = 0;
+    }
+    *batches.back().add_series() = std::move(series);
+    bytes += size;
+  }
+  return batches;
 }
 
 }  // namespace scout::agent

@@ -1,5 +1,5 @@
-// Scheduler: runs every collector plugin once per interval and queues the
-// result as one Batch in the Outbox.
+// Scheduler: runs every collector plugin once per interval and appends the
+// result to the Spool.
 //
 // Cycles are aligned to multiples of the interval on the wall clock (as
 // Prometheus and Telegraf do), so every host's samples share timestamps.
@@ -7,12 +7,14 @@
 // they stop, not every cycle. Every series gets the `host` label (the
 // agent id), so series from different hosts never collide.
 //
+// Each cycle becomes one or more Batches of at most max_batch_bytes,
+// appended to the Spool (which numbers them).
+//
 // Threads: Start() runs the loop on one thread ("scout-collect");
 // RunCycle() may be called directly (agent --test, tests) when that
 // thread is not running.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -21,8 +23,9 @@
 #include <thread>
 #include <vector>
 
+#include "agent/agent_counters.h"
 #include "agent/collector_plugin.h"
-#include "agent/outbox.h"
+#include "agent/spool.h"
 #include "shared/clock.h"
 
 namespace scout::agent {
@@ -30,25 +33,25 @@ namespace scout::agent {
 class Scheduler {
  public:
   Scheduler(std::vector<std::unique_ptr<CollectorPlugin>> plugins, std::string host_label,
-            const Clock& clock);
+            const Clock& clock, AgentCounters& counters);
   ~Scheduler();
 
-  // One cycle of every plugin, stamped with the clock's current time.
-  std::vector<Sample> RunCycle();
+  // One cycle of every plugin, every sample stamped with `timestamp_ms`
+  // (the scheduled cycle time, so all hosts share timestamps).
+  std::vector<Sample> RunCycle(int64_t timestamp_ms);
 
-  void Start(std::chrono::milliseconds interval, Outbox& outbox);
+  void Start(std::chrono::milliseconds interval, size_t max_batch_bytes, Spool& spool);
   void Stop();
 
-  uint64_t last_seq() const { return seq_.load(); }
-
  private:
-  void Loop(std::chrono::milliseconds interval, Outbox& outbox);
+  void Loop(std::chrono::milliseconds interval, size_t max_batch_bytes, Spool& spool);
 
   std::vector<std::unique_ptr<CollectorPlugin>> plugins_;
   std::vector<bool> plugin_failing_;
   const std::string host_label_;
   const Clock& clock_;
-  std::atomic<uint64_t> seq_{0};
+  AgentCounters& counters_;
+  bool spool_failing_ = false;  // collect thread only
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -56,7 +59,9 @@ class Scheduler {
   std::thread thread_;
 };
 
-// Converts one cycle's samples into a Batch (one series per sample key).
-v1::Batch MakeBatch(uint64_t seq, const std::vector<Sample>& samples);
+// Converts one cycle's samples into Batches (one series per sample key),
+// each at most about max_bytes when serialized. Sequence numbers are left
+// for the Spool to assign.
+std::vector<v1::Batch> MakeBatches(const std::vector<Sample>& samples, size_t max_bytes);
 
 }  // namespace scout::agent

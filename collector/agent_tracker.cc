@@ -27,3 +27,18 @@ size_t AgentTracker::connected_count() const {
 }
 
 }  // namespace scout::collector
+
+namespace scout::collector {
+
+void AgentTracker::SetClockSkew(const std::string& agent_id, int64_t skew_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  skew_ms_[agent_id] = skew_ms;
+}
+
+int64_t AgentTracker::ClockSkew(const std::string& agent_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = skew_ms_.find(agent_id);
+  return it == skew_ms_.end() ? 0 : it->second;
+}
+
+}  // namespace scout::collector

@@ -4,6 +4,7 @@
 // Thread safety: all methods are safe to call concurrently.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -16,6 +17,9 @@ class AgentTracker {
   void Disconnected(const std::string& agent_id);
   // The peer address when connected; empty when not.
   std::string Peer(const std::string& agent_id) const;
+  // Agent clock minus collector clock, from the agent's latest batch.
+  void SetClockSkew(const std::string& agent_id, int64_t skew_ms);
+  int64_t ClockSkew(const std::string& agent_id) const;  // 0 if unknown
   size_t connected_count() const;
 
  private:
@@ -25,6 +29,7 @@ class AgentTracker {
   };
   mutable std::mutex mu_;
   std::map<std::string, Live> live_;  // GUARDED_BY(mu_)
+  std::map<std::string, int64_t> skew_ms_;  // GUARDED_BY(mu_); kept after disconnect
 };
 
 }  // namespace scout::collector

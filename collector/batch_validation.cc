@@ -11,13 +11,48 @@ namespace {
 constexpr int64_t kYear2000Ms = 946'684'800'000;
 constexpr size_t kMaxLabelValueBytes = 4096;
 
-absl::Status SeriesError(int index, const std::string& metric, const std::string& what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("series #", index, " (", metric.empty() ? "<empty metric name>" : metric,
-                   "): ", what));
+// Empty when the series key is valid; otherwise what is wrong with it.
+std::string SeriesProblem(const SeriesKey& key, v1::RejectReason* reason) {
+  if (!IsValidMetricName(key.metric)) {
+    *reason = v1::INVALID_METRIC_NAME;
+    return absl::StrCat("invalid metric name \"", key.metric, "\"");
+  }
+  *reason = v1::INVALID_LABELS;
+  for (size_t j = 0; j < key.labels.size(); ++j) {
+    const auto& [name, value] = key.labels[j];
+    if (!IsValidLabelName(name) || name.rfind("__", 0) == 0) {
+      return absl::StrCat("invalid label name \"", name, "\"");
+    }
+    if (j > 0 && key.labels[j - 1].first == name) {
+      return absl::StrCat("duplicate label \"", name, "\"");
+    }
+    if (value.find('\0') != std::string::npos || value.size() > kMaxLabelValueBytes) {
+      return absl::StrCat("label \"", name, "\" has a NUL byte or is over ",
+                          kMaxLabelValueBytes, " bytes");
+    }
+  }
+  return "";
 }
 
 }  // namespace
+
+uint32_t Rejections::total() const {
+  uint32_t n = 0;
+  for (const Group& g : by_reason) n += g.points;
+  return n;
+}
+
+std::string Rejections::Summary() const {
+  std::string out;
+  for (int r = 0; r < v1::RejectReason_ARRAYSIZE; ++r) {
+    const Group& g = by_reason[static_cast<size_t>(r)];
+    if (g.points == 0) continue;
+    absl::StrAppend(&out, out.empty() ? "" : "; ", g.points, g.points == 1 ? " point" : " points",
+                    " with ", v1::RejectReason_Name(static_cast<v1::RejectReason>(r)), " (e.g. ",
+                    g.example, ")");
+  }
+  return out;
+}
 
 absl::Status ValidateHello(const v1::Hello& hello) {
   if (hello.agent_id().empty()) return absl::InvalidArgumentError("hello: empty agent_id");
@@ -32,48 +67,50 @@ absl::Status ValidateHello(const v1::Hello& hello) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<WriteBatch> ValidateBatch(const v1::Batch& batch, const std::string& agent_id,
-                                         int64_t received_ms) {
-  WriteBatch out;
-  out.agent_id = agent_id;
-  out.received_ms = received_ms;
-  out.series.reserve(batch.series_size());
-  for (int i = 0; i < batch.series_size(); ++i) {
-    const v1::Series& s = batch.series(i);
-    if (!IsValidMetricName(s.metric())) {
-      return SeriesError(i, s.metric(), absl::StrCat("invalid metric name \"", s.metric(), "\""));
-    }
+ValidatedBatch ValidateBatch(const v1::Batch& batch, const std::string& agent_id,
+                             int64_t received_ms, int64_t max_future_ms) {
+  ValidatedBatch out;
+  out.batch.agent_id = agent_id;
+  out.batch.received_ms = received_ms;
+  out.batch.series.reserve(batch.series_size());
+  auto reject = [&](v1::RejectReason reason, uint32_t points, const std::string& series,
+                    const std::string& detail) {
+    Rejections::Group& g = out.rejections.by_reason[reason];
+    if (g.points == 0) g.example = absl::StrCat(series, ": ", detail);
+    g.points += points;
+  };
+  for (const v1::Series& s : batch.series()) {
     SeriesPoints sp;
     sp.key.metric = s.metric();
     sp.key.labels = LabelsFromProto(s.labels());
-    for (size_t j = 0; j < sp.key.labels.size(); ++j) {
-      const auto& [name, value] = sp.key.labels[j];
-      if (!IsValidLabelName(name) || name.rfind("__", 0) == 0) {
-        return SeriesError(i, s.metric(), absl::StrCat("invalid label name \"", name, "\""));
-      }
-      if (j > 0 && sp.key.labels[j - 1].first == name) {
-        return SeriesError(i, s.metric(), absl::StrCat("duplicate label \"", name, "\""));
-      }
-      if (value.find('\0') != std::string::npos || value.size() > kMaxLabelValueBytes) {
-        return SeriesError(i, s.metric(),
-                           absl::StrCat("label \"", name, "\" has a NUL byte or is over ",
-                                        kMaxLabelValueBytes, " bytes"));
-      }
+    v1::RejectReason reason;
+    const std::string problem = SeriesProblem(sp.key, &reason);
+    if (!problem.empty()) {
+      reject(reason, static_cast<uint32_t>(s.points_size()),
+             s.metric().empty() ? "<empty metric name>" : s.metric(), problem);
+      continue;
     }
     sp.points.reserve(s.points_size());
     for (const v1::Point& p : s.points()) {
       if (p.timestamp_ms() < kYear2000Ms) {
-        return SeriesError(i, s.metric(),
-                           absl::StrCat("timestamp ", p.timestamp_ms(),
-                                        " ms is not a Unix time in milliseconds after 2000"));
+        reject(v1::TIMESTAMP_TOO_OLD, 1, s.metric(),
+               absl::StrCat("timestamp ", p.timestamp_ms(),
+                            " ms is not a Unix time in milliseconds after 2000"));
+      } else if (p.timestamp_ms() > received_ms + max_future_ms) {
+        reject(v1::TIMESTAMP_IN_FUTURE, 1, s.metric(),
+               absl::StrCat("timestamp is ", (p.timestamp_ms() - received_ms) / 1000,
+                            " s ahead of the collector's clock (limit ", max_future_ms / 1000,
+                            " s); check the agent's clock"));
+      } else if (!std::isfinite(p.value())) {
+        reject(v1::NON_FINITE_VALUE, 1, s.metric(),
+               absl::StrCat("value at ", p.timestamp_ms(), " is not finite"));
+      } else {
+        sp.points.push_back({p.timestamp_ms(), p.value()});
       }
-      if (!std::isfinite(p.value())) {
-        return SeriesError(i, s.metric(),
-                           absl::StrCat("value at ", p.timestamp_ms(), " is not finite"));
-      }
-      sp.points.push_back({p.timestamp_ms(), p.value()});
     }
-    out.series.push_back(std::move(sp));
+    if (sp.points.empty()) continue;
+    out.points += static_cast<uint32_t>(sp.points.size());
+    out.batch.series.push_back(std::move(sp));
   }
   return out;
 }

@@ -1,13 +1,17 @@
-// Checks an incoming Batch and converts it to the domain WriteBatch.
+// Checks an incoming Batch point by point and converts what is valid into
+// the domain WriteBatch (partial success).
 //
-// A batch is all-or-nothing: the first invalid series or point rejects the
-// whole batch with INVALID_ARGUMENT and a reason naming it, and nothing of
-// it is stored. Rules: metric and label names follow Prometheus syntax,
-// label names are unique within a series and do not start with "__",
-// label values have no NUL byte, timestamps are after 2000-01-01, values
-// are finite (NaN and +-Inf break every aggregate downstream).
+// Rules: metric and label names follow Prometheus syntax, label names are
+// unique within a series and do not start with "__", label values have no
+// NUL byte and are at most 4 KiB (a bad name or label rejects the whole
+// series); timestamps are after 2000-01-01 and at most `max_future_ms`
+// ahead of the collector's clock; values are finite (NaN and +-Inf break
+// every aggregate downstream). Each invalid point is counted under its
+// reason and never stored; valid points of the same batch are stored.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -16,10 +20,28 @@
 
 namespace scout::collector {
 
-absl::StatusOr<WriteBatch> ValidateBatch(const v1::Batch& batch, const std::string& agent_id,
-                                         int64_t received_ms);
+struct Rejections {
+  struct Group {
+    uint32_t points = 0;
+    std::string example;  // first offender: series and detail
+  };
+  // Indexed by v1::RejectReason.
+  std::array<Group, v1::RejectReason_ARRAYSIZE> by_reason;
+  uint32_t total() const;
+  // "3 points with NON_FINITE_VALUE (e.g. ...); 1 point with ..."
+  std::string Summary() const;
+};
 
-// Checks agent_id and hostname of a Hello.
+struct ValidatedBatch {
+  WriteBatch batch;  // only valid series and points
+  uint32_t points = 0;
+  Rejections rejections;
+};
+
+ValidatedBatch ValidateBatch(const v1::Batch& batch, const std::string& agent_id,
+                             int64_t received_ms, int64_t max_future_ms);
+
+// Checks agent_id of a Hello.
 absl::Status ValidateHello(const v1::Hello& hello);
 
 }  // namespace scout::collector

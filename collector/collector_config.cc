@@ -43,6 +43,17 @@ absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root) {
       return ingest->ErrorAt("max_batch_bytes", "must be between 65536 and 268435456");
     }
     config.ingest.max_batch_bytes = static_cast<uint32_t>(max_bytes);
+    int64_t max_streams = config.ingest.max_streams;
+    SCOUT_RETURN_IF_ERROR(ingest->Read("max_streams", &max_streams));
+    if (max_streams < 1) return ingest->ErrorAt("max_streams", "must be at least 1");
+    config.ingest.max_streams = static_cast<int>(max_streams);
+    int64_t max_pending = static_cast<int64_t>(config.max_pending_points);
+    SCOUT_RETURN_IF_ERROR(ingest->Read("max_pending_points", &max_pending));
+    if (max_pending < 10'000) return ingest->ErrorAt("max_pending_points", "must be at least 10000");
+    config.max_pending_points = static_cast<size_t>(max_pending);
+    std::chrono::milliseconds future{config.ingest.max_future_skew_ms};
+    SCOUT_RETURN_IF_ERROR(ingest->ReadDuration("max_future_skew", &future));
+    config.ingest.max_future_skew_ms = future.count();
     SCOUT_RETURN_IF_ERROR(ingest->CheckNoUnknownKeys());
   }
   SCOUT_RETURN_IF_ERROR(root.CheckNoUnknownKeys());

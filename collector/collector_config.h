@@ -9,8 +9,11 @@
 //     flush_interval: 10m
 //     max_head_points: 2000000
 //   ingest:
-//     max_in_flight_batches: 8
+//     max_in_flight_batches: 8      # per stream, before it stops reading
 //     max_batch_bytes: 16777216
+//     max_streams: 10000            # concurrent agent streams
+//     max_pending_points: 2000000   # queued for commit, before all streams pause
+//     max_future_skew: 10m          # samples further ahead are rejected
 #pragma once
 
 #include <chrono>
@@ -28,6 +31,7 @@ struct CollectorConfig {
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(20);
   SqliteOptions storage{"./var/scout.db"};
   IngestOptions ingest;
+  size_t max_pending_points = 2'000'000;
 };
 
 // Errors name file, line and key.

@@ -19,7 +19,9 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   std::unique_ptr<CollectorServer> s(new CollectorServer());
   s->config_ = config;
   SCOUT_ASSIGN_OR_RETURN(s->storage_, SqliteStorage::Open(config.storage, clock));
-  s->writes_ = std::make_unique<WriteQueue>(*s->storage_, WriteQueueOptions{});
+  WriteQueueOptions write_options;
+  write_options.max_pending_points = config.max_pending_points;
+  s->writes_ = std::make_unique<WriteQueue>(*s->storage_, write_options);
   s->writes_->Start();
   s->tracker_ = std::make_unique<AgentTracker>();
   s->ingest_ = std::make_unique<IngestService>(*s->writes_, *s->tracker_, clock, config.ingest);
@@ -29,6 +31,17 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &s->port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.ingest.max_batch_bytes) + 1024);
+  // Keepalive, agreeing with the agent's (agent/ingest_client.cc): we ping
+  // idle connections every 20 s and drop them after 10 s without an answer;
+  // agents may ping us every 10 s (we accept down to 5 s) even without
+  // calls, so neither side sends too_many_pings GOAWAYs.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5'000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  // One agent needs one stream; a few more cover sctl on the same channel.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 16);
   builder.RegisterService(s->ingest_.get());
   builder.RegisterService(s->query_.get());
   s->server_ = builder.BuildAndStart();
@@ -43,8 +56,10 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
 void CollectorServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   if (shut_down_) return;
   shut_down_ = true;
-  // Server::Shutdown waits for in-flight reactors, which wait for their
-  // commits, so the writer must still be running here.
+  // Streams stop reading and finish once their batches are committed and
+  // acked; Server::Shutdown waits for that (until the deadline, then
+  // cancels), so the writer must still be running here.
+  ingest_->BeginShutdown();
   server_->Shutdown(deadline);
   writes_->Stop();
   server_.reset();

@@ -2,30 +2,60 @@
 
 #include <deque>
 #include <functional>
-#include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "collector/batch_validation.h"
+#include "shared/logging.h"
 #include "shared/proto_convert.h"
 #include "shared/version.h"
-#include "shared/logging.h"
 
 namespace scout::collector {
-namespace {
 
 // Per-stream reactor. Its mutex is never held while calling a gRPC Start*
 // or Finish method, because gRPC may run the matching reaction inline on
-// the calling thread. Decisions are made under the lock; the calls happen
-// after it is released (see Act()).
+// the calling thread. Decisions are made under the lock (PlanLocked); the
+// calls happen after it is released (Act).
 class IngestStream final
     : public grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage> {
  public:
-  IngestStream(grpc::CallbackServerContext* context, WriteQueue& writes,
-               AgentTracker& tracker, const Clock& clock, const IngestOptions& options)
-      : writes_(writes), tracker_(tracker), clock_(clock), options_(options),
-        peer_(context->peer()) {
-    read_in_flight_ = true;
-    StartRead(&request_);
+  IngestStream(grpc::CallbackServerContext* context, IngestService& service)
+      : service_(service), options_(service.options_), peer_(context->peer()) {}
+
+  // Called by the service after construction; may finish at once.
+  void Begin(bool refuse, const std::string& why) {
+    Actions actions;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (refuse) {
+        final_status_ = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, why);
+        reads_done_ = true;
+      }
+      actions = PlanLocked();
+    }
+    Act(actions);
+  }
+
+  // Keeps the reactor alive (it cannot finish) until Drain() is called.
+  void Pin() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++in_flight_;
+  }
+
+  // REQUIRES: Pin() was called. Stops reading; finishes once in-flight
+  // batches are acked.
+  void Drain() {
+    Actions actions;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --in_flight_;
+      draining_ = true;
+      if (final_status_.ok()) {
+        final_status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                     "collector is shutting down; reconnect later");
+      }
+      actions = PlanLocked();
+    }
+    Act(actions);
   }
 
   void OnReadDone(bool ok) override {
@@ -55,8 +85,7 @@ class IngestStream final
       write_in_flight_ = false;
       outbox_.pop_front();
       if (!ok) {
-        // The client is gone; nothing more can be delivered.
-        outbox_.clear();
+        outbox_.clear();  // the client is gone; nothing more can be delivered
         reads_done_ = true;
         broken_ = true;
       }
@@ -72,9 +101,10 @@ class IngestStream final
 
   void OnDone() override {
     if (!agent_id_.empty()) {
-      tracker_.Disconnected(agent_id_);
+      service_.tracker_.Disconnected(agent_id_);
       spdlog::info("agent {} disconnected ({})", agent_id_, peer_);
     }
+    service_.Unregister(this);
     delete this;
   }
 
@@ -89,24 +119,24 @@ class IngestStream final
   void HandleMessageLocked() {
     switch (request_.kind_case()) {
       case v1::AgentMessage::kHello:
-        HandleHelloLocked(request_.hello());
-        break;
+        return HandleHelloLocked(request_.hello());
       case v1::AgentMessage::kBatch:
-        HandleBatchLocked(request_.batch());
-        break;
+        return HandleBatchLocked(request_.batch());
       default:
-        break;  // a newer agent's message kind: ignore (forward compatibility)
+        return;  // a newer agent's message kind: ignore (forward compatibility)
     }
   }
 
   void HandleHelloLocked(const v1::Hello& hello) {
-    if (!agent_id_.empty()) return FailLocked(grpc::StatusCode::FAILED_PRECONDITION,
-                                              "Hello sent twice on one stream");
+    if (!agent_id_.empty()) {
+      return FailLocked(grpc::StatusCode::FAILED_PRECONDITION, "Hello sent twice on one stream");
+    }
     absl::Status valid = ValidateHello(hello);
-    if (!valid.ok()) return FailLocked(grpc::StatusCode::INVALID_ARGUMENT,
-                                       std::string(valid.message()));
+    if (!valid.ok()) {
+      return FailLocked(grpc::StatusCode::INVALID_ARGUMENT, std::string(valid.message()));
+    }
     agent_id_ = hello.agent_id();
-    tracker_.Connected(agent_id_, peer_);
+    service_.tracker_.Connected(agent_id_, peer_);
     spdlog::info("agent {} connected from {} (version {}, incarnation {})", agent_id_, peer_,
                  hello.version(), hello.incarnation_id());
 
@@ -117,17 +147,16 @@ class IngestStream final
     record.labels = LabelsFromProto(hello.labels());
     record.incarnation_id = hello.incarnation_id();
     record.interval_ms = hello.interval_ms();
-    record.first_seen_ms = record.last_seen_ms = clock_.NowMs();
+    record.first_seen_ms = record.last_seen_ms = service_.clock_.NowMs();
     ++in_flight_;
     submit_ = [this, record = std::move(record)]() mutable {
-      writes_.SubmitAgent(std::move(record), [this](const absl::Status& status) {
+      service_.writes_.SubmitAgent(std::move(record), [this](const absl::Status& status) {
         if (!status.ok()) {
           spdlog::error("agent {}: cannot store agent record: {}", agent_id_, status.message());
         }
         Completed();
       });
     };
-
     v1::CollectorMessage welcome;
     welcome.mutable_welcome()->set_collector_version(kVersion);
     welcome.mutable_welcome()->set_max_batch_bytes(options_.max_batch_bytes);
@@ -135,46 +164,73 @@ class IngestStream final
   }
 
   void HandleBatchLocked(const v1::Batch& batch) {
-    if (agent_id_.empty()) return FailLocked(grpc::StatusCode::FAILED_PRECONDITION,
-                                             "the first message must be a Hello");
+    if (agent_id_.empty()) {
+      return FailLocked(grpc::StatusCode::FAILED_PRECONDITION, "the first message must be a Hello");
+    }
+    IngestCounters& counters = service_.counters_;
+    ++counters.batches_received;
     const uint64_t seq = batch.seq();
+    const int64_t now = service_.clock_.NowMs();
+    if (batch.sent_at_ms() > 0) service_.tracker_.SetClockSkew(agent_id_, batch.sent_at_ms() - now);
+    if (draining_) {
+      return RejectLocked(seq, grpc::StatusCode::UNAVAILABLE, "collector is shutting down");
+    }
     if (batch.ByteSizeLong() > options_.max_batch_bytes) {
       return RejectLocked(seq, grpc::StatusCode::INVALID_ARGUMENT,
                           absl::StrCat("batch of ", batch.ByteSizeLong(), " bytes is over the ",
                                        options_.max_batch_bytes, "-byte limit"));
     }
-    auto validated = ValidateBatch(batch, agent_id_, clock_.NowMs());
-    if (!validated.ok()) {
-      spdlog::warn("agent {}: rejected batch {}: {}", agent_id_, seq, validated.status().message());
-      return RejectLocked(seq, grpc::StatusCode::INVALID_ARGUMENT,
-                          std::string(validated.status().message()));
-    }
-    uint32_t points = 0;
-    for (const SeriesPoints& s : validated->series) points += static_cast<uint32_t>(s.points.size());
-    ++in_flight_;
-    submit_ = [this, seq, points, batch = *std::move(validated)]() mutable {
-      writes_.Submit(std::move(batch), [this, seq, points](const absl::Status& status) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (status.ok()) {
-          v1::CollectorMessage ack;
-          ack.mutable_ack()->set_seq(seq);
-          ack.mutable_ack()->set_points_stored(points);
-          outbox_.push_back(std::move(ack));
-        } else {
-          // Storage trouble (disk full, read-only, shutting down): retryable.
-          const auto code = status.code() == absl::StatusCode::kResourceExhausted
-                                ? grpc::StatusCode::RESOURCE_EXHAUSTED
-                                : grpc::StatusCode::UNAVAILABLE;
-          RejectLocked(seq, code, absl::StrCat("not stored: ", status.message()));
-        }
+    ValidatedBatch v = ValidateBatch(batch, agent_id_, now, options_.max_future_skew_ms);
+    const uint32_t rejected = v.rejections.total();
+    if (rejected > 0) {
+      counters.points_rejected += rejected;
+      // Logged once per stream; the counts travel back in every Ack.
+      if (!logged_rejection_) {
+        spdlog::warn("agent {}: dropping invalid points: {}", agent_id_, v.rejections.Summary());
+        logged_rejection_ = true;
       }
-      Completed();
+      if (v.points == 0) {
+        return RejectLocked(seq, grpc::StatusCode::INVALID_ARGUMENT, v.rejections.Summary());
+      }
+    }
+    v1::CollectorMessage ack;
+    ack.mutable_ack()->set_seq(seq);
+    ack.mutable_ack()->set_points_stored(v.points);
+    ack.mutable_ack()->set_points_rejected(rejected);
+    for (int r = 0; r < v1::RejectReason_ARRAYSIZE; ++r) {
+      const Rejections::Group& g = v.rejections.by_reason[static_cast<size_t>(r)];
+      if (g.points == 0) continue;
+      v1::RejectedPoints* rp = ack.mutable_ack()->add_rejected();
+      rp->set_reason(static_cast<v1::RejectReason>(r));
+      rp->set_points(g.points);
+      rp->set_example(g.example);
+    }
+    ++in_flight_;
+    const uint32_t points = v.points;
+    submit_ = [this, points, ack = std::move(ack), batch = std::move(v.batch)]() mutable {
+      service_.writes_.Submit(std::move(batch), [this, points, ack = std::move(ack)](
+                                                    const absl::Status& status) {
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          if (status.ok()) {
+            service_.counters_.points_stored += points;
+            ++service_.counters_.batches_acked;
+            outbox_.push_back(ack);
+          } else {
+            // Storage trouble (disk full, read-only, shutting down): retryable.
+            const auto code = status.code() == absl::StatusCode::kResourceExhausted
+                                  ? grpc::StatusCode::RESOURCE_EXHAUSTED
+                                  : grpc::StatusCode::UNAVAILABLE;
+            RejectLocked(ack.ack().seq(), code, absl::StrCat("not stored: ", status.message()));
+          }
+        }
+        Completed();
       });
     };
   }
 
   void RejectLocked(uint64_t seq, grpc::StatusCode code, const std::string& reason) {
+    ++service_.counters_.batches_rejected;
     if (broken_) return;
     v1::CollectorMessage msg;
     msg.mutable_rejection()->set_seq(seq);
@@ -189,7 +245,7 @@ class IngestStream final
     reads_done_ = true;
   }
 
-  // A WriteQueue callback finished (writer thread).
+  // A WriteQueue callback finished (writer thread), or capacity returned.
   void Completed() {
     Actions actions;
     {
@@ -200,7 +256,6 @@ class IngestStream final
     Act(actions);
   }
 
-  // Decides the next gRPC calls from the current state.
   Actions PlanLocked() {
     Actions a;
     if (finished_) return a;
@@ -209,12 +264,25 @@ class IngestStream final
       write_in_flight_ = true;
       a.write = &outbox_.front();  // deque elements stay put until popped
     }
-    if (!reads_done_ && !read_in_flight_ && in_flight_ < options_.max_in_flight_batches) {
+    const bool may_read = !reads_done_ && !draining_ && !read_in_flight_ &&
+                          in_flight_ < options_.max_in_flight_batches;
+    if (may_read) {
+      // Global back-pressure: while the write queue is full, park this
+      // stream; the queue calls Completed() when it has drained. The
+      // parked callback counts as in flight so the reactor outlives it.
+      ++in_flight_;
+      if (service_.writes_.WaitForCapacity([this] { Completed(); })) {
+        return a;
+      }
+      --in_flight_;
       read_in_flight_ = true;
       a.read = true;
     }
-    if (reads_done_ && !read_in_flight_ && in_flight_ == 0 && outbox_.empty() &&
-        !write_in_flight_) {
+    // With a read still outstanding Finish is allowed (the read then ends
+    // with ok=false); with a write outstanding it is not.
+    const bool done_reading = reads_done_ || draining_ || broken_;
+    if (done_reading && (!read_in_flight_ || draining_ || broken_) && in_flight_ == 0 &&
+        outbox_.empty() && !write_in_flight_) {
       finished_ = true;
       a.finish = true;
       a.status = final_status_;
@@ -228,9 +296,7 @@ class IngestStream final
     if (a.finish) Finish(a.status);
   }
 
-  WriteQueue& writes_;
-  AgentTracker& tracker_;
-  const Clock& clock_;
+  IngestService& service_;
   const IngestOptions& options_;
   const std::string peer_;
 
@@ -239,20 +305,62 @@ class IngestStream final
   std::string agent_id_;                    // set once by the Hello
   std::function<void()> submit_;            // GUARDED_BY(mu_): run after unlocking
   std::deque<v1::CollectorMessage> outbox_; // GUARDED_BY(mu_); front is being written
-  int in_flight_ = 0;                       // GUARDED_BY(mu_): submitted, not yet committed
+  int in_flight_ = 0;                       // GUARDED_BY(mu_): awaiting commit or capacity
   bool read_in_flight_ = false;             // GUARDED_BY(mu_)
   bool write_in_flight_ = false;            // GUARDED_BY(mu_)
   bool reads_done_ = false;                 // GUARDED_BY(mu_)
+  bool draining_ = false;                   // GUARDED_BY(mu_)
   bool broken_ = false;                     // GUARDED_BY(mu_)
   bool finished_ = false;                   // GUARDED_BY(mu_)
+  bool logged_rejection_ = false;           // GUARDED_BY(mu_)
   grpc::Status final_status_;               // GUARDED_BY(mu_)
 };
 
-}  // namespace
-
 grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* IngestService::Stream(
     grpc::CallbackServerContext* context) {
-  return new IngestStream(context, writes_, tracker_, clock_, options_);
+  auto* stream = new IngestStream(context, *this);
+  bool refuse = false;
+  std::string why;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shutting_down_) {
+      refuse = true;
+      why = "collector is shutting down; reconnect later";
+    } else if (static_cast<int>(live_.size()) >= options_.max_streams) {
+      refuse = true;
+      why = absl::StrCat("too many agent streams (limit ", options_.max_streams, ")");
+      ++counters_.streams_refused;
+    }
+    live_.insert(stream);
+  }
+  stream->Begin(refuse, why);
+  return stream;
+}
+
+void IngestService::BeginShutdown() {
+  std::vector<IngestStream*> streams;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutting_down_ = true;
+    // Pinned streams cannot finish, so they stay valid after the unlock;
+    // Drain() must run unlocked because Finish may run OnDone inline.
+    for (IngestStream* s : live_) {
+      s->Pin();
+      streams.push_back(s);
+    }
+  }
+  spdlog::info("draining {} ingest streams", streams.size());
+  for (IngestStream* s : streams) s->Drain();
+}
+
+void IngestService::Unregister(IngestStream* stream) {
+  std::lock_guard<std::mutex> lock(mu_);
+  live_.erase(stream);
+}
+
+int IngestService::live_streams() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int>(live_.size());
 }
 
 }  // namespace scout::collector

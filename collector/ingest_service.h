@@ -1,14 +1,24 @@
 // IngestService: the server side of Ingest.Stream (callback API).
 //
 // Each stream is an IngestStream reactor that owns its per-call state.
-// Reactions never block: a batch is validated, handed to the WriteQueue,
-// and the Ack is written from the WriteQueue's callback after the commit.
-// At most `max_in_flight_batches` batches per stream wait for their
-// commit; beyond that the reactor stops reading, so gRPC flow control
-// pushes back on the agent instead of the collector queueing without bound.
+// Reactions never block: a batch is validated point by point, handed to
+// the WriteQueue, and the Ack is written from the WriteQueue's callback
+// after the commit. Back-pressure, so memory stays bounded when storage is
+// slower than ingest:
+//  * per stream, at most `max_in_flight_batches` batches wait for their
+//    commit; beyond that the reactor stops reading;
+//  * globally, while the WriteQueue holds more than its
+//    max_pending_points, every stream stops reading until it drains.
+// Not reading means gRPC flow control pushes back on the agents.
+//
+// Shutdown(): streams stop reading, their in-flight batches are committed
+// and acked, then each stream finishes with UNAVAILABLE ("shutting down").
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <set>
 
 #include "collector/agent_tracker.h"
 #include "collector/write_queue.h"
@@ -20,7 +30,20 @@ namespace scout::collector {
 struct IngestOptions {
   int max_in_flight_batches = 8;
   uint32_t max_batch_bytes = 16 * 1024 * 1024;
+  int max_streams = 10'000;
+  int64_t max_future_skew_ms = 10 * 60 * 1000;
 };
+
+struct IngestCounters {
+  std::atomic<uint64_t> batches_received{0};
+  std::atomic<uint64_t> batches_acked{0};
+  std::atomic<uint64_t> batches_rejected{0};  // whole batch: invalid or not stored
+  std::atomic<uint64_t> points_stored{0};
+  std::atomic<uint64_t> points_rejected{0};   // individually invalid
+  std::atomic<uint64_t> streams_refused{0};
+};
+
+class IngestStream;
 
 class IngestService final : public v1::Ingest::CallbackService {
  public:
@@ -31,11 +54,27 @@ class IngestService final : public v1::Ingest::CallbackService {
   grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* Stream(
       grpc::CallbackServerContext* context) override;
 
+  // Asks every live stream to finish once its in-flight batches are acked;
+  // new streams are refused. Call before grpc::Server::Shutdown().
+  void BeginShutdown();
+
+  const IngestCounters& counters() const { return counters_; }
+  int live_streams() const;
+
  private:
+  friend class IngestStream;
+  void Register(IngestStream* stream);
+  void Unregister(IngestStream* stream);
+
   WriteQueue& writes_;
   AgentTracker& tracker_;
   const Clock& clock_;
   const IngestOptions options_;
+  IngestCounters counters_;
+
+  mutable std::mutex mu_;
+  std::set<IngestStream*> live_;  // GUARDED_BY(mu_)
+  bool shutting_down_ = false;    // GUARDED_BY(mu_)
 };
 
 }  // namespace scout::collector

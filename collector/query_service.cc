@@ -66,6 +66,7 @@ grpc::Status QueryService::ListAgents(grpc::ServerContext*, const v1::ListAgents
     info->set_connected(!peer.empty());
     info->set_peer(peer);
     info->set_up(AgentIsUp(!peer.empty(), a.last_seen_ms, a.interval_ms, now));
+    info->set_clock_skew_ms(tracker_.ClockSkew(a.agent_id));
   }
   return grpc::Status::OK;
 }

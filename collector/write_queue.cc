@@ -26,13 +26,42 @@ void WriteQueue::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // Nobody will drain the queue any more: let waiting streams go on (their
+  // submissions are answered UNAVAILABLE).
+  std::vector<std::function<void()>> waiting;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    waiting.swap(waiting_);
+  }
+  for (auto& resume : waiting) resume();
 }
+
+bool WriteQueue::WaitForCapacity(std::function<void()> resume) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_ || pending_points_ < options_.max_pending_points) return false;
+  waiting_.push_back(std::move(resume));
+  return true;
+}
+
+size_t WriteQueue::pending_points() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pending_points_;
+}
+
+namespace {
+size_t PointsOf(const WriteBatch& batch) {
+  size_t points = 0;
+  for (const SeriesPoints& s : batch.series) points += s.points.size();
+  return points;
+}
+}  // namespace
 
 void WriteQueue::Submit(WriteBatch batch, Done done) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
       Item item;
+      pending_points_ += PointsOf(batch);
       item.batch = std::move(batch);
       item.done = std::move(done);
       pending_.push_back(std::move(item));
@@ -76,13 +105,20 @@ void WriteQueue::Run() {
       size_t points = 0;
       while (!pending_.empty() &&
              (group.empty() || points < options_.max_points_per_commit)) {
-        for (const SeriesPoints& s : pending_.front().batch.series) points += s.points.size();
+        points += PointsOf(pending_.front().batch);
         group.push_back(std::move(pending_.front()));
         pending_.pop_front();
       }
       stopping = stopping_ && pending_.empty();
     }
     if (!group.empty()) CommitGroup(group);
+    std::vector<std::function<void()>> resume;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const Item& item : group) pending_points_ -= PointsOf(item.batch);
+      if (pending_points_ < options_.max_pending_points / 2) resume.swap(waiting_);
+    }
+    for (auto& r : resume) r();
     if (stopping && group.empty()) return;
 
     const auto maintain_start = std::chrono::steady_clock::now();
@@ -120,6 +156,15 @@ void WriteQueue::CommitGroup(std::deque<Item>& group) {
       std::chrono::steady_clock::now() - commit_start).count();
   if (commit_ms >= 100) {
     spdlog::debug("slow commit: {} ms for {} batches, {} points", commit_ms, batches.size(), points);
+  }
+  if (status.ok() != last_commit_ok_) {
+    // Once per change of state, not per commit.
+    if (status.ok()) {
+      spdlog::info("storage writable again; commits resumed");
+    } else {
+      spdlog::error("storage commit failed, agents will retry: {}", status.message());
+    }
+    last_commit_ok_ = status.ok();
   }
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -19,6 +19,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "collector/storage/storage.h"
 
@@ -27,6 +28,9 @@ namespace scout::collector {
 struct WriteQueueOptions {
   // Bigger groups mean fewer fsyncs but later acks for the first batch.
   size_t max_points_per_commit = 100'000;
+  // Above this many queued points the queue is "full": ingest streams stop
+  // reading (WaitForCapacity) until it drains below half of it.
+  size_t max_pending_points = 2'000'000;
   // How often Maintain() runs when no writes arrive.
   std::chrono::milliseconds idle_maintenance = std::chrono::milliseconds(200);
 };
@@ -53,6 +57,12 @@ class WriteQueue {
   void Submit(WriteBatch batch, Done done);
   void SubmitAgent(AgentRecord agent, Done done);
 
+  // Returns false when there is room now. Otherwise returns true and runs
+  // `resume` (on the writer thread, or in Stop()) once the queue has
+  // drained below half of max_pending_points.
+  bool WaitForCapacity(std::function<void()> resume);
+  size_t pending_points() const;
+
   WriteStats stats() const;
 
  private:
@@ -71,6 +81,9 @@ class WriteQueue {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> pending_;  // GUARDED_BY(mu_)
+  size_t pending_points_ = 0;  // GUARDED_BY(mu_)
+  std::vector<std::function<void()>> waiting_;  // GUARDED_BY(mu_)
+  bool last_commit_ok_ = true;  // writer thread only
   bool stopping_ = false;     // GUARDED_BY(mu_)
   WriteStats stats_;          // GUARDED_BY(mu_)
   std::thread thread_;

@@ -1,3 +1,4 @@
+#include <cmath>
 #include "ctl/commands.h"
 
 #include <algorithm>
@@ -212,26 +213,32 @@ absl::Status RunAgents(v1::Query::StubInterface& stub, const Context& ctx,
           .Key("first_seen").String(FormatRfc3339Utc(a.first_seen_ms()))
           .Key("last_seen_ms").Int(a.last_seen_ms())
           .Key("last_seen").String(FormatRfc3339Utc(a.last_seen_ms()))
+          .Key("clock_skew_ms").Int(a.clock_skew_ms())
           .EndObject();
     }
     json.EndArray().EndObject();
     *out.out << '\n';
   } else if (out.format == OutputFormat::kCsv) {
     WriteCsvRow(*out.out, {"agent", "host", "version", "status", "connected",
-                           "last_seen_ms", "last_seen", "labels"});
+                           "last_seen_ms", "last_seen", "clock_skew_ms", "labels"});
     for (const v1::AgentInfo& a : agents) {
       Labels labels = LabelsFromProto(a.labels());
       WriteCsvRow(*out.out, {a.agent_id(), a.hostname(), a.version(), status_text(a),
                              a.connected() ? "true" : "false",
                              absl::StrCat(a.last_seen_ms()),
                              FormatRfc3339Utc(a.last_seen_ms()),
+                             absl::StrCat(a.clock_skew_ms()),
                              labels.empty() ? "" : LabelPairs(labels)});
     }
   } else {
-    TextTable table({{"AGENT"}, {"HOST"}, {"VERSION"}, {"STATUS"}, {"LAST SEEN"}, {"LABELS"}});
+    TextTable table(
+        {{"AGENT"}, {"HOST"}, {"VERSION"}, {"STATUS"}, {"LAST SEEN"}, {"CLOCK SKEW"}, {"LABELS"}});
     for (const v1::AgentInfo& a : agents) {
+      // Signed: positive means the agent's clock is ahead of the collector's.
+      const double skew_s = static_cast<double>(a.clock_skew_ms()) / 1000.0;
       table.AddRow({a.agent_id(), a.hostname(), a.version(), status_text(a),
                     a.last_seen_ms() == 0 ? "never" : FormatAgo(now_ms - a.last_seen_ms()),
+                    (skew_s < 0 ? "-" : "+") + FormatSeconds(std::abs(skew_s)),
                     LabelPairs(LabelsFromProto(a.labels()))});
     }
     table.Write(*out.out);

@@ -12,7 +12,7 @@ ADDR=${SCOUT_DEMO_LISTEN:-127.0.0.1:7070}
 export SCOUT_COLLECTOR=$ADDR
 build/collector/scout-collector --listen "$ADDR" --db var/scout.db >var/collector.log 2>&1 &
 COLLECTOR_PID=$!
-build/agent/scout-agent --collector "$ADDR" --interval 5s >var/agent.log 2>&1 &
+build/agent/scout-agent --collector "$ADDR" --interval 5s --spool-dir var/spool >var/agent.log 2>&1 &
 AGENT_PID=$!
 trap 'kill $AGENT_PID $COLLECTOR_PID 2>/dev/null; wait 2>/dev/null; echo "stopped; data kept in var/scout.db, logs in var/*.log"' EXIT
 trap 'exit 0' INT TERM

@@ -8,7 +8,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libspdlog-dev
   libyaml-cpp-dev libcli11-dev libre2-dev libabsl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
   procps
 )
 

@@ -15,7 +15,9 @@ log_level: debug
 collectors: [cpu, load]
 reconnect_max_backoff: 5s
 host: {proc: /host/proc, sys: /host/sys, rootfs: /host}
-outbox: {max_batches: 100}
+spool: {dir: /tmp/sp, max_size_bytes: 1048576, max_age: 2h, fsync: false, replay_samples_per_second: 100}
+synthetic: {series: 10, samples: 5}
+max_batch_bytes: 65536
 )", "agent.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->collector, "collector.internal:7070");
@@ -25,7 +27,14 @@ outbox: {max_batches: 100}
   EXPECT_EQ(c->collectors, (std::vector<std::string>{"cpu", "load"}));
   EXPECT_EQ(c->host.proc, "/host/proc");
   EXPECT_EQ(c->host.rootfs, "/host");
-  EXPECT_EQ(c->max_outbox_batches, 100u);
+  EXPECT_EQ(c->spool.dir, "/tmp/sp");
+  EXPECT_EQ(c->spool.max_bytes, 1048576u);
+  EXPECT_EQ(c->spool.max_age, std::chrono::hours(2));
+  EXPECT_FALSE(c->spool.fsync);
+  EXPECT_EQ(c->replay_samples_per_second, 100);
+  EXPECT_EQ(c->synthetic_series, 10);
+  EXPECT_EQ(c->synthetic_samples, 5);
+  EXPECT_EQ(c->max_batch_bytes, 65536u);
   EXPECT_EQ(c->reconnect_max_backoff, std::chrono::seconds(5));
 }
 
@@ -50,8 +59,9 @@ TEST(AgentConfig, ErrorsNameFileLineAndKey) {
       {"labels: [a, b]\n", "agent.yaml:1:9: key 'labels': expected a mapping of strings, got a list"},
       {"collectors: cpu\n", "agent.yaml:1:13: key 'collectors': expected a list of strings"},
       {"host:\n  proc: /p\n  prc: /x\n", "agent.yaml:3:3: key 'host.prc': unknown key"},
-      {"outbox: {max_batches: many}\n",
-       "agent.yaml:1:23: key 'outbox.max_batches': expected an integer, got \"many\""},
+      {"spool: {max_size_bytes: many}\n",
+       "agent.yaml:1:25: key 'spool.max_size_bytes': expected an integer, got \"many\""},
+      {"spool: {max_age: forever}\n", "agent.yaml:1:18: key 'spool.max_age': invalid duration"},
       {"labels: {\"bad-name\": x}\n", "agent.yaml:1:9: key 'labels': invalid label name"},
   };
   for (const Case& c : cases) {

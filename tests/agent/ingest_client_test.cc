@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "agent/scheduler.h"
+#include "agent/spool.h"
 #include "collector/collector_server.h"
 #include "collector/storage/sqlite_storage.h"
 
@@ -28,9 +29,10 @@ bool WaitFor(F done) {
   return true;
 }
 
-v1::Batch OnePoint(uint64_t seq, double value) {
-  Sample s{{"node_load1", MakeLabels({{"host", "web-1"}})}, {kNow + static_cast<int64_t>(seq) * 1000, value}};
-  return MakeBatch(seq, {s});
+v1::Batch OnePoint(uint64_t n, double value) {
+  Sample s{{"node_load1", MakeLabels({{"host", "web-1"}})},
+           {kNow + static_cast<int64_t>(n) * 1000, value}};
+  return MakeBatches({s}, 1 << 20).at(0);
 }
 
 class IngestClientTest : public ::testing::Test {
@@ -46,6 +48,15 @@ class IngestClientTest : public ::testing::Test {
     config_.shutdown_grace = std::chrono::seconds(2);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<Spool> OpenSpool() {
+    SpoolOptions o;
+    o.dir = (dir_ / "spool").string();
+    o.fsync = false;
+    auto s = Spool::Open(o, clock_);
+    EXPECT_TRUE(s.ok()) << s.status();
+    return *std::move(s);
+  }
 
   void StartCollector() {
     auto s = collector::CollectorServer::Start(config_, clock_);
@@ -75,51 +86,78 @@ class IngestClientTest : public ::testing::Test {
   std::unique_ptr<collector::CollectorServer> server_;
 };
 
-TEST_F(IngestClientTest, DeliversEveryBatchAndEmptiesTheOutbox) {
+TEST_F(IngestClientTest, DeliversEveryBatchAndEmptiesTheSpool) {
   StartCollector();
-  Outbox outbox(1000);
-  IngestClient client(Options(), outbox, clock_);
+  auto spool = OpenSpool();
+  AgentCounters counters;
+  IngestClient client(Options(), *spool, counters, clock_);
   client.Start();
-  for (uint64_t s = 1; s <= 50; ++s) outbox.Push(OnePoint(s, static_cast<double>(s)));
-  ASSERT_TRUE(WaitFor([&] { return outbox.size() == 0; }));
+  for (uint64_t s = 1; s <= 50; ++s) ASSERT_TRUE(spool->Append(OnePoint(s, static_cast<double>(s))).ok());
+  ASSERT_TRUE(WaitFor([&] { return spool->stats().batches == 0; }));
   EXPECT_EQ(StoredPoints(), 50u);
-  EXPECT_TRUE(client.stats().connected);
-  EXPECT_EQ(client.stats().acked_batches, 50u);
+  EXPECT_TRUE(counters.connected);
+  EXPECT_EQ(counters.batches_acked, 50u);
+  EXPECT_EQ(counters.samples_acked, 50u);
   client.Stop(std::chrono::seconds(1));
 }
 
 TEST_F(IngestClientTest, KeepsBatchesWhileCollectorIsDownAndDeliversOnReturn) {
   StartCollector();
-  Outbox outbox(1000);
-  IngestClient client(Options(), outbox, clock_);
+  auto spool = OpenSpool();
+  AgentCounters counters;
+  IngestClient client(Options(), *spool, counters, clock_);
   client.Start();
-  outbox.Push(OnePoint(1, 1));
-  ASSERT_TRUE(WaitFor([&] { return outbox.size() == 0; }));
+  ASSERT_TRUE(spool->Append(OnePoint(1, 1)).ok());
+  ASSERT_TRUE(WaitFor([&] { return spool->stats().batches == 0; }));
 
   server_.reset();  // collector goes away
-  ASSERT_TRUE(WaitFor([&] { return !client.stats().connected; }));
-  for (uint64_t s = 2; s <= 20; ++s) outbox.Push(OnePoint(s, static_cast<double>(s)));
-  EXPECT_EQ(outbox.size(), 19u);  // nothing lost, nothing acked
+  ASSERT_TRUE(WaitFor([&] { return !counters.connected; }));
+  for (uint64_t s = 2; s <= 20; ++s) ASSERT_TRUE(spool->Append(OnePoint(s, static_cast<double>(s))).ok());
+  EXPECT_EQ(spool->stats().batches, 19u);  // nothing lost, nothing acked
 
   StartCollector();  // same port, same database
-  ASSERT_TRUE(WaitFor([&] { return outbox.size() == 0; }));
+  ASSERT_TRUE(WaitFor([&] { return spool->stats().batches == 0; }));
   EXPECT_EQ(StoredPoints(), 20u);
-  EXPECT_GE(client.stats().streams_opened, 2u);
+  EXPECT_GE(counters.connects, 2u);
+  EXPECT_EQ(counters.batches_acked, 20u);
   client.Stop(std::chrono::seconds(1));
 }
 
 TEST_F(IngestClientTest, InvalidBatchIsDroppedNotRetriedForever) {
   StartCollector();
-  Outbox outbox(1000);
-  IngestClient client(Options(), outbox, clock_);
+  auto spool = OpenSpool();
+  AgentCounters counters;
+  IngestClient client(Options(), *spool, counters, clock_);
   client.Start();
   v1::Batch bad = OnePoint(1, 1);
   bad.mutable_series(0)->set_metric("");
-  outbox.Push(bad);
-  outbox.Push(OnePoint(2, 2));
-  ASSERT_TRUE(WaitFor([&] { return outbox.size() == 0; }));
-  EXPECT_EQ(client.stats().rejected_batches, 1u);
+  ASSERT_TRUE(spool->Append(bad).ok());
+  ASSERT_TRUE(spool->Append(OnePoint(2, 2)).ok());
+  ASSERT_TRUE(WaitFor([&] { return spool->stats().batches == 0; }));
+  EXPECT_EQ(counters.batches_rejected, 1u);
+  EXPECT_EQ(counters.samples_rejected, 1u);
+  EXPECT_EQ(counters.batches_acked, 1u);
+  EXPECT_EQ(counters.batches_sent, 2u);  // the invalid batch was not retried
   EXPECT_EQ(StoredPoints(), 1u);
+  client.Stop(std::chrono::seconds(1));
+}
+
+TEST_F(IngestClientTest, BacklogIsReplayedOldestFirstAtTheConfiguredPace) {
+  auto spool = OpenSpool();
+  for (uint64_t s = 1; s <= 30; ++s) ASSERT_TRUE(spool->Append(OnePoint(s, static_cast<double>(s))).ok());
+  StartCollector();
+  AgentCounters counters;
+  IngestClientOptions options = Options();
+  options.replay_samples_per_second = 20;  // 30 one-point batches: ~1 s at least
+  IngestClient client(options, *spool, counters, clock_);
+  const auto start = std::chrono::steady_clock::now();
+  client.Start();
+  ASSERT_TRUE(WaitFor([&] { return spool->stats().batches == 0; }));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(seconds, 0.45);  // 20 banked, 10 more at 20/s
+  EXPECT_EQ(counters.batches_replayed, 30u);
+  EXPECT_EQ(StoredPoints(), 30u);
   client.Stop(std::chrono::seconds(1));
 }
 

@@ -27,9 +27,10 @@ TEST(Scheduler, StampsCycleTimeAndHostLabelAndKeepsPartialResults) {
   std::vector<std::unique_ptr<CollectorPlugin>> plugins;
   plugins.push_back(std::make_unique<FakePlugin>(&fail));
   ManualClock clock(1'764'200'000'000);
-  Scheduler scheduler(std::move(plugins), "web-1", clock);
+  AgentCounters counters;
+  Scheduler scheduler(std::move(plugins), "web-1", clock, counters);
 
-  auto samples = scheduler.RunCycle();
+  auto samples = scheduler.RunCycle(1'764'200'000'000);
   ASSERT_EQ(samples.size(), 2u);
   EXPECT_EQ(samples[0].key.metric, "fake_value");
   EXPECT_EQ(samples[0].key.labels, MakeLabels({{"host", "web-1"}, {"zone", "a"}}));
@@ -37,22 +38,39 @@ TEST(Scheduler, StampsCycleTimeAndHostLabelAndKeepsPartialResults) {
 
   fail = true;
   clock.Advance(std::chrono::seconds(10));
-  samples = scheduler.RunCycle();
+  samples = scheduler.RunCycle(1'764'200'010'000);
   ASSERT_EQ(samples.size(), 1u);  // what came before the error is kept
   EXPECT_EQ(samples[0].point.timestamp_ms, 1'764'200'010'000);
 }
 
-TEST(MakeBatch, OneSeriesPerKey) {
+TEST(MakeBatches, OneSeriesPerKey) {
   std::vector<Sample> samples = {
       {{"m", MakeLabels({{"host", "a"}})}, {1, 1.0}},
       {{"m", MakeLabels({{"host", "b"}})}, {1, 2.0}},
       {{"m", MakeLabels({{"host", "a"}})}, {2, 3.0}},
   };
-  v1::Batch b = MakeBatch(42, samples);
-  EXPECT_EQ(b.seq(), 42u);
+  auto batches = MakeBatches(samples, 1 << 20);
+  ASSERT_EQ(batches.size(), 1u);
+  const v1::Batch& b = batches[0];
   ASSERT_EQ(b.series_size(), 2);
   EXPECT_EQ(b.series(0).points_size(), 2);
   EXPECT_EQ(b.series(0).points(1).value(), 3.0);
+}
+
+TEST(MakeBatches, SplitsBelowTheByteLimitWithoutLosingSamples) {
+  std::vector<Sample> samples;
+  for (int i = 0; i < 1000; ++i) {
+    samples.push_back({{"metric_with_a_long_name", MakeLabels({{"series", std::to_string(i)}})},
+                       {1'764'200'000'000, static_cast<double>(i)}});
+  }
+  auto batches = MakeBatches(samples, 4096);
+  ASSERT_GT(batches.size(), 5u);
+  size_t series = 0;
+  for (const auto& b : batches) {
+    EXPECT_LE(b.ByteSizeLong(), 4096u);
+    series += static_cast<size_t>(b.series_size());
+  }
+  EXPECT_EQ(series, 1000u);
 }
 
 TEST(CollectorRegistry, UnknownNameListsKnownOnes) {
@@ -60,12 +78,14 @@ TEST(CollectorRegistry, UnknownNameListsKnownOnes) {
   RegisterBuiltinCollectors(registry);
   HostFs host(HostRoots{});
   ManualClock clock(0);
-  auto plugins = registry.Create({"cpu", "gpu"}, {host, clock});
+  AgentConfig config;
+  AgentCounters counters;
+  auto plugins = registry.Create({"cpu", "gpu"}, {host, clock, config, counters, nullptr});
   ASSERT_FALSE(plugins.ok());
-  EXPECT_NE(plugins.status().message().find("unknown collector 'gpu' (known: cpu, filesystem, load, memory)"),
+  EXPECT_NE(plugins.status().message().find("unknown collector 'gpu' (known: agent, cpu, filesystem, load, memory, synthetic)"),
             std::string::npos)
       << plugins.status().message();
-  EXPECT_TRUE(registry.Create(DefaultCollectorNames(), {host, clock}).ok());
+  EXPECT_TRUE(registry.Create(DefaultCollectorNames(), {host, clock, config, counters, nullptr}).ok());
 }
 
 }  // namespace

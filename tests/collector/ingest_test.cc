@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <thread>
 
 #include "collector/collector_server.h"
 #include "collector/storage/sqlite_storage.h"
@@ -133,37 +134,121 @@ TEST_F(IngestTest, ValidBatchIsAckedAfterCommitAndSurvivesRestart) {
   EXPECT_FALSE(agents.agents(0).connected());
 }
 
-TEST_F(IngestTest, InvalidBatchesAreRejectedWholeAndStoreNothing) {
+TEST_F(IngestTest, InvalidPointsAreRejectedIndividuallyAndValidOnesStored) {
   struct Case {
     const char* name;
     std::function<void(v1::Batch*)> spoil;
-    const char* reason;
+    v1::RejectReason reason;
+    const char* detail;
   };
   const std::vector<Case> cases = {
-      {"empty metric", [](v1::Batch* b) { AddSeries(b, "", kNow, 1); }, "invalid metric name"},
-      {"zero timestamp", [](v1::Batch* b) { AddSeries(b, "m_bad", 0, 1); }, "timestamp 0"},
-      {"negative timestamp", [](v1::Batch* b) { AddSeries(b, "m_bad", -5, 1); }, "timestamp -5"},
-      {"NaN value", [](v1::Batch* b) { AddSeries(b, "m_bad", kNow, std::nan("")); }, "not finite"},
+      {"empty metric", [](v1::Batch* b) { AddSeries(b, "", kNow, 1); }, v1::INVALID_METRIC_NAME,
+       "invalid metric name"},
+      {"zero timestamp", [](v1::Batch* b) { AddSeries(b, "m_bad", 0, 1); }, v1::TIMESTAMP_TOO_OLD,
+       "timestamp 0"},
+      {"negative timestamp", [](v1::Batch* b) { AddSeries(b, "m_bad", -5, 1); },
+       v1::TIMESTAMP_TOO_OLD, "timestamp -5"},
+      {"far future", [](v1::Batch* b) { AddSeries(b, "m_bad", kNow + 3'600'000, 1); },
+       v1::TIMESTAMP_IN_FUTURE, "3600 s ahead"},
+      {"NaN value", [](v1::Batch* b) { AddSeries(b, "m_bad", kNow, std::nan("")); },
+       v1::NON_FINITE_VALUE, "not finite"},
       {"bad label",
        [](v1::Batch* b) { AddSeries(b, "m_bad", kNow, 1)->mutable_labels(0)->set_name("1x"); },
-       "invalid label name"},
+       v1::INVALID_LABELS, "invalid label name"},
   };
+  int stored = 0;
   for (const Case& c : cases) {
     v1::Batch b;
     b.set_seq(7);
-    AddSeries(&b, "good_metric", kNow, 1);  // valid, but must not be stored either
+    AddSeries(&b, "good_metric", kNow + stored++, 1);  // valid: stored, whatever its neighbour
     c.spoil(&b);
     grpc::Status status;
     auto replies = Exchange({Hello("web-1"), BatchMsg(b)}, &status);
     ASSERT_TRUE(status.ok()) << c.name;
     ASSERT_EQ(replies.size(), 2u) << c.name;
-    ASSERT_TRUE(replies[1].has_rejection()) << c.name;
-    EXPECT_EQ(replies[1].rejection().seq(), 7u);
-    EXPECT_EQ(replies[1].rejection().code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
-    EXPECT_NE(replies[1].rejection().reason().find(c.reason), std::string::npos)
-        << c.name << ": " << replies[1].rejection().reason();
+    ASSERT_TRUE(replies[1].has_ack()) << c.name;
+    const v1::Ack& ack = replies[1].ack();
+    EXPECT_EQ(ack.seq(), 7u);
+    EXPECT_EQ(ack.points_stored(), 1u) << c.name;
+    EXPECT_EQ(ack.points_rejected(), 1u) << c.name;
+    ASSERT_EQ(ack.rejected_size(), 1) << c.name;
+    EXPECT_EQ(ack.rejected(0).reason(), c.reason) << c.name;
+    EXPECT_NE(ack.rejected(0).example().find(c.detail), std::string::npos)
+        << c.name << ": " << ack.rejected(0).example();
   }
+  // Only the valid series exists, with every valid point.
+  EXPECT_EQ(SeriesCount(), 1u);
+  auto stub = v1::Query::NewStub(channel_);
+  grpc::ClientContext ctx;
+  v1::QueryRangeRequest req;
+  req.mutable_selector()->set_metric("good_metric");
+  req.set_start_ms(kNow - 1000);
+  req.set_end_ms(kNow + 1000);
+  req.set_step_ms(2000);
+  req.set_aggregation(v1::COUNT);
+  v1::QueryRangeResponse resp;
+  ASSERT_TRUE(stub->QueryRange(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.series_size(), 1);
+  EXPECT_EQ(resp.series(0).points(0).value(), static_cast<double>(cases.size()));
+}
+
+TEST_F(IngestTest, BatchWithOnlyInvalidPointsIsRejectedAndStoresNothing) {
+  v1::Batch b;
+  b.set_seq(3);
+  AddSeries(&b, "", kNow, 1);
+  AddSeries(&b, "m", kNow, std::nan(""));
+  grpc::Status status;
+  auto replies = Exchange({Hello("web-1"), BatchMsg(b)}, &status);
+  ASSERT_TRUE(status.ok());
+  ASSERT_EQ(replies.size(), 2u);
+  ASSERT_TRUE(replies[1].has_rejection());
+  EXPECT_EQ(replies[1].rejection().seq(), 3u);
+  EXPECT_EQ(replies[1].rejection().code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_NE(replies[1].rejection().reason().find("INVALID_METRIC_NAME"), std::string::npos);
+  EXPECT_NE(replies[1].rejection().reason().find("NON_FINITE_VALUE"), std::string::npos);
   EXPECT_EQ(SeriesCount(), 0u);
+}
+
+TEST_F(IngestTest, ClockSkewIsMeasuredPerAgent) {
+  v1::Batch b;
+  b.set_seq(1);
+  b.set_sent_at_ms(kNow + 4'500);  // agent clock 4.5 s ahead
+  AddSeries(&b, "node_load1", kNow, 1);
+  grpc::Status status;
+  Exchange({Hello("web-1"), BatchMsg(b)}, &status);
+  ASSERT_TRUE(status.ok());
+  auto stub = v1::Query::NewStub(channel_);
+  grpc::ClientContext ctx;
+  v1::ListAgentsResponse agents;
+  ASSERT_TRUE(stub->ListAgents(&ctx, v1::ListAgentsRequest(), &agents).ok());
+  ASSERT_EQ(agents.agents_size(), 1);
+  EXPECT_EQ(agents.agents(0).clock_skew_ms(), 4'500);
+}
+
+TEST_F(IngestTest, ShutdownAcksInFlightBatchesThenEndsOpenStreams) {
+  auto stub = v1::Ingest::NewStub(channel_);
+  grpc::ClientContext ctx;
+  auto stream = stub->Stream(&ctx);
+  ASSERT_TRUE(stream->Write(Hello("web-1")));
+  v1::Batch b;
+  b.set_seq(1);
+  AddSeries(&b, "node_load1", kNow, 1);
+  ASSERT_TRUE(stream->Write(BatchMsg(b)));
+  v1::CollectorMessage reply;
+  ASSERT_TRUE(stream->Read(&reply));  // welcome
+  ASSERT_TRUE(stream->Read(&reply));
+  ASSERT_TRUE(reply.has_ack());
+  // The agent keeps its stream open; shutdown must not wait the full grace.
+  config_.shutdown_grace = std::chrono::seconds(30);
+  const auto start = std::chrono::steady_clock::now();
+  std::thread stopper([&] { server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(30)); });
+  while (stream->Read(&reply)) {
+  }
+  grpc::Status status = stream->Finish();
+  stopper.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(status.error_message().find("shutting down"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST_F(IngestTest, BatchBeforeHelloEndsTheStream) {

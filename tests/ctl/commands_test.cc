@@ -52,6 +52,7 @@ class FakeQuery final : public v1::Query::Service {
     AddLabel(web->mutable_labels(), "env", "prod");
     web->set_first_seen_ms(kT - 86'400'000);
     web->set_last_seen_ms(kT - 3000);
+    web->set_clock_skew_ms(-1500);
     web->set_up(true);
     web->set_connected(true);
     v1::AgentInfo* db = response->add_agents();
@@ -169,18 +170,18 @@ class CommandsTest : public ::testing::Test {
 TEST_F(CommandsTest, AgentsTable) {
   ASSERT_TRUE(RunAgents(*stub_, ctx_, Out(OutputFormat::kTable)).ok());
   EXPECT_EQ(out_.str(),
-            "AGENT  HOST           VERSION  STATUS  LAST SEEN  LABELS\n"
-            "db-1   db-1.example   0.0.9    down    2h5m ago   -\n"
-            "web-1  web-1.example  0.1.0    up      3s ago     env=prod,role=web\n");
+            "AGENT  HOST           VERSION  STATUS  LAST SEEN  CLOCK SKEW  LABELS\n"
+            "db-1   db-1.example   0.0.9    down    2h5m ago   +0 s        -\n"
+            "web-1  web-1.example  0.1.0    up      3s ago     -1.50 s     env=prod,role=web\n");
   EXPECT_EQ(err_.str(), "");
 }
 
 TEST_F(CommandsTest, AgentsCsvAndJson) {
   ASSERT_TRUE(RunAgents(*stub_, ctx_, Out(OutputFormat::kCsv)).ok());
   EXPECT_EQ(out_.str(),
-            "agent,host,version,status,connected,last_seen_ms,last_seen,labels\n"
-            "db-1,db-1.example,0.0.9,down,false,1795780690000,2026-11-27T11:58:10.000Z,\n"
-            "web-1,web-1.example,0.1.0,up,true,1795788187000,2026-11-27T14:03:07.000Z,"
+            "agent,host,version,status,connected,last_seen_ms,last_seen,clock_skew_ms,labels\n"
+            "db-1,db-1.example,0.0.9,down,false,1795780690000,2026-11-27T11:58:10.000Z,0,\n"
+            "web-1,web-1.example,0.1.0,up,true,1795788187000,2026-11-27T14:03:07.000Z,-1500,"
             "\"env=prod,role=web\"\n");
   ASSERT_TRUE(RunAgents(*stub_, ctx_, Out(OutputFormat::kJson)).ok());
   const std::string json = out_.str();

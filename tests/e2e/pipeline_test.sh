@@ -24,6 +24,7 @@ id: e2e-agent
 interval: 1s
 labels: {env: test}
 reconnect_max_backoff: 1s
+spool: {dir: $WORK/spool, fsync: false}
 YAML
 "$AGENT" --config "$WORK/agent.yaml" >"$WORK/agent.log" 2>&1 &
 AGENT_PID=$!

@@ -1,0 +1,122 @@
+// Spool: the agent's on-disk queue of batches not yet acknowledged.
+//
+// Every batch is appended (and fdatasync'ed) before it is sent, so nothing
+// collected is lost when the collector is down, slow, or the agent itself
+// is killed. A batch leaves the spool when the collector acks it, or
+// rejects it for good.
+//
+// Layout in `dir`:
+//   segment-<first seq, 20 digits>.spool  records: [len u32][crc32 u32]
+//       [seq u64][appended_ms i64][points u32][payload: serialized Batch]
+//   acked.log                             u64 seqs removed since open
+// A segment is deleted once every batch in it is removed. On open, a torn
+// or corrupt record ends its segment (counted, logged, not fatal), and
+// acked.log is compacted.
+//
+// Bounds: when the segments exceed max_bytes, or the oldest segment's
+// newest batch is older than max_age, whole oldest segments are dropped;
+// their unacked batches and samples are counted. Append never blocks on
+// the collector.
+//
+// Thread safety: all methods are safe to call concurrently.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "scout/v1/ingest.pb.h"
+#include "shared/clock.h"
+
+namespace scout::agent {
+
+struct SpoolOptions {
+  std::string dir = "/var/lib/scout/spool";
+  uint64_t max_bytes = 256ull << 20;
+  std::chrono::milliseconds max_age = std::chrono::hours(24);
+  // Drop granularity; at most max_bytes / 8.
+  uint64_t segment_bytes = 8ull << 20;
+  bool fsync = true;
+};
+
+struct SpoolStats {
+  uint64_t batches = 0;              // unacked, in the spool now
+  uint64_t bytes = 0;                // segment files on disk
+  uint64_t appended_batches = 0;     // since open
+  uint64_t dropped_batches = 0;      // since open, over size or age
+  uint64_t dropped_samples = 0;
+  uint64_t corrupt_records = 0;      // found at open
+  uint64_t recovered_batches = 0;    // unacked batches found at open
+};
+
+class Spool {
+ public:
+  static absl::StatusOr<std::unique_ptr<Spool>> Open(const SpoolOptions& options,
+                                                     const Clock& clock);
+  ~Spool();
+
+  // Gives the batch the next sequence number, writes it durably, then
+  // enforces the bounds. Returns the sequence number.
+  absl::StatusOr<uint64_t> Append(v1::Batch batch);
+
+  // The batch with this seq, read from disk; nullopt if it was removed.
+  std::optional<v1::Batch> Read(uint64_t seq);
+
+  // Sequence numbers of every batch still in the spool, oldest first.
+  std::vector<uint64_t> Pending() const;
+  // The oldest batch still in the spool with a seq greater than `seq`.
+  std::optional<uint64_t> FirstAfter(uint64_t seq) const;
+  uint64_t last_seq() const;
+
+  // Acked, or rejected for good.
+  void Remove(uint64_t seq);
+
+  // Blocks until a batch with seq > after_seq exists or `deadline`.
+  bool WaitForNewer(uint64_t after_seq, std::chrono::steady_clock::time_point deadline);
+
+  SpoolStats stats() const;
+
+ private:
+  struct Entry {
+    uint64_t segment;  // first seq of its segment (the file name)
+    uint64_t offset;
+    uint32_t size;     // whole record
+    uint32_t points;
+    int64_t appended_ms;
+  };
+  struct Segment {
+    int fd = -1;
+    uint64_t bytes = 0;
+    uint64_t live = 0;          // entries not yet removed
+    int64_t newest_ms = 0;
+  };
+
+  Spool(SpoolOptions options, const Clock& clock) : options_(std::move(options)), clock_(clock) {}
+  absl::Status Load();
+  absl::Status LoadSegment(uint64_t first_seq, const std::string& path, bool is_last);
+  absl::Status StartSegment(uint64_t first_seq);
+  void EnforceBoundsLocked();
+  void DropSegmentLocked(uint64_t first_seq, const char* why);
+  std::string SegmentPath(uint64_t first_seq) const;
+
+  const SpoolOptions options_;
+  const Clock& clock_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<uint64_t, Entry> entries_;     // GUARDED_BY(mu_)
+  std::map<uint64_t, Segment> segments_;  // GUARDED_BY(mu_) by first seq
+  uint64_t active_ = 0;                   // GUARDED_BY(mu_) first seq of the active segment
+  uint64_t next_seq_ = 1;                 // GUARDED_BY(mu_)
+  int ack_fd_ = -1;                       // GUARDED_BY(mu_)
+  SpoolStats stats_;                      // GUARDED_BY(mu_)
+};
+
+}  // namespace scout::agent
