@@ -151,12 +151,12 @@ int main(int argc, char** argv) {
   // One line the fault tests (and operators) can reconcile.
   spdlog::info("final counters: collected={} spooled={} sent={} replayed={} acked={} "
                "samples_acked={} rejected={} samples_rejected={} dropped={} samples_dropped={} "
-               "spool_batches={} spool_errors={}",
+               "spool_batches={} spool_samples={} spool_errors={} recovered={} recovered_samples={}",
                counters.samples_collected.load(), counters.batches_spooled.load(),
                counters.batches_sent.load(), counters.batches_replayed.load(),
                counters.batches_acked.load(), counters.samples_acked.load(),
                counters.batches_rejected.load(), counters.samples_rejected.load(),
-               s.dropped_batches, s.dropped_samples, s.batches,
-               counters.spool_write_errors.load());
+               s.dropped_batches, s.dropped_samples, s.batches, s.samples,
+               counters.spool_write_errors.load(), s.recovered_batches, s.recovered_samples);
   return 0;
 }

@@ -155,6 +155,7 @@ absl::Status Spool::Load() {
   ack_fd_ = open(ack_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (ack_fd_ < 0) return ErrnoError(ack_path);
   stats_.recovered_batches = entries_.size();
+  for (const auto& [seq, e] : entries_) stats_.recovered_samples += e.points;
   if (!entries_.empty()) {
     spdlog::info("spool: {} unacked batches recovered from {}", entries_.size(), options_.dir);
   }
@@ -364,6 +365,7 @@ SpoolStats Spool::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   SpoolStats s = stats_;
   s.batches = entries_.size();
+  for (const auto& [seq, e] : entries_) s.samples += e.points;
   for (const auto& [first, seg] : segments_) s.bytes += seg.bytes;
   return s;
 }

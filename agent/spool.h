@@ -48,12 +48,14 @@ struct SpoolOptions {
 
 struct SpoolStats {
   uint64_t batches = 0;              // unacked, in the spool now
+  uint64_t samples = 0;              // in those batches
   uint64_t bytes = 0;                // segment files on disk
   uint64_t appended_batches = 0;     // since open
   uint64_t dropped_batches = 0;      // since open, over size or age
   uint64_t dropped_samples = 0;
   uint64_t corrupt_records = 0;      // found at open
   uint64_t recovered_batches = 0;    // unacked batches found at open
+  uint64_t recovered_samples = 0;
 };
 
 class Spool {

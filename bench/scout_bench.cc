@@ -7,6 +7,9 @@
 //     fast as acks allow (window of 8 batches). Reports samples/s acked
 //     after commit and ack latency (batch written -> Ack read) p50/p99.
 //
+//   scout-bench verify --collector ADDR --host ID --series N --samples K
+//     Checks an agent's stored synthetic stream exactly (fault tests).
+//
 //   scout-bench query --collector ADDR [--points 8640]
 //     Backfills one series with 24 h at 10 s, then times QueryRange over it.
 //
@@ -28,6 +31,7 @@
 
 #include "scout/v1/ingest.grpc.pb.h"
 #include "scout/v1/query.grpc.pb.h"
+#include "agent/self/synthetic_collector.h"
 #include "shared/duration.h"
 
 namespace {
@@ -275,6 +279,75 @@ int Query(const std::string& address, int points, int repeats, int collector_pid
   return returned == points ? 0 : 1;
 }
 
+// Checks the synthetic stream (agent/self/synthetic_collector.h) stored
+// for one agent: every series 0..series-1 present, `samples` points each
+// at consecutive multiples of the interval, each value exactly
+// SyntheticValue(i, t / interval), each bucket holding exactly one point.
+int Verify(const std::string& address, const std::string& host, int series, int samples,
+           int64_t interval_ms, std::chrono::milliseconds window) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(512 * 1024 * 1024);
+  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  auto stub = scout::v1::Query::NewStub(channel);
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  auto fetch = [&](scout::v1::Aggregation agg, scout::v1::QueryRangeResponse* resp) {
+    scout::v1::QueryRangeRequest req;
+    req.mutable_selector()->set_metric("scout_synthetic_value");
+    auto* m = req.mutable_selector()->add_matchers();
+    m->set_name("host");
+    m->set_op(scout::v1::Matcher::EQUAL);
+    m->set_value(host);
+    req.set_start_ms((now - window.count()) / interval_ms * interval_ms);
+    req.set_end_ms(now + 60'000);
+    req.set_step_ms(interval_ms);
+    req.set_aggregation(agg);
+    req.set_series_limit(static_cast<uint32_t>(series) + 10);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return stub->QueryRange(&ctx, req, resp);
+  };
+  scout::v1::QueryRangeResponse last, count;
+  grpc::Status status = fetch(scout::v1::LAST, &last);
+  if (status.ok()) status = fetch(scout::v1::COUNT, &count);
+  if (!status.ok()) {
+    std::printf("verify: query failed: %s\n", status.error_message().c_str());
+    return 2;
+  }
+  int64_t stored = 0, wrong = 0, gaps = 0, duplicates = 0, bad_count = 0, missing_series = 0;
+  std::vector<bool> seen(static_cast<size_t>(series), false);
+  for (const auto& s : count.series()) {
+    for (const auto& p : s.points()) duplicates += p.value() > 1 ? 1 : 0;
+  }
+  for (const auto& s : last.series()) {
+    int64_t i = -1;
+    for (const auto& l : s.labels()) {
+      if (l.name() == "series") i = std::stoll(l.value());
+    }
+    if (i < 0 || i >= series) continue;
+    seen[static_cast<size_t>(i)] = true;
+    stored += s.points_size();
+    if (s.points_size() != samples) ++bad_count;
+    for (int k = 0; k < s.points_size(); ++k) {
+      const auto& p = s.points(k);
+      if (p.value() != scout::agent::SyntheticValue(i, p.timestamp_ms() / interval_ms)) ++wrong;
+      if (k > 0 && p.timestamp_ms() - s.points(k - 1).timestamp_ms() != interval_ms) ++gaps;
+    }
+  }
+  for (bool b : seen) missing_series += b ? 0 : 1;
+  const int64_t expected = static_cast<int64_t>(series) * samples;
+  std::printf("verify: expected=%lld stored=%lld missing=%lld wrong_values=%lld gaps=%lld "
+              "duplicates=%lld series_with_wrong_count=%lld missing_series=%lld\n",
+              static_cast<long long>(expected), static_cast<long long>(stored),
+              static_cast<long long>(expected - stored), static_cast<long long>(wrong),
+              static_cast<long long>(gaps), static_cast<long long>(duplicates),
+              static_cast<long long>(bad_count), static_cast<long long>(missing_series));
+  return stored == expected && wrong == 0 && gaps == 0 && duplicates == 0 && bad_count == 0 &&
+                 missing_series == 0
+             ? 0
+             : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -294,7 +367,23 @@ int main(int argc, char** argv) {
   auto* query = app.add_subcommand("query", "time a 24 h range query of one series");
   query->add_option("--points", points);
   query->add_option("--repeats", repeats);
+  auto* verify = app.add_subcommand("verify", "check an agent's stored synthetic stream exactly");
+  std::string host, interval_text = "1s", window_text = "1h";
+  verify->add_option("--host", host, "agent id")->required();
+  verify->add_option("--series", series)->required();
+  verify->add_option("--samples", points, "samples per series")->required();
+  verify->add_option("--interval", interval_text);
+  verify->add_option("--window", window_text, "how far back to look");
   CLI11_PARSE(app, argc, argv);
+  if (*verify) {
+    auto interval = scout::ParseDuration(interval_text);
+    auto lookback = scout::ParseDuration(window_text);
+    if (!interval.ok() || !lookback.ok()) {
+      std::fprintf(stderr, "bad --interval or --window\n");
+      return 2;
+    }
+    return Verify(address, host, series, points, interval->count(), *lookback);
+  }
   if (*ingest) {
     auto d = scout::ParseDuration(duration_text);
     if (!d.ok()) {
