@@ -54,6 +54,10 @@ absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root) {
     std::chrono::milliseconds future{config.ingest.max_future_skew_ms};
     SCOUT_RETURN_IF_ERROR(ingest->ReadDuration("max_future_skew", &future));
     config.ingest.max_future_skew_ms = future.count();
+    SCOUT_RETURN_IF_ERROR(ingest->Read("grpc_memory_bytes", &config.grpc_memory_bytes));
+    if (config.grpc_memory_bytes < (16 << 20)) {
+      return ingest->ErrorAt("grpc_memory_bytes", "must be at least 16777216");
+    }
     SCOUT_RETURN_IF_ERROR(ingest->CheckNoUnknownKeys());
   }
   SCOUT_RETURN_IF_ERROR(root.CheckNoUnknownKeys());

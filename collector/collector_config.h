@@ -12,8 +12,9 @@
 //     max_in_flight_batches: 8      # per stream, before it stops reading
 //     max_batch_bytes: 16777216
 //     max_streams: 10000            # concurrent agent streams
-//     max_pending_points: 2000000   # queued for commit, before all streams pause
+//     max_pending_points: 500000    # queued for commit, before all streams pause
 //     max_future_skew: 10m          # samples further ahead are rejected
+//     grpc_memory_bytes: 134217728  # cap on gRPC's own buffers
 #pragma once
 
 #include <chrono>
@@ -31,7 +32,8 @@ struct CollectorConfig {
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(20);
   SqliteOptions storage{"./var/scout.db"};
   IngestOptions ingest;
-  size_t max_pending_points = 2'000'000;
+  size_t max_pending_points = 500'000;
+  int64_t grpc_memory_bytes = 128 << 20;  // gRPC buffers (ResourceQuota)
 };
 
 // Errors name file, line and key.

@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 
 #include "absl/strings/str_cat.h"
 #include "collector/agent_tracker.h"
@@ -42,6 +43,15 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   // One agent needs one stream; a few more cover sctl on the same channel.
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 16);
+  // Bounded memory under overload: when streams stop reading, what agents
+  // already sent waits in gRPC's buffers. BDP probing would grow each
+  // stream's flow-control window to many MiB; a fixed 1 MiB window and a
+  // memory quota keep that bounded (agents then block in flow control).
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 1 << 20);
+  grpc::ResourceQuota quota("scout-collector");
+  quota.Resize(static_cast<size_t>(config.grpc_memory_bytes));
+  builder.SetResourceQuota(quota);
   builder.RegisterService(s->ingest_.get());
   builder.RegisterService(s->query_.get());
   s->server_ = builder.BuildAndStart();

@@ -30,7 +30,7 @@ struct WriteQueueOptions {
   size_t max_points_per_commit = 100'000;
   // Above this many queued points the queue is "full": ingest streams stop
   // reading (WaitForCapacity) until it drains below half of it.
-  size_t max_pending_points = 2'000'000;
+  size_t max_pending_points = 500'000;
   // How often Maintain() runs when no writes arrive.
   std::chrono::milliseconds idle_maintenance = std::chrono::milliseconds(200);
 };
