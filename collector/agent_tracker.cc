@@ -35,6 +35,11 @@ void AgentTracker::SetClockSkew(const std::string& agent_id, int64_t skew_ms) {
   skew_ms_[agent_id] = skew_ms;
 }
 
+std::map<std::string, int64_t> AgentTracker::ClockSkews() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return skew_ms_;
+}
+
 int64_t AgentTracker::ClockSkew(const std::string& agent_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = skew_ms_.find(agent_id);

@@ -20,6 +20,7 @@ class AgentTracker {
   // Agent clock minus collector clock, from the agent's latest batch.
   void SetClockSkew(const std::string& agent_id, int64_t skew_ms);
   int64_t ClockSkew(const std::string& agent_id) const;  // 0 if unknown
+  std::map<std::string, int64_t> ClockSkews() const;
   size_t connected_count() const;
 
  private:

@@ -11,6 +11,10 @@ absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root) {
   SCOUT_RETURN_IF_ERROR(root.Read("listen", &config.listen));
   SCOUT_RETURN_IF_ERROR(root.Read("log_level", &config.log_level));
   SCOUT_RETURN_IF_ERROR(root.ReadDuration("shutdown_grace", &config.shutdown_grace));
+  SCOUT_RETURN_IF_ERROR(root.ReadDuration("self_metrics_interval", &config.self_interval));
+  if (config.self_interval < std::chrono::seconds(1)) {
+    return root.ErrorAt("self_metrics_interval", "must be at least 1s");
+  }
 
   SCOUT_ASSIGN_OR_RETURN(auto storage, root.Child("storage"));
   if (storage) {

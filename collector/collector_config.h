@@ -3,6 +3,7 @@
 //   listen: 127.0.0.1:7070        # gRPC for ingest and queries
 //   log_level: info
 //   shutdown_grace: 20s
+//   self_metrics_interval: 10s      # scout_collector_* metrics, host="scout-collector"
 //   storage:
 //     path: ./var/scout.db
 //     synchronous: full           # full | normal (see docs/architecture.md)
@@ -34,6 +35,9 @@ struct CollectorConfig {
   IngestOptions ingest;
   size_t max_pending_points = 500'000;
   int64_t grpc_memory_bytes = 128 << 20;  // gRPC buffers (ResourceQuota)
+  // The collector's own metrics: how often, and their `host` label.
+  std::chrono::milliseconds self_interval = std::chrono::seconds(10);
+  std::string self_host = "scout-collector";
 };
 
 // Errors name file, line and key.

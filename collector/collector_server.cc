@@ -8,6 +8,7 @@
 #include "collector/agent_tracker.h"
 #include "collector/ingest_service.h"
 #include "collector/query_service.h"
+#include "collector/self_metrics.h"
 #include "collector/storage/sqlite_storage.h"
 #include "collector/write_queue.h"
 #include "shared/status_macros.h"
@@ -60,12 +61,18 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen,
                                                " (address in use or not local?)"));
   }
+  s->self_ = std::make_unique<SelfMetrics>(*s->ingest_, *s->writes_, *s->storage_, *s->tracker_,
+                                           clock, config.self_host, config.self_interval);
+  s->self_->Start();
   return s;
 }
+
+std::string CollectorServer::CountersLine() const { return self_->CountersLine(); }
 
 void CollectorServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   if (shut_down_) return;
   shut_down_ = true;
+  self_->Stop();
   // Streams stop reading and finish once their batches are committed and
   // acked; Server::Shutdown waits for that (until the deadline, then
   // cancels), so the writer must still be running here.

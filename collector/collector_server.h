@@ -26,6 +26,7 @@ namespace scout::collector {
 class AgentTracker;
 class IngestService;
 class QueryService;
+class SelfMetrics;
 class SqliteStorage;
 class WriteQueue;
 
@@ -42,6 +43,8 @@ class CollectorServer {
   void Shutdown(std::chrono::system_clock::time_point deadline);
 
   int port() const { return port_; }
+  // The collector's own counters, for the shutdown log line.
+  std::string CountersLine() const;
   SqliteStorage& storage() { return *storage_; }
 
  private:
@@ -55,6 +58,7 @@ class CollectorServer {
   std::unique_ptr<AgentTracker> tracker_;
   std::unique_ptr<IngestService> ingest_;
   std::unique_ptr<QueryService> query_;
+  std::unique_ptr<SelfMetrics> self_;
   std::unique_ptr<grpc::Server> server_;
 };
 

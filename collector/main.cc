@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
   spdlog::info("received {}, shutting down (grace {} ms)", strsignal(signal_number),
                config.shutdown_grace.count());
   (*server)->Shutdown(std::chrono::system_clock::now() + config.shutdown_grace);
+  spdlog::info("final counters: {}", (*server)->CountersLine());
   server->reset();
   spdlog::info("shutdown complete");
   return 0;

@@ -36,7 +36,7 @@ class CpuCollector final : public CollectorPlugin {
 
   std::string_view name() const override { return "cpu"; }
 
-  absl::Status Collect(int64_t /*now_ms*/, SampleSink& sink) override {
+  absl::Status Collect(int64_t now_ms, SampleSink& sink) override {
     SCOUT_ASSIGN_OR_RETURN(const std::string text, host_.ReadProc("stat"));
     SCOUT_ASSIGN_OR_RETURN(ProcStat stat, ParseProcStat(text));
 
@@ -55,10 +55,19 @@ class CpuCollector final : public CollectorPlugin {
       }
     }
 
+    // The raw ctxt/processes counters are the load collector's
+    // (node_context_switches_total, node_forks_total); only rates here.
+    EmitRate("node_context_switches_per_second", prev_context_switches_, stat.context_switches,
+             now_ms, sink);
+    EmitRate("node_forks_per_second", prev_forks_, stat.forks, now_ms, sink);
+
     // Replace rather than merge so a CPU that went offline and comes back
     // is treated as new instead of diffed against stale counters.
     prev_total_ = stat.total;
     prev_cpus_ = std::move(stat.cpus);
+    prev_context_switches_ = stat.context_switches;
+    prev_forks_ = stat.forks;
+    prev_ms_ = now_ms;
     return absl::OkStatus();
   }
 
@@ -74,9 +83,23 @@ class CpuCollector final : public CollectorPlugin {
     }
   }
 
+  // A line the kernel does not print simply yields no rate; the load
+  // collector already reports it as missing.
+  void EmitRate(const char* metric, const std::optional<uint64_t>& prev,
+                const std::optional<uint64_t>& cur, int64_t now_ms, SampleSink& sink) const {
+    if (!prev_ms_ || !prev || !cur) return;
+    if (const std::optional<double> rate = CounterRate(*prev, *cur, now_ms - *prev_ms_)) {
+      sink.Add(metric, {}, *rate);
+    }
+  }
+
   const HostFs& host_;
+  // All updated together, only by a successful Collect().
+  std::optional<int64_t> prev_ms_;
   std::optional<CpuTimes> prev_total_;
   std::map<int, CpuTimes> prev_cpus_;
+  std::optional<uint64_t> prev_context_switches_;
+  std::optional<uint64_t> prev_forks_;
 };
 
 }  // namespace

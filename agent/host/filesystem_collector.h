@@ -4,29 +4,78 @@
 // Each Collect() reads the mount table from HostFs::ReadProc("1/mounts")
 // (init's mount namespace = the host's, even when the agent runs in a
 // container with the host's /proc mounted), falling back to
-// ReadProc("mounts") when that is unreadable. Pseudo filesystems (proc,
-// sysfs, tmpfs, cgroup, squashfs, ...; overlay is kept) are skipped. When
-// several entries share a mount point only the last one is visible, so it
-// alone is used. For each remaining mount it calls HostFs::StatFs() and
-// emits, labelled {mountpoint, device, fstype}:
+// ReadProc("mounts") when that is unreadable. When several entries share a
+// mount point only the last one is visible, so it alone is used; it is
+// then dropped if its mount point or fstype matches the exclude regexes of
+// FilesystemOptions (by default: pseudo filesystems such as proc, sysfs,
+// tmpfs, cgroup, squashfs; overlay is kept). For each remaining mount it
+// calls HostFs::StatFs() and emits, labelled {mountpoint, device, fstype}:
 //   node_filesystem_size_bytes, _free_bytes (incl. root-reserved),
 //   _avail_bytes (for unprivileged users), _files, _files_free,
 //   node_filesystem_used_ratio         (size-free)/(size-free+avail), as df
 //   node_filesystem_inodes_used_ratio  (files-files_free)/files
+//   node_filesystem_device_error       0 when StatFs answered
 // Size-0 filesystems emit nothing; a ratio with a zero denominator is
-// omitted. A StatFs failure skips only that mount: the others are still
-// emitted and Collect() then returns an error naming the failed mounts.
+// omitted.
 //
-// Thread safety: stateless apart from `host`, which must outlive it.
+// A StatFs failure or timeout skips only that mount's figures: it gets
+// node_filesystem_device_error = 1 (node_exporter's meaning: stats could
+// not be read), the others are still emitted, and Collect() returns an
+// error naming the failed mounts, with the code of the first failure in
+// mount-table order (DeadlineExceeded for a timed-out or stale mount).
+//
+// Hung mounts: statvfs() on a dead NFS/FUSE mount can block forever, and
+// a blocked Collect() would stall every plugin of the agent. So each
+// StatFs runs on its own thread and is waited for at most
+// `statfs_timeout`. A call that overruns is abandoned (its thread is
+// detached and finishes whenever the kernel lets it); the mount is then
+// "stale": it gets device_error = 1 every cycle and StatFs is NOT called
+// on it again until the abandoned call has returned, so hung calls never
+// pile up (at most one thread per mount point). Calls are made one after
+// another, so a cycle takes at most statfs_timeout per mount that newly
+// hangs in that cycle; mounts already stale cost nothing.
+//
+// Thread safety: keeps state between calls; call from one thread at a
+// time (the scheduler's). `host` must outlive the collector AND any
+// StatFs call still running (an abandoned call may outlive the collector;
+// in the agent the HostFs lives for the whole process).
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <string>
 
+#include "absl/status/status.h"
 #include "agent/collector_plugin.h"
 #include "agent/host/host_fs.h"
 
 namespace scout::agent {
 
+// Kernel-internal or memory-backed filesystems: their "usage" says nothing
+// about disk space, and container hosts have hundreds of them.
+inline constexpr char kDefaultExcludeFstypesRegex[] =
+    "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|"
+    "mqueue|nsfs|proc|pstore|ramfs|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tmpfs|"
+    "tracefs)$";
+
+struct FilesystemOptions {
+  // RE2 syntax, unanchored search (anchor with ^...$ to match the whole
+  // value). An empty string excludes nothing.
+  std::string exclude_mountpoints_regex;
+  std::string exclude_fstypes_regex = kDefaultExcludeFstypesRegex;
+  // Longest wait for one StatFs before the mount is reported as hung.
+  std::chrono::milliseconds statfs_timeout{2000};
+};
+
+// InvalidArgument naming the bad option if a regex does not compile or the
+// timeout is not positive; for config validation at load time. A
+// collector built with invalid options returns this error from every
+// Collect() and emits nothing.
+absl::Status ValidateFilesystemOptions(const FilesystemOptions& options);
+
+std::unique_ptr<CollectorPlugin> NewFilesystemCollector(const HostFs& host,
+                                                        FilesystemOptions options);
+// Same as NewFilesystemCollector(host, FilesystemOptions{}).
 std::unique_ptr<CollectorPlugin> NewFilesystemCollector(const HostFs& host);
 
 }  // namespace scout::agent

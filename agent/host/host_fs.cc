@@ -1,12 +1,16 @@
 #include "agent/host/host_fs.h"
 
+#include <dirent.h>
 #include <sys/statvfs.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <string_view>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace scout::agent {
@@ -53,6 +57,66 @@ absl::StatusOr<FsUsage> HostFs::StatFs(const std::string& mount_point) const {
   u.files = st.f_files;
   u.files_free = st.f_ffree;
   return u;
+}
+
+namespace {
+
+// Owns a DIR* so every return path closes it.
+struct DirCloser {
+  void operator()(DIR* dir) const { closedir(dir); }
+};
+using DirPtr = std::unique_ptr<DIR, DirCloser>;
+
+absl::StatusOr<DirPtr> OpenDir(const std::string& path) {
+  DirPtr dir(opendir(path.c_str()));
+  if (dir) return dir;
+  const int err = errno;
+  const std::string message = absl::StrCat(path, ": ", std::strerror(err));
+  if (err == ENOENT || err == ENOTDIR) return absl::NotFoundError(message);
+  if (err == EACCES || err == EPERM) return absl::PermissionDeniedError(message);
+  return absl::UnavailableError(message);
+}
+
+bool AllDigits(const char* name) {
+  if (*name == '\0') return false;
+  for (; *name != '\0'; ++name) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(*name))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> HostFs::ListProc() const {
+  absl::StatusOr<DirPtr> dir = OpenDir(roots_.proc);
+  // A missing proc root is a misconfiguration, not "no processes".
+  if (!dir.ok()) return absl::UnavailableError(dir.status().message());
+  std::vector<std::string> pids;
+  while (const dirent* entry = readdir(dir->get())) {
+    if (AllDigits(entry->d_name)) pids.emplace_back(entry->d_name);
+  }
+  return pids;
+}
+
+absl::StatusOr<size_t> HostFs::CountProcDir(const std::string& relative) const {
+  const std::string path = JoinPath(roots_.proc, relative);
+  absl::StatusOr<DirPtr> dir = OpenDir(path);
+  if (!dir.ok()) return dir.status();
+  size_t count = 0;
+  errno = 0;
+  while (const dirent* entry = readdir(dir->get())) {
+    const std::string_view name = entry->d_name;
+    if (name != "." && name != "..") ++count;
+  }
+  // readdir() returns null both at the end and on error; only errno tells.
+  if (errno != 0) {
+    return absl::UnavailableError(absl::StrCat("readdir ", path, ": ", std::strerror(errno)));
+  }
+  return count;
+}
+
+absl::StatusOr<std::string> HostFs::ReadRoot(const std::string& relative) const {
+  return ReadWholeFile(JoinPath(roots_.rootfs, relative));
 }
 
 }  // namespace scout::agent

@@ -8,8 +8,10 @@
 // Thread safety: immutable after construction; safe from any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -42,6 +44,23 @@ class HostFs {
   // statvfs() of a host mount point ("/", "/var"), resolved under rootfs.
   // Virtual so tests can supply fixed figures for fixture mount tables.
   virtual absl::StatusOr<FsUsage> StatFs(const std::string& mount_point) const;
+
+  // Names of the proc root's entries that are all digits: one per process
+  // (thread-group leader; threads are not listed). Order unspecified.
+  // Unavailable when the proc root cannot be listed.
+  virtual absl::StatusOr<std::vector<std::string>> ListProc() const;
+
+  // Number of entries (excluding "." and "..") of the directory
+  // <proc root>/<relative>, e.g. CountProcDir("42/fd") = open fds of pid
+  // 42. Counts names only, so it never follows the fd symlinks. NotFound
+  // when the directory does not exist (the process exited),
+  // PermissionDenied when it is not readable (another user's process and
+  // no CAP_SYS_PTRACE), Unavailable otherwise.
+  virtual absl::StatusOr<size_t> CountProcDir(const std::string& relative) const;
+
+  // Reads <rootfs>/<relative>, e.g. ReadRoot("etc/passwd"). NotFound when
+  // the file does not exist.
+  virtual absl::StatusOr<std::string> ReadRoot(const std::string& relative) const;
 
   const HostRoots& roots() const { return roots_; }
 

@@ -10,6 +10,10 @@
 namespace scout::agent {
 namespace {
 
+void KeepFirstError(absl::Status& first, const absl::Status& status) {
+  if (first.ok() && !status.ok()) first = status;
+}
+
 class LoadCollector final : public CollectorPlugin {
  public:
   explicit LoadCollector(const HostFs& host) : host_(host) {}
@@ -17,24 +21,37 @@ class LoadCollector final : public CollectorPlugin {
   std::string_view name() const override { return "load"; }
 
   absl::Status Collect(int64_t /*now_ms*/, SampleSink& sink) override {
-    const absl::Status load_status = CollectLoadavg(sink);
-    const absl::Status stat_status = CollectStat(sink);
-    return load_status.ok() ? stat_status : load_status;
+    std::optional<double> load1;
+    std::optional<size_t> cpus;
+    absl::Status first = CollectLoadavg(sink, load1);
+    KeepFirstError(first, CollectStat(sink, cpus));
+    // Needs both files; a host without cpuN lines has no meaningful ratio.
+    if (load1 && cpus && *cpus > 0) {
+      sink.Add("node_load1_per_core_ratio", {}, *load1 / static_cast<double>(*cpus));
+    }
+    KeepFirstError(first, CollectFileNr(sink));
+    KeepFirstError(first, CollectUptime(sink));
+    return first;
   }
 
  private:
-  absl::Status CollectLoadavg(SampleSink& sink) const {
+  absl::Status CollectLoadavg(SampleSink& sink, std::optional<double>& load1) const {
     SCOUT_ASSIGN_OR_RETURN(const std::string text, host_.ReadProc("loadavg"));
     SCOUT_ASSIGN_OR_RETURN(const LoadAvg load, ParseLoadavg(text));
     sink.Add("node_load1", {}, load.load1);
     sink.Add("node_load5", {}, load.load5);
     sink.Add("node_load15", {}, load.load15);
+    // The 4th field's denominator counts threads (scheduling entities),
+    // not processes; counting processes would mean listing /proc.
+    sink.Add("node_threads", {}, static_cast<double>(load.total_threads));
+    load1 = load.load1;
     return absl::OkStatus();
   }
 
-  absl::Status CollectStat(SampleSink& sink) const {
+  absl::Status CollectStat(SampleSink& sink, std::optional<size_t>& cpus) const {
     SCOUT_ASSIGN_OR_RETURN(const std::string text, host_.ReadProc("stat"));
     SCOUT_ASSIGN_OR_RETURN(const ProcStat stat, ParseProcStat(text));
+    cpus = stat.cpus.size();  // cpuN lines = online CPUs, as node_cpu_count
     struct Field {
       const char* metric;
       const char* stat_key;  // for the error message: what the kernel omitted
@@ -56,6 +73,25 @@ class LoadCollector final : public CollectorPlugin {
     if (!missing.empty()) {
       return absl::NotFoundError(absl::StrCat("stat: no ", missing, " line"));
     }
+    return absl::OkStatus();
+  }
+
+  absl::Status CollectFileNr(SampleSink& sink) const {
+    SCOUT_ASSIGN_OR_RETURN(const std::string text, host_.ReadProc("sys/fs/file-nr"));
+    SCOUT_ASSIGN_OR_RETURN(const FileNr nr, ParseFileNr(text));
+    sink.Add("node_filefd_allocated", {}, static_cast<double>(nr.allocated));
+    sink.Add("node_filefd_maximum", {}, static_cast<double>(nr.maximum));
+    if (nr.maximum > 0) {
+      sink.Add("node_filefd_used_ratio", {},
+               static_cast<double>(nr.allocated) / static_cast<double>(nr.maximum));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CollectUptime(SampleSink& sink) const {
+    SCOUT_ASSIGN_OR_RETURN(const std::string text, host_.ReadProc("uptime"));
+    SCOUT_ASSIGN_OR_RETURN(const double uptime, ParseUptime(text));
+    sink.Add("node_uptime_seconds", {}, uptime);
     return absl::OkStatus();
   }
 

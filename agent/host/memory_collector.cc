@@ -1,7 +1,9 @@
 #include "agent/host/memory_collector.h"
 
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "agent/host/proc_parsers.h"
@@ -16,7 +18,15 @@ class MemoryCollector final : public CollectorPlugin {
 
   std::string_view name() const override { return "memory"; }
 
-  absl::Status Collect(int64_t /*now_ms*/, SampleSink& sink) override {
+  absl::Status Collect(int64_t now_ms, SampleSink& sink) override {
+    // Independent files: one failing must not hide the other's samples.
+    const absl::Status meminfo = CollectMeminfo(sink);
+    const absl::Status vmstat = CollectVmstat(now_ms, sink);
+    return meminfo.ok() ? vmstat : meminfo;
+  }
+
+ private:
+  absl::Status CollectMeminfo(SampleSink& sink) const {
     SCOUT_ASSIGN_OR_RETURN(const std::string text, host_.ReadProc("meminfo"));
     SCOUT_ASSIGN_OR_RETURN(const auto fields, ParseMeminfo(text));
 
@@ -51,8 +61,26 @@ class MemoryCollector final : public CollectorPlugin {
     return absl::OkStatus();
   }
 
- private:
+  absl::Status CollectVmstat(int64_t now_ms, SampleSink& sink) {
+    SCOUT_ASSIGN_OR_RETURN(const std::string text, host_.ReadProc("vmstat"));
+    SCOUT_ASSIGN_OR_RETURN(const auto fields, ParseVmstat(text));
+    const auto it = fields.find("pgmajfault");
+    if (it == fields.end()) return absl::NotFoundError("vmstat: no pgmajfault field");
+    const uint64_t faults = it->second;
+    sink.Add("node_vmstat_pgmajfault", {}, static_cast<double>(faults));
+    if (prev_faults_) {
+      const auto [prev_ms, prev_value] = *prev_faults_;
+      if (const std::optional<double> rate = CounterRate(prev_value, faults, now_ms - prev_ms)) {
+        sink.Add("node_memory_major_page_faults_per_second", {}, *rate);
+      }
+    }
+    prev_faults_ = std::make_pair(now_ms, faults);
+    return absl::OkStatus();
+  }
+
   const HostFs& host_;
+  // (cycle time, pgmajfault) of the last successful vmstat read.
+  std::optional<std::pair<int64_t, uint64_t>> prev_faults_;
 };
 
 }  // namespace

@@ -10,7 +10,19 @@
 // so the collector returns NotFound naming the missing field after
 // emitting the raw fields it did find.
 //
-// Thread safety: stateless apart from `host`, which must outlive it.
+// It then reads HostFs::ReadProc("vmstat") and emits
+//   node_vmstat_pgmajfault                    major page faults since boot
+//                                             (raw counter, node_exporter name)
+//   node_memory_major_page_faults_per_second  its rate since the previous
+//                                             call; none on the first call,
+//                                             when the cycle time did not
+//                                             advance or the counter went back
+// The two files are independent: if one cannot be read or parsed the
+// other's samples are still emitted and the first error (meminfo's, then
+// vmstat's) is returned.
+//
+// Thread safety: keeps state between calls; call from one thread at a
+// time (the scheduler's). `host` must outlive the collector.
 #pragma once
 
 #include <memory>

@@ -3,29 +3,13 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 
 namespace scout::agent {
-namespace {
-
-// Calls fn(line_number, line) for every non-blank line; stops at the first
-// error so the caller gets the earliest problem.
-template <typename Fn>
-absl::Status ForEachLine(std::string_view text, Fn&& fn) {
-  int line_number = 0;
-  while (!text.empty()) {
-    const size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    ++line_number;
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    absl::Status status = fn(line_number, line);
-    if (!status.ok()) return status;
-  }
-  return absl::OkStatus();
-}
+namespace parse_detail {
 
 std::vector<std::string_view> Fields(std::string_view line) {
   std::vector<std::string_view> out;
@@ -61,6 +45,16 @@ bool ParseNonNegativeDouble(std::string_view token, double& out) {
   auto [ptr, ec] = std::from_chars(token.data(), end, out);
   return ec == std::errc() && ptr == end && std::isfinite(out) && out >= 0;
 }
+
+}  // namespace parse_detail
+
+namespace {
+
+using parse_detail::Fields;
+using parse_detail::ForEachLine;
+using parse_detail::LineError;
+using parse_detail::ParseNonNegativeDouble;
+using parse_detail::ParseU64;
 
 absl::Status ParseCpuLine(const std::vector<std::string_view>& fields, int line_number,
                           std::string_view line, CpuTimes& out) {
@@ -222,6 +216,128 @@ absl::StatusOr<std::vector<MountEntry>> ParseMounts(std::string_view text) {
   });
   if (!status.ok()) return status;
   return mounts;
+}
+
+absl::StatusOr<std::vector<DiskStats>> ParseDiskstats(std::string_view text) {
+  std::vector<DiskStats> disks;
+  std::set<std::string, std::less<>> names;
+  absl::Status status = ForEachLine(text, [&](int n, std::string_view line) -> absl::Status {
+    const std::vector<std::string_view> f = Fields(line);
+    // major minor name + 11 counters; newer kernels append more.
+    if (f.size() < 14) return LineError("diskstats", n, "expected at least 14 fields", line);
+    DiskStats d;
+    d.name = std::string(f[2]);
+    uint64_t* const slots[] = {&d.reads_completed,  &d.reads_merged,   &d.sectors_read,
+                               &d.read_time_ms,     &d.writes_completed, &d.writes_merged,
+                               &d.sectors_written,  &d.write_time_ms,  &d.ios_in_progress,
+                               &d.io_time_ms,       &d.weighted_io_time_ms};
+    for (size_t i = 0; i < 11; ++i) {
+      if (!ParseU64(f[3 + i], *slots[i])) {
+        return LineError("diskstats", n,
+                         absl::StrCat("invalid counter \"", std::string(f[3 + i]), "\""), line);
+      }
+    }
+    if (!names.insert(d.name).second) return LineError("diskstats", n, "duplicate device", line);
+    disks.push_back(std::move(d));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return disks;
+}
+
+absl::StatusOr<std::map<std::string, uint64_t>> ParseVmstat(std::string_view text) {
+  std::map<std::string, uint64_t> fields;
+  absl::Status status = ForEachLine(text, [&](int n, std::string_view line) -> absl::Status {
+    const std::vector<std::string_view> f = Fields(line);
+    uint64_t value = 0;
+    if (f.size() != 2 || !ParseU64(f[1], value)) {
+      return LineError("vmstat", n, "expected \"name value\"", line);
+    }
+    if (!fields.emplace(std::string(f[0]), value).second) {
+      return LineError("vmstat", n, "duplicate field", line);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return fields;
+}
+
+absl::StatusOr<FileNr> ParseFileNr(std::string_view text) {
+  FileNr nr;
+  bool seen = false;
+  absl::Status status = ForEachLine(text, [&](int n, std::string_view line) -> absl::Status {
+    if (seen) return LineError("file-nr", n, "unexpected extra line", line);
+    seen = true;
+    const std::vector<std::string_view> f = Fields(line);
+    if (f.size() != 3 || !ParseU64(f[0], nr.allocated) || !ParseU64(f[1], nr.unused) ||
+        !ParseU64(f[2], nr.maximum)) {
+      return LineError("file-nr", n, "expected \"allocated unused maximum\"", line);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!seen) return absl::InvalidArgumentError("file-nr: empty file");
+  return nr;
+}
+
+absl::StatusOr<double> ParseUptime(std::string_view text) {
+  double uptime = 0;
+  bool seen = false;
+  absl::Status status = ForEachLine(text, [&](int n, std::string_view line) -> absl::Status {
+    if (seen) return LineError("uptime", n, "unexpected extra line", line);
+    seen = true;
+    const std::vector<std::string_view> f = Fields(line);
+    double idle = 0;
+    if (f.size() != 2 || !ParseNonNegativeDouble(f[0], uptime) ||
+        !ParseNonNegativeDouble(f[1], idle)) {
+      return LineError("uptime", n, "expected \"uptime idle\" seconds", line);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!seen) return absl::InvalidArgumentError("uptime: empty file");
+  return uptime;
+}
+
+absl::StatusOr<Pressure> ParsePressure(std::string_view text, std::string_view file) {
+  std::optional<PressureLine> some;
+  std::optional<PressureLine> full;
+  absl::Status status = ForEachLine(text, [&](int n, std::string_view line) -> absl::Status {
+    const std::vector<std::string_view> f = Fields(line);
+    std::optional<PressureLine>* target =
+        f[0] == "some" ? &some : (f[0] == "full" ? &full : nullptr);
+    if (target == nullptr) return absl::OkStatus();  // a future line kind
+    if (target->has_value()) return LineError(file, n, "duplicate line", line);
+    PressureLine p;
+    const std::pair<std::string_view, double*> averages[] = {
+        {"avg10", &p.avg10}, {"avg60", &p.avg60}, {"avg300", &p.avg300}};
+    std::set<std::string_view> keys;
+    for (size_t i = 1; i < f.size(); ++i) {
+      const size_t eq = f[i].find('=');
+      if (eq == std::string_view::npos) return LineError(file, n, "expected key=value", line);
+      const std::string_view key = f[i].substr(0, eq);
+      const std::string_view value = f[i].substr(eq + 1);
+      if (!keys.insert(key).second) return LineError(file, n, "duplicate key", line);
+      bool ok = true;
+      if (key == "total") ok = ParseU64(value, p.total_us);
+      for (const auto& [name, slot] : averages) {
+        if (key == name) ok = ParseNonNegativeDouble(value, *slot);
+      }
+      if (!ok) return LineError(file, n, absl::StrCat("bad ", std::string(key)), line);
+    }
+    for (std::string_view required : {"avg10", "avg60", "avg300", "total"}) {
+      if (keys.count(required) == 0) {
+        return LineError(file, n, absl::StrCat("no ", std::string(required)), line);
+      }
+    }
+    *target = p;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!some) {
+    return absl::InvalidArgumentError(absl::StrCat(std::string(file), ": no \"some\" line"));
+  }
+  return Pressure{*some, full};
 }
 
 }  // namespace scout::agent

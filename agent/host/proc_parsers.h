@@ -84,4 +84,103 @@ struct MountEntry {
 // Entries in file order (later entries over-mount earlier ones).
 absl::StatusOr<std::vector<MountEntry>> ParseMounts(std::string_view text);
 
+// One line of /proc/diskstats (kernel >= 2.6.25 prints all 11 classic
+// fields for disks and partitions alike; discard/flush fields appended by
+// 4.18+ / 5.5+ are not needed). Sectors are always 512 bytes here,
+// whatever the device's real sector size. Times are milliseconds.
+struct DiskStats {
+  std::string name;  // as the kernel prints it, e.g. "sda", "cciss/c0d0"
+  uint64_t reads_completed = 0;
+  uint64_t reads_merged = 0;
+  uint64_t sectors_read = 0;
+  uint64_t read_time_ms = 0;
+  uint64_t writes_completed = 0;
+  uint64_t writes_merged = 0;
+  uint64_t sectors_written = 0;
+  uint64_t write_time_ms = 0;
+  uint64_t ios_in_progress = 0;
+  uint64_t io_time_ms = 0;  // wall time with at least one I/O in flight
+  uint64_t weighted_io_time_ms = 0;
+};
+// Devices in file order; a duplicate device name is an error (the
+// collector keys its previous counters by name).
+absl::StatusOr<std::vector<DiskStats>> ParseDiskstats(std::string_view text);
+
+// /proc/vmstat ("name value" per line) as a map.
+absl::StatusOr<std::map<std::string, uint64_t>> ParseVmstat(std::string_view text);
+
+// /proc/sys/fs/file-nr: "allocated  unused  maximum". Since 2.6 the kernel
+// frees unused handles at once, so "unused" is always 0 and "allocated"
+// is the number in use.
+struct FileNr {
+  uint64_t allocated = 0;
+  uint64_t unused = 0;
+  uint64_t maximum = 0;
+};
+absl::StatusOr<FileNr> ParseFileNr(std::string_view text);
+
+// /proc/uptime: "4233.91 6675.43" -> 4233.91 (seconds since boot; the
+// second field, summed idle time of all CPUs, is checked but unused).
+absl::StatusOr<double> ParseUptime(std::string_view text);
+
+// /proc/pressure/{cpu,memory,io} (PSI, kernel 4.20+):
+//   some avg10=0.59 avg60=0.76 avg300=9.39 total=199904850
+//   full avg10=0.00 avg60=0.00 avg300=0.00 total=0
+// avgN are percentages (0..100) of wall time over the last N seconds;
+// total is cumulative stall time in microseconds. "some" = at least one
+// task stalled, "full" = all non-idle tasks stalled at once. "some" is
+// required; "full" is absent for cpu before 5.13. Unknown line kinds and
+// unknown key=value pairs are ignored.
+struct PressureLine {
+  double avg10 = 0;
+  double avg60 = 0;
+  double avg300 = 0;
+  uint64_t total_us = 0;
+};
+struct Pressure {
+  PressureLine some;
+  std::optional<PressureLine> full;
+};
+// `file` names the resource in error messages ("pressure/cpu").
+absl::StatusOr<Pressure> ParsePressure(std::string_view text, std::string_view file);
+
+// Per-second rate of a monotonic counter between two samples taken
+// `elapsed_ms` apart; empty when no time elapsed or the counter went
+// backwards (reset, wrap, device replaced): no rate beats a wrong one.
+inline std::optional<double> CounterRate(uint64_t prev, uint64_t cur, int64_t elapsed_ms) {
+  if (elapsed_ms <= 0 || cur < prev) return std::nullopt;
+  return static_cast<double>(cur - prev) * 1000.0 / static_cast<double>(elapsed_ms);
+}
+
+// Building blocks shared by the parsers in proc_parsers.cc and
+// net_parsers.cc. Not for collectors: they call the parsers above.
+namespace parse_detail {
+
+// Whitespace-separated fields of one line.
+std::vector<std::string_view> Fields(std::string_view line);
+// InvalidArgument "<file> line <n>: <what> in \"<line>\"".
+absl::Status LineError(std::string_view file, int line_number, std::string_view what,
+                       std::string_view line);
+// Whole token as an unsigned decimal; no sign, no junk.
+bool ParseU64(std::string_view token, uint64_t& out);
+bool ParseNonNegativeDouble(std::string_view token, double& out);
+
+// Calls fn(line_number, line) for every non-blank line; stops at the first
+// error so the caller gets the earliest problem.
+template <typename Fn>
+absl::Status ForEachLine(std::string_view text, Fn&& fn) {
+  int line_number = 0;
+  while (!text.empty()) {
+    const size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    ++line_number;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    absl::Status status = fn(line_number, line);
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace parse_detail
 }  // namespace scout::agent

@@ -70,6 +70,7 @@ class SqliteStorage final : public Storage {
   // is empty.
   absl::Status FlushAll();
   size_t head_points() const { return head_.point_count(); }
+  size_t series_count() const { return index_.size(); }
   int schema_version() const { return schema_version_; }
 
  private:

@@ -36,4 +36,6 @@ pass "PRAGMA integrity_check: ok"
 grep -q "storage writable again" "$WORK/collector.log" || fail "collector did not log the recovery"
 stop_agent fault5
 check_ledger
+stop_collector
+check_collector_ledger
 record retried_batches "$(grep -c "could not store batch" "$WORK/agent-fault5.log")"

@@ -87,3 +87,29 @@ check_ledger() {
 
 # record NAME VALUE: figures for docs/reliability.md
 record() { echo "figure: $1=$2"; }
+
+# stop_collector: SIGTERM, expect exit 0, load its final counters into K[...].
+declare -A K
+stop_collector() {
+  kill -TERM "$COLLECTOR_PID"
+  wait "$COLLECTOR_PID" || fail "collector exit code $? on SIGTERM"
+  local line kv
+  line=$(grep "final counters:" "$WORK/collector.log" | tail -1)
+  [ -n "$line" ] || fail "collector logged no final counters"
+  K=()
+  for kv in ${line#*final counters: }; do K[${kv%%=*}]=${kv#*=}; done
+  echo "collector counters: ${line#*final counters: }"
+}
+
+# The collector stored at least what the agent saw acked (more when an ack
+# was lost and the batch resent: stored again, deduplicated), and it
+# rejected at least the batches the agent was told to retry.
+check_collector_ledger() {
+  [ "${K[samples_stored]}" -ge "${C[samples_acked]}" ] ||
+    fail "collector stored ${K[samples_stored]} < agent acked ${C[samples_acked]}"
+  [ "${K[batches_acked]}" -ge "${C[acked]}" ] ||
+    fail "collector acked ${K[batches_acked]} batches < agent saw ${C[acked]}"
+  [ "${K[batches_rejected]}" -ge "${C[rejected]}" ] ||
+    fail "collector rejected ${K[batches_rejected]} < agent saw ${C[rejected]}"
+  pass "collector counters agree: stored ${K[samples_stored]} >= acked ${C[samples_acked]}, batches acked ${K[batches_acked]} >= ${C[acked]}"
+}

@@ -28,6 +28,8 @@ pass "partition healed after $((SECONDS - partition_start))s"
 wait_verified 150 fault2 $SERIES $SAMPLES
 stop_agent fault2
 check_ledger
+stop_collector
+check_collector_ledger
 [ "$detected" -le 45 ] || fail "dead link took ${detected}s to notice (want about 30 s)"
 grep -q "too_many_pings" "$WORK"/*.log && fail "keepalive settings disagree: too_many_pings"
 [ "${C[replayed]}" -gt 0 ] || fail "nothing was replayed after the partition"

@@ -1,0 +1,86 @@
+// Process collector ("processes"): `ps aux --sort=-%cpu | head`,
+// `ps aux --sort=-%mem | head` and "is node still there, how big is it"
+// natively from procfs, with bounded series churn.
+//
+// Each Collect() lists the proc root (HostFs::ListProc) and reads, per pid,
+// <pid>/stat and <pid>/statm (plus <pid>/cmdline when a group needs it).
+// It emits:
+//   node_processes                      processes scanned
+//   node_processes_state{state}         per state letter, always all of
+//                                       R S D T t X Z P I (0 when none)
+//   scout_process_group_processes{group}             every configured
+//   scout_process_group_resident_memory_bytes{group} group, also when it
+//   scout_process_group_threads{group}               has 0 members
+//   scout_process_group_cpu_usage_ratio{group}       (not on the first call)
+//   scout_process_cpu_usage_ratio{pid,name,user}        only for the top_n
+//   scout_process_resident_memory_bytes{pid,name,user}  by CPU ratio and the
+//   scout_process_threads{pid,name,user}                top_n by RSS (at
+//   scout_process_open_fds{pid,name,user}               most 2*top_n pids)
+// Only those emitted processes have <pid>/status (for the uid) and
+// <pid>/fd read, which keeps a cycle cheap on hosts with many processes.
+//
+// CPU ratio = delta(utime+stime) / (elapsed seconds * clock ticks per
+// second): the share of ONE core, so 2.0 means two cores busy. A process
+// has no ratio on its first cycle or after pid reuse (its starttime
+// changed); it then contributes 0 to its groups' CPU sums and is not a
+// top-CPU candidate (it may still be a top-RSS one, without a CPU sample).
+// User = name of the effective uid in <rootfs>/etc/passwd, or the number.
+//
+// Vanishing processes are normal, never an error: a pid whose stat, statm
+// or cmdline is missing (or empty, as reads of a just-exited process are)
+// is skipped for the whole cycle; one whose status is missing when it is
+// about to be emitted is dropped from the per-pid series and the next
+// candidate takes its place (it still counts in the aggregates: it was
+// alive when scanned). A missing or unreadable <pid>/fd (another user's
+// process without CAP_SYS_PTRACE) only omits that open_fds sample.
+// A malformed per-pid file skips that process; Collect() emits everything
+// else and then returns the first such error. Only an unlistable proc
+// root fails the whole cycle.
+//
+// Group matching: a process is in a group when a non-empty comm_regex
+// fully matches its comm (at most 15 bytes: "node", "java") or a
+// non-empty cmdline_regex fully matches its argv joined by spaces
+// ("node /srv/app/server.js"). A process can be in several groups.
+// cmdline is cached per (pid, starttime, comm) and re-read after 5
+// minutes, because reading it costs more than stat and statm together; a
+// process that rewrites its argv in place (setproctitle) is therefore
+// seen with up to 5 minutes' delay. Kernel threads are never read (their
+// cmdline is empty).
+//
+// Thread safety: keeps state between calls; call from one thread at a
+// time (the scheduler's). `host` must outlive the collector.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "agent/collector_plugin.h"
+#include "agent/host/host_fs.h"
+
+namespace scout::agent {
+
+struct ProcessGroup {
+  std::string name;           // the `group` label; non-empty, unique
+  std::string comm_regex;     // RE2, full match; empty = not used
+  std::string cmdline_regex;  // RE2, full match; empty = not used
+};
+
+struct ProcessOptions {
+  int top_n = 10;  // per ranking (CPU, RSS); 0 = no per-pid series
+  std::vector<ProcessGroup> groups;
+  // The host's USER_HZ and page size: production passes
+  // sysconf(_SC_CLK_TCK) and sysconf(_SC_PAGESIZE); tests pin them.
+  long clock_ticks_per_second = 100;
+  size_t page_size = 4096;
+};
+
+// InvalidArgument (naming the group) for a bad regex, a group with no
+// regex, an empty or duplicate group name; also for top_n < 0 or a
+// non-positive clock_ticks_per_second or page_size.
+absl::StatusOr<std::unique_ptr<CollectorPlugin>> NewProcessCollector(const HostFs& host,
+                                                                     ProcessOptions options);
+
+}  // namespace scout::agent

@@ -1,0 +1,89 @@
+#include "collector/self_metrics.h"
+
+#include <pthread.h>
+
+#include "absl/strings/str_cat.h"
+#include "shared/logging.h"
+
+namespace scout::collector {
+
+SelfMetrics::SelfMetrics(const IngestService& ingest, WriteQueue& writes,
+                         const SqliteStorage& storage, const AgentTracker& tracker,
+                         const Clock& clock, std::string host, std::chrono::milliseconds interval)
+    : ingest_(ingest), writes_(writes), storage_(storage), tracker_(tracker), clock_(clock),
+      host_(std::move(host)), interval_(interval) {}
+
+SelfMetrics::~SelfMetrics() { Stop(); }
+
+void SelfMetrics::Start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "scout-self");
+    Loop();
+  });
+}
+
+void SelfMetrics::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::vector<SeriesPoints> SelfMetrics::Snapshot() const {
+  const int64_t now = clock_.NowMs();
+  std::vector<SeriesPoints> out;
+  auto add = [&](const char* metric, double value, Labels extra = {}) {
+    extra.emplace_back("host", host_);
+    out.push_back({SeriesKey{metric, MakeLabels(std::move(extra))}, {Point{now, value}}});
+  };
+  const IngestCounters& c = ingest_.counters();
+  const WriteStats w = writes_.stats();
+  add("scout_collector_batches_received_total", static_cast<double>(c.batches_received));
+  add("scout_collector_batches_acked_total", static_cast<double>(c.batches_acked));
+  add("scout_collector_batches_rejected_total", static_cast<double>(c.batches_rejected));
+  add("scout_collector_samples_stored_total", static_cast<double>(c.points_stored));
+  add("scout_collector_samples_rejected_total", static_cast<double>(c.points_rejected));
+  add("scout_collector_streams_refused_total", static_cast<double>(c.streams_refused));
+  add("scout_collector_ingest_streams", ingest_.live_streams());
+  add("scout_collector_agents_connected", static_cast<double>(tracker_.connected_count()));
+  add("scout_collector_commits_total", static_cast<double>(w.commits));
+  add("scout_collector_commit_failures_total", static_cast<double>(w.failed_commits));
+  add("scout_collector_write_queue_samples", static_cast<double>(writes_.pending_points()));
+  add("scout_collector_head_samples", static_cast<double>(storage_.head_points()));
+  add("scout_collector_series", static_cast<double>(storage_.series_count()));
+  for (const auto& [agent, skew_ms] : tracker_.ClockSkews()) {
+    add("scout_collector_agent_clock_skew_seconds", static_cast<double>(skew_ms) / 1000.0,
+        {{"agent", agent}});
+  }
+  return out;
+}
+
+std::string SelfMetrics::CountersLine() const {
+  const IngestCounters& c = ingest_.counters();
+  const WriteStats w = writes_.stats();
+  return absl::StrCat("batches_received=", c.batches_received.load(),
+                      " batches_acked=", c.batches_acked.load(),
+                      " batches_rejected=", c.batches_rejected.load(),
+                      " samples_stored=", c.points_stored.load(),
+                      " samples_rejected=", c.points_rejected.load(),
+                      " commits=", w.commits, " commit_failures=", w.failed_commits);
+}
+
+void SelfMetrics::Loop() {
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (cv_.wait_for(lock, interval_, [this] { return stopping_; })) return;
+    }
+    WriteBatch batch;
+    batch.received_ms = clock_.NowMs();
+    batch.series = Snapshot();
+    writes_.Submit(std::move(batch), [](const absl::Status& status) {
+      if (!status.ok()) spdlog::debug("self metrics not stored: {}", status.message());
+    });
+  }
+}
+
+}  // namespace scout::collector

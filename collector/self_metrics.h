@@ -1,0 +1,59 @@
+// SelfMetrics: the collector's own health, stored like any agent's data so
+// `sctl query scout_collector_...` and later alert rules can use it, and
+// logged as one "final counters:" line at shutdown (docs/metrics.md).
+//
+// Every `interval` it snapshots the counters and submits one batch through
+// the WriteQueue (so it is committed like everything else), labelled
+// host=<collector host>.
+//
+// Threads: Start() runs "scout-self"; Stop() joins it.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "collector/agent_tracker.h"
+#include "collector/ingest_service.h"
+#include "collector/storage/sqlite_storage.h"
+#include "collector/write_queue.h"
+#include "shared/clock.h"
+
+namespace scout::collector {
+
+class SelfMetrics {
+ public:
+  SelfMetrics(const IngestService& ingest, WriteQueue& writes, const SqliteStorage& storage,
+              const AgentTracker& tracker, const Clock& clock, std::string host,
+              std::chrono::milliseconds interval);
+  ~SelfMetrics();
+
+  void Start();
+  void Stop();
+
+  // The current values, as stored.
+  std::vector<SeriesPoints> Snapshot() const;
+  // "batches_received=.. batches_acked=.. ..." for the shutdown log line.
+  std::string CountersLine() const;
+
+ private:
+  void Loop();
+
+  const IngestService& ingest_;
+  WriteQueue& writes_;
+  const SqliteStorage& storage_;
+  const AgentTracker& tracker_;
+  const Clock& clock_;
+  const std::string host_;
+  const std::chrono::milliseconds interval_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;  // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+}  // namespace scout::collector
