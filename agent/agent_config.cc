@@ -38,6 +38,11 @@ absl::StatusOr<AgentConfig> FromMap(ConfigMap& root) {
     SCOUT_RETURN_IF_ERROR(host->Read("rootfs", &config.host.rootfs));
     SCOUT_RETURN_IF_ERROR(host->CheckNoUnknownKeys());
   }
+  SCOUT_RETURN_IF_ERROR(root.ReadDuration("plugin_timeout", &config.plugin_timeout));
+  if (config.plugin_timeout < std::chrono::milliseconds(100) ||
+      config.plugin_timeout > config.interval) {
+    return root.ErrorAt("plugin_timeout", "must be between 100ms and the interval");
+  }
   int64_t max_batch_bytes = static_cast<int64_t>(config.max_batch_bytes);
   SCOUT_RETURN_IF_ERROR(root.Read("max_batch_bytes", &max_batch_bytes));
   if (max_batch_bytes < 4096 || max_batch_bytes > (1 << 30)) {

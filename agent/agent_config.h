@@ -12,6 +12,7 @@
 //     sys: /sys
 //     rootfs: /
 //   max_batch_bytes: 1048576      # batches are split below this size
+//   plugin_timeout: 5s            # a plugin slower than this is skipped
 //   spool:                        # unacked batches, on disk
 //     dir: /var/lib/scout/spool
 //     max_size_bytes: 268435456   # 256 MiB; oldest data dropped beyond it
@@ -43,6 +44,7 @@ struct AgentConfig {
   std::vector<std::string> collectors;  // empty = DefaultCollectorNames()
   HostRoots host;
   size_t max_batch_bytes = 1 << 20;
+  std::chrono::milliseconds plugin_timeout = std::chrono::seconds(5);
   SpoolOptions spool;
   double replay_samples_per_second = 5000;
   int64_t synthetic_series = 1000;

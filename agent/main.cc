@@ -104,7 +104,8 @@ int main(int argc, char** argv) {
     std::cout << "config OK" << (config_path.empty() ? "" : ": " + config_path) << "\n";
     return 0;
   }
-  Scheduler scheduler(*std::move(plugins), config.id, clock, counters);
+  Scheduler scheduler(*std::move(plugins), config.id, clock, counters,
+                      std::min(config.plugin_timeout, config.interval));
 
   if (test) {
     // Rates need two readings: prime, wait a second, then print.

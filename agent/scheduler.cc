@@ -8,49 +8,52 @@
 #include "shared/proto_convert.h"
 
 namespace scout::agent {
-namespace {
-
-// Adds labels to every sample a plugin emits.
-class LabellingSink final : public SampleSink {
- public:
-  LabellingSink(SampleSink& inner, const std::string& host) : inner_(inner), host_(host) {}
-  void Add(std::string metric, Labels labels, double value) override {
-    labels.emplace_back("host", host_);
-    inner_.Add(std::move(metric), std::move(labels), value);
-  }
-
- private:
-  SampleSink& inner_;
-  const std::string& host_;
-};
-
-}  // namespace
 
 Scheduler::Scheduler(std::vector<std::unique_ptr<CollectorPlugin>> plugins,
-                     std::string host_label, const Clock& clock, AgentCounters& counters)
-    : plugins_(std::move(plugins)),
-      plugin_failing_(plugins_.size(), false),
-      host_label_(std::move(host_label)),
+                     std::string host_label, const Clock& clock, AgentCounters& counters,
+                     std::chrono::milliseconds plugin_timeout)
+    : plugin_failing_(plugins.size(), false),
+      plugin_late_(plugins.size(), false),
+      plugin_timeout_(plugin_timeout),
       clock_(clock),
-      counters_(counters) {}
+      counters_(counters) {
+  for (auto& plugin : plugins) {
+    runners_.push_back(std::make_unique<PluginRunner>(std::move(plugin), host_label));
+  }
+}
 
 Scheduler::~Scheduler() { Stop(); }
 
 std::vector<Sample> Scheduler::RunCycle(int64_t timestamp_ms) {
-  VectorSink sink(timestamp_ms);
-  LabellingSink labelled(sink, host_label_);
-  for (size_t i = 0; i < plugins_.size(); ++i) {
-    absl::Status status = plugins_[i]->Collect(timestamp_ms, labelled);
-    const bool failing = !status.ok();
+  std::vector<bool> started(runners_.size());
+  for (size_t i = 0; i < runners_.size(); ++i) started[i] = runners_[i]->Begin(timestamp_ms);
+  // Deadlines use the real monotonic clock: they bound real work.
+  const auto deadline = std::chrono::steady_clock::now() + plugin_timeout_;
+  std::vector<Sample> samples;
+  for (size_t i = 0; i < runners_.size(); ++i) {
+    std::optional<PluginRunner::Result> result;
+    if (started[i]) result = runners_[i]->Wait(deadline);
+    const bool late = !result.has_value();
+    if (late && !plugin_late_[i]) {
+      spdlog::warn("collector {}: no answer within {} ms; skipped until it returns",
+                   runners_[i]->name(), plugin_timeout_.count());
+    } else if (!late && plugin_late_[i]) {
+      spdlog::info("collector {}: answering again", runners_[i]->name());
+    }
+    plugin_late_[i] = late;
+    if (late) continue;
+    const bool failing = !result->status.ok();
     if (failing && !plugin_failing_[i]) {
-      spdlog::warn("collector {}: {} (will log again when it recovers)", plugins_[i]->name(),
-                   status.message());
+      spdlog::warn("collector {}: {} (will log again when it recovers)", runners_[i]->name(),
+                   result->status.message());
     } else if (!failing && plugin_failing_[i]) {
-      spdlog::info("collector {}: recovered", plugins_[i]->name());
+      spdlog::info("collector {}: recovered", runners_[i]->name());
     }
     plugin_failing_[i] = failing;
+    samples.insert(samples.end(), std::make_move_iterator(result->samples.begin()),
+                   std::make_move_iterator(result->samples.end()));
   }
-  return std::move(sink.samples());
+  return samples;
 }
 
 void Scheduler::Start(std::chrono::milliseconds interval, size_t max_batch_bytes, Spool& spool) {

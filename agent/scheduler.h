@@ -3,8 +3,10 @@
 //
 // Cycles are aligned to multiples of the interval on the wall clock (as
 // Prometheus and Telegraf do), so every host's samples share timestamps.
-// Each plugin's failures are logged once when they start and once when
-// they stop, not every cycle. Every series gets the `host` label (the
+// Plugins run concurrently, each on its own PluginRunner thread, under the
+// cycle's deadline (`plugin_timeout`): one that overruns is skipped for
+// the cycle and not started again until it returns. Each plugin's
+// failures are logged once when they start and once when they stop. Every series gets the `host` label (the
 // agent id), so series from different hosts never collide.
 //
 // Each cycle becomes one or more Batches of at most max_batch_bytes,
@@ -25,6 +27,7 @@
 
 #include "agent/agent_counters.h"
 #include "agent/collector_plugin.h"
+#include "agent/plugin_runner.h"
 #include "agent/spool.h"
 #include "shared/clock.h"
 
@@ -33,7 +36,8 @@ namespace scout::agent {
 class Scheduler {
  public:
   Scheduler(std::vector<std::unique_ptr<CollectorPlugin>> plugins, std::string host_label,
-            const Clock& clock, AgentCounters& counters);
+            const Clock& clock, AgentCounters& counters,
+            std::chrono::milliseconds plugin_timeout = std::chrono::seconds(5));
   ~Scheduler();
 
   // One cycle of every plugin, every sample stamped with `timestamp_ms`
@@ -46,9 +50,10 @@ class Scheduler {
  private:
   void Loop(std::chrono::milliseconds interval, size_t max_batch_bytes, Spool& spool);
 
-  std::vector<std::unique_ptr<CollectorPlugin>> plugins_;
-  std::vector<bool> plugin_failing_;
-  const std::string host_label_;
+  std::vector<std::unique_ptr<PluginRunner>> runners_;
+  std::vector<bool> plugin_failing_;  // collect thread only
+  std::vector<bool> plugin_late_;     // collect thread only
+  const std::chrono::milliseconds plugin_timeout_;
   const Clock& clock_;
   AgentCounters& counters_;
   bool spool_failing_ = false;  // collect thread only

@@ -12,6 +12,7 @@ namespace {
 constexpr size_t kDefaultSeriesLimit = 10'000;
 constexpr size_t kDefaultRangeSeriesLimit = 1'000;
 constexpr int64_t kMaxBucketsPerSeries = 11'000;
+constexpr int64_t kDefaultStaleAfterMs = 15 * 60 * 1000;
 
 grpc::Status ToGrpc(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
@@ -125,7 +126,12 @@ grpc::Status QueryService::Latest(grpc::ServerContext*, const v1::LatestRequest*
   const size_t limit = request->limit() ? request->limit() : kDefaultSeriesLimit;
   auto latest = storage_.Latest(*selector, limit);
   if (!latest.ok()) return ToGrpc(latest.status());
-  for (const SeriesPoints& s : latest->items) SeriesPointsToProto(s, response->add_series());
+  const int64_t max_age = request->max_age_ms() == 0 ? kDefaultStaleAfterMs : request->max_age_ms();
+  const int64_t now = clock_.NowMs();
+  for (const SeriesPoints& s : latest->items) {
+    if (max_age > 0 && now - s.points.back().timestamp_ms > max_age) continue;
+    SeriesPointsToProto(s, response->add_series());
+  }
   response->set_truncated(latest->truncated);
   return grpc::Status::OK;
 }

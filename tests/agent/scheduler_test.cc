@@ -4,6 +4,9 @@
 
 #include "agent/collector_registry.h"
 
+#include <condition_variable>
+#include <mutex>
+
 namespace scout::agent {
 namespace {
 
@@ -41,6 +44,64 @@ TEST(Scheduler, StampsCycleTimeAndHostLabelAndKeepsPartialResults) {
   samples = scheduler.RunCycle(1'764'200'010'000);
   ASSERT_EQ(samples.size(), 1u);  // what came before the error is kept
   EXPECT_EQ(samples[0].point.timestamp_ms, 1'764'200'010'000);
+}
+
+// Blocks in Collect() until released, counting calls.
+class HangingPlugin final : public CollectorPlugin {
+ public:
+  std::string_view name() const override { return "hang"; }
+  absl::Status Collect(int64_t, SampleSink& sink) override {
+    std::unique_lock<std::mutex> lock(mu);
+    ++calls;
+    cv.wait(lock, [this] { return released; });
+    sink.Add("hang_value", {}, 1);
+    return absl::OkStatus();
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu);
+    released = true;
+    cv.notify_all();
+  }
+  int Calls() {
+    std::lock_guard<std::mutex> lock(mu);
+    return calls;
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool released = false;
+  int calls = 0;
+};
+
+TEST(Scheduler, HungPluginIsSkippedAndNeverStartedTwice) {
+  bool fail = false;
+  auto hanging = std::make_unique<HangingPlugin>();
+  HangingPlugin* hang = hanging.get();
+  std::vector<std::unique_ptr<CollectorPlugin>> plugins;
+  plugins.push_back(std::move(hanging));
+  plugins.push_back(std::make_unique<FakePlugin>(&fail));
+  ManualClock clock(1'764'200'000'000);
+  AgentCounters counters;
+  Scheduler scheduler(std::move(plugins), "web-1", clock, counters, std::chrono::milliseconds(200));
+
+  const auto start = std::chrono::steady_clock::now();
+  auto samples = scheduler.RunCycle(1'764'200'000'000);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  ASSERT_EQ(samples.size(), 2u);  // the healthy plugin's two samples
+  EXPECT_EQ(samples[0].key.metric, "fake_value");
+
+  samples = scheduler.RunCycle(1'764'200'010'000);
+  EXPECT_EQ(samples.size(), 2u);
+  EXPECT_EQ(hang->Calls(), 1);  // not started again while stuck
+
+  hang->Release();
+  // Once it has returned it runs again and its result counts.
+  for (int i = 0; i < 50 && hang->Calls() < 2; ++i) {
+    samples = scheduler.RunCycle(1'764'200'020'000 + i);
+  }
+  EXPECT_EQ(hang->Calls(), 2);
+  bool saw_hang = false;
+  for (const Sample& s : samples) saw_hang |= s.key.metric == "hang_value";
+  EXPECT_TRUE(saw_hang);
 }
 
 TEST(MakeBatches, OneSeriesPerKey) {

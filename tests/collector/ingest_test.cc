@@ -210,6 +210,29 @@ TEST_F(IngestTest, BatchWithOnlyInvalidPointsIsRejectedAndStoresNothing) {
   EXPECT_EQ(SeriesCount(), 0u);
 }
 
+TEST_F(IngestTest, LatestLeavesOutStaleSeriesUnlessAsked) {
+  v1::Batch b;
+  b.set_seq(1);
+  AddSeries(&b, "fresh_metric", kNow, 1);
+  AddSeries(&b, "gone_metric", kNow - 20 * 60 * 1000, 2);  // a process that exited 20 min ago
+  grpc::Status status;
+  Exchange({Hello("web-1"), BatchMsg(b)}, &status);
+  ASSERT_TRUE(status.ok());
+  auto stub = v1::Query::NewStub(channel_);
+  auto latest = [&](int64_t max_age_ms) {
+    grpc::ClientContext ctx;
+    v1::LatestRequest req;
+    req.set_max_age_ms(max_age_ms);
+    v1::LatestResponse resp;
+    EXPECT_TRUE(stub->Latest(&ctx, req, &resp).ok());
+    std::vector<std::string> names;
+    for (const auto& s : resp.series()) names.push_back(s.metric());
+    return names;
+  };
+  EXPECT_EQ(latest(0), std::vector<std::string>{"fresh_metric"});
+  EXPECT_EQ(latest(-1), (std::vector<std::string>{"fresh_metric", "gone_metric"}));
+}
+
 TEST_F(IngestTest, ClockSkewIsMeasuredPerAgent) {
   v1::Batch b;
   b.set_seq(1);
