@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ctl/commands.h"
+#include "ctl/host_commands.h"
 #include "ctl/format.h"
 #include "shared/clock.h"
 #include "shared/duration.h"
@@ -121,6 +122,15 @@ int Main(int argc, char** argv) {
   CLI::App* latest = app.add_subcommand("latest", "Newest sample of each matching series");
   latest->add_option("selector", selector_text, "Series selector (default: all)");
 
+  std::string host_name;
+  CLI::App* host = app.add_subcommand("host", "One-screen summary of a host against the KPIs");
+  host->add_option("host", host_name, "Agent id (see sctl agents)")->required();
+
+  size_t top_n = 10;
+  CLI::App* top = app.add_subcommand("top", "Latest top processes and process groups");
+  top->add_option("--host", host_name, "Only this agent (default: every host)");
+  top->add_option("-n,--limit", top_n, "How many processes (default: 10)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -156,6 +166,10 @@ int Main(int argc, char** argv) {
     status = RunSeries(*stub, ctx, *selector, out);
   } else if (query->parsed()) {
     status = RunQuery(*stub, ctx, *plan, out);
+  } else if (host->parsed()) {
+    status = RunHost(*stub, ctx, host_name, out);
+  } else if (top->parsed()) {
+    status = RunTop(*stub, ctx, host_name, top_n, out);
   } else {
     status = RunLatest(*stub, ctx, *selector, out);
   }
