@@ -168,6 +168,20 @@ absl::StatusOr<std::optional<ConfigMap>> ConfigMap::Child(const std::string& key
   return std::optional<ConfigMap>(ConfigMap(n, file_, prefix_ + key + "."));
 }
 
+absl::StatusOr<std::vector<ConfigMap>> ConfigMap::ChildList(const std::string& key) {
+  YAML::Node n = Lookup(key);
+  std::vector<ConfigMap> out;
+  if (!n.IsDefined() || n.IsNull()) return out;
+  if (!n.IsSequence()) return ScalarError(key, n, "a list of mappings");
+  for (size_t i = 0; i < n.size(); ++i) {
+    const YAML::Node& item = n[i];
+    const std::string name = absl::StrCat(key, "[", i, "]");
+    if (!item.IsMap()) return ScalarError(name, item, "a mapping");
+    out.push_back(ConfigMap(item, file_, prefix_ + name + "."));
+  }
+  return out;
+}
+
 absl::Status ConfigMap::CheckNoUnknownKeys() const {
   for (const auto& item : node_) {
     const std::string key = item.first.Scalar();

@@ -42,6 +42,9 @@ class ConfigMap {
 
   // A nested mapping; nullopt when the key is absent.
   absl::StatusOr<std::optional<ConfigMap>> Child(const std::string& key);
+  // A list of mappings (e.g. `groups: [{name: a}, {name: b}]`); empty when
+  // the key is absent. Errors name the item as key[i].
+  absl::StatusOr<std::vector<ConfigMap>> ChildList(const std::string& key);
 
   // An error for every key that no Read/Child asked for.
   absl::Status CheckNoUnknownKeys() const;

@@ -79,3 +79,24 @@ TEST(ConfigMap, TopLevelMustBeMapping) {
 
 }  // namespace
 }  // namespace scout
+
+namespace scout {
+namespace {
+
+TEST(ConfigMap, ListOfMappingsNamesTheItem) {
+  auto cfg = ConfigMap::LoadString("groups:\n  - {name: node}\n  - {name: pg, colour: red}\n", "g.yaml");
+  ASSERT_TRUE(cfg.ok());
+  auto items = cfg->ChildList("groups");
+  ASSERT_TRUE(items.ok());
+  ASSERT_EQ(items->size(), 2u);
+  std::string name;
+  ASSERT_TRUE((*items)[1].Read("name", &name).ok());
+  EXPECT_EQ(name, "pg");
+  absl::Status s = (*items)[1].CheckNoUnknownKeys();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(std::string(s.message()).rfind("g.yaml:3:16: key 'groups[1].colour': unknown key", 0), 0u)
+      << s.message();
+}
+
+}  // namespace
+}  // namespace scout
