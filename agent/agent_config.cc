@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include "re2/re2.h"
+
 #include "absl/strings/str_cat.h"
 #include "shared/metric.h"
 #include "shared/status_macros.h"
@@ -38,10 +40,14 @@ absl::StatusOr<AgentConfig> FromMap(ConfigMap& root) {
     SCOUT_RETURN_IF_ERROR(host->Read("rootfs", &config.host.rootfs));
     SCOUT_RETURN_IF_ERROR(host->CheckNoUnknownKeys());
   }
-  SCOUT_RETURN_IF_ERROR(root.ReadDuration("plugin_timeout", &config.plugin_timeout));
-  if (config.plugin_timeout < std::chrono::milliseconds(100) ||
-      config.plugin_timeout > config.interval) {
-    return root.ErrorAt("plugin_timeout", "must be between 100ms and the interval");
+  // Unset, it is min(5s, interval) (see main); set, it must fit the interval.
+  std::chrono::milliseconds plugin_timeout{0};
+  SCOUT_RETURN_IF_ERROR(root.ReadDuration("plugin_timeout", &plugin_timeout));
+  if (plugin_timeout.count() != 0) {
+    if (plugin_timeout < std::chrono::milliseconds(100) || plugin_timeout > config.interval) {
+      return root.ErrorAt("plugin_timeout", "must be between 100ms and the interval");
+    }
+    config.plugin_timeout = plugin_timeout;
   }
   int64_t max_batch_bytes = static_cast<int64_t>(config.max_batch_bytes);
   SCOUT_RETURN_IF_ERROR(root.Read("max_batch_bytes", &max_batch_bytes));
@@ -67,6 +73,57 @@ absl::StatusOr<AgentConfig> FromMap(ConfigMap& root) {
       return spool->ErrorAt("replay_samples_per_second", "must be at least 1");
     }
     SCOUT_RETURN_IF_ERROR(spool->CheckNoUnknownKeys());
+  }
+  SCOUT_ASSIGN_OR_RETURN(auto processes, root.Child("processes"));
+  if (processes) {
+    int64_t top_n = config.processes.top_n;
+    SCOUT_RETURN_IF_ERROR(processes->Read("top_n", &top_n));
+    if (top_n < 0 || top_n > 1000) return processes->ErrorAt("top_n", "must be between 0 and 1000");
+    config.processes.top_n = static_cast<int>(top_n);
+    SCOUT_ASSIGN_OR_RETURN(auto groups, processes->ChildList("groups"));
+    for (ConfigMap& g : groups) {
+      ProcessGroup group;
+      SCOUT_RETURN_IF_ERROR(g.Read("name", &group.name));
+      SCOUT_RETURN_IF_ERROR(g.Read("comm", &group.comm_regex));
+      SCOUT_RETURN_IF_ERROR(g.Read("cmdline", &group.cmdline_regex));
+      SCOUT_RETURN_IF_ERROR(g.CheckNoUnknownKeys());
+      if (group.name.empty()) return g.ErrorAt("name", "every group needs a name");
+      for (const ProcessGroup& earlier : config.processes.groups) {
+        if (earlier.name == group.name) {
+          return g.ErrorAt("name", "duplicate group name \"" + group.name + "\"");
+        }
+      }
+      if (group.comm_regex.empty() && group.cmdline_regex.empty()) {
+        return g.ErrorAt("name", "group \"" + group.name + "\" needs comm or cmdline");
+      }
+      for (const auto& [key, regex] : {std::pair<const char*, std::string>{"comm", group.comm_regex},
+                                      {"cmdline", group.cmdline_regex}}) {
+        if (regex.empty()) continue;
+        RE2::Options options;
+        options.set_log_errors(false);
+        RE2 compiled(regex, options);
+        if (!compiled.ok()) return g.ErrorAt(key, "bad regex: " + compiled.error());
+      }
+      config.processes.groups.push_back(std::move(group));
+    }
+    SCOUT_RETURN_IF_ERROR(processes->CheckNoUnknownKeys());
+  }
+  SCOUT_ASSIGN_OR_RETURN(auto filesystem, root.Child("filesystem"));
+  if (filesystem) {
+    SCOUT_RETURN_IF_ERROR(filesystem->Read("exclude_mountpoints",
+                                           &config.filesystem.exclude_mountpoints_regex));
+    SCOUT_RETURN_IF_ERROR(filesystem->Read("exclude_fstypes",
+                                           &config.filesystem.exclude_fstypes_regex));
+    SCOUT_RETURN_IF_ERROR(filesystem->ReadDuration("statfs_timeout",
+                                                   &config.filesystem.statfs_timeout));
+    absl::Status valid = ValidateFilesystemOptions(config.filesystem);
+    if (!valid.ok()) return filesystem->ErrorAt("exclude_mountpoints", std::string(valid.message()));
+    SCOUT_RETURN_IF_ERROR(filesystem->CheckNoUnknownKeys());
+  }
+  SCOUT_ASSIGN_OR_RETURN(auto network, root.Child("network"));
+  if (network) {
+    SCOUT_RETURN_IF_ERROR(network->Read("include_loopback", &config.network_include_loopback));
+    SCOUT_RETURN_IF_ERROR(network->CheckNoUnknownKeys());
   }
   SCOUT_ASSIGN_OR_RETURN(auto synthetic, root.Child("synthetic"));
   if (synthetic) {

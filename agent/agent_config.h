@@ -19,6 +19,17 @@
 //     max_age: 24h
 //     fsync: true
 //     replay_samples_per_second: 5000   # backlog pace after an outage
+//   processes:                    # top-N processes and process groups
+//     top_n: 10
+//     groups:
+//       - {name: node, comm: node}            # RE2 full match on the process name
+//       - {name: api, cmdline: ".*server\.js.*"}  # ... or on the command line
+//   filesystem:
+//     exclude_mountpoints: "^/(var/lib/docker|snap)/"   # RE2 search
+//     exclude_fstypes: "^(tmpfs|...)$"        # default: pseudo filesystems
+//     statfs_timeout: 2s                      # a hung mount is reported, not waited for
+//   network:
+//     include_loopback: false
 //   synthetic:                    # test data source, only if listed in collectors
 //     series: 1000
 //     samples: 0                  # per series, then it stops; 0 = forever
@@ -30,7 +41,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "agent/host/filesystem_collector.h"
 #include "agent/host/host_fs.h"
+#include "agent/host/process_collector.h"
 #include "agent/spool.h"
 
 namespace scout::agent {
@@ -47,6 +60,9 @@ struct AgentConfig {
   std::chrono::milliseconds plugin_timeout = std::chrono::seconds(5);
   SpoolOptions spool;
   double replay_samples_per_second = 5000;
+  ProcessOptions processes;
+  FilesystemOptions filesystem;
+  bool network_include_loopback = false;
   int64_t synthetic_series = 1000;
   int64_t synthetic_samples = 0;
   std::chrono::milliseconds reconnect_max_backoff = std::chrono::seconds(30);

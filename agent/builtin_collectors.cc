@@ -1,9 +1,15 @@
 // The one place that lists every built-in collector plugin.
 #include "agent/collector_registry.h"
+#include <unistd.h>
+
 #include "agent/host/cpu_collector.h"
+#include "agent/host/diskio_collector.h"
 #include "agent/host/filesystem_collector.h"
 #include "agent/host/load_collector.h"
 #include "agent/host/memory_collector.h"
+#include "agent/host/network_collector.h"
+#include "agent/host/pressure_collector.h"
+#include "agent/host/process_collector.h"
 #include "agent/self/agent_collector.h"
 #include "agent/self/synthetic_collector.h"
 
@@ -17,7 +23,22 @@ void RegisterBuiltinCollectors(CollectorRegistry& registry) {
     return NewMemoryCollector(c.host);
   });
   registry.Register("filesystem", [](const PluginContext& c) -> PluginFactory::result_type {
-    return NewFilesystemCollector(c.host);
+    return NewFilesystemCollector(c.host, c.config.filesystem);
+  });
+  registry.Register("diskio", [](const PluginContext& c) -> PluginFactory::result_type {
+    return NewDiskIoCollector(c.host);
+  });
+  registry.Register("network", [](const PluginContext& c) -> PluginFactory::result_type {
+    return NewNetworkCollector(c.host, c.config.network_include_loopback);
+  });
+  registry.Register("pressure", [](const PluginContext& c) -> PluginFactory::result_type {
+    return NewPressureCollector(c.host);
+  });
+  registry.Register("processes", [](const PluginContext& c) -> PluginFactory::result_type {
+    ProcessOptions options = c.config.processes;
+    options.clock_ticks_per_second = sysconf(_SC_CLK_TCK);
+    options.page_size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    return NewProcessCollector(c.host, std::move(options));
   });
   registry.Register("load", [](const PluginContext& c) -> PluginFactory::result_type {
     return NewLoadCollector(c.host);
@@ -32,7 +53,8 @@ void RegisterBuiltinCollectors(CollectorRegistry& registry) {
 }
 
 std::vector<std::string> DefaultCollectorNames() {
-  return {"cpu", "memory", "filesystem", "load", "agent"};
+  return {"cpu",     "memory",   "filesystem", "load",  "diskio",
+          "network", "pressure", "processes",  "agent"};
 }
 
 }  // namespace scout::agent

@@ -37,8 +37,8 @@ class DiskIoCollector final : public CollectorPlugin {
     SCOUT_ASSIGN_OR_RETURN(const std::string text, host_.ReadProc("diskstats"));
     SCOUT_ASSIGN_OR_RETURN(std::vector<DiskStats> disks, ParseDiskstats(text));
 
-    const std::optional<int64_t> elapsed_ms =
-        prev_ms_ ? std::optional<int64_t>(now_ms - *prev_ms_) : std::nullopt;
+    // 0 on the first call (prev_ is empty then anyway): no rates.
+    const int64_t elapsed_ms = prev_ms_ ? now_ms - *prev_ms_ : 0;
     std::map<std::string, DiskStats> current;
     int candidates = 0;
     for (DiskStats& d : disks) {
@@ -46,12 +46,13 @@ class DiskIoCollector final : public CollectorPlugin {
       ++candidates;
       if (!IsWholeDisk(d.name)) continue;
       const Labels labels = {{"device", d.name}};
-      sink.Add("node_disk_read_bytes_total", labels, static_cast<double>(d.sectors_read) * kSectorBytes);
+      sink.Add("node_disk_read_bytes_total", labels,
+               static_cast<double>(d.sectors_read) * kSectorBytes);
       sink.Add("node_disk_written_bytes_total", labels,
                static_cast<double>(d.sectors_written) * kSectorBytes);
       const auto prev = prev_.find(d.name);
-      if (prev != prev_.end() && elapsed_ms && *elapsed_ms > 0) {
-        EmitRates(prev->second, d, *elapsed_ms, labels, sink);
+      if (prev != prev_.end() && elapsed_ms > 0) {
+        EmitRates(prev->second, d, elapsed_ms, labels, sink);
       }
       std::string key = d.name;
       current.emplace(std::move(key), std::move(d));
@@ -87,7 +88,9 @@ class DiskIoCollector final : public CollectorPlugin {
     for (const auto field : used) {
       if (c.*field < p.*field) return;
     }
-    auto delta = [&](uint64_t DiskStats::*field) { return static_cast<double>(c.*field - p.*field); };
+    auto delta = [&](uint64_t DiskStats::*field) {
+      return static_cast<double>(c.*field - p.*field);
+    };
     const double seconds = static_cast<double>(elapsed_ms) / 1000.0;
     const double reads = delta(&DiskStats::reads_completed);
     const double writes = delta(&DiskStats::writes_completed);

@@ -82,7 +82,7 @@ std::shared_ptr<StatFsCall> RunStatFs(const HostFs& host, const std::string& mou
     finished = call->cv.wait_for(lock, timeout, [&] { return call->done; });
   }
   if (finished) {
-    worker.join();  // it is past its last access to `call`; join is immediate
+    worker.join();  // it only has to unlock and exit: the join is immediate
   } else {
     worker.detach();
   }
@@ -155,8 +155,12 @@ class FilesystemCollector final : public CollectorPlugin {
   // again; its late result is dropped (it describes some earlier moment).
   void ForgetReturnedCalls() {
     for (auto it = stuck_.begin(); it != stuck_.end();) {
-      std::lock_guard<std::mutex> lock(it->second->mu);
-      it = it->second->done ? stuck_.erase(it) : std::next(it);
+      bool done = false;
+      {
+        std::lock_guard<std::mutex> lock(it->second->mu);
+        done = it->second->done;
+      }  // unlock before erase: erasing may destroy the mutex with the call
+      it = done ? stuck_.erase(it) : std::next(it);
     }
   }
 

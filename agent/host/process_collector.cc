@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <optional>
 #include <set>
 #include <unordered_map>
@@ -21,7 +22,9 @@ namespace {
 // node_processes.
 constexpr std::array<char, 9> kStates = {'R', 'S', 'D', 'T', 't', 'X', 'Z', 'P', 'I'};
 
-constexpr int64_t kCmdlineMaxAgeMs = 5 * 60 * 1000;
+// Cached cmdlines live 5 to 10 minutes, spread by pid so the refreshes
+// of processes first seen in the same cycle do not all land in one cycle.
+constexpr int64_t kCmdlineMinAgeMs = 5 * 60 * 1000;
 
 struct CompiledGroup {
   std::string name;
@@ -33,13 +36,14 @@ struct CompiledGroup {
 struct Proc {
   std::string pid;
   PidStat stat;
-  uint64_t rss_bytes = 0;
+  uint64_t rss_bytes = 0;  // exact (statm) for group members, else stat's estimate
   std::optional<double> cpu_ratio;
 };
 
 // What an emitted process needs beyond the scan.
 struct Details {
   std::string user;
+  uint64_t rss_bytes = 0;  // exact, from status
   std::optional<size_t> open_fds;
 };
 
@@ -54,6 +58,7 @@ struct CachedCmdline {
   std::string comm;
   std::string cmdline;
   int64_t read_ms = 0;
+  int64_t expires_ms = 0;
 };
 
 struct GroupSums {
@@ -74,8 +79,9 @@ class ErrorTally {
   }
   absl::Status Result() const {
     if (count_ == 0) return absl::OkStatus();
-    return absl::Status(first_.code(), absl::StrCat(count_, " process(es) not fully read; first: ",
-                                                    first_.message()));
+    return absl::Status(
+        first_.code(),
+        absl::StrCat(count_, " process(es) not fully read; first: ", first_.message()));
   }
 
  private:
@@ -166,9 +172,9 @@ class ProcessCollector final : public CollectorPlugin {
   }
 
  private:
-  // Reads stat, statm and (when a group needs it) cmdline of one pid into
-  // `out` and sets member[g] for each group it belongs to. False when the
-  // process is to be skipped this cycle.
+  // Reads stat and, when a group needs them, cmdline and statm of one pid
+  // into `out`, and sets member[g] for each group it belongs to. False when
+  // the process is to be skipped this cycle.
   bool Scan(const std::string& pid, int64_t now_ms, Proc& out, std::vector<char>& member) {
     out.pid = pid;
     const absl::StatusOr<std::string> stat_text = host_.ReadProc(pid + "/stat");
@@ -176,20 +182,28 @@ class ProcessCollector final : public CollectorPlugin {
     absl::StatusOr<PidStat> stat = ParsePidStat(*stat_text);
     if (!stat.ok()) return Fail(pid, stat.status());
     out.stat = std::move(*stat);
-
-    const absl::StatusOr<std::string> statm_text = host_.ReadProc(pid + "/statm");
-    if (!Usable(pid, statm_text)) return false;
-    const absl::StatusOr<uint64_t> pages = ParseStatmResidentPages(*statm_text);
-    if (!pages.ok()) return Fail(pid, pages.status());
-    out.rss_bytes = *pages * page_size_;
+    out.rss_bytes = out.stat.rss_pages * page_size_;
 
     const std::string* cmdline = nullptr;
+    bool in_any_group = false;
     for (size_t g = 0; g < groups_.size(); ++g) {
       const CompiledGroup& group = groups_[g];
       member[g] = group.comm != nullptr && RE2::FullMatch(out.stat.comm, *group.comm);
-      if (member[g] || group.cmdline == nullptr) continue;
-      if (cmdline == nullptr && (cmdline = Cmdline(out, now_ms)) == nullptr) return false;
-      member[g] = RE2::FullMatch(*cmdline, *group.cmdline);
+      if (!member[g] && group.cmdline != nullptr) {
+        if (cmdline == nullptr && (cmdline = Cmdline(out, now_ms)) == nullptr) return false;
+        member[g] = RE2::FullMatch(*cmdline, *group.cmdline);
+      }
+      in_any_group = in_any_group || member[g];
+    }
+    // Group sums are reported, so they get the exact RSS; everyone else is
+    // only ranked, for which stat's estimate will do and saves a read per
+    // process. Kernel threads have no user memory at all.
+    if (in_any_group && !out.stat.IsKernelThread()) {
+      const absl::StatusOr<std::string> statm_text = host_.ReadProc(pid + "/statm");
+      if (!Usable(pid, statm_text)) return false;
+      const absl::StatusOr<uint64_t> pages = ParseStatmResidentPages(*statm_text);
+      if (!pages.ok()) return Fail(pid, pages.status());
+      out.rss_bytes = *pages * page_size_;
     }
     return true;
   }
@@ -214,7 +228,7 @@ class ProcessCollector final : public CollectorPlugin {
     auto [it, inserted] = cmdline_cache_.try_emplace(p.pid);
     CachedCmdline& entry = it->second;
     if (!inserted && entry.starttime == p.stat.starttime && entry.comm == p.stat.comm &&
-        now_ms >= entry.read_ms && now_ms - entry.read_ms < kCmdlineMaxAgeMs) {
+        now_ms >= entry.read_ms && now_ms < entry.expires_ms) {
       return &entry.cmdline;
     }
     std::string cmdline;
@@ -227,7 +241,10 @@ class ProcessCollector final : public CollectorPlugin {
       }
       cmdline = JoinCmdline(*raw);
     }
-    entry = CachedCmdline{p.stat.starttime, p.stat.comm, std::move(cmdline), now_ms};
+    const int64_t spread =
+        static_cast<int64_t>(std::hash<std::string>()(p.pid) % 1024) * kCmdlineMinAgeMs / 1024;
+    entry = CachedCmdline{p.stat.starttime, p.stat.comm, std::move(cmdline), now_ms,
+                          now_ms + kCmdlineMinAgeMs + spread};
     return &entry.cmdline;
   }
 
@@ -270,7 +287,7 @@ class ProcessCollector final : public CollectorPlugin {
       const Details& d = *details[p];
       const Labels labels = {{"pid", p->pid}, {"name", p->stat.comm}, {"user", d.user}};
       if (p->cpu_ratio) sink.Add("scout_process_cpu_usage_ratio", labels, *p->cpu_ratio);
-      sink.Add("scout_process_resident_memory_bytes", labels, static_cast<double>(p->rss_bytes));
+      sink.Add("scout_process_resident_memory_bytes", labels, static_cast<double>(d.rss_bytes));
       sink.Add("scout_process_threads", labels, static_cast<double>(p->stat.num_threads));
       if (d.open_fds) sink.Add("scout_process_open_fds", labels, static_cast<double>(*d.open_fds));
     }
@@ -279,13 +296,14 @@ class ProcessCollector final : public CollectorPlugin {
   std::optional<Details> ReadDetails(const Proc& p) {
     const absl::StatusOr<std::string> status = host_.ReadProc(p.pid + "/status");
     if (!Usable(p.pid, status)) return std::nullopt;
-    const absl::StatusOr<uint32_t> uid = ParseStatusEffectiveUid(*status);
-    if (!uid.ok()) {
-      Fail(p.pid, uid.status());
+    const absl::StatusOr<PidStatus> parsed = ParsePidStatus(*status);
+    if (!parsed.ok()) {
+      Fail(p.pid, parsed.status());
       return std::nullopt;
     }
     Details d;
-    d.user = UserName(*uid);
+    d.user = UserName(parsed->effective_uid);
+    d.rss_bytes = parsed->rss_bytes;
     // NotFound (just exited) or PermissionDenied (not our process) only
     // cost this one sample; the rest of the process is still worth showing.
     if (absl::StatusOr<size_t> fds = host_.CountProcDir(p.pid + "/fd"); fds.ok()) {
@@ -340,7 +358,8 @@ absl::StatusOr<std::unique_ptr<CollectorPlugin>> NewProcessCollector(const HostF
     return absl::InvalidArgumentError(absl::StrCat("processes: top_n ", options.top_n, " < 0"));
   }
   if (options.clock_ticks_per_second <= 0 || options.page_size == 0) {
-    return absl::InvalidArgumentError("processes: clock_ticks_per_second and page_size must be > 0");
+    return absl::InvalidArgumentError(
+        "processes: clock_ticks_per_second and page_size must be > 0");
   }
   std::vector<CompiledGroup> groups;
   std::set<std::string> names;
@@ -350,8 +369,8 @@ absl::StatusOr<std::unique_ptr<CollectorPlugin>> NewProcessCollector(const HostF
       return absl::InvalidArgumentError(absl::StrCat("process group \"", g.name, "\": duplicate"));
     }
     if (g.comm_regex.empty() && g.cmdline_regex.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "process group \"", g.name, "\": needs comm_regex or cmdline_regex"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("process group \"", g.name, "\": needs comm_regex or cmdline_regex"));
     }
     CompiledGroup compiled;
     compiled.name = g.name;

@@ -48,9 +48,17 @@ absl::StatusOr<PidStat> ParsePidStat(std::string_view text) {
   // Fields after comm, numbered from 0 = state (field 3 in proc(5)). Only
   // the ones we need are parsed, so negative fields (tty_nr, nice...) and
   // fields added by newer kernels are never an issue.
-  enum : int { kState = 0, kFlags = 6, kUtime = 11, kStime = 12, kThreads = 17, kStart = 19 };
+  enum : int {
+    kState = 0,
+    kFlags = 6,
+    kUtime = 11,
+    kStime = 12,
+    kThreads = 17,
+    kStart = 19,
+    kRss = 21
+  };
   std::string_view rest = text.substr(close + 1);
-  for (int index = 0; index <= kStart; ++index) {
+  for (int index = 0; index <= kRss; ++index) {
     const std::string_view token = NextToken(rest);
     if (token.empty()) {
       return FieldError("stat", absl::StrCat("only ", index, " fields after comm in"),
@@ -62,12 +70,26 @@ absl::StatusOr<PidStat> ParsePidStat(std::string_view text) {
         ok = token.size() == 1;
         out.state = token[0];
         break;
-      case kFlags: ok = ParseUnsigned(token, out.flags); break;
-      case kUtime: ok = ParseUnsigned(token, out.utime); break;
-      case kStime: ok = ParseUnsigned(token, out.stime); break;
-      case kThreads: ok = ParseUnsigned(token, out.num_threads); break;
-      case kStart: ok = ParseUnsigned(token, out.starttime); break;
-      default: break;
+      case kFlags:
+        ok = ParseUnsigned(token, out.flags);
+        break;
+      case kUtime:
+        ok = ParseUnsigned(token, out.utime);
+        break;
+      case kStime:
+        ok = ParseUnsigned(token, out.stime);
+        break;
+      case kThreads:
+        ok = ParseUnsigned(token, out.num_threads);
+        break;
+      case kStart:
+        ok = ParseUnsigned(token, out.starttime);
+        break;
+      case kRss:
+        ok = ParseUnsigned(token, out.rss_pages);
+        break;
+      default:
+        break;
     }
     if (!ok) return FieldError("stat", absl::StrCat("bad field ", index + 3), token);
   }
@@ -83,18 +105,34 @@ absl::StatusOr<uint64_t> ParseStatmResidentPages(std::string_view text) {
   return pages;
 }
 
-absl::StatusOr<uint32_t> ParseStatusEffectiveUid(std::string_view text) {
-  // "Uid:" is always at the start of a line; search with the newline so a
-  // process named "Uid:" (the Name: line) cannot fool us.
-  size_t pos = text.rfind("Uid:", 0) == 0 ? 0 : text.find("\nUid:");
-  if (pos == std::string_view::npos) return FieldError("status", "no Uid line in", "");
-  pos = text.find(':', pos) + 1;
-  std::string_view rest = text.substr(pos, text.find('\n', pos) - pos);
-  NextToken(rest);  // real uid
-  const std::string_view effective = NextToken(rest);
-  uint32_t uid = 0;
-  if (!ParseUnsigned(effective, uid)) return FieldError("status", "bad effective Uid", effective);
-  return uid;
+absl::StatusOr<PidStatus> ParsePidStatus(std::string_view text) {
+  PidStatus out;
+  bool have_uid = false;
+  while (!text.empty()) {
+    const size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    // Keys are matched at the start of a line, so a process named "Uid:"
+    // (its Name: line) cannot fool us.
+    if (line.rfind("Uid:", 0) == 0) {
+      line.remove_prefix(4);
+      NextToken(line);  // real uid
+      const std::string_view effective = NextToken(line);
+      if (!ParseUnsigned(effective, out.effective_uid)) {
+        return FieldError("status", "bad effective Uid", effective);
+      }
+      have_uid = true;
+    } else if (line.rfind("VmRSS:", 0) == 0) {
+      line.remove_prefix(6);
+      const std::string_view kb = NextToken(line);
+      if (!ParseUnsigned(kb, out.rss_bytes) || NextToken(line) != "kB") {
+        return FieldError("status", "bad VmRSS", kb);
+      }
+      out.rss_bytes *= 1024;
+    }
+  }
+  if (!have_uid) return FieldError("status", "no Uid line in", "");
+  return out;
 }
 
 std::string JoinCmdline(std::string_view raw) {

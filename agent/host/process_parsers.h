@@ -24,20 +24,25 @@ namespace scout::agent {
 // The fields of /proc/<pid>/stat the collector uses. Times are in clock
 // ticks (USER_HZ, sysconf(_SC_CLK_TCK)).
 struct PidStat {
-  std::string comm;     // task name: 15 bytes for user tasks, may hold any byte
-  char state = '?';     // R, S, D, Z, T, t, X, I, P (proc(5))
-  uint64_t flags = 0;   // PF_* task flags
-  uint64_t utime = 0;   // user-mode ticks of all threads (children excluded)
-  uint64_t stime = 0;   // kernel-mode ticks of all threads
+  std::string comm;    // task name: 15 bytes for user tasks, may hold any byte
+  char state = '?';    // R, S, D, Z, T, t, X, I, P (proc(5))
+  uint64_t flags = 0;  // PF_* task flags
+  uint64_t utime = 0;  // user-mode ticks of all threads (children excluded)
+  uint64_t stime = 0;  // kernel-mode ticks of all threads
   uint64_t num_threads = 0;
   uint64_t starttime = 0;  // ticks after boot; (pid, starttime) names a process
+  // Resident pages. Since Linux 6.2 this is the cheap per-CPU-approximate
+  // counter (off by up to a few batches of pages per CPU), while statm and
+  // status report the exact sum: good enough to rank, not to report.
+  uint64_t rss_pages = 0;
 
   uint64_t CpuTicks() const { return utime + stime; }
   // Kernel threads have no user memory and an empty cmdline.
   bool IsKernelThread() const { return (flags & 0x00200000u) != 0; }  // PF_KTHREAD
 };
 
-// "pid (comm) state ppid ... utime stime ... num_threads ... starttime ...".
+// "pid (comm) state ppid ... utime stime ... num_threads ... starttime
+// vsize rss ...".
 // comm may itself contain spaces, '(' and ')', so it is everything between
 // the first '(' and the LAST ')'; the remaining fields never contain ')'.
 absl::StatusOr<PidStat> ParsePidStat(std::string_view text);
@@ -46,9 +51,13 @@ absl::StatusOr<PidStat> ParsePidStat(std::string_view text);
 // returns resident (0 for kernel threads and zombies).
 absl::StatusOr<uint64_t> ParseStatmResidentPages(std::string_view text);
 
-// The effective uid (second field of the "Uid:" line) of
-// /proc/<pid>/status — the one `ps aux` shows as USER.
-absl::StatusOr<uint32_t> ParseStatusEffectiveUid(std::string_view text);
+// The fields of /proc/<pid>/status the collector uses.
+struct PidStatus {
+  uint32_t effective_uid = 0;  // second field of "Uid:", what `ps aux` shows as USER
+  uint64_t rss_bytes = 0;      // "VmRSS:" (exact); 0 when absent (kernel threads, zombies)
+};
+// Requires the Uid line; VmRSS is optional.
+absl::StatusOr<PidStatus> ParsePidStatus(std::string_view text);
 
 // /proc/<pid>/cmdline is argv joined by NULs with a trailing NUL. Returns
 // it with the trailing NULs removed and the inner NULs turned into spaces

@@ -17,6 +17,13 @@ reconnect_max_backoff: 5s
 host: {proc: /host/proc, sys: /host/sys, rootfs: /host}
 spool: {dir: /tmp/sp, max_size_bytes: 1048576, max_age: 2h, fsync: false, replay_samples_per_second: 100}
 synthetic: {series: 10, samples: 5}
+processes:
+  top_n: 5
+  groups:
+    - {name: node, comm: node}
+    - {name: api, cmdline: ".*server[.]js.*"}
+filesystem: {exclude_mountpoints: "^/snap/", statfs_timeout: 3s}
+network: {include_loopback: true}
 max_batch_bytes: 65536
 )", "agent.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
@@ -35,6 +42,13 @@ max_batch_bytes: 65536
   EXPECT_EQ(c->synthetic_series, 10);
   EXPECT_EQ(c->synthetic_samples, 5);
   EXPECT_EQ(c->max_batch_bytes, 65536u);
+  EXPECT_EQ(c->processes.top_n, 5);
+  ASSERT_EQ(c->processes.groups.size(), 2u);
+  EXPECT_EQ(c->processes.groups[1].name, "api");
+  EXPECT_EQ(c->processes.groups[1].cmdline_regex, ".*server[.]js.*");
+  EXPECT_EQ(c->filesystem.exclude_mountpoints_regex, "^/snap/");
+  EXPECT_EQ(c->filesystem.statfs_timeout, std::chrono::seconds(3));
+  EXPECT_TRUE(c->network_include_loopback);
   EXPECT_EQ(c->reconnect_max_backoff, std::chrono::seconds(5));
 }
 
@@ -62,6 +76,14 @@ TEST(AgentConfig, ErrorsNameFileLineAndKey) {
       {"spool: {max_size_bytes: many}\n",
        "agent.yaml:1:25: key 'spool.max_size_bytes': expected an integer, got \"many\""},
       {"spool: {max_age: forever}\n", "agent.yaml:1:18: key 'spool.max_age': invalid duration"},
+      {"processes:\n  groups:\n    - {name: n, comm: \"(\"}\n",
+       "agent.yaml:3:23: key 'processes.groups[0].comm': bad regex"},
+      {"processes:\n  groups:\n    - {name: n, comm: a}\n    - {name: n, comm: b}\n",
+       "agent.yaml:4:14: key 'processes.groups[1].name': duplicate group name"},
+      {"interval: 2s\nplugin_timeout: 3s\n",
+       "agent.yaml:2:17: key 'plugin_timeout': must be between 100ms and the interval"},
+      {"processes:\n  groups:\n    - {name: n}\n",
+       "agent.yaml:3:14: key 'processes.groups[0].name': group \"n\" needs comm or cmdline"},
       {"labels: {\"bad-name\": x}\n", "agent.yaml:1:9: key 'labels': invalid label name"},
   };
   for (const Case& c : cases) {

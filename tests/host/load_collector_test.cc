@@ -22,7 +22,9 @@ TEST(LoadCollector, HandMadeFiles) {
   VectorSink sink(1);
   ASSERT_TRUE(load->Collect(1, sink).ok());
   const std::vector<Sample>& s = sink.samples();
-  EXPECT_EQ(s.size(), 8u);
+  // 4 from loadavg (incl. node_threads), 5 from stat, the per-core ratio,
+  // 3 from sys/fs/file-nr and 1 from uptime.
+  EXPECT_EQ(s.size(), 14u);
   EXPECT_DOUBLE_EQ(ValueOf(s, "node_load1"), 1.5);
   EXPECT_DOUBLE_EQ(ValueOf(s, "node_load5"), 0.75);
   EXPECT_DOUBLE_EQ(ValueOf(s, "node_load15"), 0.25);
@@ -32,6 +34,10 @@ TEST(LoadCollector, HandMadeFiles) {
   EXPECT_EQ(ValueOf(s, "node_boot_time_seconds"), 1700000000.0);
   EXPECT_EQ(ValueOf(s, "node_context_switches_total"), 123456789.0);
   EXPECT_EQ(ValueOf(s, "node_forks_total"), 4242.0);
+  EXPECT_EQ(ValueOf(s, "node_threads"), 412.0);
+  EXPECT_DOUBLE_EQ(ValueOf(s, "node_load1_per_core_ratio"), 1.5);  // one cpuN line
+  EXPECT_DOUBLE_EQ(ValueOf(s, "node_filefd_used_ratio"), 0.25);    // 1000 / 4000
+  EXPECT_DOUBLE_EQ(ValueOf(s, "node_uptime_seconds"), 12345.67);
 }
 
 TEST(LoadCollector, RealSnapshotThroughProductionHostFs) {
@@ -68,7 +74,9 @@ TEST(LoadCollector, StatWithoutSomeScalarLinesNamesThem) {
   EXPECT_EQ(ValueOf(sink.samples(), "node_forks_total"), 20.0);
   EXPECT_EQ(CountMetric(sink.samples(), "node_procs_running"), 0);
   EXPECT_EQ(CountMetric(sink.samples(), "node_boot_time_seconds"), 0);
-  EXPECT_EQ(sink.samples().size(), 5u);
+  // 4 from loadavg, ctxt and processes, and load1 / 1 CPU.
+  EXPECT_EQ(sink.samples().size(), 7u);
+  EXPECT_DOUBLE_EQ(ValueOf(sink.samples(), "node_load1_per_core_ratio"), 0.5);
 }
 
 TEST(LoadCollector, MalformedStatIsInvalidArgumentAfterLoadavgSamples) {
@@ -78,7 +86,7 @@ TEST(LoadCollector, MalformedStatIsInvalidArgumentAfterLoadavgSamples) {
   const absl::Status status = load->Collect(1, sink);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
   EXPECT_THAT(std::string(status.message()), HasSubstr("procs_running"));
-  EXPECT_EQ(sink.samples().size(), 3u);
+  EXPECT_EQ(sink.samples().size(), 4u);  // loadavg only, node_threads included
   EXPECT_DOUBLE_EQ(ValueOf(sink.samples(), "node_load1"), 2.0);
 }
 

@@ -25,6 +25,7 @@ TEST(ParsePidStat, RealLine) {
   EXPECT_EQ(s->CpuTicks(), 4u);
   EXPECT_EQ(s->num_threads, 1u);
   EXPECT_EQ(s->starttime, 422529u);
+  EXPECT_EQ(s->rss_pages, 943u);  // statm said 1002 at the same moment
   EXPECT_FALSE(s->IsKernelThread());
 }
 
@@ -45,7 +46,7 @@ TEST(ParsePidStat, KernelThreadFlagAndLongComm) {
 // the fields that follow it; only the LAST ')' ends it.
 TEST(ParsePidStat, CommWithSpacesAndParentheses) {
   const absl::StatusOr<PidStat> s = ParsePidStat(
-      "200 (evil) R 9 9 (x) D 1 200 200 0 -1 4194560 1 2 0 3 30 20 0 0 20 0 2 0 6000 1 2");
+      "200 (evil) R 9 9 (x) D 1 200 200 0 -1 4194560 1 2 0 3 30 20 0 0 20 0 2 0 6000 1 250");
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->comm, "evil) R 9 9 (x");
   EXPECT_EQ(s->state, 'D');
@@ -53,14 +54,16 @@ TEST(ParsePidStat, CommWithSpacesAndParentheses) {
   EXPECT_EQ(s->stime, 20u);
   EXPECT_EQ(s->num_threads, 2u);
   EXPECT_EQ(s->starttime, 6000u);
+  EXPECT_EQ(s->rss_pages, 250u);
 
-  const absl::StatusOr<PidStat> odd = ParsePidStat(
-      "7 (a\nb ))) S 1 7 7 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 99 0 0");
+  const absl::StatusOr<PidStat> odd =
+      ParsePidStat("7 (a\nb ))) S 1 7 7 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 99 0 0");
   ASSERT_TRUE(odd.ok()) << odd.status();
   EXPECT_EQ(odd->comm, "a\nb ))");
   EXPECT_EQ(odd->starttime, 99u);
 
-  const absl::StatusOr<PidStat> empty = ParsePidStat("8 () S 1 8 8 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 5");
+  const absl::StatusOr<PidStat> empty =
+      ParsePidStat("8 () S 1 8 8 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 5 0 0");
   ASSERT_TRUE(empty.ok()) << empty.status();
   EXPECT_EQ(empty->comm, "");
 }
@@ -74,13 +77,17 @@ TEST(ParsePidStat, Errors) {
   // 19 fields after comm: starttime missing.
   EXPECT_EQ(code("7 (x) S 1 7 7 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0"),
             absl::StatusCode::kInvalidArgument);
+  // 21 fields: rss missing.
+  EXPECT_EQ(code("7 (x) S 1 7 7 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 5 0"),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(code("7 (x) SS 1 7 7 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 5"),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(code("7 (x) S 1 7 7 0 -1 0 0 0 0 0 1x 1 0 0 20 0 1 0 5"),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(code("7 (x) S 1 7 7 0 -1 0 0 0 0 0 -1 1 0 0 20 0 1 0 5"),
             absl::StatusCode::kInvalidArgument);
-  const absl::Status status = ParsePidStat("7 (x) S 1 7 7 0 -1 0 0 0 0 0 1 1 0 0 20 0 y 0 5").status();
+  const absl::Status status =
+      ParsePidStat("7 (x) S 1 7 7 0 -1 0 0 0 0 0 1 1 0 0 20 0 y 0 5").status();
   EXPECT_NE(status.message().find("stat: bad field 20 \"y\""), std::string_view::npos) << status;
 }
 
@@ -93,28 +100,33 @@ TEST(ParseStatmResidentPages, RealAndZeroAndErrors) {
   EXPECT_EQ(ParseStatmResidentPages("").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(ParseStatusEffectiveUid, PicksTheEffectiveUid) {
-  EXPECT_EQ(*ParseStatusEffectiveUid("Name:\tnode\nUmask:\t0022\nUid:\t999\t1000\t1000\t1000\n"
-                                     "Gid:\t1\t1\t1\t1\n"),
-            1000u);
-  EXPECT_EQ(*ParseStatusEffectiveUid("Uid:\t0\t0\t0\t0"), 0u);  // first line, no newline
+TEST(ParsePidStatus, EffectiveUidAndExactRss) {
+  const absl::StatusOr<PidStatus> st = ParsePidStatus(
+      "Name:\tnode\nUmask:\t0022\nUid:\t999\t1000\t1000\t1000\nGid:\t1\t1\t1\t1\n"
+      "VmPeak:\t  9000 kB\nVmRSS:\t    4008 kB\nThreads:\t1\n");
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_EQ(st->effective_uid, 1000u);
+  EXPECT_EQ(st->rss_bytes, 4008u * 1024);
+  // Kernel threads and zombies have no VmRSS; first line, no final newline.
+  const absl::StatusOr<PidStatus> kthread = ParsePidStatus("Uid:\t0\t0\t0\t0");
+  ASSERT_TRUE(kthread.ok()) << kthread.status();
+  EXPECT_EQ(kthread->effective_uid, 0u);
+  EXPECT_EQ(kthread->rss_bytes, 0u);
   // A process may call itself "Uid:"; that must not be taken for the line.
-  EXPECT_EQ(*ParseStatusEffectiveUid("Name:\tUid: 5 5\nUid:\t7\t8\t7\t7\n"), 8u);
+  EXPECT_EQ(ParsePidStatus("Name:\tUid: 5 5\nUid:\t7\t8\t7\t7\n")->effective_uid, 8u);
 }
 
-TEST(ParseStatusEffectiveUid, Errors) {
-  EXPECT_EQ(ParseStatusEffectiveUid("Name:\tx\nGid:\t0\t0\t0\t0\n").status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ParseStatusEffectiveUid("Uid:\t0\n").status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ParseStatusEffectiveUid("Uid:\t0\tx\t0\t0\n").status().code(),
-            absl::StatusCode::kInvalidArgument);
+TEST(ParsePidStatus, Errors) {
+  for (const char* text : {"Name:\tx\nGid:\t0\t0\t0\t0\n", "Uid:\t0\n", "Uid:\t0\tx\t0\t0\n",
+                           "Uid:\t0\t0\t0\t0\nVmRSS:\t12 MB\n", "Uid:\t0\t0\t0\t0\nVmRSS:\n"}) {
+    EXPECT_EQ(ParsePidStatus(text).status().code(), absl::StatusCode::kInvalidArgument) << text;
+  }
 }
 
 TEST(JoinCmdline, NulsBecomeSpacesTrailingNulsGo) {
   using namespace std::string_literals;
   EXPECT_EQ(JoinCmdline("node\0/srv/app/server.js\0"s), "node /srv/app/server.js");
-  EXPECT_EQ(JoinCmdline("a\0\0b\0\0"s), "a  b");  // empty argument kept
+  EXPECT_EQ(JoinCmdline("a\0\0b\0\0"s), "a  b");                             // empty argument kept
   EXPECT_EQ(JoinCmdline("nginx: worker process"), "nginx: worker process");  // setproctitle
   EXPECT_EQ(JoinCmdline(""), "");
   EXPECT_EQ(JoinCmdline("\0"s), "");

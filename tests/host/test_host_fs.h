@@ -41,6 +41,32 @@ class FixtureHostFs final : public HostFs {
     return it->second;
   }
 
+  // Directory listings and rootfs reads go through the production HostFs
+  // over the same fixture tree; rootfs is unset (NotFound) until SetRootfs.
+  absl::StatusOr<std::vector<std::string>> ListProc() const override {
+    return Production().ListProc();
+  }
+  absl::StatusOr<size_t> CountProcDir(const std::string& relative) const override {
+    return Production().CountProcDir(relative);
+  }
+  absl::StatusOr<std::string> ReadRoot(const std::string& relative) const override {
+    if (rootfs_.empty()) return absl::NotFoundError("no rootfs in this test: " + relative);
+    return Production().ReadRoot(relative);
+  }
+  void SetRootfs(const std::string& scenario) { rootfs_ = FixtureDir(scenario); }
+  // ReadProc() calls whose path ends with `suffix` ("/cmdline"); ResetReads
+  // starts counting afresh.
+  int reads_ending(const std::string& suffix) const {
+    int n = 0;
+    for (const auto& [path, count] : reads_) {
+      const bool match = path.size() >= suffix.size() &&
+                         path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+      n += match ? count : 0;
+    }
+    return n;
+  }
+  void ResetReads() { reads_.clear(); }
+
   void SetStatFs(const std::string& mount_point, absl::StatusOr<FsUsage> usage) {
     statfs_.insert_or_assign(mount_point, std::move(usage));
   }
@@ -51,7 +77,10 @@ class FixtureHostFs final : public HostFs {
   }
 
  private:
+  HostFs Production() const { return HostFs(HostRoots{proc_root_, "/nonexistent-sys", rootfs_}); }
+
   std::string proc_root_;
+  std::string rootfs_;
   std::map<std::string, absl::StatusOr<FsUsage>> statfs_;
   mutable std::vector<std::string> statfs_calls_;
   mutable std::map<std::string, int> reads_;
