@@ -26,7 +26,9 @@ while true; do
   echo "=== Scout live view ($(date '+%H:%M:%S'))   Ctrl-C to stop ==="
   $SCTL agents || true
   echo
-  $SCTL latest "{host=\"$HOST\",__name__=~\"node_cpu_usage_ratio|node_memory_used_ratio|node_load1|node_load5|node_filesystem_used_ratio\"}" || true
+  $SCTL host "$HOST" || true
+  echo
+  $SCTL top --host "$HOST" -n 5 || true
   echo
   echo "CPU usage, p95 per minute over the last 10 minutes:"
   $SCTL query "node_cpu_usage_ratio{host=\"$HOST\"}" --since 10m --step 1m --agg p95 || true

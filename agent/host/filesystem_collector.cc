@@ -191,6 +191,7 @@ class FilesystemCollector final : public CollectorPlugin {
     // df's Use%: root-reserved blocks count neither as used nor as
     // available, so a "full" disk reads 100% for ordinary users.
     const uint64_t used = u.size_bytes > u.free_bytes ? u.size_bytes - u.free_bytes : 0;
+    add("node_filesystem_used_bytes", static_cast<double>(used));  // df's "Used"
     if (used + u.avail_bytes > 0) {
       add("node_filesystem_used_ratio", Ratio(used, used + u.avail_bytes));
     }

@@ -48,3 +48,12 @@ EXAMPLES=$(cd "$(dirname "$0")/../../examples" && pwd)
 "$AGENT" --config "$EXAMPLES/agent.yaml" --check-config >/dev/null || fail "examples/agent.yaml rejected"
 "$COLLECTOR" --config "$EXAMPLES/collector.yaml" --check-config >/dev/null || fail "examples/collector.yaml rejected"
 pass "examples/*.yaml pass --check-config"
+
+# Every metric the agent emits is documented in docs/metrics.md.
+METRICS_DOC="$(dirname "$0")/../../docs/metrics.md"
+missing=""
+for m in $("$AGENT" --test --id doc | sed 's/[{ ].*//' | sort -u); do
+  grep -q "\`$m\`" "$METRICS_DOC" || missing="$missing $m"
+done
+[ -z "$missing" ] || fail "metrics missing from docs/metrics.md:$missing"
+pass "every emitted metric is in docs/metrics.md"

@@ -80,6 +80,7 @@ TEST_F(FilesystemCollectorTest, ValuesAndDfStyleRatios) {
   EXPECT_EQ(ValueOf(s, "node_filesystem_size_bytes", root), 1000.0);
   EXPECT_EQ(ValueOf(s, "node_filesystem_free_bytes", root), 300.0);
   EXPECT_EQ(ValueOf(s, "node_filesystem_avail_bytes", root), 250.0);
+  EXPECT_EQ(ValueOf(s, "node_filesystem_used_bytes", root), 700.0);
   EXPECT_EQ(ValueOf(s, "node_filesystem_files", root), 100.0);
   EXPECT_EQ(ValueOf(s, "node_filesystem_files_free", root), 40.0);
   // used = 1000-300 = 700; df: 700 / (700 + 250), not 700 / 1000.
