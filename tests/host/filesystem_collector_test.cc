@@ -132,7 +132,7 @@ TEST(FilesystemCollector, RealMountTableKeepsOnlyTheRootDisk) {
   VectorSink sink(1);
   ASSERT_TRUE(fs->Collect(1, sink).ok());
   EXPECT_THAT(host.statfs_calls(), ElementsAre("/"));
-  EXPECT_EQ(sink.samples().size(), 8u);  // 7 figures + node_filesystem_device_error
+  EXPECT_EQ(sink.samples().size(), 9u);  // 8 figures + node_filesystem_device_error
   EXPECT_NEAR(ValueOf(sink.samples(), "node_filesystem_used_ratio", Fs("/", "/dev/vda", "ext4")),
               75.0 / 95.0, kEps);
 }
