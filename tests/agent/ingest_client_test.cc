@@ -2,6 +2,8 @@
 #include "agent/ingest_client.h"
 
 #include <gtest/gtest.h>
+
+#include "tests/common/test_dir.h"
 #include <unistd.h>
 
 #include <filesystem>
@@ -38,21 +40,15 @@ v1::Batch OnePoint(uint64_t n, double value) {
 class IngestClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("scout-client-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     config_.listen = "127.0.0.1:0";
-    config_.storage.path = (dir_ / "scout.db").string();
+    config_.storage.path = dir_ / "scout.db";
     config_.shutdown_grace = std::chrono::seconds(2);
     config_.self_interval = std::chrono::hours(1);  // keep self-metrics out of series counts
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::unique_ptr<Spool> OpenSpool() {
     SpoolOptions o;
-    o.dir = (dir_ / "spool").string();
+    o.dir = dir_ / "spool";
     o.fsync = false;
     auto s = Spool::Open(o, clock_);
     EXPECT_TRUE(s.ok()) << s.status();
@@ -82,7 +78,7 @@ class IngestClientTest : public ::testing::Test {
   }
 
   ManualClock clock_{kNow};
-  std::filesystem::path dir_;
+  scout::testing::TestDir dir_{"scout-client"};
   collector::CollectorConfig config_;
   std::unique_ptr<collector::CollectorServer> server_;
 };

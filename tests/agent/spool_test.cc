@@ -1,6 +1,8 @@
 #include "agent/spool.h"
 
 #include <gtest/gtest.h>
+
+#include "tests/common/test_dir.h"
 #include <unistd.h>
 
 #include <filesystem>
@@ -24,14 +26,9 @@ v1::Batch BatchOf(int points, double value) {
 class SpoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    options_.dir = (std::filesystem::temp_directory_path() /
-                    ("scout-spool-" + std::to_string(getpid()) + "-" +
-                     ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-                       .string();
-    std::filesystem::remove_all(options_.dir);
+    options_.dir = dir_ / "spool";
     options_.fsync = false;  // tmpfs or not, tests need not wait for disks
   }
-  void TearDown() override { std::filesystem::remove_all(options_.dir); }
   std::unique_ptr<Spool> Open() {
     auto s = Spool::Open(options_, clock_);
     EXPECT_TRUE(s.ok()) << s.status();
@@ -46,6 +43,7 @@ class SpoolTest : public ::testing::Test {
     return out;
   }
 
+  scout::testing::TestDir dir_{"scout-spool"};
   ManualClock clock_{1'764'200'000'000};
   SpoolOptions options_;
 };

@@ -1,6 +1,8 @@
 // Ingest over real gRPC on loopback against an in-process collector.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+
+#include "tests/common/test_dir.h"
 #include <unistd.h>
 
 #include <cmath>
@@ -20,20 +22,14 @@ constexpr int64_t kNow = 1'764'200'000'000;
 class IngestTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("scout-ingest-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     config_.listen = "127.0.0.1:0";
-    config_.storage.path = (dir_ / "scout.db").string();
+    config_.storage.path = dir_ / "scout.db";
     config_.shutdown_grace = std::chrono::seconds(2);
     config_.self_interval = std::chrono::hours(1);  // keep self-metrics out of series counts
     Start();
   }
   void TearDown() override {
     server_.reset();
-    std::filesystem::remove_all(dir_);
   }
   void Start() {
     auto s = CollectorServer::Start(config_, clock_);
@@ -95,7 +91,7 @@ class IngestTest : public ::testing::Test {
   }
 
   ManualClock clock_{kNow};
-  std::filesystem::path dir_;
+  scout::testing::TestDir dir_{"scout-ingest"};
   CollectorConfig config_;
   std::unique_ptr<CollectorServer> server_;
   std::shared_ptr<grpc::Channel> channel_;

@@ -1,6 +1,8 @@
 // The behaviour every Storage implementation must have. Today only SQLite
 // runs it; the PostgreSQL implementation will be added to kFactories.
 #include <gtest/gtest.h>
+
+#include "tests/common/test_dir.h"
 #include <unistd.h>
 
 #include <atomic>
@@ -17,22 +19,16 @@ constexpr int64_t kT0 = 1'764'200'000'000;  // 2025-11-27
 class StorageTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("scout-storage-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     Reopen();
   }
   void TearDown() override {
     storage_.reset();
-    std::filesystem::remove_all(dir_);
   }
   // Small thresholds so Maintain() really moves data into chunks.
   void Reopen() {
     storage_.reset();
     SqliteOptions options;
-    options.path = (dir_ / "scout.db").string();
+    options.path = dir_ / "scout.db";
     options.max_head_points = 1000;
     options.max_chunk_points = 64;
     options.series_per_flush_slice = 3;
@@ -68,7 +64,7 @@ class StorageTest : public ::testing::Test {
   }
 
   ManualClock clock_{kT0};
-  std::filesystem::path dir_;
+  scout::testing::TestDir dir_{"scout-storage"};
   std::unique_ptr<SqliteStorage> storage_;
 };
 

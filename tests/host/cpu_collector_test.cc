@@ -9,6 +9,7 @@
 namespace scout::agent {
 namespace {
 
+using testing::CollectOk;
 using testing::CountMetric;
 using testing::FixtureHostFs;
 using testing::HasSeries;
@@ -16,12 +17,6 @@ using testing::ValueOf;
 
 constexpr double kEps = 1e-9;
 
-std::vector<Sample> CollectOk(CollectorPlugin& plugin, int64_t now_ms) {
-  VectorSink sink(now_ms);
-  const absl::Status status = plugin.Collect(now_ms, sink);
-  EXPECT_TRUE(status.ok()) << status;
-  return std::move(sink.samples());
-}
 
 int RatioSamples(const std::vector<Sample>& s) {
   return CountMetric(s, "node_cpu_usage_ratio") + CountMetric(s, "node_cpu_core_usage_ratio") +

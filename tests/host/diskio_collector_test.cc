@@ -12,6 +12,7 @@ namespace scout::agent {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::CollectOk;
 using testing::CountMetric;
 using testing::FixtureDir;
 using testing::HasSeries;
@@ -39,12 +40,6 @@ class DiskHostFs final : public HostFs {
   std::string sys_;
 };
 
-std::vector<Sample> CollectOk(CollectorPlugin& plugin, int64_t now_ms) {
-  VectorSink sink(now_ms);
-  const absl::Status status = plugin.Collect(now_ms, sink);
-  EXPECT_TRUE(status.ok()) << status;
-  return std::move(sink.samples());
-}
 
 Labels Dev(const std::string& device) { return {{"device", device}}; }
 

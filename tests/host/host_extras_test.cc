@@ -15,6 +15,7 @@ namespace scout::agent {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::CollectOk;
 using testing::CountMetric;
 using testing::FixtureDir;
 using testing::FixtureHostFs;
@@ -23,12 +24,6 @@ using testing::ValueOf;
 
 constexpr double kEps = 1e-9;
 
-std::vector<Sample> CollectOk(CollectorPlugin& plugin, int64_t now_ms) {
-  VectorSink sink(now_ms);
-  const absl::Status status = plugin.Collect(now_ms, sink);
-  EXPECT_TRUE(status.ok()) << status;
-  return std::move(sink.samples());
-}
 
 // ---- cpu: context switch and fork rates ---------------------------------
 

@@ -10,19 +10,13 @@
 namespace scout::agent {
 namespace {
 
+using testing::ExpectInvalid;
+using testing::ReadFixture;
+
 using ::testing::HasSubstr;
 using testing::FixtureDir;
 
-std::string ReadFixture(const std::string& relative) {
-  absl::StatusOr<std::string> text = ReadWholeFile(FixtureDir(relative));
-  EXPECT_TRUE(text.ok()) << text.status();
-  return text.ok() ? *text : std::string();
-}
 
-void ExpectInvalid(const absl::Status& status, const std::string& needle) {
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
-  EXPECT_THAT(std::string(status.message()), HasSubstr(needle));
-}
 
 // ---- /proc/net/dev -------------------------------------------------------
 

@@ -11,6 +11,7 @@ namespace scout::agent {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::CollectOk;
 using testing::CountMetric;
 using testing::FixtureDir;
 using testing::FixtureHostFs;
@@ -19,12 +20,6 @@ using testing::ValueOf;
 
 constexpr double kEps = 1e-9;
 
-std::vector<Sample> CollectOk(CollectorPlugin& plugin, int64_t now_ms) {
-  VectorSink sink(now_ms);
-  const absl::Status status = plugin.Collect(now_ms, sink);
-  EXPECT_TRUE(status.ok()) << status;
-  return std::move(sink.samples());
-}
 
 Labels Dev(const std::string& device) { return {{"device", device}}; }
 Labels Tcp(const std::string& state, const std::string& family) {

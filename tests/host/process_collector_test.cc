@@ -20,6 +20,7 @@
 namespace scout::agent {
 namespace {
 
+using testing::CollectOk;
 using testing::CountMetric;
 using testing::FixtureDir;
 using testing::FixtureHostFs;
@@ -56,12 +57,6 @@ ProcessOptions BasicOptions(int top_n = 10) {
   return o;
 }
 
-std::vector<Sample> CollectOk(CollectorPlugin& plugin, int64_t now_ms) {
-  VectorSink sink(now_ms);
-  const absl::Status status = plugin.Collect(now_ms, sink);
-  EXPECT_TRUE(status.ok()) << status;
-  return std::move(sink.samples());
-}
 
 // Pids that have any per-process series.
 std::set<std::string> EmittedPids(const std::vector<Sample>& samples) {

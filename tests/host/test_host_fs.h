@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "agent/collector_plugin.h"
 #include "agent/host/host_fs.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace scout::agent::testing {
@@ -121,6 +122,27 @@ inline bool HasSeries(const std::vector<Sample>& samples, const std::string& met
     if (s.key == want) return true;
   }
   return false;
+}
+
+// One Collect() that must succeed; its samples.
+inline std::vector<Sample> CollectOk(CollectorPlugin& plugin, int64_t now_ms) {
+  VectorSink sink(now_ms);
+  const absl::Status status = plugin.Collect(now_ms, sink);
+  EXPECT_TRUE(status.ok()) << status;
+  return std::move(sink.samples());
+}
+
+// The text of tests/fixtures/proc/<relative>.
+inline std::string ReadFixture(const std::string& relative) {
+  absl::StatusOr<std::string> text = ReadWholeFile(FixtureDir(relative));
+  EXPECT_TRUE(text.ok()) << text.status();
+  return text.ok() ? *text : std::string();
+}
+
+// A parser rejected its input, saying `needle`.
+inline void ExpectInvalid(const absl::Status& status, const std::string& needle) {
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr(needle));
 }
 
 }  // namespace scout::agent::testing
