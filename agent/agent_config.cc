@@ -125,6 +125,8 @@ absl::StatusOr<AgentConfig> FromMap(ConfigMap& root) {
     SCOUT_RETURN_IF_ERROR(network->Read("include_loopback", &config.network_include_loopback));
     SCOUT_RETURN_IF_ERROR(network->CheckNoUnknownKeys());
   }
+  SCOUT_ASSIGN_OR_RETURN(auto probes, root.Child("probes"));
+  if (probes) SCOUT_RETURN_IF_ERROR(ReadProbeConfig(*probes, &config.probes));
   SCOUT_ASSIGN_OR_RETURN(auto synthetic, root.Child("synthetic"));
   if (synthetic) {
     SCOUT_RETURN_IF_ERROR(synthetic->Read("series", &config.synthetic_series));

@@ -30,6 +30,7 @@
 //     statfs_timeout: 2s                      # a hung mount is reported, not waited for
 //   network:
 //     include_loopback: false
+//   probes: {http: [...], tcp: [...]}      # endpoint/API probes, see probe_config.h
 //   synthetic:                    # test data source, only if listed in collectors
 //     series: 1000
 //     samples: 0                  # per series, then it stops; 0 = forever
@@ -44,6 +45,7 @@
 #include "agent/host/filesystem_collector.h"
 #include "agent/host/host_fs.h"
 #include "agent/host/process_collector.h"
+#include "agent/probe/probe_config.h"
 #include "agent/spool.h"
 
 namespace scout::agent {
@@ -63,6 +65,7 @@ struct AgentConfig {
   ProcessOptions processes;
   FilesystemOptions filesystem;
   bool network_include_loopback = false;
+  ProbeConfig probes;
   int64_t synthetic_series = 1000;
   int64_t synthetic_samples = 0;
   std::chrono::milliseconds reconnect_max_backoff = std::chrono::seconds(30);

@@ -10,6 +10,7 @@
 #include "agent/host/network_collector.h"
 #include "agent/host/pressure_collector.h"
 #include "agent/host/process_collector.h"
+#include "agent/probe/probe_collector.h"
 #include "agent/self/agent_collector.h"
 #include "agent/self/synthetic_collector.h"
 
@@ -43,6 +44,10 @@ void RegisterBuiltinCollectors(CollectorRegistry& registry) {
   registry.Register("load", [](const PluginContext& c) -> PluginFactory::result_type {
     return NewLoadCollector(c.host);
   });
+  registry.Register("probes", [](const PluginContext& c) -> PluginFactory::result_type {
+    ProbeConfig probes = ExpandProbeTemplates(c.config.probes, c.config.id);
+    return NewProbeCollector(std::move(probes.http), std::move(probes.tcp));
+  });
   registry.Register("agent", [](const PluginContext& c) -> PluginFactory::result_type {
     return NewAgentCollector(c.counters, c.spool);
   });
@@ -55,6 +60,16 @@ void RegisterBuiltinCollectors(CollectorRegistry& registry) {
 std::vector<std::string> DefaultCollectorNames() {
   return {"cpu",     "memory",   "filesystem", "load",  "diskio",
           "network", "pressure", "processes",  "agent"};
+}
+
+}  // namespace scout::agent
+
+namespace scout::agent {
+
+std::vector<std::string> DefaultCollectorNames(const AgentConfig& config) {
+  std::vector<std::string> names = DefaultCollectorNames();
+  if (!config.probes.empty()) names.push_back("probes");
+  return names;
 }
 
 }  // namespace scout::agent

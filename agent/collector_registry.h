@@ -54,5 +54,7 @@ void RegisterBuiltinCollectors(CollectorRegistry& registry);
 
 // Plugins enabled when the config does not say otherwise.
 std::vector<std::string> DefaultCollectorNames();
+// The defaults plus the plugins the config's own sections ask for (probes).
+std::vector<std::string> DefaultCollectorNames(const AgentConfig& config);
 
 }  // namespace scout::agent

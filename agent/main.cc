@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
   HostFs host(config.host);
   CollectorRegistry registry;
   RegisterBuiltinCollectors(registry);
-  const auto names = config.collectors.empty() ? DefaultCollectorNames() : config.collectors;
+  const auto names = config.collectors.empty() ? DefaultCollectorNames(config) : config.collectors;
   // The spool is opened only to run for real: --test and --check-config
   // must not need (or create) /var/lib/scout.
   std::unique_ptr<Spool> spool;

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "ctl/commands.h"
 #include "ctl/host_commands.h"
+#include "ctl/probe_command.h"
 #include "ctl/format.h"
 #include "shared/clock.h"
 #include "shared/duration.h"
@@ -126,6 +127,19 @@ int Main(int argc, char** argv) {
   CLI::App* host = app.add_subcommand("host", "One-screen summary of a host against the KPIs");
   host->add_option("host", host_name, "Agent id (see sctl agents)")->required();
 
+  ProbeArgs probe_args;
+  CLI::App* probe = app.add_subcommand("probe", "Probe a URL once from here and show the phase timings");
+  probe->add_option("url", probe_args.url, "http:// or https:// URL")->required();
+  probe->add_option("-H,--header", probe_args.headers,
+                    "\"Name: value\"; value may be ${ENV_VAR} or @file:PATH (never printed)");
+  probe->add_option("-X,--method", probe_args.method, "HTTP method (default GET)");
+  probe->add_option("--probe-timeout", probe_args.timeout, "Probe timeout (default 10s)");
+  probe->add_option("--expect", probe_args.expect, "Accepted statuses, e.g. 200-299,304");
+  probe->add_option("--slow-after", probe_args.slow_after, "SLOW above this (default 2s; APIs: 5s)");
+  probe->add_option("--ca-file", probe_args.ca_file, "CA bundle for HTTPS");
+  probe->add_flag("-k,--insecure", probe_args.insecure, "Do not verify the TLS certificate");
+  probe->add_flag("--no-follow", probe_args.no_follow, "Do not follow redirects");
+
   size_t top_n = 10;
   CLI::App* top = app.add_subcommand("top", "Latest top processes and process groups");
   top->add_option("--host", host_name, "Only this agent (default: every host)");
@@ -140,6 +154,17 @@ int Main(int argc, char** argv) {
 
   auto settings = ResolveSettings(flags, std::getenv("SCOUT_COLLECTOR"));
   if (!settings.ok()) return UsageError(std::string(settings.status().message()));
+
+  // A one-shot probe talks to the URL, not to the collector.
+  if (probe->parsed()) {
+    auto ok = RunProbeCommand(probe_args, std::cout, settings->format);
+    if (!ok.ok()) {
+      const bool usage = ok.status().code() == absl::StatusCode::kInvalidArgument;
+      std::cerr << "sctl: " << ok.status().message() << '\n';
+      return usage ? 2 : kExitRuntime;
+    }
+    return *ok ? 0 : kExitRuntime;
+  }
 
   SystemClock clock;
   Output out{&std::cout, &std::cerr, settings->format, absl::LocalTimeZone()};

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ccache pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libpqxx-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libspdlog-dev
+  libpqxx-dev libcurl4-openssl-dev libssl-dev openssl libsqlite3-dev sqlite3 libspdlog-dev
   libyaml-cpp-dev libcli11-dev libre2-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
   procps iproute2 coreutils

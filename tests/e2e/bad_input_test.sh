@@ -17,6 +17,8 @@ expect_config_error() {  # expect_config_error BINARY FILE_CONTENT EXPECTED_MESS
 expect_config_error "$AGENT" $'collector: a:1\nintervall: 10s\n' "2:1: key 'intervall': unknown key"
 expect_config_error "$AGENT" $'labels: [a]\n' "1:9: key 'labels': expected a mapping"
 expect_config_error "$AGENT" $'interval: 10 seconds\n' "1:11: key 'interval': invalid duration"
+expect_config_error "$AGENT" $'probes:\n  http:\n    - {name: a, url: "http://x/", expect_status: [2xx]}\n' "3:50: key 'probes.http[0].expect_status': \"2xx\" is not a status"
+expect_config_error "$AGENT" $'probes:\n  tcp:\n    - {name: db, host: h, prot: 5432}\n' "3:27: key 'probes.tcp[0].prot': unknown key"
 expect_config_error "$COLLECTOR" $'storage:\n  pth: x.db\n' "2:3: key 'storage.pth': unknown key"
 expect_config_error "$COLLECTOR" $'ingest:\n  max_batch_bytes: big\n' "2:20: key 'ingest.max_batch_bytes': expected an integer"
 expect_config_error "$COLLECTOR" $'shutdown_grace: 20\n' "1:17: key 'shutdown_grace': invalid duration"

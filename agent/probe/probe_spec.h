@@ -1,0 +1,63 @@
+// Probe specifications (what to check, how often, what counts as healthy)
+// and secret resolution for header values.
+//
+// Specs are plain values copied into the ProbeEngine; nothing here keeps
+// state. ResolveSecret is thread-safe (reads the environment and files).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace scout::agent {
+
+using ProbeLabels = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpProbeSpec {
+  std::string name;  // stable id, label `probe`; unique among all probes
+  std::string url;
+  std::string method = "GET";
+  // Values may reference secrets, see ResolveSecret(). Resolved at every
+  // run so a rotated token file is picked up without a restart.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::milliseconds timeout{10000};
+  bool follow_redirects = true;
+  // Inclusive ranges; the probe fails with reason "status" outside them.
+  std::vector<std::pair<int, int>> expect_status = {{200, 399}};
+  // RE2 patterns searched (not fully matched) in the response body; empty
+  // means no check. Failing either gives reason "body".
+  std::string body_must_match, body_must_not_match;
+  bool tls_verify = true;
+  std::string ca_file;  // empty: system trust store
+  std::chrono::milliseconds interval{10000};
+  std::chrono::milliseconds slow_after{2000};  // the guide uses 5 s for APIs
+  ProbeLabels labels;                          // extra labels on every series
+};
+
+struct TcpProbeSpec {
+  std::string name;
+  std::string host;
+  int port = 0;
+  std::chrono::milliseconds timeout{5000}, interval{10000};
+  std::chrono::milliseconds slow_after{2000};
+  ProbeLabels labels;
+};
+
+// Expands secret references in a header value:
+//   "${NAME}" anywhere in the value  -> the environment variable NAME
+//   "@file:/path" as the whole value -> the file's content, whitespace-trimmed
+// Other text is kept as is. Errors name the variable or file, never any
+// (partial) secret value, so they are safe to log.
+absl::StatusOr<std::string> ResolveSecret(const std::string& value);
+
+// Checks what can be checked without network access (name, URL scheme,
+// regexes, ranges, positive durations). Errors are safe to log.
+absl::Status ValidateHttpProbeSpec(const HttpProbeSpec& spec);
+absl::Status ValidateTcpProbeSpec(const TcpProbeSpec& spec);
+
+}  // namespace scout::agent
