@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
@@ -140,6 +142,10 @@ int Main(int argc, char** argv) {
   probe->add_flag("-k,--insecure", probe_args.insecure, "Do not verify the TLS certificate");
   probe->add_flag("--no-follow", probe_args.no_follow, "Do not follow redirects");
 
+  CLI::App* probes = app.add_subcommand(
+      "probes", "Every probe: status, last/p95 latency, error rate, availability 24h/7d/30d");
+  probes->add_option("--host", host_name, "Only this agent (default: every host)");
+
   size_t top_n = 10;
   CLI::App* top = app.add_subcommand("top", "Latest top processes and process groups");
   top->add_option("--host", host_name, "Only this agent (default: every host)");
@@ -193,6 +199,8 @@ int Main(int argc, char** argv) {
     status = RunQuery(*stub, ctx, *plan, out);
   } else if (host->parsed()) {
     status = RunHost(*stub, ctx, host_name, out);
+  } else if (probes->parsed()) {
+    status = RunProbes(*stub, ctx, host_name, isatty(STDOUT_FILENO) != 0, out);
   } else if (top->parsed()) {
     status = RunTop(*stub, ctx, host_name, top_n, out);
   } else {

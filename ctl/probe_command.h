@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "ctl/commands.h"
 #include "ctl/format.h"
 
 namespace scout::ctl {
@@ -27,5 +28,32 @@ struct ProbeArgs {
 // Errors are usage errors (bad URL, header, duration) or unreadable secrets.
 absl::StatusOr<bool> RunProbeCommand(const ProbeArgs& args, std::ostream& out,
                                      OutputFormat format);
+
+}  // namespace scout::ctl
+
+namespace scout::ctl {
+
+// One row of `sctl probes`: figures from the collector's probe series.
+struct ProbeSummaryRow {
+  std::string probe, target, host, kind;  // kind: the probe's `kind` label (api, ...)
+  double last_success = -1;               // -1 unknown
+  double last_latency = -1;               // seconds
+  double p95_latency_1h = -1;
+  double availability_1h = -1, availability_24h = -1, availability_7d = -1,
+         availability_30d = -1;
+};
+
+// KPI thresholds from the guide: p95 < 2 s (5 s for kind=api), error rate
+// (1 - availability over 1 h) < 0.1 %, availability >= 99.9 % (APIs:
+// success rate >= 95 %).
+enum class Kpi { kGood, kBad, kUnknown };
+Kpi LatencyKpi(const ProbeSummaryRow& row);
+Kpi AvailabilityKpi(const ProbeSummaryRow& row, double availability);
+
+// `sctl probes [--host H]`: every probe with last status, last and p95
+// latency, error rate and availability over 24 h / 7 d / 30 d; coloured
+// when `color` (a terminal).
+absl::Status RunProbes(v1::Query::StubInterface& stub, const Context& ctx,
+                       const std::string& host, bool color, const Output& out);
 
 }  // namespace scout::ctl

@@ -68,3 +68,15 @@ set +e
 set -e
 [ "$code" -eq 1 ] || fail "sctl probe of a 503 should exit 1, got $code"
 pass "sctl probe exits 1 on a failed probe"
+
+table=$("$SCTL" probes)
+expect_contains "$table" "home" "sctl probes lists the probes"
+echo "$table" | grep -E "^probe-agent +broken +DOWN" >/dev/null || fail "broken probe not DOWN: $table"
+echo "$table" | grep -E "^probe-agent +home +UP" >/dev/null || fail "home probe not UP: $table"
+json=$("$SCTL" probes -o json)
+echo "$json" | tr -d ' \n' | grep -q '"probe":"home","target":"[^"]*","kind":"","last_success":1,.*' ||
+  fail "JSON for home not as expected: $json"
+home_avail=$(echo "$json" | tr -d ' \n' | sed 's/.*"probe":"home"[^}]*"availability_24h":\([0-9.e-]*\).*/\1/')
+broken_avail=$(echo "$json" | tr -d ' \n' | sed 's/.*"probe":"broken"[^}]*"availability_24h":\([0-9.e-]*\).*/\1/')
+[ "$home_avail" = 1 ] && [ "$broken_avail" = 0 ] || fail "availability home=$home_avail broken=$broken_avail"
+pass "sctl probes: availability 100% for home, 0% for broken; UP/DOWN status"
