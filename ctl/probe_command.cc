@@ -162,6 +162,8 @@ absl::Status RunProbes(v1::Query::StubInterface& stub, const Context& ctx,
                              &ProbeSummaryRow::last_latency));
   SCOUT_RETURN_IF_ERROR(fill("scout_probe_duration_seconds", kHour, v1::P95,
                              &ProbeSummaryRow::p95_latency_1h));
+  SCOUT_RETURN_IF_ERROR(fill("scout_probe_duration_seconds", kHour, v1::P99,
+                             &ProbeSummaryRow::p99_latency_1h));
   SCOUT_RETURN_IF_ERROR(fill("scout_probe_success", kHour, v1::AVG, &ProbeSummaryRow::availability_1h));
   SCOUT_RETURN_IF_ERROR(fill("scout_probe_success", kDay, v1::AVG, &ProbeSummaryRow::availability_24h));
   SCOUT_RETURN_IF_ERROR(fill("scout_probe_success", 7 * kDay, v1::AVG, &ProbeSummaryRow::availability_7d));
@@ -175,6 +177,7 @@ absl::Status RunProbes(v1::Query::StubInterface& stub, const Context& ctx,
           .Key("target").String(r.target).Key("kind").String(r.kind)
           .Key("last_success").Number(r.last_success).Key("last_latency_seconds").Number(r.last_latency)
           .Key("p95_latency_1h_seconds").Number(r.p95_latency_1h)
+          .Key("p99_latency_1h_seconds").Number(r.p99_latency_1h)
           .Key("error_rate_1h").Number(r.availability_1h < 0 ? -1 : 1 - r.availability_1h)
           .Key("availability_24h").Number(r.availability_24h)
           .Key("availability_7d").Number(r.availability_7d)
@@ -185,7 +188,8 @@ absl::Status RunProbes(v1::Query::StubInterface& stub, const Context& ctx,
     return absl::OkStatus();
   }
   TextTable table({{"HOST"}, {"PROBE"}, {"STATUS"}, {"LAST", TextTable::Align::kRight},
-                   {"P95 1H", TextTable::Align::kRight}, {"ERRORS 1H", TextTable::Align::kRight},
+                   {"P95 1H", TextTable::Align::kRight}, {"P99 1H", TextTable::Align::kRight},
+                   {"ERRORS 1H", TextTable::Align::kRight},
                    {"AVAIL 24H", TextTable::Align::kRight}, {"7D", TextTable::Align::kRight},
                    {"30D", TextTable::Align::kRight}, {"TARGET"}});
   for (const auto& [key, r] : rows) {
@@ -198,6 +202,7 @@ absl::Status RunProbes(v1::Query::StubInterface& stub, const Context& ctx,
     }
     table.AddRow({r.host, r.probe, Paint(status, status_kpi, color), SecondsOrDash(r.last_latency),
                   Paint(SecondsOrDash(r.p95_latency_1h), LatencyKpi(r), color),
+                  SecondsOrDash(r.p99_latency_1h),
                   Paint(PercentOrDash(r.availability_1h < 0 ? -1 : 1 - r.availability_1h),
                         errors_kpi, color),
                   Paint(PercentOrDash(r.availability_24h), AvailabilityKpi(r, r.availability_24h), color),

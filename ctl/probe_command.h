@@ -38,7 +38,7 @@ struct ProbeSummaryRow {
   std::string probe, target, host, kind;  // kind: the probe's `kind` label (api, ...)
   double last_success = -1;               // -1 unknown
   double last_latency = -1;               // seconds
-  double p95_latency_1h = -1;
+  double p95_latency_1h = -1, p99_latency_1h = -1;
   double availability_1h = -1, availability_24h = -1, availability_7d = -1,
          availability_30d = -1;
 };
