@@ -128,7 +128,7 @@ std::string SecondsOrDash(double v) { return v < 0 ? "-" : FormatSeconds(v); }
 
 Kpi LatencyKpi(const ProbeSummaryRow& row) {
   if (row.p95_latency_1h < 0) return Kpi::kUnknown;
-  const double limit = row.kind == "api" ? 5.0 : 2.0;
+  const double limit = row.protocol == "tcp" ? 0.1 : row.kind == "api" ? 5.0 : 2.0;
   return row.p95_latency_1h < limit ? Kpi::kGood : Kpi::kBad;
 }
 
@@ -153,6 +153,7 @@ absl::Status RunProbes(v1::Query::StubInterface& stub, const Context& ctx,
       row.probe = LabelValue(s.key.labels, "probe");
       row.target = LabelValue(s.key.labels, "target");
       row.kind = LabelValue(s.key.labels, "kind");
+      row.protocol = LabelValue(s.key.labels, "protocol");
       row.*field = s.points.back().value;
     }
     return absl::OkStatus();

@@ -36,6 +36,7 @@ namespace scout::ctl {
 // One row of `sctl probes`: figures from the collector's probe series.
 struct ProbeSummaryRow {
   std::string probe, target, host, kind;  // kind: the probe's `kind` label (api, ...)
+  std::string protocol;                   // http or tcp
   double last_success = -1;               // -1 unknown
   double last_latency = -1;               // seconds
   double p95_latency_1h = -1, p99_latency_1h = -1;
@@ -43,7 +44,8 @@ struct ProbeSummaryRow {
          availability_30d = -1;
 };
 
-// KPI thresholds from the guide: p95 < 2 s (5 s for kind=api), error rate
+// KPI thresholds from the guide: p95 < 2 s (5 s for kind=api; 100 ms
+// network latency for TCP probes), error rate
 // (1 - availability over 1 h) < 0.1 %, availability >= 99.9 % (APIs:
 // success rate >= 95 %).
 enum class Kpi { kGood, kBad, kUnknown };

@@ -21,6 +21,13 @@ TEST(ProbeKpi, PagesAndApisHaveTheGuidesTargets) {
   EXPECT_EQ(AvailabilityKpi(api, 0.95), Kpi::kGood);   // success rate > 95 %
   EXPECT_EQ(AvailabilityKpi(api, 0.94), Kpi::kBad);
   EXPECT_EQ(AvailabilityKpi(api, -1), Kpi::kUnknown);
+
+  ProbeSummaryRow tcp;  // the guide's network latency KPI: < 100 ms
+  tcp.protocol = "tcp";
+  tcp.p95_latency_1h = 0.099;
+  EXPECT_EQ(LatencyKpi(tcp), Kpi::kGood);
+  tcp.p95_latency_1h = 0.1;
+  EXPECT_EQ(LatencyKpi(tcp), Kpi::kBad);
 }
 
 }  // namespace
