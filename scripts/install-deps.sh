@@ -9,7 +9,7 @@ PACKAGES=(
   libpqxx-dev libcurl4-openssl-dev libssl-dev openssl libsqlite3-dev sqlite3 libspdlog-dev
   libyaml-cpp-dev libcli11-dev libre2-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
-  procps iproute2 coreutils
+  procps iproute2 coreutils postgresql-15
 )
 
 missing=()
