@@ -127,6 +127,26 @@ absl::StatusOr<AgentConfig> FromMap(ConfigMap& root) {
   }
   SCOUT_ASSIGN_OR_RETURN(auto probes, root.Child("probes"));
   if (probes) SCOUT_RETURN_IF_ERROR(ReadProbeConfig(*probes, &config.probes));
+  SCOUT_ASSIGN_OR_RETURN(auto postgres, root.Child("postgres"));
+  if (postgres) {
+    SCOUT_ASSIGN_OR_RETURN(auto targets, postgres->ChildList("targets"));
+    for (ConfigMap& t : targets) {
+      PostgresTarget target;
+      SCOUT_RETURN_IF_ERROR(t.Read("name", &target.name));
+      SCOUT_RETURN_IF_ERROR(t.Read("dsn", &target.dsn));
+      SCOUT_RETURN_IF_ERROR(t.ReadDuration("interval", &target.interval));
+      SCOUT_RETURN_IF_ERROR(t.ReadDuration("statement_timeout", &target.statement_timeout));
+      SCOUT_RETURN_IF_ERROR(t.CheckNoUnknownKeys());
+      if (target.name.empty()) return t.ErrorAt("name", "every target needs a name");
+      // The DSN is never echoed: it may hold a password.
+      if (target.dsn.empty()) return t.ErrorAt("dsn", "missing (use ${ENV_VAR} or @file:PATH)");
+      for (const PostgresTarget& earlier : config.postgres) {
+        if (earlier.name == target.name) return t.ErrorAt("name", "duplicate target name");
+      }
+      config.postgres.push_back(std::move(target));
+    }
+    SCOUT_RETURN_IF_ERROR(postgres->CheckNoUnknownKeys());
+  }
   SCOUT_ASSIGN_OR_RETURN(auto synthetic, root.Child("synthetic"));
   if (synthetic) {
     SCOUT_RETURN_IF_ERROR(synthetic->Read("series", &config.synthetic_series));

@@ -31,6 +31,9 @@
 //   network:
 //     include_loopback: false
 //   probes: {http: [...], tcp: [...]}      # endpoint/API probes, see probe_config.h
+//   postgres:                     # PostgreSQL targets (issue 6, first sets)
+//     targets:
+//       - {name: main, dsn: "${SCOUT_PG_DSN}", interval: 30s, statement_timeout: 5s}
 //   synthetic:                    # test data source, only if listed in collectors
 //     series: 1000
 //     samples: 0                  # per series, then it stops; 0 = forever
@@ -45,6 +48,7 @@
 #include "agent/host/filesystem_collector.h"
 #include "agent/host/host_fs.h"
 #include "agent/host/process_collector.h"
+#include "agent/postgres/postgres_collector.h"
 #include "agent/probe/probe_config.h"
 #include "agent/spool.h"
 
@@ -66,6 +70,7 @@ struct AgentConfig {
   FilesystemOptions filesystem;
   bool network_include_loopback = false;
   ProbeConfig probes;
+  std::vector<PostgresTarget> postgres;
   int64_t synthetic_series = 1000;
   int64_t synthetic_samples = 0;
   std::chrono::milliseconds reconnect_max_backoff = std::chrono::seconds(30);

@@ -10,6 +10,7 @@
 #include "agent/host/network_collector.h"
 #include "agent/host/pressure_collector.h"
 #include "agent/host/process_collector.h"
+#include "agent/postgres/postgres_collector.h"
 #include "agent/probe/probe_collector.h"
 #include "agent/self/agent_collector.h"
 #include "agent/self/synthetic_collector.h"
@@ -48,6 +49,9 @@ void RegisterBuiltinCollectors(CollectorRegistry& registry) {
     ProbeConfig probes = ExpandProbeTemplates(c.config.probes, c.config.id);
     return NewProbeCollector(std::move(probes.http), std::move(probes.tcp));
   });
+  registry.Register("postgres", [](const PluginContext& c) -> PluginFactory::result_type {
+    return NewPostgresCollector(c.config.postgres);
+  });
   registry.Register("agent", [](const PluginContext& c) -> PluginFactory::result_type {
     return NewAgentCollector(c.counters, c.spool);
   });
@@ -69,6 +73,7 @@ namespace scout::agent {
 std::vector<std::string> DefaultCollectorNames(const AgentConfig& config) {
   std::vector<std::string> names = DefaultCollectorNames();
   if (!config.probes.empty()) names.push_back("probes");
+  if (!config.postgres.empty()) names.push_back("postgres");
   return names;
 }
 

@@ -143,7 +143,7 @@ TEST(CollectorRegistry, UnknownNameListsKnownOnes) {
   AgentCounters counters;
   auto plugins = registry.Create({"cpu", "gpu"}, {host, clock, config, counters, nullptr});
   ASSERT_FALSE(plugins.ok());
-  EXPECT_NE(plugins.status().message().find("unknown collector 'gpu' (known: agent, cpu, diskio, filesystem, load, memory, network, pressure, probes, processes, synthetic)"),
+  EXPECT_NE(plugins.status().message().find("unknown collector 'gpu' (known: agent, cpu, diskio, filesystem, load, memory, network, postgres, pressure, probes, processes, synthetic)"),
             std::string::npos)
       << plugins.status().message();
   EXPECT_TRUE(registry.Create(DefaultCollectorNames(), {host, clock, config, counters, nullptr}).ok());
