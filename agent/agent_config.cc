@@ -1,5 +1,7 @@
 #include "agent/agent_config.h"
 
+#include <filesystem>
+
 #include <unistd.h>
 
 #include "re2/re2.h"
@@ -12,7 +14,8 @@
 namespace scout::agent {
 namespace {
 
-absl::StatusOr<AgentConfig> FromMap(ConfigMap& root) {
+// `config_dir` resolves relative paths in the file (postgres queries_file).
+absl::StatusOr<AgentConfig> FromMap(ConfigMap& root, const std::string& config_dir) {
   AgentConfig config;
   SCOUT_RETURN_IF_ERROR(root.Read("collector", &config.collector));
   SCOUT_RETURN_IF_ERROR(root.Read("id", &config.id));
@@ -136,6 +139,25 @@ absl::StatusOr<AgentConfig> FromMap(ConfigMap& root) {
       SCOUT_RETURN_IF_ERROR(t.Read("dsn", &target.dsn));
       SCOUT_RETURN_IF_ERROR(t.ReadDuration("interval", &target.interval));
       SCOUT_RETURN_IF_ERROR(t.ReadDuration("statement_timeout", &target.statement_timeout));
+      SCOUT_RETURN_IF_ERROR(t.Read("databases", &target.databases));
+      int64_t max_tables = target.max_tables, top = target.top_statements;
+      SCOUT_RETURN_IF_ERROR(t.Read("max_tables", &max_tables));
+      if (max_tables < 0 || max_tables > 100000) return t.ErrorAt("max_tables", "must be 0..100000");
+      SCOUT_RETURN_IF_ERROR(t.Read("top_statements", &top));
+      if (top < 0 || top > 1000) return t.ErrorAt("top_statements", "must be 0..1000");
+      target.max_tables = static_cast<int>(max_tables);
+      target.top_statements = static_cast<int>(top);
+      SCOUT_RETURN_IF_ERROR(t.Read("query_text_length", &target.query_text_length));
+      if (target.query_text_length < 16 || target.query_text_length > 4000) {
+        return t.ErrorAt("query_text_length", "must be 16..4000 bytes");
+      }
+      SCOUT_RETURN_IF_ERROR(t.ReadDuration("long_query_threshold", &target.long_query_threshold));
+      SCOUT_RETURN_IF_ERROR(t.ReadDuration("size_interval", &target.size_interval));
+      if (target.interval.count() <= 0) return t.ErrorAt("interval", "must be positive");
+      if (target.statement_timeout.count() <= 0) {
+        return t.ErrorAt("statement_timeout", "must be positive");
+      }
+      SCOUT_RETURN_IF_ERROR(ReadCustomQueries(t, config_dir, &target.queries));
       SCOUT_RETURN_IF_ERROR(t.CheckNoUnknownKeys());
       if (target.name.empty()) return t.ErrorAt("name", "every target needs a name");
       // The DSN is never echoed: it may hold a password.
@@ -165,13 +187,13 @@ absl::StatusOr<AgentConfig> FromMap(ConfigMap& root) {
 
 absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path) {
   SCOUT_ASSIGN_OR_RETURN(ConfigMap root, ConfigMap::LoadFile(path));
-  return FromMap(root);
+  return FromMap(root, std::filesystem::path(path).parent_path().string());
 }
 
 absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text,
                                              const std::string& file_name) {
   SCOUT_ASSIGN_OR_RETURN(ConfigMap root, ConfigMap::LoadString(text, file_name));
-  return FromMap(root);
+  return FromMap(root, std::filesystem::path(file_name).parent_path().string());
 }
 
 absl::Status ValidateAgentConfig(const AgentConfig& config) {

@@ -31,9 +31,20 @@
 //   network:
 //     include_loopback: false
 //   probes: {http: [...], tcp: [...]}      # endpoint/API probes, see probe_config.h
-//   postgres:                     # PostgreSQL targets (issue 6, first sets)
+//   postgres:                     # PostgreSQL targets, see docs/postgres.md
 //     targets:
-//       - {name: main, dsn: "${SCOUT_PG_DSN}", interval: 30s, statement_timeout: 5s}
+//       - name: main
+//         dsn: "${SCOUT_PG_DSN}"      # or @file:/path; never logged
+//         interval: 30s
+//         statement_timeout: 5s       # SET LOCAL on every monitoring transaction
+//         databases: []               # tables/indexes of these; [] = every database
+//         max_tables: 2000            # per database, largest first
+//         top_statements: 20          # top N by total + top N by mean time
+//         query_text_length: 200
+//         long_query_threshold: 5m
+//         size_interval: 5m           # database/table/index sizes measured this often
+//         queries_file: scenescout-queries.yaml   # custom SQL (relative to this file)
+//         queries: [...]              # or inline, see custom_query.h
 //   synthetic:                    # test data source, only if listed in collectors
 //     series: 1000
 //     samples: 0                  # per series, then it stops; 0 = forever

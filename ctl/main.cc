@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ctl/commands.h"
+#include "ctl/db_commands.h"
 #include "ctl/host_commands.h"
 #include "ctl/probe_command.h"
 #include "ctl/format.h"
@@ -151,6 +152,30 @@ int Main(int argc, char** argv) {
   top->add_option("--host", host_name, "Only this agent (default: every host)");
   top->add_option("-n,--limit", top_n, "How many processes (default: 10)");
 
+  // sctl db ...: PostgreSQL views from the postgres plugin's series.
+  std::string db_target;
+  SlowArgs slow_args;
+  size_t db_tables_n = 20;
+  CLI::App* db = app.add_subcommand("db", "PostgreSQL: connections, slow queries, locks, tables, advice");
+  db->require_subcommand(1);
+  auto db_sub = [&](const char* name, const char* help) {
+    CLI::App* sub = db->add_subcommand(name, help);
+    sub->add_option("--target", db_target, "Only this PostgreSQL target (default: all)");
+    return sub;
+  };
+  CLI::App* db_connections =
+      db_sub("connections", "Connections used of max_connections per target, by state");
+  CLI::App* db_slow = db_sub("slow", "Top statements from pg_stat_statements, slowest mean first");
+  db_slow->add_option("--min-mean", slow_args.min_mean,
+                      "Only statements with a mean above this (default: 100ms, the guide's KPI)");
+  db_slow->add_flag("--all", slow_args.all, "Every statement, whatever its mean");
+  CLI::App* db_locks = db_sub("locks", "Current blocked/blocking session pairs and lock waits");
+  CLI::App* db_long = db_sub("long", "Current long-running queries");
+  CLI::App* db_tables = db_sub("tables", "Largest tables: size, growth, dead tuples, scans, vacuum");
+  db_tables->add_option("-n,--limit", db_tables_n, "How many tables (default: 20; 0 = all)");
+  CLI::App* db_indexes = db_sub("indexes", "Index usage: UNUSED / LOW_USAGE / ACTIVE");
+  CLI::App* db_advise = db_sub("advise", "Apply the guide's tuning rules and list the findings");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -180,12 +205,16 @@ int Main(int argc, char** argv) {
   // whether the collector happens to be up.
   absl::StatusOr<v1::Selector> selector;
   absl::StatusOr<QueryPlan> plan;
+  absl::StatusOr<SlowFilter> slow_filter;
   if (series->parsed() || latest->parsed()) {
     selector = ParseSelectorArg(selector_text);
     if (!selector.ok()) return UsageError(std::string(selector.status().message()));
   } else if (query->parsed()) {
     plan = PlanQuery(query_args, clock.NowMs(), out.tz);
     if (!plan.ok()) return UsageError(std::string(plan.status().message()));
+  } else if (db_slow->parsed()) {
+    slow_filter = PlanSlow(slow_args);
+    if (!slow_filter.ok()) return UsageError(std::string(slow_filter.status().message()));
   }
 
   auto channel = grpc::CreateChannel(settings->collector, grpc::InsecureChannelCredentials());
@@ -203,6 +232,20 @@ int Main(int argc, char** argv) {
     status = RunProbes(*stub, ctx, host_name, isatty(STDOUT_FILENO) != 0, out);
   } else if (top->parsed()) {
     status = RunTop(*stub, ctx, host_name, top_n, out);
+  } else if (db_connections->parsed()) {
+    status = RunDbConnections(*stub, ctx, db_target, out);
+  } else if (db_slow->parsed()) {
+    status = RunDbSlow(*stub, ctx, db_target, *slow_filter, out);
+  } else if (db_locks->parsed()) {
+    status = RunDbLocks(*stub, ctx, db_target, out);
+  } else if (db_long->parsed()) {
+    status = RunDbLong(*stub, ctx, db_target, out);
+  } else if (db_tables->parsed()) {
+    status = RunDbTables(*stub, ctx, db_target, db_tables_n, out);
+  } else if (db_indexes->parsed()) {
+    status = RunDbIndexes(*stub, ctx, db_target, out);
+  } else if (db_advise->parsed()) {
+    status = RunDbAdvise(*stub, ctx, db_target, out);
   } else {
     status = RunLatest(*stub, ctx, *selector, out);
   }

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -11,7 +12,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/postgres/database_dsn.h"
 #include "agent/postgres/postgres_queries.h"
+#include "agent/postgres/relation_queries.h"
+#include "agent/postgres/statement_tracker.h"
 #include "agent/probe/probe_spec.h"
 #include "re2/re2.h"
 #include "shared/backoff.h"
@@ -39,6 +43,63 @@ std::optional<double> CounterRate(uint64_t prev, uint64_t cur, int64_t elapsed_m
 
 using ReadOnlyTx = pqxx::transaction<pqxx::read_committed, pqxx::read_only>;
 
+// At most this many pid- or pair-labelled series per scrape.
+constexpr size_t kMaxListed = 20;
+
+// Samples of a scrape are held back until its transaction committed, so a
+// scrape that fails half-way adds nothing but its error.
+class BufferSink final : public SampleSink {
+ public:
+  void Add(std::string metric, Labels labels, double value) override {
+    samples_.push_back({std::move(metric), std::move(labels), value});
+  }
+  void FlushTo(SampleSink& sink) {
+    for (Entry& e : samples_) sink.Add(std::move(e.metric), std::move(e.labels), e.value);
+    samples_.clear();
+  }
+
+ private:
+  struct Entry {
+    std::string metric;
+    Labels labels;
+    double value;
+  };
+  std::vector<Entry> samples_;
+};
+
+// Runs `body(sub)` in a savepoint. A lost connection propagates; any other
+// failure is returned (sanitized) and leaves `tx` usable.
+template <typename Body>
+absl::Status InSavepoint(pqxx::dbtransaction& tx, const char* name, Body&& body) {
+  try {
+    pqxx::subtransaction sub(tx, name);
+    body(sub);
+    sub.commit();
+    return absl::OkStatus();
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(SanitizePostgresError(e.what(), ""));
+  }
+}
+
+void SetStatementTimeout(pqxx::transaction_base& tx, std::chrono::milliseconds timeout) {
+  tx.exec(absl::StrCat("SET LOCAL statement_timeout = ", std::max<int64_t>(1, timeout.count())));
+}
+
+// Logs when `state` changes: info when it becomes "" (healthy) after having
+// been something else, `level` otherwise.
+void LogOnChange(std::string& current, const std::string& next, spdlog::level::level_enum level,
+                 const std::string& subject, const std::string& healthy_message) {
+  if (current == next) return;
+  current = next;
+  if (next.empty()) {
+    spdlog::info("{}: {}", subject, healthy_message);
+  } else {
+    spdlog::log(level, "{}: {}", subject, next);
+  }
+}
+
 class PostgresCollector final : public CollectorPlugin {
  public:
   PostgresCollector(std::vector<PostgresTarget> targets, PostgresCollectorOptions options)
@@ -54,10 +115,17 @@ class PostgresCollector final : public CollectorPlugin {
   absl::Status Collect(int64_t now_ms, SampleSink& sink) override {
     std::vector<std::string> errors;
     for (const auto& t : targets_) {
-      if (!t->next_due_ms || now_ms >= *t->next_due_ms) {
-        t->next_due_ms = now_ms + t->spec.interval.count();
-        CollectTarget(*t, now_ms, sink);
+      const bool core_due = !t->next_due_ms || now_ms >= *t->next_due_ms;
+      if (core_due) t->next_due_ms = now_ms + t->spec.interval.count();
+      std::vector<const CustomQuery*> due_queries;
+      for (const CustomQuery& q : t->spec.queries) {
+        auto [it, fresh] = t->query_due_ms.try_emplace(q.name, now_ms);
+        if (now_ms < it->second) continue;
+        const auto interval = q.interval.count() > 0 ? q.interval : t->spec.interval;
+        it->second = now_ms + interval.count();
+        due_queries.push_back(&q);
       }
+      if (core_due || !due_queries.empty()) CollectTarget(*t, now_ms, core_due, due_queries, sink);
       // Reported every cycle, due or not, so the scheduler sees a stable
       // state instead of flapping between error and OK.
       if (!t->error.empty()) errors.push_back(absl::StrCat(t->spec.name, ": ", t->error));
@@ -67,23 +135,48 @@ class PostgresCollector final : public CollectorPlugin {
   }
 
  private:
+  // A connection to one more database of the target's server.
+  struct DatabaseConnection {
+    DatabaseConnection(const PostgresCollectorOptions& o, uint64_t seed)
+        : backoff(o.backoff_initial, o.backoff_max, seed) {}
+    std::unique_ptr<pqxx::connection> conn;
+    Backoff backoff;
+    int64_t retry_at_ms = 0;
+    std::string error;  // "" when healthy; logs fire on changes
+  };
+
   struct Target {
     Target(PostgresTarget s, const PostgresCollectorOptions& o, uint64_t seed)
-        : spec(std::move(s)), backoff(o.backoff_initial, o.backoff_max, seed) {}
+        : spec(std::move(s)),
+          backoff(o.backoff_initial, o.backoff_max, seed),
+          statements(spec.top_statements, static_cast<size_t>(spec.query_text_length)) {}
 
     PostgresTarget spec;
     Backoff backoff;
     std::unique_ptr<pqxx::connection> conn;
-    std::optional<int64_t> next_due_ms;  // interval gate
-    int64_t retry_at_ms = 0;             // backoff gate while disconnected
+    std::string resolved_dsn;              // secret: never logged
+    std::optional<int64_t> next_due_ms;    // interval gate of the built-in sets
+    std::map<std::string, int64_t> query_due_ms;  // per custom query
+    int64_t retry_at_ms = 0;               // backoff gate while disconnected
     uint64_t connect_attempts = 0;
     std::string state;  // "" before the first result; logs fire on changes
     std::string error;  // sanitized, "" when the last scrape worked
     std::optional<int64_t> prev_ms;
     std::map<std::string, pg::DatabaseStats> prev;  // by datname
+    StatementTracker statements;
+    std::string statements_error;           // "" when pg_stat_statements is readable
+    std::map<std::string, std::string> query_errors;  // per custom query
+    std::map<std::string, std::string> relation_errors;  // per database
+    bool truncated_logged = false;
+    std::optional<int64_t> sizes_measured_ms;        // database/table/index sizes
+    bool measure_sizes = true;                       // this scrape measures them
+    std::map<std::string, int64_t> database_sizes;   // by datname, between measurements
+    std::map<std::string, pg::SizeCache> relation_sizes;  // by datname
+    std::map<std::string, std::unique_ptr<DatabaseConnection>> databases;  // other databases
   };
 
-  void CollectTarget(Target& t, int64_t now_ms, SampleSink& sink) {
+  void CollectTarget(Target& t, int64_t now_ms, bool core_due,
+                     const std::vector<const CustomQuery*>& due_queries, SampleSink& sink) {
     const Labels base = {{"target", t.spec.name}};
     const auto start = std::chrono::steady_clock::now();
     const auto emit_duration = [&] {
@@ -92,7 +185,7 @@ class PostgresCollector final : public CollectorPlugin {
     };
     if (!t.conn) {
       if (now_ms < t.retry_at_ms) {  // backing off: no connection attempt
-        EmitDown(t, base, sink);
+        if (core_due) EmitDown(t, base, sink);
         return;
       }
       ++t.connect_attempts;
@@ -103,14 +196,30 @@ class PostgresCollector final : public CollectorPlugin {
         return;
       }
     }
+    BufferSink buffer;
+    std::string main_db;
+    std::vector<std::string> other_dbs;
     pg::Activity activity;
     std::vector<pg::DatabaseStats> dbs;
     try {
       ReadOnlyTx tx(*t.conn, "scout_monitoring");
-      const auto timeout_ms = std::max<int64_t>(1, t.spec.statement_timeout.count());
-      tx.exec(absl::StrCat("SET LOCAL statement_timeout = ", timeout_ms));
-      activity = pg::QueryActivity(tx);
-      dbs = pg::QueryDatabases(tx);
+      SetStatementTimeout(tx, t.spec.statement_timeout);
+      main_db = tx.exec("SELECT current_database()").at(0).at(0).as<std::string>();
+      if (core_due) {
+        t.measure_sizes = !t.sizes_measured_ms ||
+                          now_ms - *t.sizes_measured_ms >= t.spec.size_interval.count();
+        activity = pg::QueryActivity(tx);
+        dbs = pg::QueryDatabases(tx, t.measure_sizes);
+        RememberDatabaseSizes(t, dbs);
+        CollectStatements(t, tx, now_ms, base, buffer);
+        CollectLocksAndLongQueries(t, tx, base, buffer);
+        other_dbs = TableDatabases(t, tx, main_db);
+        const auto& only = t.spec.databases;
+        if (only.empty() || std::find(only.begin(), only.end(), main_db) != only.end()) {
+          CollectRelations(t, tx, main_db, base, buffer);
+        }
+      }
+      RunQueries(t, tx, main_db, due_queries, base, buffer);
       tx.commit();
     } catch (const std::exception& e) {
       const std::string reason = SanitizePostgresError(e.what(), "");
@@ -126,12 +235,17 @@ class PostgresCollector final : public CollectorPlugin {
       return;
     }
     t.backoff.Reset();
+    if (core_due && t.measure_sizes) t.sizes_measured_ms = now_ms;
     SetState(t, "up", "");
-    sink.Add("scout_postgres_up", base, 1);
-    EmitAttempts(t, base, sink);
-    EmitActivity(activity, base, sink);
-    EmitDatabases(t, dbs, now_ms, base, sink);
-    emit_duration();
+    buffer.FlushTo(sink);
+    if (core_due) {
+      sink.Add("scout_postgres_up", base, 1);
+      EmitAttempts(t, base, sink);
+      EmitActivity(activity, base, sink);
+      EmitDatabases(t, dbs, now_ms, base, sink);
+    }
+    CollectOtherDatabases(t, now_ms, core_due, main_db, other_dbs, due_queries, base, sink);
+    if (core_due) emit_duration();
   }
 
   absl::Status Connect(Target& t) const {
@@ -144,6 +258,258 @@ class PostgresCollector final : public CollectorPlugin {
       t.conn.reset();
       return absl::UnavailableError(
           absl::StrCat("connect failed: ", SanitizePostgresError(e.what(), *dsn)));
+    }
+    t.resolved_dsn = *std::move(dsn);
+    return absl::OkStatus();
+  }
+
+  // Sizes measured this scrape replace the remembered ones; otherwise the
+  // remembered ones fill in.
+  static void RememberDatabaseSizes(Target& t, std::vector<pg::DatabaseStats>& dbs) {
+    if (t.measure_sizes) {
+      t.database_sizes.clear();
+      for (const pg::DatabaseStats& d : dbs) {
+        if (d.size_bytes) t.database_sizes[d.datname] = *d.size_bytes;
+      }
+      return;
+    }
+    for (pg::DatabaseStats& d : dbs) {
+      if (auto it = t.database_sizes.find(d.datname); it != t.database_sizes.end()) {
+        d.size_bytes = it->second;
+      }
+    }
+  }
+
+  // pg_stat_statements lives in the DSN's database; missing there, the
+  // slow-query sets are skipped with one warning and the rest still runs.
+  static void CollectStatements(Target& t, pqxx::dbtransaction& tx, int64_t now_ms,
+                                const Labels& base, SampleSink& sink) {
+    std::string problem;
+    BufferSink statements;
+    const absl::Status s = InSavepoint(tx, "scout_statements", [&](pqxx::transaction_base& sub) {
+      const std::string schema = pg::QueryStatStatementsSchema(sub);
+      if (schema.empty()) {
+        problem = "extension not installed in this database";
+        return;
+      }
+      const std::vector<pg::StatementStats> rows = pg::QueryStatements(sub, schema);
+      t.statements.Emit(rows, now_ms, base, statements, [&](const std::vector<int64_t>& ids) {
+        return pg::QueryStatementTexts(sub, schema, ids);
+      });
+    });
+    if (!s.ok()) problem = std::string(s.message());
+    if (problem.empty()) statements.FlushTo(sink);
+    sink.Add("scout_postgres_stat_statements_available", base, problem.empty() ? 1 : 0);
+    LogOnChange(t.statements_error,
+                problem.empty() ? ""
+                                : absl::StrCat("pg_stat_statements unavailable (", problem,
+                                               "); slow-query sets skipped, the others still run."
+                                               " Enable it with shared_preload_libraries ="
+                                               " 'pg_stat_statements' and CREATE EXTENSION"
+                                               " pg_stat_statements"),
+                spdlog::level::warn, absl::StrCat("postgres ", t.spec.name),
+                "pg_stat_statements available");
+  }
+
+  void CollectLocksAndLongQueries(Target& t, pqxx::transaction_base& tx, const Labels& base,
+                                  SampleSink& sink) const {
+    const size_t text_length = static_cast<size_t>(t.spec.query_text_length);
+    const std::vector<pg::LockWait> waits = pg::QueryLockWaits(tx);
+    std::set<int64_t> blocked;
+    double max_wait = 0;
+    for (const pg::LockWait& w : waits) {
+      blocked.insert(w.blocked_pid);
+      max_wait = std::max(max_wait, w.wait_seconds);
+    }
+    sink.Add("scout_postgres_blocked_sessions", base, static_cast<double>(blocked.size()));
+    sink.Add("scout_postgres_lock_wait_max_seconds", base, max_wait);
+    for (size_t i = 0; i < waits.size() && i < kMaxListed; ++i) {  // longest waits first
+      const pg::LockWait& w = waits[i];
+      Labels l = base;
+      l.emplace_back("datname", w.datname);
+      l.emplace_back("blocked_pid", absl::StrCat(w.blocked_pid));
+      l.emplace_back("blocked_user", w.blocked_user);
+      l.emplace_back("blocked_query", NormaliseQueryText(w.blocked_query, text_length));
+      l.emplace_back("blocking_pid", absl::StrCat(w.blocking_pid));
+      l.emplace_back("blocking_user", w.blocking_user);
+      l.emplace_back("blocking_state", w.blocking_state);
+      l.emplace_back("blocking_query", NormaliseQueryText(w.blocking_query, text_length));
+      l.emplace_back("locktype", w.locktype);
+      l.emplace_back("mode", w.mode);
+      sink.Add("scout_postgres_lock_wait_seconds", std::move(l), w.wait_seconds);
+    }
+
+    const std::vector<pg::RunningQuery> running = pg::QueryRunning(tx);  // oldest first
+    const double threshold = static_cast<double>(t.spec.long_query_threshold.count()) / 1000.0;
+    size_t long_running = 0;
+    for (const pg::RunningQuery& q : running) {
+      if (q.seconds <= threshold) break;
+      if (long_running++ >= kMaxListed) continue;
+      Labels l = base;
+      l.emplace_back("pid", absl::StrCat(q.pid));
+      l.emplace_back("datname", q.datname);
+      l.emplace_back("user", q.user);
+      l.emplace_back("state", q.state);
+      l.emplace_back("query", NormaliseQueryText(q.query, text_length));
+      sink.Add("scout_postgres_long_running_query_seconds", std::move(l), q.seconds);
+    }
+    sink.Add("scout_postgres_long_running_queries", base, static_cast<double>(long_running));
+    sink.Add("scout_postgres_oldest_query_seconds", base,
+             running.empty() ? 0.0 : running.front().seconds);
+  }
+
+  // The databases other than the DSN's whose tables are read this scrape.
+  static std::vector<std::string> TableDatabases(const Target& t, pqxx::transaction_base& tx,
+                                                 const std::string& main_db) {
+    std::vector<std::string> all =
+        t.spec.databases.empty() ? pg::QueryConnectableDatabases(tx) : t.spec.databases;
+    all.erase(std::remove(all.begin(), all.end(), main_db), all.end());
+    return all;
+  }
+
+  void CollectRelations(Target& t, pqxx::dbtransaction& tx, const std::string& datname,
+                        const Labels& base, SampleSink& sink) const {
+    Labels l = base;
+    l.emplace_back("datname", datname);
+    pg::RelationStats stats;
+    const absl::Status s = InSavepoint(tx, "scout_relations", [&](pqxx::transaction_base& sub) {
+      stats = pg::QueryRelations(sub, t.spec.max_tables, t.measure_sizes,
+                                 t.relation_sizes[datname]);
+    });
+    if (s.ok()) pg::EmitRelations(stats, l, sink);
+    sink.Add("scout_postgres_database_scrape_error", l, s.ok() ? 0 : 1);
+    NoteRelationResult(t, datname, s.ok() ? "" : std::string(s.message()), stats.truncated);
+  }
+
+  static void NoteRelationResult(Target& t, const std::string& datname, const std::string& error,
+                                 bool truncated) {
+    LogOnChange(t.relation_errors[datname],
+                error.empty() ? "" : absl::StrCat("not read: ", error),
+                spdlog::level::warn, absl::StrCat("postgres ", t.spec.name, " database ", datname),
+                "read again");
+    if (truncated && !t.truncated_logged) {
+      t.truncated_logged = true;
+      spdlog::warn("postgres {}: database {} has more than max_tables = {} tables; only the {} "
+                   "largest are reported",
+                   t.spec.name, datname, t.spec.max_tables, t.spec.max_tables);
+    }
+  }
+
+  // Runs the due custom queries meant for `datname` (a query without a
+  // database runs on the DSN's database, `main_db`).
+  static void RunQueries(Target& t, pqxx::transaction_base& tx, const std::string& datname,
+                         const std::vector<const CustomQuery*>& due, const Labels& base,
+                         SampleSink& sink, const std::string& main_db = "") {
+    const std::string& dsn_db = main_db.empty() ? datname : main_db;
+    for (const CustomQuery* q : due) {
+      const std::string& want = q->database.empty() ? dsn_db : q->database;
+      if (want != datname) continue;
+      Labels meta = base;
+      meta.emplace_back("query", q->name);
+      const auto start = std::chrono::steady_clock::now();
+      BufferSink rows_sink;
+      absl::StatusOr<int64_t> rows = absl::UnknownError("not run");
+      try {
+        rows = RunCustomQuery(tx, *q, base, rows_sink);
+      } catch (const pqxx::broken_connection&) {
+        throw;
+      } catch (const std::exception& e) {
+        rows = absl::UnavailableError(SanitizePostgresError(e.what(), ""));
+      }
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+      if (rows.ok()) rows_sink.FlushTo(sink);
+      sink.Add("scout_postgres_custom_query_success", meta, rows.ok() ? 1 : 0);
+      sink.Add("scout_postgres_custom_query_duration_seconds", meta, took.count());
+      if (rows.ok()) sink.Add("scout_postgres_custom_query_rows", meta, static_cast<double>(*rows));
+      NoteQueryResult(t, *q, rows.ok() ? "" : std::string(rows.status().message()));
+    }
+  }
+
+  static void NoteQueryResult(Target& t, const CustomQuery& q, const std::string& error) {
+    LogOnChange(t.query_errors[q.name], error.empty() ? "" : absl::StrCat("failed: ", error),
+                spdlog::level::err,
+                absl::StrCat("postgres ", t.spec.name, " query ", q.name), "succeeds again");
+  }
+
+  // Tables and indexes of the other databases, and custom queries meant
+  // for them, each through its own connection (kept open, retried with
+  // backoff). Failures are per database and never mark the target down.
+  void CollectOtherDatabases(Target& t, int64_t now_ms, bool core_due, const std::string& main_db,
+                             std::vector<std::string> table_dbs,
+                             const std::vector<const CustomQuery*>& due, const Labels& base,
+                             SampleSink& sink) {
+    std::set<std::string> wanted(table_dbs.begin(), table_dbs.end());
+    for (const CustomQuery* q : due) {
+      if (!q->database.empty() && q->database != main_db) wanted.insert(q->database);
+    }
+    const std::set<std::string> with_tables(table_dbs.begin(), table_dbs.end());
+    for (const std::string& datname : wanted) {
+      const bool tables = with_tables.count(datname) != 0;
+      Labels l = base;
+      l.emplace_back("datname", datname);
+      auto& slot = t.databases[datname];
+      if (!slot) slot = std::make_unique<DatabaseConnection>(options_, now_ms);
+      DatabaseConnection& db = *slot;
+      absl::Status status = absl::OkStatus();
+      pg::RelationStats stats;
+      if (!db.conn) {
+        if (now_ms < db.retry_at_ms) {
+          if (tables) sink.Add("scout_postgres_database_scrape_error", l, 1);
+          continue;
+        }
+        status = ConnectDatabase(t, db, datname);
+      }
+      if (status.ok()) {
+        BufferSink buffer;
+        try {
+          ReadOnlyTx tx(*db.conn, "scout_monitoring");
+          SetStatementTimeout(tx, t.spec.statement_timeout);
+          if (tables) {
+            stats = pg::QueryRelations(tx, t.spec.max_tables, t.measure_sizes,
+                                       t.relation_sizes[datname]);
+          }
+          RunQueries(t, tx, datname, due, base, buffer, main_db);
+          tx.commit();
+          if (tables) pg::EmitRelations(stats, l, buffer);
+          buffer.FlushTo(sink);
+        } catch (const std::exception& e) {
+          status = absl::UnavailableError(SanitizePostgresError(e.what(), ""));
+          if (!db.conn->is_open() || dynamic_cast<const pqxx::broken_connection*>(&e)) {
+            db.conn.reset();
+          }
+        }
+      }
+      if (status.ok()) {
+        db.backoff.Reset();
+      } else if (!db.conn) {
+        db.retry_at_ms = now_ms + db.backoff.NextDelay().count();
+      }
+      if (tables) sink.Add("scout_postgres_database_scrape_error", l, status.ok() ? 0 : 1);
+      NoteRelationResult(t, datname, status.ok() ? "" : std::string(status.message()),
+                         stats.truncated);
+    }
+    // Forget connections and sizes of databases dropped or excluded.
+    if (!core_due) return;
+    for (auto it = t.databases.begin(); it != t.databases.end();) {
+      it = wanted.count(it->first) != 0 ? std::next(it) : t.databases.erase(it);
+    }
+    for (auto it = t.relation_sizes.begin(); it != t.relation_sizes.end();) {
+      it = wanted.count(it->first) != 0 || it->first == main_db ? std::next(it)
+                                                                 : t.relation_sizes.erase(it);
+    }
+  }
+
+  absl::Status ConnectDatabase(const Target& t, DatabaseConnection& db,
+                               const std::string& datname) const {
+    absl::StatusOr<std::string> dsn = WithDatabase(t.resolved_dsn, datname);
+    if (!dsn.ok()) return dsn.status();
+    try {
+      db.conn = std::make_unique<pqxx::connection>(
+          WithConnectTimeout(*dsn, options_.connect_timeout));
+    } catch (const std::exception& e) {
+      db.conn.reset();
+      return absl::UnavailableError(absl::StrCat(
+          "connect failed: ", SanitizePostgresError(e.what(), t.resolved_dsn)));
     }
     return absl::OkStatus();
   }

@@ -1,5 +1,14 @@
-// The "postgres" collector plugin: connection, activity and per-database
-// statistics of PostgreSQL servers, one pqxx connection per target.
+// The "postgres" collector plugin: every PostgreSQL set of the guide.
+//
+// Per target, on its interval, one READ ONLY transaction on the DSN's
+// database reads the server-wide sets (connections, pg_stat_database,
+// pg_stat_statements, lock waits, long-running queries) and that
+// database's tables and indexes; then one extra connection per other
+// database reads its tables and indexes (pg_stat_user_* are per database).
+// Custom SQL queries run on their own intervals on the connection of their
+// database. Each set and each custom query runs in a savepoint, so one
+// that fails (pg_stat_statements missing, a bad custom query) is reported
+// and the others still run. Metric names: docs/metrics.md.
 //
 // Monitoring must never hurt the database: every query runs in a READ ONLY
 // transaction with SET LOCAL statement_timeout, a target is queried at most
@@ -19,6 +28,7 @@
 #include <vector>
 
 #include "agent/collector_plugin.h"
+#include "agent/postgres/custom_query.h"
 
 namespace scout::agent {
 
@@ -27,6 +37,17 @@ struct PostgresTarget {
   std::string dsn;   // libpq key=value or URI; may be ${ENV} or @file:
   std::chrono::milliseconds interval{30000};
   std::chrono::milliseconds statement_timeout{5000};
+  // Databases whose tables and indexes are read, one connection each;
+  // empty = every connectable, non-template database on the server.
+  std::vector<std::string> databases;
+  int max_tables = 2000;               // per database, largest first
+  int top_statements = 20;             // top N by total time + top N by mean
+  int64_t query_text_length = 200;     // bytes of normalised statement text
+  std::chrono::milliseconds long_query_threshold{300000};  // the guide's 5 min
+  // Database, table and index sizes are measured this often and repeated
+  // from memory in between (measuring stats every file: the costliest part).
+  std::chrono::milliseconds size_interval{300000};
+  std::vector<CustomQuery> queries;    // custom SQL, each on its own interval
 };
 
 struct PostgresCollectorOptions {

@@ -1,5 +1,8 @@
 #include "agent/postgres/postgres_queries.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
 namespace scout::agent::pg {
 namespace {
 
@@ -8,6 +11,10 @@ uint64_t Counter(const pqxx::field& f) {
   const auto v = f.as<long long>();
   return v < 0 ? 0 : static_cast<uint64_t>(v);
 }
+
+std::string Text(const pqxx::field& f) { return f.is_null() ? std::string() : f.as<std::string>(); }
+
+double Number(const pqxx::field& f) { return f.is_null() ? 0.0 : f.as<double>(); }
 
 }  // namespace
 
@@ -37,16 +44,17 @@ Activity QueryActivity(pqxx::transaction_base& tx) {
   return a;
 }
 
-std::vector<DatabaseStats> QueryDatabases(pqxx::transaction_base& tx) {
+std::vector<DatabaseStats> QueryDatabases(pqxx::transaction_base& tx, bool with_sizes) {
   // pg_database_size() raises without CONNECT privilege; one such database
   // must not fail the whole scrape.
-  const pqxx::result rows = tx.exec(
-      "SELECT datname,"
-      " CASE WHEN has_database_privilege(datid, 'CONNECT')"
-      " THEN pg_database_size(datid) END,"
+  const pqxx::result rows = tx.exec(absl::StrCat(
+      "SELECT datname,",
+      with_sizes ? " CASE WHEN has_database_privilege(datid, 'CONNECT')"
+                   " THEN pg_database_size(datid) END,"
+                 : " NULL::bigint,",
       " xact_commit, xact_rollback, deadlocks, temp_files, temp_bytes,"
       " blks_hit, blks_read "
-      "FROM pg_stat_database WHERE datname IS NOT NULL ORDER BY datname");
+      "FROM pg_stat_database WHERE datname IS NOT NULL ORDER BY datname"));
   std::vector<DatabaseStats> out;
   out.reserve(rows.size());
   for (const pqxx::row& r : rows) {
@@ -62,6 +70,136 @@ std::vector<DatabaseStats> QueryDatabases(pqxx::transaction_base& tx) {
     d.blks_read = Counter(r[8]);
     out.push_back(std::move(d));
   }
+  return out;
+}
+
+std::vector<LockWait> QueryLockWaits(pqxx::transaction_base& tx) {
+  // pg_blocking_pids() takes the lock manager's locks, so it is only called
+  // for sessions already known to wait on a heavyweight lock. waitstart
+  // (PostgreSQL 14+) is when the wait began; query_start is the fallback.
+  const pqxx::result rows = tx.exec(
+      "SELECT a.pid, coalesce(a.datname, ''), coalesce(a.usename, ''), coalesce(a.query, ''),"
+      " b.pid, coalesce(b.usename, ''), coalesce(b.state, ''), coalesce(b.query, ''),"
+      " coalesce(l.locktype, ''), coalesce(l.mode, ''),"
+      " greatest(0, extract(epoch FROM clock_timestamp() - coalesce(l.waitstart, a.query_start)))"
+      " FROM pg_stat_activity a"
+      " CROSS JOIN LATERAL unnest(pg_blocking_pids(a.pid)) AS blocker(pid)"
+      " JOIN pg_stat_activity b ON b.pid = blocker.pid"
+      " LEFT JOIN pg_locks l ON l.pid = a.pid AND NOT l.granted"
+      " WHERE a.wait_event_type = 'Lock'"
+      " ORDER BY 11 DESC, a.pid, b.pid");
+  std::vector<LockWait> out;
+  out.reserve(rows.size());
+  for (const pqxx::row& r : rows) {
+    LockWait w;
+    w.blocked_pid = r[0].as<long long>();
+    w.datname = Text(r[1]);
+    w.blocked_user = Text(r[2]);
+    w.blocked_query = Text(r[3]);
+    w.blocking_pid = r[4].as<long long>();
+    w.blocking_user = Text(r[5]);
+    w.blocking_state = Text(r[6]);
+    w.blocking_query = Text(r[7]);
+    w.locktype = Text(r[8]);
+    w.mode = Text(r[9]);
+    w.wait_seconds = Number(r[10]);
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+std::vector<RunningQuery> QueryRunning(pqxx::transaction_base& tx) {
+  // The guide's long-running query, minus its `query NOT LIKE` trick: our
+  // own session is excluded by pid, and only client backends count.
+  const pqxx::result rows = tx.exec(
+      "SELECT pid, coalesce(datname, ''), coalesce(usename, ''), state, coalesce(query, ''),"
+      " greatest(0, extract(epoch FROM clock_timestamp() - query_start))"
+      " FROM pg_stat_activity"
+      " WHERE state IS NOT NULL AND state <> 'idle' AND query_start IS NOT NULL"
+      " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+      " ORDER BY query_start, pid");
+  std::vector<RunningQuery> out;
+  out.reserve(rows.size());
+  for (const pqxx::row& r : rows) {
+    RunningQuery q;
+    q.pid = r[0].as<long long>();
+    q.datname = Text(r[1]);
+    q.user = Text(r[2]);
+    q.state = Text(r[3]);
+    q.query = Text(r[4]);
+    q.seconds = Number(r[5]);
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
+std::vector<std::string> QueryConnectableDatabases(pqxx::transaction_base& tx) {
+  const pqxx::result rows = tx.exec(
+      "SELECT datname FROM pg_database"
+      " WHERE datallowconn AND NOT datistemplate AND has_database_privilege(oid, 'CONNECT')"
+      " ORDER BY datname");
+  std::vector<std::string> out;
+  for (const pqxx::row& r : rows) out.push_back(r[0].as<std::string>());
+  return out;
+}
+
+std::string QueryStatStatementsSchema(pqxx::transaction_base& tx) {
+  const pqxx::result rows = tx.exec(
+      "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+      " WHERE e.extname = 'pg_stat_statements'");
+  return rows.empty() ? std::string() : rows[0][0].as<std::string>();
+}
+
+namespace {
+
+constexpr char kStatementColumns[] =
+    "s.queryid, coalesce(d.datname, ''), coalesce(r.rolname, ''), s.calls,"
+    " s.total_exec_time, s.mean_exec_time, s.max_exec_time, s.rows,"
+    " s.shared_blks_hit, s.shared_blks_read";
+
+std::string StatementsFrom(pqxx::transaction_base& tx, const std::string& schema, bool texts) {
+  return absl::StrCat(" FROM ", tx.quote_name(schema), ".pg_stat_statements(",
+                      texts ? "true" : "false", ") s",
+                      " LEFT JOIN pg_database d ON d.oid = s.dbid",
+                      " LEFT JOIN pg_roles r ON r.oid = s.userid");
+}
+
+}  // namespace
+
+std::vector<StatementStats> QueryStatements(pqxx::transaction_base& tx, const std::string& schema) {
+  // queryid is NULL for other users' statements without pg_read_all_stats.
+  const pqxx::result rows = tx.exec(absl::StrCat("SELECT ", kStatementColumns,
+                                                 StatementsFrom(tx, schema, false),
+                                                 " WHERE s.queryid IS NOT NULL"));
+  std::vector<StatementStats> out;
+  out.reserve(rows.size());
+  for (const pqxx::row& r : rows) {
+    StatementStats s;
+    s.queryid = r[0].as<long long>();
+    s.datname = Text(r[1]);
+    s.user = Text(r[2]);
+    s.calls = Counter(r[3]);
+    s.total_ms = Number(r[4]);
+    s.mean_ms = Number(r[5]);
+    s.max_ms = Number(r[6]);
+    s.rows = Counter(r[7]);
+    s.shared_blks_hit = Counter(r[8]);
+    s.shared_blks_read = Counter(r[9]);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::map<int64_t, std::string> QueryStatementTexts(pqxx::transaction_base& tx,
+                                                   const std::string& schema,
+                                                   const std::vector<int64_t>& queryids) {
+  std::map<int64_t, std::string> out;
+  if (queryids.empty()) return out;
+  const pqxx::result rows =
+      tx.exec(absl::StrCat("SELECT DISTINCT ON (s.queryid) s.queryid, s.query",
+                           StatementsFrom(tx, schema, true), " WHERE s.queryid IN (",
+                           absl::StrJoin(queryids, ","), ")"));
+  for (const pqxx::row& r : rows) out[r[0].as<long long>()] = Text(r[1]);
   return out;
 }
 
