@@ -67,20 +67,26 @@ class BufferSink final : public SampleSink {
   std::vector<Entry> samples_;
 };
 
-// Runs `body(sub)` in a savepoint. A lost connection propagates; any other
-// failure is returned (sanitized) and leaves `tx` usable.
+// Runs `body(tx)` inside a savepoint. A lost connection propagates; any
+// other failure is rolled back to the savepoint and returned (sanitized),
+// leaving `tx` usable. The savepoint is sent by hand: libpqxx 6.4's
+// subtransaction does not begin itself before exec_params().
 template <typename Body>
-absl::Status InSavepoint(pqxx::dbtransaction& tx, const char* name, Body&& body) {
+absl::Status InSavepoint(pqxx::transaction_base& tx, const std::string& name, Body&& body) {
+  tx.exec(absl::StrCat("SAVEPOINT ", name));
   try {
-    pqxx::subtransaction sub(tx, name);
-    body(sub);
-    sub.commit();
-    return absl::OkStatus();
+    body(tx);
   } catch (const pqxx::broken_connection&) {
     throw;
   } catch (const std::exception& e) {
-    return absl::UnavailableError(SanitizePostgresError(e.what(), ""));
+    absl::Status failed = absl::UnavailableError(SanitizePostgresError(e.what(), ""));
+    // If even this fails, the transaction is unusable: the caller's catch
+    // reports the scrape as failed.
+    tx.exec(absl::StrCat("ROLLBACK TO SAVEPOINT ", name, "; RELEASE SAVEPOINT ", name));
+    return failed;
   }
+  tx.exec(absl::StrCat("RELEASE SAVEPOINT ", name));
+  return absl::OkStatus();
 }
 
 void SetStatementTimeout(pqxx::transaction_base& tx, std::chrono::milliseconds timeout) {
@@ -282,7 +288,7 @@ class PostgresCollector final : public CollectorPlugin {
 
   // pg_stat_statements lives in the DSN's database; missing there, the
   // slow-query sets are skipped with one warning and the rest still runs.
-  static void CollectStatements(Target& t, pqxx::dbtransaction& tx, int64_t now_ms,
+  static void CollectStatements(Target& t, pqxx::transaction_base& tx, int64_t now_ms,
                                 const Labels& base, SampleSink& sink) {
     std::string problem;
     BufferSink statements;
@@ -367,7 +373,7 @@ class PostgresCollector final : public CollectorPlugin {
     return all;
   }
 
-  void CollectRelations(Target& t, pqxx::dbtransaction& tx, const std::string& datname,
+  void CollectRelations(Target& t, pqxx::transaction_base& tx, const std::string& datname,
                         const Labels& base, SampleSink& sink) const {
     Labels l = base;
     l.emplace_back("datname", datname);
@@ -409,12 +415,11 @@ class PostgresCollector final : public CollectorPlugin {
       const auto start = std::chrono::steady_clock::now();
       BufferSink rows_sink;
       absl::StatusOr<int64_t> rows = absl::UnknownError("not run");
-      try {
-        rows = RunCustomQuery(tx, *q, base, rows_sink);
-      } catch (const pqxx::broken_connection&) {
-        throw;
-      } catch (const std::exception& e) {
-        rows = absl::UnavailableError(SanitizePostgresError(e.what(), ""));
+      rows = RunCustomQuery(tx, *q, base, rows_sink);
+      // Unavailable: the connection or the transaction is gone; the scrape
+      // (and the queries after this one) cannot go on.
+      if (rows.status().code() == absl::StatusCode::kUnavailable) {
+        throw pqxx::broken_connection(std::string(rows.status().message()));
       }
       const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
       if (rows.ok()) rows_sink.FlushTo(sink);
