@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TABLES=${1:-1000}
-CYCLES=${2:-20}
+CYCLES=${2:-21}
 BUILD=${BUILD:-build}
 source tests/postgres/pg_cluster.sh
 trap pg_stop EXIT
