@@ -525,9 +525,11 @@ class PostgresCollector final : public CollectorPlugin {
     SetState(t, "down", reason);
   }
 
-  // Logs only when the state or its reason changes.
+  // Logs only when the state changes: "down" once however its reason
+  // varies while retrying (connection lost, then refused, ...); a failing
+  // query again when a different query fails.
   static void SetState(Target& t, const std::string& state, const std::string& error) {
-    const std::string key = absl::StrCat(state, ":", error);
+    const std::string key = state == "query_error" ? absl::StrCat(state, ":", error) : state;
     const bool changed = key != t.state;
     const bool recovered = state == "up" && !t.state.empty();
     t.state = key;

@@ -2,7 +2,8 @@
 # 127.0.0.1 with a free port, unix socket in the same dir,
 # pg_stat_statements preloaded. Source it, then:
 #   pg_start          sets PGHOST PGPORT PGUSER PGDATABASE (+ PG_PID, PG_DSN)
-#   pg_stop           fast shutdown, by pid
+#   pg_stop           fast shutdown, by pid, and removes the cluster
+#   pg_halt           fast shutdown, keeping the cluster (pg_resume starts it again)
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the
 # `postgres` system user (created by the Debian package).
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -62,4 +63,22 @@ pg_stop() {
   wait "$PG_PID" 2>/dev/null || true
   rm -rf "$PG_DIR"
   PG_PID=
+}
+
+pg_halt() {
+  local postmaster
+  postmaster=$(head -1 "$PG_DIR/data/postmaster.pid" 2>/dev/null || true)
+  kill -INT "${postmaster:-$PG_PID}" 2>/dev/null || true
+  wait "$PG_PID" 2>/dev/null || true
+}
+
+pg_resume() {
+  pg_as_owner "$PG_BIN/postgres" -D "$PG_DIR/data" >>"$PG_DIR/postgres.log" 2>&1 &
+  PG_PID=$!
+  for _ in $(seq 100); do
+    "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PGPORT" && return 0
+    sleep 0.1
+  done
+  cat "$PG_DIR/postgres.log" >&2
+  return 1
 }

@@ -517,6 +517,57 @@ TEST_F(PostgresCollectorTest, SizesAreMeasuredOnTheirOwnInterval) {
   EXPECT_GT(Find(measured, "scout_postgres_database_size_bytes", db).value_or(0), db_size);
 }
 
+TEST_F(PostgresCollectorTest, CustomQueriesRunOnTheirIntervalAndDatabaseAndFailAlone) {
+  Exec(cluster_->dsn, "DROP DATABASE IF EXISTS shop");
+  Exec(cluster_->dsn, "CREATE DATABASE shop");
+  Exec(DbDsn(cluster_->dsn, "shop"),
+       "CREATE TABLE orders (region text, total numeric);"
+       "INSERT INTO orders VALUES ('eu', 10), ('eu', 5), ('us', 7)");
+  PostgresTarget target = Target(cluster_->dsn);
+  target.interval = milliseconds(1000);
+  target.databases = {"postgres"};
+  CustomQuery broken;
+  broken.name = "broken";
+  broken.sql = "SELECT no_such_column FROM pg_class";
+  broken.values = {"no_such_column"};
+  CustomQuery orders;
+  orders.name = "shop_orders";
+  orders.database = "shop";
+  orders.interval = milliseconds(5000);
+  orders.sql = "SELECT region, count(*) AS count, sum(total) AS total FROM orders GROUP BY region";
+  orders.labels = {"region"};
+  orders.values = {"count", "total"};
+  target.queries = {broken, orders};
+  LogCapture logs;
+  auto collector = NewPostgresCollector({target});
+
+  VectorSink first(0);
+  EXPECT_TRUE(collector->Collect(0, first).ok()) << "a failing custom query does not fail the target";
+  const Labels eu = {{"target", "main"}, {"region", "eu"}};
+  EXPECT_EQ(Find(first, "shop_orders_count", eu), 2);
+  EXPECT_EQ(Find(first, "shop_orders_total", eu), 15);
+  EXPECT_EQ(Find(first, "shop_orders_total", {{"target", "main"}, {"region", "us"}}), 7);
+  EXPECT_EQ(Find(first, "scout_postgres_custom_query_success", {{"target", "main"}, {"query", "shop_orders"}}), 1);
+  EXPECT_EQ(Find(first, "scout_postgres_custom_query_rows", {{"target", "main"}, {"query", "shop_orders"}}), 2);
+  EXPECT_EQ(Find(first, "scout_postgres_custom_query_success", {{"target", "main"}, {"query", "broken"}}), 0);
+  EXPECT_EQ(Find(first, "scout_postgres_up", main_), 1);
+  EXPECT_TRUE(Find(first, "scout_postgres_max_connections", main_).has_value());
+  EXPECT_FALSE(Find(first, "scout_postgres_database_scrape_error", {{"target", "main"}, {"datname", "shop"}}))
+      << "shop is opened for its query, not for tables";
+
+  VectorSink second(1000);  // the target's sets are due, shop_orders is not
+  ASSERT_TRUE(collector->Collect(1000, second).ok());
+  EXPECT_EQ(Find(second, "scout_postgres_up", main_), 1);
+  EXPECT_FALSE(Find(second, "shop_orders_count", eu));
+  EXPECT_EQ(Find(second, "scout_postgres_custom_query_success", {{"target", "main"}, {"query", "broken"}}), 0);
+
+  Exec(DbDsn(cluster_->dsn, "shop"), "INSERT INTO orders VALUES ('eu', 1)");
+  VectorSink fifth(5000);
+  ASSERT_TRUE(collector->Collect(5000, fifth).ok());
+  EXPECT_EQ(Find(fifth, "shop_orders_count", eu), 3);
+  EXPECT_EQ(Count(logs.text(), "query broken: failed"), 1) << logs.text();
+}
+
 TEST_F(PostgresCollectorTest, UnreachableDatabaseDoesNotStopTheTarget) {
   PostgresTarget target = Target(cluster_->dsn);
   target.databases = {"does_not_exist"};
