@@ -1,0 +1,1 @@
+// placeholder (issue 7 in progress)

@@ -1,0 +1,31 @@
+// What the alert expression evaluator reads: raw points by selector.
+//
+// The collector's implementation (StorageSeriesSource) reads the Storage
+// interface; tests use an in-memory source with fixed points.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "shared/metric.h"
+#include "shared/selector.h"
+
+namespace scout::collector::alerting {
+
+class SeriesSource {
+ public:
+  virtual ~SeriesSource() = default;
+
+  // Raw points with start_ms <= t < end_ms of every series matching
+  // `selector`, sorted by timestamp. Series without points in the range
+  // may be omitted.
+  virtual absl::StatusOr<std::vector<SeriesPoints>> ReadRange(const CompiledSelector& selector,
+                                                              int64_t start_ms,
+                                                              int64_t end_ms) = 0;
+
+  // The newest point of every series matching `selector`, however old.
+  virtual absl::StatusOr<std::vector<SeriesPoints>> Latest(const CompiledSelector& selector) = 0;
+};
+
+}  // namespace scout::collector::alerting
