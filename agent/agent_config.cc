@@ -142,7 +142,7 @@ absl::StatusOr<AgentConfig> FromMap(ConfigMap& root, const std::string& config_d
       SCOUT_RETURN_IF_ERROR(t.Read("databases", &target.databases));
       int64_t max_tables = target.max_tables, top = target.top_statements;
       SCOUT_RETURN_IF_ERROR(t.Read("max_tables", &max_tables));
-      if (max_tables < 0 || max_tables > 100000) return t.ErrorAt("max_tables", "must be 0..100000");
+      if (max_tables < 1 || max_tables > 100000) return t.ErrorAt("max_tables", "must be 1..100000");
       SCOUT_RETURN_IF_ERROR(t.Read("top_statements", &top));
       if (top < 0 || top > 1000) return t.ErrorAt("top_statements", "must be 0..1000");
       target.max_tables = static_cast<int>(max_tables);
@@ -152,7 +152,11 @@ absl::StatusOr<AgentConfig> FromMap(ConfigMap& root, const std::string& config_d
         return t.ErrorAt("query_text_length", "must be 16..4000 bytes");
       }
       SCOUT_RETURN_IF_ERROR(t.ReadDuration("long_query_threshold", &target.long_query_threshold));
+      if (target.long_query_threshold.count() <= 0) {
+        return t.ErrorAt("long_query_threshold", "must be positive");
+      }
       SCOUT_RETURN_IF_ERROR(t.ReadDuration("size_interval", &target.size_interval));
+      if (target.size_interval.count() < 0) return t.ErrorAt("size_interval", "must not be negative");
       if (target.interval.count() <= 0) return t.ErrorAt("interval", "must be positive");
       if (target.statement_timeout.count() <= 0) {
         return t.ErrorAt("statement_timeout", "must be positive");

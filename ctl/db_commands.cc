@@ -41,9 +41,11 @@ Selector DbSelector(const std::string& target, const std::string& metric_regex) 
   return sel;
 }
 
+// A truncated answer (more series than the limit) is used, with a note on
+// stderr: partial advice beats none, but the reader must know.
 absl::Status FetchSnapshot(v1::Query::StubInterface& stub, const Context& ctx,
                            const std::string& target, const std::string& metric_regex,
-                           DbSnapshot* snap) {
+                           const Output& out, DbSnapshot* snap) {
   v1::LatestRequest request;
   *request.mutable_selector() = SelectorToProto(DbSelector(target, metric_regex));
   request.set_limit(100'000);
@@ -55,6 +57,10 @@ absl::Status FetchSnapshot(v1::Query::StubInterface& stub, const Context& ctx,
   latest.reserve(response.series_size());
   for (const v1::SeriesPoints& s : response.series()) latest.push_back(SeriesPointsFromProto(s));
   *snap = BuildDbSnapshot(latest);
+  if (response.truncated() && out.err != nullptr) {
+    *out.err << "sctl: note: the collector returned only the first " << response.series_size()
+             << " series; figures below are incomplete (use --target to narrow)\n";
+  }
   return absl::OkStatus();
 }
 
@@ -253,7 +259,7 @@ absl::Status RunDbConnections(v1::Query::StubInterface& stub, const Context& ctx
   DbSnapshot snap;
   SCOUT_RETURN_IF_ERROR(FetchSnapshot(
       stub, ctx, target,
-      Metrics("connections|active_connections|max_connections|connections_used_ratio"), &snap));
+      Metrics("connections|active_connections|max_connections|connections_used_ratio"), out, &snap));
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
     json.BeginObject().Key("targets").BeginArray();
@@ -301,7 +307,7 @@ absl::Status RunDbSlow(v1::Query::StubInterface& stub, const Context& ctx,
                        const std::string& target, const SlowFilter& filter, const Output& out) {
   DbSnapshot snap;
   SCOUT_RETURN_IF_ERROR(
-      FetchSnapshot(stub, ctx, target, Metrics("stat_statements_available|statement_.*"), &snap));
+      FetchSnapshot(stub, ctx, target, Metrics("stat_statements_available|statement_.*"), out, &snap));
   const std::vector<DbStatement> rows = SlowStatements(snap, filter);
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
@@ -386,7 +392,7 @@ absl::Status RunDbLocks(v1::Query::StubInterface& stub, const Context& ctx,
                         const std::string& target, const Output& out) {
   DbSnapshot snap;
   SCOUT_RETURN_IF_ERROR(FetchSnapshot(
-      stub, ctx, target, Metrics("blocked_sessions|lock_wait_max_seconds|lock_wait_seconds"),
+      stub, ctx, target, Metrics("blocked_sessions|lock_wait_max_seconds|lock_wait_seconds"), out,
       &snap));
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
@@ -464,7 +470,7 @@ absl::Status RunDbLong(v1::Query::StubInterface& stub, const Context& ctx,
   DbSnapshot snap;
   SCOUT_RETURN_IF_ERROR(FetchSnapshot(
       stub, ctx, target,
-      Metrics("long_running_queries|oldest_query_seconds|long_running_query_seconds"), &snap));
+      Metrics("long_running_queries|oldest_query_seconds|long_running_query_seconds"), out, &snap));
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
     json.BeginObject().Key("queries").BeginArray();
@@ -523,7 +529,7 @@ absl::Status RunDbLong(v1::Query::StubInterface& stub, const Context& ctx,
 absl::Status RunDbTables(v1::Query::StubInterface& stub, const Context& ctx,
                          const std::string& target, size_t limit, const Output& out) {
   DbSnapshot snap;
-  SCOUT_RETURN_IF_ERROR(FetchSnapshot(stub, ctx, target, Metrics("table_.*|database_scrape_error"), &snap));
+  SCOUT_RETURN_IF_ERROR(FetchSnapshot(stub, ctx, target, Metrics("table_.*|database_scrape_error"), out, &snap));
   const std::vector<DbTable> rows = TablesBySize(snap, limit);
 
   // Size history for the growth column.
@@ -640,7 +646,7 @@ absl::Status RunDbTables(v1::Query::StubInterface& stub, const Context& ctx,
 absl::Status RunDbIndexes(v1::Query::StubInterface& stub, const Context& ctx,
                           const std::string& target, const Output& out) {
   DbSnapshot snap;
-  SCOUT_RETURN_IF_ERROR(FetchSnapshot(stub, ctx, target, Metrics("index_.*|database_scrape_error"), &snap));
+  SCOUT_RETURN_IF_ERROR(FetchSnapshot(stub, ctx, target, Metrics("index_.*|database_scrape_error"), out, &snap));
   const std::vector<DbIndex> rows = IndexesByScans(snap);
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
@@ -687,7 +693,7 @@ absl::Status RunDbIndexes(v1::Query::StubInterface& stub, const Context& ctx,
 absl::Status RunDbAdvise(v1::Query::StubInterface& stub, const Context& ctx,
                          const std::string& target, const Output& out) {
   DbSnapshot snap;
-  SCOUT_RETURN_IF_ERROR(FetchSnapshot(stub, ctx, target, "scout_postgres_.*", &snap));
+  SCOUT_RETURN_IF_ERROR(FetchSnapshot(stub, ctx, target, "scout_postgres_.*", out, &snap));
   const std::vector<Advice> advice = Advise(snap);
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);

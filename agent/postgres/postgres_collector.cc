@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <future>
 #include <random>
 #include <set>
 #include <string>
@@ -69,11 +70,15 @@ class BufferSink final : public SampleSink {
 
 // Runs `body(tx)` inside a savepoint. A lost connection propagates; any
 // other failure is rolled back to the savepoint and returned (sanitized),
-// leaving `tx` usable. The savepoint is sent by hand: libpqxx 6.4's
-// subtransaction does not begin itself before exec_params().
+// leaving `tx` usable.
+//
+// libpqxx 6.4 quirks this relies on: a failed tx.exec() closes the whole
+// transaction object (so every monitoring query uses exec_params(), whose
+// failure leaves it open), and pqxx::subtransaction does not begin itself
+// before exec_params() (so the savepoint is sent by hand).
 template <typename Body>
 absl::Status InSavepoint(pqxx::transaction_base& tx, const std::string& name, Body&& body) {
-  tx.exec(absl::StrCat("SAVEPOINT ", name));
+  tx.exec_params(absl::StrCat("SAVEPOINT ", name));
   try {
     body(tx);
   } catch (const pqxx::broken_connection&) {
@@ -82,15 +87,32 @@ absl::Status InSavepoint(pqxx::transaction_base& tx, const std::string& name, Bo
     absl::Status failed = absl::UnavailableError(SanitizePostgresError(e.what(), ""));
     // If even this fails, the transaction is unusable: the caller's catch
     // reports the scrape as failed.
-    tx.exec(absl::StrCat("ROLLBACK TO SAVEPOINT ", name, "; RELEASE SAVEPOINT ", name));
+    tx.exec_params(absl::StrCat("ROLLBACK TO SAVEPOINT ", name));
+    tx.exec_params(absl::StrCat("RELEASE SAVEPOINT ", name));
     return failed;
   }
-  tx.exec(absl::StrCat("RELEASE SAVEPOINT ", name));
+  tx.exec_params(absl::StrCat("RELEASE SAVEPOINT ", name));
   return absl::OkStatus();
 }
 
-void SetStatementTimeout(pqxx::transaction_base& tx, std::chrono::milliseconds timeout) {
-  tx.exec(absl::StrCat("SET LOCAL statement_timeout = ", std::max<int64_t>(1, timeout.count())));
+// libpqxx 6.4 silently reopens a lost connection at the next transaction,
+// which would bypass our backoff, counters and state logs. Its switch is
+// marked deprecated (reactivation goes away in libpqxx 7) but works in 6.4.
+void InhibitReactivation(pqxx::connection_base& conn) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  conn.inhibit_reactivation(true);
+#pragma GCC diagnostic pop
+}
+
+// statement_timeout bounds every query; lock_timeout (at most 1 s) keeps a
+// monitoring query from queueing behind an application's exclusive lock
+// (e.g. pg_total_relation_size during ALTER TABLE), where it would also
+// block everyone queued after it.
+void SetTimeouts(pqxx::transaction_base& tx, std::chrono::milliseconds timeout) {
+  const int64_t statement_ms = std::max<int64_t>(1, timeout.count());
+  tx.exec_params(absl::StrCat("SET LOCAL statement_timeout = ", statement_ms));
+  tx.exec_params(absl::StrCat("SET LOCAL lock_timeout = ", std::min<int64_t>(statement_ms, 1000)));
 }
 
 // Logs when `state` changes: info when it becomes "" (healthy) after having
@@ -118,9 +140,15 @@ class PostgresCollector final : public CollectorPlugin {
 
   std::string_view name() const override { return "postgres"; }
 
+  // Each due target is scraped on its own worker (std::async), so a target
+  // that hangs (an address that never answers, a half-open connection)
+  // delays neither the other targets nor the agent's cycle: Collect waits
+  // at most `collect_wait` for this cycle's scrapes, and a scrape that takes
+  // longer delivers its samples at a later Collect. A target is never
+  // scraped twice at once.
   absl::Status Collect(int64_t now_ms, SampleSink& sink) override {
-    std::vector<std::string> errors;
     for (const auto& t : targets_) {
+      if (t->inflight.valid()) continue;  // still busy with an earlier cycle
       const bool core_due = !t->next_due_ms || now_ms >= *t->next_due_ms;
       if (core_due) t->next_due_ms = now_ms + t->spec.interval.count();
       std::vector<const CustomQuery*> due_queries;
@@ -131,10 +159,26 @@ class PostgresCollector final : public CollectorPlugin {
         it->second = now_ms + interval.count();
         due_queries.push_back(&q);
       }
-      if (core_due || !due_queries.empty()) CollectTarget(*t, now_ms, core_due, due_queries, sink);
+      if (!core_due && due_queries.empty()) continue;
+      Target* target = t.get();
+      t->inflight = std::async(std::launch::async, [this, target, now_ms, core_due, due_queries] {
+        CollectTarget(*target, now_ms, core_due, due_queries, target->results);
+      });
+    }
+    const auto deadline = std::chrono::steady_clock::now() + options_.collect_wait;
+    std::vector<std::string> errors;
+    for (const auto& t : targets_) {
+      if (t->inflight.valid() &&
+          t->inflight.wait_until(deadline) == std::future_status::ready) {
+        t->inflight.get();
+        t->results.FlushTo(sink);
+        t->reported_error = t->error;
+      }
       // Reported every cycle, due or not, so the scheduler sees a stable
       // state instead of flapping between error and OK.
-      if (!t->error.empty()) errors.push_back(absl::StrCat(t->spec.name, ": ", t->error));
+      if (!t->reported_error.empty()) {
+        errors.push_back(absl::StrCat(t->spec.name, ": ", t->reported_error));
+      }
     }
     if (errors.empty()) return absl::OkStatus();
     return absl::UnavailableError(absl::StrJoin(errors, "; "));
@@ -173,12 +217,17 @@ class PostgresCollector final : public CollectorPlugin {
     std::string statements_error;           // "" when pg_stat_statements is readable
     std::map<std::string, std::string> query_errors;  // per custom query
     std::map<std::string, std::string> relation_errors;  // per database
-    bool truncated_logged = false;
+    std::set<std::string> truncation_logged;  // databases over max_tables, warned once
     std::optional<int64_t> sizes_measured_ms;        // database/table/index sizes
     bool measure_sizes = true;                       // this scrape measures them
     std::map<std::string, int64_t> database_sizes;   // by datname, between measurements
     std::map<std::string, pg::SizeCache> relation_sizes;  // by datname
     std::map<std::string, std::unique_ptr<DatabaseConnection>> databases;  // other databases
+    // The scrape running on a worker; while valid() only the worker touches
+    // the fields above. `results` is flushed by Collect when it is done.
+    std::future<void> inflight;
+    BufferSink results;
+    std::string reported_error;  // `error` as of the last finished scrape
   };
 
   void CollectTarget(Target& t, int64_t now_ms, bool core_due,
@@ -205,50 +254,70 @@ class PostgresCollector final : public CollectorPlugin {
     BufferSink buffer;
     std::string main_db;
     std::vector<std::string> other_dbs;
-    pg::Activity activity;
-    std::vector<pg::DatabaseStats> dbs;
+    std::vector<std::string> failed_sets;  // "set: reason" of sets that failed this scrape
+    const auto note = [&](const char* set, const absl::Status& status) {
+      if (!status.ok()) failed_sets.push_back(absl::StrCat(set, ": ", status.message()));
+    };
     try {
       ReadOnlyTx tx(*t.conn, "scout_monitoring");
-      SetStatementTimeout(tx, t.spec.statement_timeout);
-      main_db = tx.exec("SELECT current_database()").at(0).at(0).as<std::string>();
+      SetTimeouts(tx, t.spec.statement_timeout);
+      main_db = tx.exec_params("SELECT current_database()").at(0).at(0).as<std::string>();
       if (core_due) {
         t.measure_sizes = !t.sizes_measured_ms ||
                           now_ms - *t.sizes_measured_ms >= t.spec.size_interval.count();
-        activity = pg::QueryActivity(tx);
-        dbs = pg::QueryDatabases(tx, t.measure_sizes);
-        RememberDatabaseSizes(t, dbs);
+        note("connections", InSavepoint(tx, "scout_activity", [&](pqxx::transaction_base& sub) {
+               EmitActivity(pg::QueryActivity(sub), base, buffer);
+             }));
+        note("databases", InSavepoint(tx, "scout_databases", [&](pqxx::transaction_base& sub) {
+               std::vector<pg::DatabaseStats> dbs = pg::QueryDatabases(sub, t.measure_sizes);
+               RememberDatabaseSizes(t, dbs);
+               EmitDatabases(t, dbs, now_ms, base, buffer);
+             }));
         CollectStatements(t, tx, now_ms, base, buffer);
-        CollectLocksAndLongQueries(t, tx, base, buffer);
-        other_dbs = TableDatabases(t, tx, main_db);
+        note("locks and long queries", InSavepoint(tx, "scout_activity_lists",
+                                                   [&](pqxx::transaction_base& sub) {
+               BufferSink lists;
+               CollectLocksAndLongQueries(t, sub, base, lists);
+               lists.FlushTo(buffer);
+             }));
+        note("database list", InSavepoint(tx, "scout_database_list", [&](pqxx::transaction_base& sub) {
+               other_dbs = TableDatabases(t, sub, main_db);
+             }));
         const auto& only = t.spec.databases;
         if (only.empty() || std::find(only.begin(), only.end(), main_db) != only.end()) {
           CollectRelations(t, tx, main_db, base, buffer);
         }
       }
-      RunQueries(t, tx, main_db, due_queries, base, buffer);
+      RunQueries(t, tx, main_db, main_db, due_queries, base, buffer);
       tx.commit();
     } catch (const std::exception& e) {
       const std::string reason = SanitizePostgresError(e.what(), "");
       if (!t.conn->is_open() || dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
         MarkDown(t, now_ms, absl::StrCat("connection lost: ", reason));
         EmitDown(t, base, sink);
-      } else {  // reachable, but a query failed (statement timeout, permissions)
+      } else {  // reachable, but the transaction failed (timeout, permissions)
         SetState(t, "query_error", absl::StrCat("query failed: ", reason));
         sink.Add("scout_postgres_up", base, 1);
         EmitAttempts(t, base, sink);
+      }
+      // Due custom queries did not run: say so rather than skip silently.
+      for (const CustomQuery* q : due_queries) {
+        sink.Add("scout_postgres_custom_query_success", {{"target", t.spec.name}, {"query", q->name}}, 0);
       }
       emit_duration();
       return;
     }
     t.backoff.Reset();
     if (core_due && t.measure_sizes) t.sizes_measured_ms = now_ms;
-    SetState(t, "up", "");
+    if (failed_sets.empty()) {
+      SetState(t, "up", "");
+    } else {
+      SetState(t, "query_error", absl::StrCat("sets failed: ", absl::StrJoin(failed_sets, "; ")));
+    }
     buffer.FlushTo(sink);
     if (core_due) {
       sink.Add("scout_postgres_up", base, 1);
       EmitAttempts(t, base, sink);
-      EmitActivity(activity, base, sink);
-      EmitDatabases(t, dbs, now_ms, base, sink);
     }
     CollectOtherDatabases(t, now_ms, core_due, main_db, other_dbs, due_queries, base, sink);
     if (core_due) emit_duration();
@@ -259,7 +328,8 @@ class PostgresCollector final : public CollectorPlugin {
     if (!dsn.ok()) return absl::Status(dsn.status().code(), std::string(dsn.status().message()));
     try {
       t.conn = std::make_unique<pqxx::connection>(
-          WithConnectTimeout(*dsn, options_.connect_timeout));
+          WithConnectionDefaults(*dsn, options_.connect_timeout));
+      InhibitReactivation(*t.conn);
     } catch (const std::exception& e) {
       t.conn.reset();
       return absl::UnavailableError(
@@ -393,20 +463,18 @@ class PostgresCollector final : public CollectorPlugin {
                 error.empty() ? "" : absl::StrCat("not read: ", error),
                 spdlog::level::warn, absl::StrCat("postgres ", t.spec.name, " database ", datname),
                 "read again");
-    if (truncated && !t.truncated_logged) {
-      t.truncated_logged = true;
+    if (truncated && t.truncation_logged.insert(datname).second) {
       spdlog::warn("postgres {}: database {} has more than max_tables = {} tables; only the {} "
                    "largest are reported",
                    t.spec.name, datname, t.spec.max_tables, t.spec.max_tables);
     }
   }
 
-  // Runs the due custom queries meant for `datname` (a query without a
-  // database runs on the DSN's database, `main_db`).
+  // Runs the due custom queries meant for `datname`; a query without a
+  // database runs on the DSN's database, `dsn_db`.
   static void RunQueries(Target& t, pqxx::transaction_base& tx, const std::string& datname,
-                         const std::vector<const CustomQuery*>& due, const Labels& base,
-                         SampleSink& sink, const std::string& main_db = "") {
-    const std::string& dsn_db = main_db.empty() ? datname : main_db;
+                         const std::string& dsn_db, const std::vector<const CustomQuery*>& due,
+                         const Labels& base, SampleSink& sink) {
     for (const CustomQuery* q : due) {
       const std::string& want = q->database.empty() ? dsn_db : q->database;
       if (want != datname) continue;
@@ -414,12 +482,12 @@ class PostgresCollector final : public CollectorPlugin {
       meta.emplace_back("query", q->name);
       const auto start = std::chrono::steady_clock::now();
       BufferSink rows_sink;
-      absl::StatusOr<int64_t> rows = absl::UnknownError("not run");
-      rows = RunCustomQuery(tx, *q, base, rows_sink);
-      // Unavailable: the connection or the transaction is gone; the scrape
-      // (and the queries after this one) cannot go on.
+      absl::StatusOr<int64_t> rows = RunCustomQuery(tx, *q, base, rows_sink);
+      // Unavailable: the connection or the transaction is unusable, so the
+      // queries after this one cannot run either; the caller's catch marks
+      // the scrape failed (down only if the connection itself is gone).
       if (rows.status().code() == absl::StatusCode::kUnavailable) {
-        throw pqxx::broken_connection(std::string(rows.status().message()));
+        throw std::runtime_error(std::string(rows.status().message()));
       }
       const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
       if (rows.ok()) rows_sink.FlushTo(sink);
@@ -453,7 +521,7 @@ class PostgresCollector final : public CollectorPlugin {
       Labels l = base;
       l.emplace_back("datname", datname);
       auto& slot = t.databases[datname];
-      if (!slot) slot = std::make_unique<DatabaseConnection>(options_, now_ms);
+      if (!slot) slot = std::make_unique<DatabaseConnection>(options_, std::random_device()());
       DatabaseConnection& db = *slot;
       absl::Status status = absl::OkStatus();
       pg::RelationStats stats;
@@ -468,17 +536,22 @@ class PostgresCollector final : public CollectorPlugin {
         BufferSink buffer;
         try {
           ReadOnlyTx tx(*db.conn, "scout_monitoring");
-          SetStatementTimeout(tx, t.spec.statement_timeout);
+          SetTimeouts(tx, t.spec.statement_timeout);
           if (tables) {
             stats = pg::QueryRelations(tx, t.spec.max_tables, t.measure_sizes,
                                        t.relation_sizes[datname]);
           }
-          RunQueries(t, tx, datname, due, base, buffer, main_db);
+          RunQueries(t, tx, datname, main_db, due, base, buffer);
           tx.commit();
           if (tables) pg::EmitRelations(stats, l, buffer);
           buffer.FlushTo(sink);
         } catch (const std::exception& e) {
           status = absl::UnavailableError(SanitizePostgresError(e.what(), ""));
+          for (const CustomQuery* q : due) {  // did not run (or rolled back with the rest)
+            if (q->database == datname) {
+              sink.Add("scout_postgres_custom_query_success", {{"target", t.spec.name}, {"query", q->name}}, 0);
+            }
+          }
           if (!db.conn->is_open() || dynamic_cast<const pqxx::broken_connection*>(&e)) {
             db.conn.reset();
           }
@@ -510,7 +583,8 @@ class PostgresCollector final : public CollectorPlugin {
     if (!dsn.ok()) return dsn.status();
     try {
       db.conn = std::make_unique<pqxx::connection>(
-          WithConnectTimeout(*dsn, options_.connect_timeout));
+          WithConnectionDefaults(*dsn, options_.connect_timeout));
+      InhibitReactivation(*db.conn);
     } catch (const std::exception& e) {
       db.conn.reset();
       return absl::UnavailableError(absl::StrCat(
@@ -560,9 +634,9 @@ class PostgresCollector final : public CollectorPlugin {
     }
     sink.Add("scout_postgres_active_connections", base, static_cast<double>(a.Active()));
     sink.Add("scout_postgres_max_connections", base, static_cast<double>(a.max_connections));
-    if (a.max_connections > 0) {
+    if (a.max_connections > 0) {  // background workers hold no max_connections slot
       sink.Add("scout_postgres_connections_used_ratio", base,
-               static_cast<double>(a.Total()) / static_cast<double>(a.max_connections));
+               static_cast<double>(a.client_backends) / static_cast<double>(a.max_connections));
     }
   }
 
@@ -590,6 +664,13 @@ class PostgresCollector final : public CollectorPlugin {
       }
       if (auto r = CounterRate(prev->second.xact_rollback, d.xact_rollback, elapsed)) {
         add("scout_postgres_xact_rollback_per_second", *r);
+      }
+      const uint64_t hit = d.blks_hit, read = d.blks_read;
+      const uint64_t prev_hit = prev->second.blks_hit, prev_read = prev->second.blks_read;
+      if (hit >= prev_hit && read >= prev_read && hit + read > prev_hit + prev_read) {
+        add("scout_postgres_cache_hit_recent_ratio",
+            static_cast<double>(hit - prev_hit) /
+                static_cast<double>(hit + read - prev_hit - prev_read));
       }
     }
     // Replace, not merge: a dropped and re-created database starts afresh.
@@ -625,13 +706,25 @@ std::string SanitizePostgresError(std::string_view message, std::string_view dsn
   return s;
 }
 
-std::string WithConnectTimeout(const std::string& dsn, std::chrono::seconds seconds) {
-  if (dsn.find("connect_timeout") != std::string::npos || seconds.count() <= 0) return dsn;
-  const std::string kv = absl::StrCat("connect_timeout=", seconds.count());
-  if (dsn.rfind("postgres://", 0) == 0 || dsn.rfind("postgresql://", 0) == 0) {
-    return absl::StrCat(dsn, dsn.find('?') == std::string::npos ? "?" : "&", kv);
-  }
-  return dsn.empty() ? kv : absl::StrCat(dsn, " ", kv);
+std::string WithConnectionDefaults(const std::string& dsn, std::chrono::seconds seconds) {
+  const bool uri = dsn.rfind("postgres://", 0) == 0 || dsn.rfind("postgresql://", 0) == 0;
+  std::string out = dsn;
+  const auto add = [&](const std::string& key, const std::string& value) {
+    if (dsn.find(key) != std::string::npos) return;
+    const std::string kv = absl::StrCat(key, "=", value);
+    if (uri) {
+      absl::StrAppend(&out, out.find('?') == std::string::npos ? "?" : "&", kv);
+    } else {
+      absl::StrAppend(&out, out.empty() ? "" : " ", kv);
+    }
+  };
+  if (seconds.count() > 0) add("connect_timeout", absl::StrCat(seconds.count()));
+  add("keepalives_idle", "30");
+  add("keepalives_interval", "10");
+  add("keepalives_count", "3");
+  add("tcp_user_timeout", "60000");
+  add("application_name", "scout-agent");
+  return out;
 }
 
 std::unique_ptr<CollectorPlugin> NewPostgresCollector(std::vector<PostgresTarget> targets,

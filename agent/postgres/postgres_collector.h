@@ -56,6 +56,10 @@ struct PostgresCollectorOptions {
   std::chrono::milliseconds backoff_max{300000};
   // Added to the DSN as connect_timeout unless it sets one itself.
   std::chrono::seconds connect_timeout{5};
+  // How long Collect waits for this cycle's scrapes (each target runs on its
+  // own worker); must stay under the agent's plugin_timeout. A slower
+  // scrape's samples arrive with a later cycle.
+  std::chrono::milliseconds collect_wait{3000};
 };
 
 std::unique_ptr<CollectorPlugin> NewPostgresCollector(std::vector<PostgresTarget> targets);
@@ -67,8 +71,13 @@ std::unique_ptr<CollectorPlugin> NewPostgresCollector(std::vector<PostgresTarget
 // the password it contains. Safe to log.
 std::string SanitizePostgresError(std::string_view message, std::string_view dsn);
 
-// `dsn` with connect_timeout=`seconds` added unless already present;
-// handles key=value and postgres:// / postgresql:// URIs.
-std::string WithConnectTimeout(const std::string& dsn, std::chrono::seconds seconds);
+// `dsn` with the connection settings monitoring needs, each added only if
+// the DSN does not set it: connect_timeout=`seconds`, TCP keepalives
+// (30 s idle, 10 s interval, 3 probes) and tcp_user_timeout=60000 so a
+// half-open connection fails within about a minute instead of blocking a
+// query for the kernel's default of ~15 min, and application_name=scout-agent
+// so DBAs see who runs the monitoring queries. Handles key=value and
+// postgres:// / postgresql:// URIs.
+std::string WithConnectionDefaults(const std::string& dsn, std::chrono::seconds seconds);
 
 }  // namespace scout::agent

@@ -31,15 +31,17 @@ int64_t Activity::Active() const {
 
 Activity QueryActivity(pqxx::transaction_base& tx) {
   Activity a;
-  const pqxx::result states = tx.exec(
-      "SELECT coalesce(state, 'null') AS state, count(*) AS n "
+  const pqxx::result states = tx.exec_params(
+      "SELECT coalesce(state, 'null') AS state, count(*) AS n,"
+      " count(*) FILTER (WHERE backend_type = 'client backend') "
       "FROM pg_stat_activity GROUP BY 1");
   for (const pqxx::row& r : states) {
     std::string state = r[0].as<std::string>();
     if (state == "null") state = "background";
     a.by_state[state] += r[1].as<long long>();
+    a.client_backends += r[2].as<long long>();
   }
-  const pqxx::result max = tx.exec("SELECT current_setting('max_connections')::bigint");
+  const pqxx::result max = tx.exec_params("SELECT current_setting('max_connections')::bigint");
   a.max_connections = max.at(0).at(0).as<long long>();
   return a;
 }
@@ -47,7 +49,7 @@ Activity QueryActivity(pqxx::transaction_base& tx) {
 std::vector<DatabaseStats> QueryDatabases(pqxx::transaction_base& tx, bool with_sizes) {
   // pg_database_size() raises without CONNECT privilege; one such database
   // must not fail the whole scrape.
-  const pqxx::result rows = tx.exec(absl::StrCat(
+  const pqxx::result rows = tx.exec_params(absl::StrCat(
       "SELECT datname,",
       with_sizes ? " CASE WHEN has_database_privilege(datid, 'CONNECT')"
                    " THEN pg_database_size(datid) END,"
@@ -77,17 +79,18 @@ std::vector<LockWait> QueryLockWaits(pqxx::transaction_base& tx) {
   // pg_blocking_pids() takes the lock manager's locks, so it is only called
   // for sessions already known to wait on a heavyweight lock. waitstart
   // (PostgreSQL 14+) is when the wait began; query_start is the fallback.
-  const pqxx::result rows = tx.exec(
+  const pqxx::result rows = tx.exec_params(
       "SELECT a.pid, coalesce(a.datname, ''), coalesce(a.usename, ''), coalesce(a.query, ''),"
-      " b.pid, coalesce(b.usename, ''), coalesce(b.state, ''), coalesce(b.query, ''),"
+      " blocker.pid, coalesce(b.usename, ''), coalesce(b.state, 'prepared transaction'),"
+      " coalesce(b.query, ''),"
       " coalesce(l.locktype, ''), coalesce(l.mode, ''),"
       " greatest(0, extract(epoch FROM clock_timestamp() - coalesce(l.waitstart, a.query_start)))"
       " FROM pg_stat_activity a"
       " CROSS JOIN LATERAL unnest(pg_blocking_pids(a.pid)) AS blocker(pid)"
-      " JOIN pg_stat_activity b ON b.pid = blocker.pid"
+      " LEFT JOIN pg_stat_activity b ON b.pid = blocker.pid"  // pid 0: a prepared transaction
       " LEFT JOIN pg_locks l ON l.pid = a.pid AND NOT l.granted"
       " WHERE a.wait_event_type = 'Lock'"
-      " ORDER BY 11 DESC, a.pid, b.pid");
+      " ORDER BY 11 DESC, a.pid, blocker.pid");
   std::vector<LockWait> out;
   out.reserve(rows.size());
   for (const pqxx::row& r : rows) {
@@ -111,7 +114,7 @@ std::vector<LockWait> QueryLockWaits(pqxx::transaction_base& tx) {
 std::vector<RunningQuery> QueryRunning(pqxx::transaction_base& tx) {
   // The guide's long-running query, minus its `query NOT LIKE` trick: our
   // own session is excluded by pid, and only client backends count.
-  const pqxx::result rows = tx.exec(
+  const pqxx::result rows = tx.exec_params(
       "SELECT pid, coalesce(datname, ''), coalesce(usename, ''), state, coalesce(query, ''),"
       " greatest(0, extract(epoch FROM clock_timestamp() - query_start))"
       " FROM pg_stat_activity"
@@ -134,7 +137,7 @@ std::vector<RunningQuery> QueryRunning(pqxx::transaction_base& tx) {
 }
 
 std::vector<std::string> QueryConnectableDatabases(pqxx::transaction_base& tx) {
-  const pqxx::result rows = tx.exec(
+  const pqxx::result rows = tx.exec_params(
       "SELECT datname FROM pg_database"
       " WHERE datallowconn AND NOT datistemplate AND has_database_privilege(oid, 'CONNECT')"
       " ORDER BY datname");
@@ -144,7 +147,7 @@ std::vector<std::string> QueryConnectableDatabases(pqxx::transaction_base& tx) {
 }
 
 std::string QueryStatStatementsSchema(pqxx::transaction_base& tx) {
-  const pqxx::result rows = tx.exec(
+  const pqxx::result rows = tx.exec_params(
       "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
       " WHERE e.extname = 'pg_stat_statements'");
   return rows.empty() ? std::string() : rows[0][0].as<std::string>();
@@ -152,10 +155,12 @@ std::string QueryStatStatementsSchema(pqxx::transaction_base& tx) {
 
 namespace {
 
+// With pg_stat_statements.track = all one statement has a row per
+// `toplevel`; they are summed so a (queryid, database, user) is one series.
 constexpr char kStatementColumns[] =
-    "s.queryid, coalesce(d.datname, ''), coalesce(r.rolname, ''), s.calls,"
-    " s.total_exec_time, s.mean_exec_time, s.max_exec_time, s.rows,"
-    " s.shared_blks_hit, s.shared_blks_read";
+    "s.queryid, coalesce(d.datname, ''), coalesce(r.rolname, ''), sum(s.calls),"
+    " sum(s.total_exec_time), sum(s.total_exec_time) / nullif(sum(s.calls), 0),"
+    " max(s.max_exec_time), sum(s.rows), sum(s.shared_blks_hit), sum(s.shared_blks_read)";
 
 std::string StatementsFrom(pqxx::transaction_base& tx, const std::string& schema, bool texts) {
   return absl::StrCat(" FROM ", tx.quote_name(schema), ".pg_stat_statements(",
@@ -168,9 +173,10 @@ std::string StatementsFrom(pqxx::transaction_base& tx, const std::string& schema
 
 std::vector<StatementStats> QueryStatements(pqxx::transaction_base& tx, const std::string& schema) {
   // queryid is NULL for other users' statements without pg_read_all_stats.
-  const pqxx::result rows = tx.exec(absl::StrCat("SELECT ", kStatementColumns,
+  const pqxx::result rows = tx.exec_params(absl::StrCat("SELECT ", kStatementColumns,
                                                  StatementsFrom(tx, schema, false),
-                                                 " WHERE s.queryid IS NOT NULL"));
+                                                 " WHERE s.queryid IS NOT NULL",
+                                                 " GROUP BY s.queryid, d.datname, r.rolname"));
   std::vector<StatementStats> out;
   out.reserve(rows.size());
   for (const pqxx::row& r : rows) {
@@ -196,7 +202,7 @@ std::map<int64_t, std::string> QueryStatementTexts(pqxx::transaction_base& tx,
   std::map<int64_t, std::string> out;
   if (queryids.empty()) return out;
   const pqxx::result rows =
-      tx.exec(absl::StrCat("SELECT DISTINCT ON (s.queryid) s.queryid, s.query",
+      tx.exec_params(absl::StrCat("SELECT DISTINCT ON (s.queryid) s.queryid, s.query",
                            StatementsFrom(tx, schema, true), " WHERE s.queryid IN (",
                            absl::StrJoin(queryids, ","), ")"));
   for (const pqxx::row& r : rows) out[r[0].as<long long>()] = Text(r[1]);

@@ -16,6 +16,7 @@ namespace scout::agent::pg {
 // max_connections (the guide's query 2).
 struct Activity {
   std::map<std::string, int64_t> by_state;
+  int64_t client_backends = 0;  // the sessions that use max_connections slots
   int64_t max_connections = 0;
 
   int64_t Total() const;

@@ -52,7 +52,7 @@ RelationStats QueryRelations(pqxx::transaction_base& tx, int max_tables, bool me
       " extract(epoch FROM greatest(last_vacuum, last_autovacuum))"
       " FROM pg_stat_user_tables");
   const pqxx::result tables =
-      measure_sizes ? tx.exec(tables_sql) : tx.exec_params(tables_sql, known);
+      measure_sizes ? tx.exec_params(tables_sql) : tx.exec_params(tables_sql, known);
   std::vector<TableStats> all;
   all.reserve(tables.size());
   for (const pqxx::row& r : tables) {
@@ -96,8 +96,8 @@ RelationStats QueryRelations(pqxx::transaction_base& tx, int max_tables, bool me
     for (const TableStats& t : out.tables) relids.push_back(t.relid);
     filter = absl::StrCat(" WHERE s.relid IN (", absl::StrJoin(relids, ","), ")");
   }
-  const pqxx::result indexes = tx.exec(absl::StrCat(
-      "SELECT s.schemaname, s.relname, s.indexrelname,"
+  const pqxx::result indexes = tx.exec_params(absl::StrCat(
+      "SELECT s.indexrelid, s.schemaname, s.relname, s.indexrelname,"
       " CASE WHEN i.indisprimary THEN 'primary' WHEN i.indisunique THEN 'unique'"
       " ELSE 'index' END,"
       " s.idx_scan, s.idx_tup_read, s.idx_tup_fetch, ",
@@ -107,16 +107,17 @@ RelationStats QueryRelations(pqxx::transaction_base& tx, int max_tables, bool me
   std::vector<std::string> unmeasured;  // new indexes on a cached scrape
   for (const pqxx::row& r : indexes) {
     IndexStats i;
-    i.schema = r[0].as<std::string>();
-    i.table = r[1].as<std::string>();
-    i.index = r[2].as<std::string>();
-    i.kind = r[3].as<std::string>();
-    i.scans = Counter(r[4]);
-    i.tup_read = Counter(r[5]);
-    i.tup_fetch = Counter(r[6]);
+    i.indexrelid = r[0].as<long long>();
+    i.schema = r[1].as<std::string>();
+    i.table = r[2].as<std::string>();
+    i.index = r[3].as<std::string>();
+    i.kind = r[4].as<std::string>();
+    i.scans = Counter(r[5]);
+    i.tup_read = Counter(r[6]);
+    i.tup_fetch = Counter(r[7]);
     const std::string key = absl::StrCat(Key(i.schema, i.table), ".", i.index);
-    if (!r[7].is_null()) {
-      i.size_bytes = r[7].as<long long>();
+    if (!r[8].is_null()) {
+      i.size_bytes = r[8].as<long long>();
     } else if (auto it = cache.bytes.find(key); it != cache.bytes.end()) {
       i.size_bytes = it->second;
     } else {
@@ -128,8 +129,8 @@ RelationStats QueryRelations(pqxx::transaction_base& tx, int max_tables, bool me
   if (!unmeasured.empty()) {
     for (IndexStats& i : out.indexes) {
       if (i.size_bytes >= 0) continue;
-      i.size_bytes = tx.exec_params("SELECT pg_relation_size(format('%I.%I', $1::text, $2::text)::regclass)",
-                                    i.schema, i.index).at(0).at(0).as<long long>();
+      i.size_bytes = tx.exec_params("SELECT pg_relation_size($1::oid)", i.indexrelid)
+                         .at(0).at(0).as<long long>();
     }
   }
 

@@ -27,6 +27,7 @@ struct TableStats {
 };
 
 struct IndexStats {
+  int64_t indexrelid = 0;
   std::string schema, table, index;
   std::string kind;  // "primary", "unique" or "index"
   uint64_t scans = 0, tup_read = 0, tup_fetch = 0;
@@ -44,7 +45,6 @@ struct RelationStats {
 // 1,000 tables (docs/performance.md), while sizes change slowly.
 struct SizeCache {
   std::map<std::string, int64_t> bytes;  // by "schema.table" / "schema.table.index"
-  std::optional<int64_t> measured_ms;    // when sizes were last measured
 };
 
 // With `measure_sizes` false, sizes (and the largest-first order, by

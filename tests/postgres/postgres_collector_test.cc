@@ -583,6 +583,69 @@ TEST_F(PostgresCollectorTest, UnreachableDatabaseDoesNotStopTheTarget) {
   EXPECT_EQ(Count(logs.text(), "database does_not_exist: not read"), 1) << logs.text();
 }
 
+TEST_F(PostgresCollectorTest, AHangingTargetDelaysNeitherTheOthersNorTheCycle) {
+  // A listener that never answers: the TCP handshake completes (backlog),
+  // then libpq waits for the server until connect_timeout.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 16), 0);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string hang = "host=127.0.0.1 port=" + std::to_string(ntohs(addr.sin_port)) +
+                           " user=scout dbname=postgres";
+  PostgresCollectorOptions options;
+  options.connect_timeout = std::chrono::seconds(2);
+  options.collect_wait = milliseconds(300);
+  auto collector = NewPostgresCollector({MakeTarget("hang", hang, milliseconds(0)),
+                                         MakeTarget("main", cluster_->dsn, milliseconds(0))},
+                                        options);
+  const auto start = std::chrono::steady_clock::now();
+  VectorSink first(0);
+  (void)collector->Collect(0, first);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(1500));
+  EXPECT_EQ(Find(first, "scout_postgres_up", main_), 1) << "the healthy target is not held up";
+  EXPECT_FALSE(Find(first, "scout_postgres_up", {{"target", "hang"}})) << "still connecting";
+
+  std::this_thread::sleep_for(milliseconds(2500));
+  VectorSink later(3000);
+  const absl::Status s = collector->Collect(3000, later);
+  EXPECT_EQ(Find(later, "scout_postgres_up", {{"target", "hang"}}), 0) << "timed out: down";
+  EXPECT_NE(std::string(s.message()).find("hang: connect failed"), std::string::npos) << s;
+  close(fd);
+}
+
+TEST_F(PostgresCollectorTest, AFailingSetLosesOnlyItself) {
+  // Monitoring as a role that may not call pg_database_size elsewhere is hard
+  // to arrange; a lock held on pg_database's size instead: lock_timeout makes
+  // the table set give up on a table locked ACCESS EXCLUSIVE, and only that
+  // set fails.
+  Exec(cluster_->dsn, "DROP TABLE IF EXISTS locked_t; CREATE TABLE locked_t (v int)");
+  pqxx::connection holder(cluster_->dsn);
+  pqxx::work hold(holder);
+  hold.exec("LOCK TABLE locked_t IN ACCESS EXCLUSIVE MODE");
+  PostgresTarget target = Target(cluster_->dsn);
+  target.databases = {"postgres"};
+  auto collector = NewPostgresCollector({target});
+  VectorSink sink(0);
+  const auto start = std::chrono::steady_clock::now();
+  const absl::Status s = collector->Collect(0, sink);
+  const auto took = std::chrono::steady_clock::now() - start;
+  hold.abort();
+  EXPECT_LT(took, milliseconds(2500)) << "lock_timeout, not the 5 s statement_timeout";
+  EXPECT_EQ(Find(sink, "scout_postgres_up", main_), 1);
+  EXPECT_EQ(Find(sink, "scout_postgres_database_scrape_error", {{"target", "main"}, {"datname", "postgres"}}), 1);
+  EXPECT_TRUE(Find(sink, "scout_postgres_max_connections", main_).has_value()) << "other sets still run";
+  EXPECT_TRUE(Find(sink, "scout_postgres_blocked_sessions", main_).has_value());
+  EXPECT_TRUE(s.ok()) << "a failed set is logged, the target is not down: " << s;
+
+  VectorSink again(1000);  // lock released: the set works again
+  ASSERT_TRUE(collector->Collect(1000, again).ok());
+  EXPECT_EQ(Find(again, "scout_postgres_database_scrape_error", {{"target", "main"}, {"datname", "postgres"}}), 0);
+}
+
 TEST(WithDatabaseTest, ReplacesTheDatabaseAndQuotes) {
   EXPECT_EQ(*WithDatabase("host=h port=5 dbname=a", "b"), "host='h' port='5' dbname='b'");
   EXPECT_EQ(*WithDatabase("postgresql://u:p%40ss@h:5/a?sslmode=disable", "it's"),
@@ -661,13 +724,21 @@ TEST(SanitizePostgresErrorTest, MasksPasswordsAndKeepsFirstLine) {
   EXPECT_EQ(SanitizePostgresError("\n", dsn), "unknown error");
 }
 
-TEST(WithConnectTimeoutTest, AddsUnlessPresent) {
+TEST(WithConnectionDefaultsTest, AddsUnlessPresent) {
   const std::chrono::seconds five(5);
-  EXPECT_EQ(WithConnectTimeout("host=a", five), "host=a connect_timeout=5");
-  EXPECT_EQ(WithConnectTimeout("host=a connect_timeout=1", five), "host=a connect_timeout=1");
-  EXPECT_EQ(WithConnectTimeout("postgres://h/db", five), "postgres://h/db?connect_timeout=5");
-  EXPECT_EQ(WithConnectTimeout("postgresql://h/db?sslmode=disable", five),
-            "postgresql://h/db?sslmode=disable&connect_timeout=5");
+  const std::string rest =
+      "keepalives_idle=30 keepalives_interval=10 keepalives_count=3 tcp_user_timeout=60000 "
+      "application_name=scout-agent";
+  EXPECT_EQ(WithConnectionDefaults("host=a", five), "host=a connect_timeout=5 " + rest);
+  EXPECT_EQ(WithConnectionDefaults("host=a connect_timeout=1 application_name=x tcp_user_timeout=5", five),
+            "host=a connect_timeout=1 application_name=x tcp_user_timeout=5 keepalives_idle=30 "
+            "keepalives_interval=10 keepalives_count=3");
+  EXPECT_EQ(WithConnectionDefaults("postgres://h/db", five),
+            "postgres://h/db?connect_timeout=5&keepalives_idle=30&keepalives_interval=10&"
+            "keepalives_count=3&tcp_user_timeout=60000&application_name=scout-agent");
+  EXPECT_EQ(WithConnectionDefaults("postgresql://h/db?sslmode=disable", std::chrono::seconds(0)),
+            "postgresql://h/db?sslmode=disable&keepalives_idle=30&keepalives_interval=10&"
+            "keepalives_count=3&tcp_user_timeout=60000&application_name=scout-agent");
 }
 
 }  // namespace
