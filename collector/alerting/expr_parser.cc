@@ -1,1 +1,865 @@
-// placeholder (issue 7 in progress)
+#include "collector/alerting/expr_parser.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "collector/alerting/expr_ast.h"
+#include "shared/duration.h"
+#include "shared/status_macros.h"
+
+namespace scout::collector::alerting {
+
+namespace ast {
+
+const char* FuncName(Func f) {
+  switch (f) {
+    case Func::kAvgOverTime: return "avg_over_time";
+    case Func::kMinOverTime: return "min_over_time";
+    case Func::kMaxOverTime: return "max_over_time";
+    case Func::kSumOverTime: return "sum_over_time";
+    case Func::kCountOverTime: return "count_over_time";
+    case Func::kLastOverTime: return "last_over_time";
+    case Func::kQuantileOverTime: return "quantile_over_time";
+    case Func::kRate: return "rate";
+    case Func::kIncrease: return "increase";
+    case Func::kDelta: return "delta";
+    case Func::kDeriv: return "deriv";
+    case Func::kAbsentFor: return "absent_for";
+  }
+  return "?";
+}
+
+const char* AggName(AggOp a) {
+  switch (a) {
+    case AggOp::kSum: return "sum";
+    case AggOp::kAvg: return "avg";
+    case AggOp::kMin: return "min";
+    case AggOp::kMax: return "max";
+    case AggOp::kCount: return "count";
+  }
+  return "?";
+}
+
+const char* BinOpText(BinOp op) {
+  switch (op) {
+    case BinOp::kAdd: return "+";
+    case BinOp::kSub: return "-";
+    case BinOp::kMul: return "*";
+    case BinOp::kDiv: return "/";
+    case BinOp::kEq: return "==";
+    case BinOp::kNe: return "!=";
+    case BinOp::kGt: return ">";
+    case BinOp::kLt: return "<";
+    case BinOp::kGe: return ">=";
+    case BinOp::kLe: return "<=";
+    case BinOp::kAnd: return "and";
+    case BinOp::kOr: return "or";
+    case BinOp::kUnless: return "unless";
+  }
+  return "?";
+}
+
+bool IsComparison(BinOp op) {
+  return op == BinOp::kEq || op == BinOp::kNe || op == BinOp::kGt || op == BinOp::kLt ||
+         op == BinOp::kGe || op == BinOp::kLe;
+}
+
+bool IsSetOp(BinOp op) { return op == BinOp::kAnd || op == BinOp::kOr || op == BinOp::kUnless; }
+
+}  // namespace ast
+
+namespace {
+
+using ast::AggOp;
+using ast::BinOp;
+using ast::Func;
+using ast::Kind;
+using ast::LabelClause;
+using ast::Node;
+using ast::Type;
+using NodePtr = std::unique_ptr<Node>;
+
+// ---------------------------------------------------------------------------
+// Lexer
+
+enum class Tok {
+  kEnd, kNumber, kDuration, kIdent, kString,
+  kLParen, kRParen, kLBrace, kRBrace, kLBracket, kRBracket, kComma,
+  kPlus, kMinus, kStar, kSlash,
+  kEqEq, kNe, kGt, kLt, kGe, kLe,
+  kAssign, kRegexMatch, kRegexNotMatch,
+};
+
+struct Token {
+  Tok kind = Tok::kEnd;
+  int column = 1;
+  std::string text;   // as written
+  double number = 0;  // kNumber
+  int64_t ms = 0;     // kDuration
+  std::string value;  // kString, unescaped
+};
+
+std::string Describe(const Token& t) {
+  if (t.kind == Tok::kEnd) return "end of input";
+  return absl::StrCat("'", t.text, "'");
+}
+
+absl::Status ErrorAt(int column, std::string_view expected, std::string_view found) {
+  return absl::InvalidArgumentError(absl::StrCat("column ", column, ": ", std::string(expected),
+                                                 ", found ", std::string(found)));
+}
+
+bool IsIdentStart(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':';
+}
+bool IsIdentChar(char c) {
+  return IsIdentStart(c) || std::isdigit(static_cast<unsigned char>(c));
+}
+bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+
+absl::StatusOr<std::vector<Token>> Lex(std::string_view text) {
+  std::vector<Token> out;
+  size_t i = 0;
+  const size_t n = text.size();
+  while (true) {
+    while (i < n && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    Token t;
+    t.column = static_cast<int>(i) + 1;
+    if (i >= n) {
+      out.push_back(t);
+      return out;
+    }
+    const char c = text[i];
+    const size_t start = i;
+    auto two = [&](char next) { return i + 1 < n && text[i + 1] == next; };
+    auto simple = [&](Tok kind, size_t len) {
+      t.kind = kind;
+      t.text = std::string(text.substr(i, len));
+      i += len;
+    };
+    if (IsDigit(c) || (c == '.' && i + 1 < n && IsDigit(text[i + 1]))) {
+      // A number, or (digits followed by a unit letter) a duration.
+      while (i < n && IsDigit(text[i])) ++i;
+      bool integer = true;
+      if (i < n && text[i] == '.') {
+        integer = false;
+        ++i;
+        while (i < n && IsDigit(text[i])) ++i;
+      }
+      if (i < n && (text[i] == 'e' || text[i] == 'E')) {
+        size_t j = i + 1;
+        if (j < n && (text[j] == '+' || text[j] == '-')) ++j;
+        if (j < n && IsDigit(text[j])) {
+          integer = false;
+          i = j;
+          while (i < n && IsDigit(text[i])) ++i;
+        }
+      }
+      if (i < n && (IsIdentChar(text[i]) || text[i] == '.')) {
+        // Letters right after a number: a duration (5m, 1h30m) or a typo.
+        while (i < n && (IsIdentChar(text[i]) || text[i] == '.')) ++i;
+        t.text = std::string(text.substr(start, i - start));
+        absl::StatusOr<std::chrono::milliseconds> d = ParseDuration(t.text);
+        if (!integer || !d.ok()) {
+          return ErrorAt(t.column, "expected a number or a duration such as 30s, 5m, 2h or 1d",
+                         absl::StrCat("'", t.text, "'"));
+        }
+        t.kind = Tok::kDuration;
+        t.ms = d->count();
+      } else {
+        t.text = std::string(text.substr(start, i - start));
+        t.kind = Tok::kNumber;
+        t.number = std::strtod(t.text.c_str(), nullptr);
+        if (!std::isfinite(t.number)) {
+          return ErrorAt(t.column, "expected a number of at most 1.8e308",
+                         absl::StrCat("'", t.text, "'"));
+        }
+      }
+      out.push_back(std::move(t));
+      continue;
+    }
+    if (IsIdentStart(c)) {
+      while (i < n && IsIdentChar(text[i])) ++i;
+      t.kind = Tok::kIdent;
+      t.text = std::string(text.substr(start, i - start));
+      out.push_back(std::move(t));
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      // Same escapes as shared/selector.cc: \n is a newline, \x is x.
+      ++i;
+      bool closed = false;
+      while (i < n) {
+        char d = text[i++];
+        if (d == c) {
+          closed = true;
+          break;
+        }
+        if (d == '\\') {
+          if (i >= n) break;
+          char e = text[i++];
+          t.value += (e == 'n') ? '\n' : e;
+          continue;
+        }
+        t.value += d;
+      }
+      if (!closed) {
+        return ErrorAt(static_cast<int>(n) + 1, absl::StrCat("expected the closing ", std::string(1, c),
+                                                " of the string at column ", t.column),
+                       "end of input");
+      }
+      t.kind = Tok::kString;
+      t.text = std::string(text.substr(start, i - start));
+      out.push_back(std::move(t));
+      continue;
+    }
+    switch (c) {
+      case '(': simple(Tok::kLParen, 1); break;
+      case ')': simple(Tok::kRParen, 1); break;
+      case '{': simple(Tok::kLBrace, 1); break;
+      case '}': simple(Tok::kRBrace, 1); break;
+      case '[': simple(Tok::kLBracket, 1); break;
+      case ']': simple(Tok::kRBracket, 1); break;
+      case ',': simple(Tok::kComma, 1); break;
+      case '+': simple(Tok::kPlus, 1); break;
+      case '-': simple(Tok::kMinus, 1); break;
+      case '*': simple(Tok::kStar, 1); break;
+      case '/': simple(Tok::kSlash, 1); break;
+      case '=':
+        if (two('=')) simple(Tok::kEqEq, 2);
+        else if (two('~')) simple(Tok::kRegexMatch, 2);
+        else simple(Tok::kAssign, 1);
+        break;
+      case '!':
+        if (two('=')) simple(Tok::kNe, 2);
+        else if (two('~')) simple(Tok::kRegexNotMatch, 2);
+        else {
+          return ErrorAt(t.column, "expected '!=' or '!~'", "'!'");
+        }
+        break;
+      case '>':
+        if (two('=')) simple(Tok::kGe, 2);
+        else simple(Tok::kGt, 1);
+        break;
+      case '<':
+        if (two('=')) simple(Tok::kLe, 2);
+        else simple(Tok::kLt, 1);
+        break;
+      default: {
+        // Show a whole UTF-8 sequence rather than half of one.
+        size_t len = 1;
+        while (start + len < n && (static_cast<unsigned char>(text[start + len]) & 0xC0) == 0x80) {
+          ++len;
+        }
+        return ErrorAt(t.column, "expected an expression or an operator",
+                       absl::StrCat("'", std::string(text.substr(start, len)), "'"));
+      }
+    }
+    out.push_back(std::move(t));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Parser
+
+const std::map<std::string, Func>& Functions() {
+  static const auto* kFuncs = new std::map<std::string, Func>{
+      {"avg_over_time", Func::kAvgOverTime},   {"min_over_time", Func::kMinOverTime},
+      {"max_over_time", Func::kMaxOverTime},   {"sum_over_time", Func::kSumOverTime},
+      {"count_over_time", Func::kCountOverTime}, {"last_over_time", Func::kLastOverTime},
+      {"quantile_over_time", Func::kQuantileOverTime}, {"rate", Func::kRate},
+      {"increase", Func::kIncrease},           {"delta", Func::kDelta},
+      {"deriv", Func::kDeriv},                 {"absent_for", Func::kAbsentFor}};
+  return *kFuncs;
+}
+
+const std::map<std::string, AggOp>& Aggregations() {
+  static const auto* kAggs = new std::map<std::string, AggOp>{
+      {"sum", AggOp::kSum}, {"avg", AggOp::kAvg}, {"min", AggOp::kMin},
+      {"max", AggOp::kMax}, {"count", AggOp::kCount}};
+  return *kAggs;
+}
+
+bool IsKeyword(const std::string& s) {
+  return s == "and" || s == "or" || s == "unless" || s == "by" || s == "without" || s == "on" ||
+         s == "ignoring" || s == "bool" || s == "group_left" || s == "group_right" ||
+         s == "offset";
+}
+
+// Integers as integers (3600, not 3.6e+03); otherwise the shortest text
+// that reads back as the same double.
+std::string FormatNumber(double v) {
+  char buf[64];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof(buf), "%.0f", v);
+    return buf;
+  }
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof(buf), "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+std::string FormatLabelList(const std::vector<std::string>& labels) {
+  std::string out = "(";
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += labels[i];
+  }
+  out += ")";
+  return out;
+}
+
+std::string TypeName(Type t) {
+  switch (t) {
+    case Type::kScalar: return "scalar";
+    case Type::kVector: return "instant vector";
+    case Type::kRange: return "range vector";
+  }
+  return "?";
+}
+
+void Print(const Node& node, std::string* out);
+
+std::string ToString(const Node& node) {
+  std::string s;
+  Print(node, &s);
+  return s;
+}
+
+void Print(const Node& node, std::string* out) {
+  switch (node.kind) {
+    case Kind::kNumber:
+      *out += FormatNumber(node.number);
+      return;
+    case Kind::kSelector:
+      *out += FormatSelector(node.selector);
+      if (node.range_ms > 0) {
+        absl::StrAppend(out, "[", FormatDuration(std::chrono::milliseconds(node.range_ms)), "]");
+      }
+      return;
+    case Kind::kCall:
+      absl::StrAppend(out, ast::FuncName(node.func), "(");
+      for (size_t i = 0; i < node.children.size(); ++i) {
+        if (i > 0) *out += ", ";
+        Print(*node.children[i], out);
+      }
+      if (node.func == Func::kAbsentFor) {
+        absl::StrAppend(out, ", ", FormatDuration(std::chrono::milliseconds(node.duration_ms)));
+      }
+      *out += ")";
+      return;
+    case Kind::kNegate:
+      *out += "-";
+      Print(*node.children[0], out);
+      return;
+    case Kind::kParen:
+      *out += "(";
+      Print(*node.children[0], out);
+      *out += ")";
+      return;
+    case Kind::kBinary:
+      Print(*node.children[0], out);
+      absl::StrAppend(out, " ", ast::BinOpText(node.op));
+      if (node.return_bool) *out += " bool";
+      if (node.clause == LabelClause::kOn) {
+        absl::StrAppend(out, " on", FormatLabelList(node.clause_labels));
+      } else if (node.clause == LabelClause::kIgnoring) {
+        absl::StrAppend(out, " ignoring", FormatLabelList(node.clause_labels));
+      }
+      *out += " ";
+      Print(*node.children[1], out);
+      return;
+    case Kind::kAggregate: {
+      std::string clause;
+      if (node.clause == LabelClause::kBy) {
+        clause = absl::StrCat("by ", FormatLabelList(node.clause_labels));
+      } else if (node.clause == LabelClause::kWithout) {
+        clause = absl::StrCat("without ", FormatLabelList(node.clause_labels));
+      }
+      *out += ast::AggName(node.agg);
+      if (!clause.empty() && !node.clause_after) absl::StrAppend(out, " ", clause, " ");
+      *out += "(";
+      Print(*node.children[0], out);
+      *out += ")";
+      if (!clause.empty() && node.clause_after) absl::StrAppend(out, " ", clause);
+      return;
+    }
+  }
+}
+
+class Parser {
+ public:
+  explicit Parser(std::vector<Token> tokens) : toks_(std::move(tokens)) {}
+
+  absl::StatusOr<NodePtr> ParseAll() {
+    SCOUT_ASSIGN_OR_RETURN(NodePtr root, ParseBinary(0));
+    if (Peek().kind != Tok::kEnd) {
+      return ErrorAt(Peek().column, "expected an operator or the end of the expression",
+                     Describe(Peek()));
+    }
+    if (absl::Status s = RequireInstant(*root, "the result"); !s.ok()) return s;
+    return root;
+  }
+
+  int selector_count() const { return static_cast<int>(selector_ids_.size()); }
+
+ private:
+
+  const Token& Peek(size_t ahead = 0) const {
+    size_t i = std::min(pos_ + ahead, toks_.size() - 1);
+    return toks_[i];
+  }
+  const Token& Next() {
+    const Token& t = toks_[pos_];
+    if (pos_ + 1 < toks_.size()) ++pos_;
+    return t;
+  }
+  bool PeekIdent(const char* word) const {
+    return Peek().kind == Tok::kIdent && Peek().text == word;
+  }
+  absl::Status Expect(Tok kind, std::string_view what) {
+    if (Peek().kind != kind) return ErrorAt(Peek().column, absl::StrCat("expected ", std::string(what)), Describe(Peek()));
+    Next();
+    return absl::OkStatus();
+  }
+
+  // A range vector is only allowed as a function argument.
+  static absl::Status RequireInstant(const Node& n, std::string_view where) {
+    if (n.type != Type::kRange) return absl::OkStatus();
+    return ErrorAt(n.column,
+                   absl::StrCat("expected a scalar or an instant vector as ", std::string(where),
+                                " (a range selector such as x[5m] is only allowed inside "
+                                "rate(), increase(), delta(), deriv() and the *_over_time "
+                                "functions)"),
+                   absl::StrCat("range vector '", ToString(n), "'"));
+  }
+
+  // Binary operator at the current token: precedence (1 = lowest) or 0.
+  int Precedence(BinOp* op) const {
+    const Token& t = Peek();
+    switch (t.kind) {
+      case Tok::kPlus: *op = BinOp::kAdd; return 4;
+      case Tok::kMinus: *op = BinOp::kSub; return 4;
+      case Tok::kStar: *op = BinOp::kMul; return 5;
+      case Tok::kSlash: *op = BinOp::kDiv; return 5;
+      case Tok::kEqEq: *op = BinOp::kEq; return 3;
+      case Tok::kNe: *op = BinOp::kNe; return 3;
+      case Tok::kGt: *op = BinOp::kGt; return 3;
+      case Tok::kLt: *op = BinOp::kLt; return 3;
+      case Tok::kGe: *op = BinOp::kGe; return 3;
+      case Tok::kLe: *op = BinOp::kLe; return 3;
+      case Tok::kIdent:
+        if (t.text == "or") { *op = BinOp::kOr; return 1; }
+        if (t.text == "and") { *op = BinOp::kAnd; return 2; }
+        if (t.text == "unless") { *op = BinOp::kUnless; return 2; }
+        return 0;
+      default:
+        return 0;
+    }
+  }
+
+  absl::StatusOr<NodePtr> ParseBinary(int min_prec) {
+    SCOUT_ASSIGN_OR_RETURN(NodePtr lhs, ParseUnary());
+    while (true) {
+      BinOp op;
+      const int prec = Precedence(&op);
+      if (prec == 0 || prec < min_prec) return lhs;
+      const Token op_tok = Next();
+      auto node = std::make_unique<Node>();
+      node->kind = Kind::kBinary;
+      node->op = op;
+      node->op_column = op_tok.column;
+      node->column = lhs->column;
+      if (PeekIdent("bool")) {
+        if (!ast::IsComparison(op)) {
+          return ErrorAt(Peek().column, absl::StrCat("expected an expression after '", op_tok.text,
+                                                     "' (bool only follows a comparison)"),
+                         Describe(Peek()));
+        }
+        Next();
+        node->return_bool = true;
+      }
+      if (PeekIdent("on") || PeekIdent("ignoring")) {
+        node->clause = Peek().text == "on" ? LabelClause::kOn : LabelClause::kIgnoring;
+        const int clause_col = Peek().column;
+        Next();
+        if (absl::Status s = ParseLabelList(node.get()); !s.ok()) return s;
+        if (lhs->type != Type::kVector) {
+          return ErrorAt(clause_col, "expected on()/ignoring() only between two vectors",
+                         absl::StrCat(TypeName(lhs->type), " '", ToString(*lhs), "' on the left"));
+        }
+      }
+      if (PeekIdent("group_left") || PeekIdent("group_right")) {
+        return ErrorAt(Peek().column,
+                       "expected the right-hand operand (group_left/group_right are not supported; "
+                       "aggregate one side to make the match one-to-one)",
+                       Describe(Peek()));
+      }
+      SCOUT_ASSIGN_OR_RETURN(NodePtr rhs, ParseBinary(prec + 1));
+      if (absl::Status s = CheckBinary(*node, op_tok, *lhs, *rhs); !s.ok()) return s;
+      node->type = (lhs->type == Type::kScalar && rhs->type == Type::kScalar) ? Type::kScalar
+                                                                              : Type::kVector;
+      node->children.push_back(std::move(lhs));
+      node->children.push_back(std::move(rhs));
+      lhs = std::move(node);
+    }
+  }
+
+  absl::Status CheckBinary(const Node& node, const Token& op_tok, const Node& lhs,
+                           const Node& rhs) {
+    const std::string op_name = absl::StrCat("'", op_tok.text, "'");
+    if (absl::Status s = RequireInstant(lhs, absl::StrCat("the left operand of ", op_name));
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = RequireInstant(rhs, absl::StrCat("the right operand of ", op_name));
+        !s.ok()) {
+      return s;
+    }
+    if (ast::IsSetOp(node.op)) {
+      if (lhs.type == Type::kScalar) {
+        return ErrorAt(lhs.column, absl::StrCat("expected an instant vector as the left operand of ", op_name),
+                       absl::StrCat("scalar '", ToString(lhs), "'"));
+      }
+      if (rhs.type == Type::kScalar) {
+        return ErrorAt(rhs.column, absl::StrCat("expected an instant vector as the right operand of ", op_name),
+                       absl::StrCat("scalar '", ToString(rhs), "'"));
+      }
+    }
+    if (node.clause != LabelClause::kNone && rhs.type != Type::kVector) {
+      return ErrorAt(rhs.column, "expected an instant vector after on()/ignoring()",
+                     absl::StrCat("scalar '", ToString(rhs), "'"));
+    }
+    if (ast::IsComparison(node.op) && !node.return_bool && lhs.type == Type::kScalar &&
+        rhs.type == Type::kScalar) {
+      return ErrorAt(rhs.column,
+                     absl::StrCat("expected a vector on one side of ", op_name,
+                                  " (to compare two scalars write '", op_tok.text, " bool')"),
+                     absl::StrCat("scalar '", ToString(rhs), "'"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ParseLabelList(Node* node) {
+    if (absl::Status s = Expect(Tok::kLParen, "'(' and a list of label names"); !s.ok()) return s;
+    while (Peek().kind != Tok::kRParen) {
+      const Token& t = Peek();
+      if (t.kind != Tok::kIdent || t.text.find(':') != std::string::npos) {
+        return ErrorAt(t.column, "expected a label name or ')'", Describe(t));
+      }
+      node->clause_labels.push_back(t.text);
+      Next();
+      if (Peek().kind == Tok::kComma) {
+        Next();
+      } else if (Peek().kind != Tok::kRParen) {
+        return ErrorAt(Peek().column, "expected ',' or ')'", Describe(Peek()));
+      }
+    }
+    Next();
+    node->clause_labels_sorted = node->clause_labels;
+    std::sort(node->clause_labels_sorted.begin(), node->clause_labels_sorted.end());
+    node->clause_labels_sorted.erase(
+        std::unique(node->clause_labels_sorted.begin(), node->clause_labels_sorted.end()),
+        node->clause_labels_sorted.end());
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<NodePtr> ParseUnary() {
+    if (Peek().kind == Tok::kMinus || Peek().kind == Tok::kPlus) {
+      const Token sign = Next();
+      SCOUT_ASSIGN_OR_RETURN(NodePtr operand, ParseUnary());
+      if (absl::Status s = RequireInstant(*operand, absl::StrCat("the operand of unary '", sign.text, "'"));
+          !s.ok()) {
+        return s;
+      }
+      if (sign.kind == Tok::kPlus) return operand;
+      if (operand->kind == Kind::kNumber) {
+        operand->number = -operand->number;
+        operand->column = sign.column;
+        return operand;
+      }
+      auto node = std::make_unique<Node>();
+      node->kind = Kind::kNegate;
+      node->type = operand->type;
+      node->column = sign.column;
+      node->children.push_back(std::move(operand));
+      return node;
+    }
+    return ParsePrimary();
+  }
+
+  absl::StatusOr<NodePtr> ParsePrimary() {
+    const Token& t = Peek();
+    switch (t.kind) {
+      case Tok::kNumber: {
+        auto node = std::make_unique<Node>();
+        node->kind = Kind::kNumber;
+        node->type = Type::kScalar;
+        node->column = t.column;
+        node->number = t.number;
+        Next();
+        if (Peek().kind == Tok::kLBracket) return NoRangeHere();
+        return node;
+      }
+      case Tok::kLParen: {
+        auto node = std::make_unique<Node>();
+        node->kind = Kind::kParen;
+        node->column = t.column;
+        Next();
+        SCOUT_ASSIGN_OR_RETURN(NodePtr inner, ParseBinary(0));
+        if (absl::Status s = Expect(Tok::kRParen, "')' or an operator"); !s.ok()) return s;
+        if (absl::Status s = RequireInstant(*inner, "a parenthesized expression"); !s.ok()) return s;
+        node->type = inner->type;
+        node->children.push_back(std::move(inner));
+        if (Peek().kind == Tok::kLBracket) return NoRangeHere();
+        return node;
+      }
+      case Tok::kLBrace:
+        return ParseSelector();
+      case Tok::kIdent: {
+        if (IsKeyword(t.text)) {
+          return ErrorAt(t.column, "expected an expression", Describe(t));
+        }
+        if (auto a = Aggregations().find(t.text); a != Aggregations().end()) {
+          return ParseAggregation(a->second);
+        }
+        if (Peek(1).kind == Tok::kLParen) {
+          auto f = Functions().find(t.text);
+          if (f == Functions().end()) {
+            return ErrorAt(t.column,
+                           "expected a function (avg_over_time, min_over_time, max_over_time, "
+                           "sum_over_time, count_over_time, last_over_time, quantile_over_time, "
+                           "rate, increase, delta, deriv, absent_for) or an aggregation (sum, avg, "
+                           "min, max, count)",
+                           Describe(t));
+          }
+          return ParseCall(f->second);
+        }
+        return ParseSelector();
+      }
+      default:
+        return ErrorAt(t.column, "expected an expression", Describe(t));
+    }
+  }
+
+  absl::Status NoRangeHere() const {
+    return ErrorAt(Peek().column,
+                   "expected an operator or the end of the expression (a range [d] may only "
+                   "follow a selector; subqueries are not supported)",
+                   Describe(Peek()));
+  }
+
+  absl::StatusOr<NodePtr> ParseSelector() {
+    auto node = std::make_unique<Node>();
+    node->kind = Kind::kSelector;
+    node->type = Type::kVector;
+    node->column = Peek().column;
+    if (Peek().kind == Tok::kIdent) node->selector.metric = Next().text;
+    if (Peek().kind == Tok::kLBrace) {
+      Next();
+      while (Peek().kind != Tok::kRBrace) {
+        const Token& name = Peek();
+        if (name.kind != Tok::kIdent || name.text.find(':') != std::string::npos) {
+          return ErrorAt(name.column, "expected a label name or '}'", Describe(name));
+        }
+        LabelMatcher m;
+        m.name = name.text;
+        Next();
+        switch (Peek().kind) {
+          case Tok::kAssign: m.op = MatchOp::kEqual; break;
+          case Tok::kNe: m.op = MatchOp::kNotEqual; break;
+          case Tok::kRegexMatch: m.op = MatchOp::kRegexMatch; break;
+          case Tok::kRegexNotMatch: m.op = MatchOp::kRegexNotMatch; break;
+          default:
+            return ErrorAt(Peek().column, "expected one of = != =~ !~", Describe(Peek()));
+        }
+        Next();
+        const Token& value = Peek();
+        if (value.kind != Tok::kString) {
+          return ErrorAt(value.column, "expected a quoted string", Describe(value));
+        }
+        m.value = value.value;
+        if (m.op == MatchOp::kRegexMatch || m.op == MatchOp::kRegexNotMatch) {
+          Selector one;
+          one.matchers.push_back(m);
+          absl::StatusOr<CompiledSelector> c = CompiledSelector::Compile(one);
+          if (!c.ok()) {
+            return ErrorAt(value.column,
+                           absl::StrCat("expected a valid regular expression (",
+                                        std::string(c.status().message()), ")"),
+                           Describe(value));
+          }
+        }
+        Next();
+        node->selector.matchers.push_back(std::move(m));
+        if (Peek().kind == Tok::kComma) {
+          Next();
+        } else if (Peek().kind != Tok::kRBrace) {
+          return ErrorAt(Peek().column, "expected ',' or '}'", Describe(Peek()));
+        }
+      }
+      Next();
+    }
+    absl::StatusOr<CompiledSelector> compiled = CompiledSelector::Compile(node->selector);
+    if (!compiled.ok()) {
+      return ErrorAt(node->column, absl::StrCat("expected a valid selector (",
+                                                std::string(compiled.status().message()), ")"),
+                     absl::StrCat("'", FormatSelector(node->selector), "'"));
+    }
+    if (node->selector.metric.empty() && compiled->Matches(SeriesKey{})) {
+      return ErrorAt(node->column,
+                     "expected a metric name or a matcher that does not match the empty string",
+                     absl::StrCat("'", FormatSelector(node->selector), "'"));
+    }
+    // Selectors with the same text share one compiled form and one id.
+    const std::string key = FormatSelector(node->selector);
+    auto it = selector_ids_.find(key);
+    if (it == selector_ids_.end()) {
+      const int id = static_cast<int>(selector_ids_.size());
+      it = selector_ids_
+               .emplace(key, std::make_pair(id, std::make_shared<const CompiledSelector>(
+                                                    *std::move(compiled))))
+               .first;
+    }
+    node->selector_id = it->second.first;
+    node->compiled = it->second.second;
+    if (Peek().kind == Tok::kLBracket) {
+      Next();
+      const Token& d = Peek();
+      if (d.kind != Tok::kDuration || d.ms <= 0) {
+        return ErrorAt(d.column, "expected a duration such as 30s, 5m, 2h or 1d", Describe(d));
+      }
+      node->range_ms = d.ms;
+      node->type = Type::kRange;
+      Next();
+      if (Peek().kind != Tok::kRBracket) {
+        return ErrorAt(Peek().column, "expected ']' (subqueries are not supported)",
+                       Describe(Peek()));
+      }
+      Next();
+    }
+    return node;
+  }
+
+  absl::StatusOr<NodePtr> ParseCall(Func func) {
+    auto node = std::make_unique<Node>();
+    node->kind = Kind::kCall;
+    node->type = Type::kVector;
+    node->func = func;
+    node->column = Peek().column;
+    const std::string fname = absl::StrCat(ast::FuncName(func), "()");
+    Next();  // name
+    Next();  // '('
+    auto argument = [&](Type want, const char* what) -> absl::StatusOr<NodePtr> {
+      SCOUT_ASSIGN_OR_RETURN(NodePtr arg, ParseBinary(0));
+      if (arg->type != want) {
+        return ErrorAt(arg->column,
+                       absl::StrCat("expected ", what, " as the argument of ", fname),
+                       absl::StrCat(TypeName(arg->type), " '", ToString(*arg), "'"));
+      }
+      return arg;
+    };
+    auto comma = [&]() { return Expect(Tok::kComma, absl::StrCat("',' and the next argument of ", fname)); };
+    if (func == Func::kAbsentFor) {
+      const Token& t = Peek();
+      SCOUT_ASSIGN_OR_RETURN(NodePtr sel, ParseBinary(0));
+      if (sel->kind != Kind::kSelector || sel->range_ms > 0) {
+        return ErrorAt(t.column, "expected an instant selector such as up{job=\"x\"} as the first argument of absent_for()",
+                       absl::StrCat(TypeName(sel->type), " '", ToString(*sel), "'"));
+      }
+      node->children.push_back(std::move(sel));
+      if (absl::Status s = comma(); !s.ok()) return s;
+      const Token& d = Peek();
+      if (d.kind != Tok::kDuration || d.ms <= 0) {
+        return ErrorAt(d.column, "expected a duration such as 2m or 2h as the second argument of absent_for()",
+                       Describe(d));
+      }
+      node->duration_ms = d.ms;
+      Next();
+    } else {
+      if (func == Func::kQuantileOverTime) {
+        SCOUT_ASSIGN_OR_RETURN(NodePtr q, argument(Type::kScalar, "a scalar quantile such as 0.95 (first)"));
+        node->children.push_back(std::move(q));
+        if (absl::Status s = comma(); !s.ok()) return s;
+      }
+      SCOUT_ASSIGN_OR_RETURN(NodePtr range, argument(Type::kRange, "a range selector such as x[5m]"));
+      node->children.push_back(std::move(range));
+    }
+    if (absl::Status s = Expect(Tok::kRParen, absl::StrCat("')' closing ", fname)); !s.ok()) {
+      return s;
+    }
+    return node;
+  }
+
+  absl::StatusOr<NodePtr> ParseAggregation(AggOp agg) {
+    auto node = std::make_unique<Node>();
+    node->kind = Kind::kAggregate;
+    node->type = Type::kVector;
+    node->agg = agg;
+    node->column = Peek().column;
+    const std::string name = Next().text;
+    auto clause = [&]() -> absl::Status {
+      node->clause = Peek().text == "by" ? LabelClause::kBy : LabelClause::kWithout;
+      Next();
+      return ParseLabelList(node.get());
+    };
+    if (PeekIdent("by") || PeekIdent("without")) {
+      if (absl::Status s = clause(); !s.ok()) return s;
+    }
+    if (absl::Status s = Expect(Tok::kLParen, absl::StrCat("'(' after ", name)); !s.ok()) return s;
+    SCOUT_ASSIGN_OR_RETURN(NodePtr inner, ParseBinary(0));
+    if (inner->type != Type::kVector) {
+      return ErrorAt(inner->column, absl::StrCat("expected an instant vector to aggregate with ", name, "()"),
+                     absl::StrCat(TypeName(inner->type), " '", ToString(*inner), "'"));
+    }
+    node->children.push_back(std::move(inner));
+    if (absl::Status s = Expect(Tok::kRParen, absl::StrCat("')' closing ", name, "(")); !s.ok()) {
+      return s;
+    }
+    if (PeekIdent("by") || PeekIdent("without")) {
+      if (node->clause != LabelClause::kNone) {
+        return ErrorAt(Peek().column, "expected an operator or the end (one by/without clause per aggregation)",
+                       Describe(Peek()));
+      }
+      node->clause_after = true;
+      if (absl::Status s = clause(); !s.ok()) return s;
+    }
+    return node;
+  }
+
+  std::vector<Token> toks_;
+  size_t pos_ = 0;
+  std::map<std::string, std::pair<int, std::shared_ptr<const CompiledSelector>>> selector_ids_;
+};
+
+}  // namespace
+
+bool Expr::ReturnsScalar() const { return root_ != nullptr && root_->type == Type::kScalar; }
+
+std::string Expr::String() const { return root_ == nullptr ? std::string() : ToString(*root_); }
+
+absl::StatusOr<Expr> ParseExpr(std::string_view text) {
+  absl::StatusOr<std::vector<Token>> tokens = Lex(text);
+  if (!tokens.ok()) return tokens.status();
+  if (tokens->size() == 1) {
+    return ErrorAt(1, "expected an expression", "end of input");
+  }
+  Parser parser(*std::move(tokens));
+  absl::StatusOr<NodePtr> root = parser.ParseAll();
+  if (!root.ok()) return root.status();
+  Expr expr;
+  expr.root_ = std::shared_ptr<const Node>(std::move(*root));
+  expr.selector_count_ = parser.selector_count();
+  return expr;
+}
+
+}  // namespace scout::collector::alerting

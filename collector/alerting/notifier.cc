@@ -1,1 +1,539 @@
-// placeholder (issue 7 in progress)
+#include "collector/alerting/notifier.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "collector/alerting/alertmanager_payload.h"
+#include "shared/backoff.h"
+#include "shared/clock.h"
+#include "shared/logging.h"
+
+namespace scout::collector::alerting {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+constexpr size_t kMaxAlertsPerRequest = 1000;
+constexpr char kFilePrefix[] = "@file:";
+
+const Clock& TheClock() {
+  static const SystemClock clock;
+  return clock;
+}
+
+std::string AlertKey(const AlertNotification& a) {
+  if (!a.fingerprint.empty()) return a.fingerprint;
+  std::string key = "labels:";
+  for (const auto& [name, value] : a.labels) absl::StrAppend(&key, name, "\x1f", value, "\x1e");
+  return key;
+}
+
+// {url}/api/v2/alerts, keeping a query string (if any) at the end.
+std::string AlertsEndpoint(const std::string& base) {
+  const size_t q = base.find_first_of("?#");
+  std::string path = base.substr(0, q);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  path += "/api/v2/alerts";
+  if (q != std::string::npos) path += base.substr(q);
+  return path;
+}
+
+// Replaces every occurrence of each secret (longest first) in `text`.
+std::string Scrub(std::string text, std::vector<std::string> secrets) {
+  std::sort(secrets.begin(), secrets.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  for (const std::string& secret : secrets) {
+    if (secret.size() < 3) continue;
+    for (size_t p = text.find(secret); p != std::string::npos; p = text.find(secret, p)) {
+      text.replace(p, secret.size(), "<redacted>");
+    }
+  }
+  return text;
+}
+
+bool ValidHeaderName(const std::string& name) {
+  if (name.empty()) return false;
+  for (const char c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && std::strchr("!#$%&'*+-.^_`|~", c) == nullptr) {
+      return false;
+    }
+  }
+  return true;
+}
+
+size_t DiscardBody(char*, size_t size, size_t nmemb, void*) { return size * nmemb; }
+
+struct Queued {
+  AlertNotification alert;
+  uint64_t seq = 0;  // Send() call that queued it; higher is newer
+};
+
+// One request in flight; owned by the delivery thread.
+struct Transfer {
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  std::string body;
+  char error[CURL_ERROR_SIZE] = {};
+  std::vector<std::string> secrets;
+  std::vector<std::pair<std::string, Queued>> batch;
+  ~Transfer() {
+    if (easy != nullptr) curl_easy_cleanup(easy);
+    curl_slist_free_all(headers);
+  }
+};
+
+struct Receiver {
+  explicit Receiver(ReceiverConfig c, const NotifierOptions& o, uint64_t seed)
+      : config(std::move(c)), backoff(o.backoff_initial, o.backoff_max, seed) {}
+  ReceiverConfig config;
+  // Guarded by Impl::mu.
+  std::map<std::string, Queued> queue;
+  size_t in_flight = 0;  // alerts in the running request
+  Steady::time_point next_attempt{};
+  Backoff backoff;
+  bool failing = false;
+  uint64_t failed_streak = 0;
+  Notifier::ReceiverStats stats;
+  // Delivery thread only.
+  std::unique_ptr<Transfer> transfer;
+};
+
+}  // namespace
+
+std::string RedactUrl(const std::string& url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos || scheme_end == 0) return "<unparseable url>";
+  const size_t authority_start = scheme_end + 3;
+  const size_t authority_end = std::min(url.find_first_of("/?#", authority_start), url.size());
+  std::string authority = url.substr(authority_start, authority_end - authority_start);
+  const size_t at = authority.rfind('@');
+  if (at != std::string::npos) authority.erase(0, at + 1);
+  const size_t path_end = std::min(url.find_first_of("?#", authority_end), url.size());
+  return absl::StrCat(url.substr(0, authority_start), authority,
+                      url.substr(authority_end, path_end - authority_end));
+}
+
+bool ResolveSecretRef(const std::string& value, std::string* out, std::string* error) {
+  out->clear();
+  const auto fail = [error](std::string message) {
+    *error = std::move(message);
+    return false;
+  };
+  if (absl::StartsWith(value, kFilePrefix)) {
+    const std::string path = value.substr(sizeof(kFilePrefix) - 1);
+    if (path.empty()) return fail("@file: without a path");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail(absl::StrCat("cannot read secret file ", path, ": ", std::strerror(errno)));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return fail(absl::StrCat("error reading secret file ", path));
+    *out = std::string(absl::StripAsciiWhitespace(text.str()));
+    return true;
+  }
+  size_t pos = 0;
+  while (pos < value.size()) {
+    const size_t start = value.find("${", pos);
+    if (start == std::string::npos) break;
+    out->append(value, pos, start - pos);
+    const size_t end = value.find('}', start + 2);
+    // Like ResolveSecret, never quote the text: it could be a literal secret.
+    if (end == std::string::npos) return fail("unterminated ${ in value");
+    const std::string name = value.substr(start + 2, end - start - 2);
+    for (const char c : name) {
+      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_') {
+        return fail("invalid environment variable name in ${...}");
+      }
+    }
+    if (name.empty()) return fail("empty ${} in value");
+    const char* env = std::getenv(name.c_str());
+    if (env == nullptr) return fail(absl::StrCat("environment variable ", name, " is not set"));
+    *out += env;
+    pos = end + 1;
+  }
+  if (pos < value.size()) out->append(value, pos, std::string::npos);
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+
+struct Notifier::Impl {
+  NotifierOptions options;
+  mutable std::mutex mu;
+  std::condition_variable changed;  // a queue shrank or a request finished
+  std::vector<std::unique_ptr<Receiver>> receivers;
+  uint64_t seq = 0;
+  bool stop = false;
+  CURLM* multi = nullptr;
+  std::thread thread;
+
+  void Run();
+  void Loop();
+  // Builds the request for `r`'s taken batch; false (and the reason) if it cannot be built.
+  bool Prepare(Receiver& r, size_t index, std::string* redacted, std::string* reason);
+  void Finish(Receiver& r, bool ok, const std::string& redacted, const std::string& reason);
+  void DropAllOnShutdown();
+};
+
+bool Notifier::Impl::Prepare(Receiver& r, size_t index, std::string* redacted, std::string* reason) {
+  Transfer& t = *r.transfer;
+  std::string url, error;
+  if (!ResolveSecretRef(r.config.url, &url, &error)) {
+    *redacted = "<unresolved url>";
+    *reason = absl::StrCat("url: ", error);
+    return false;
+  }
+  *redacted = RedactUrl(url);
+  if (!absl::StartsWith(url, "http://") && !absl::StartsWith(url, "https://")) {
+    *reason = "url must start with http:// or https://";
+    return false;
+  }
+  // Userinfo, its parts and the query are secrets; so is the whole URL.
+  t.secrets.push_back(url);
+  const size_t scheme_end = url.find("://");
+  if (scheme_end != std::string::npos) {
+    const size_t a0 = scheme_end + 3;
+    const size_t a1 = std::min(url.find_first_of("/?#", a0), url.size());
+    const std::string authority = url.substr(a0, a1 - a0);
+    const size_t at = authority.rfind('@');
+    if (at != std::string::npos) {
+      const std::string userinfo = authority.substr(0, at);
+      t.secrets.push_back(userinfo);
+      const size_t colon = userinfo.find(':');
+      if (colon != std::string::npos) t.secrets.push_back(userinfo.substr(colon + 1));
+      t.secrets.push_back(userinfo.substr(0, colon));
+    }
+  }
+  const size_t q = url.find('?');
+  if (q != std::string::npos) t.secrets.push_back(url.substr(q + 1));
+  if (r.config.kind == ReceiverConfig::Kind::kAlertmanager) url = AlertsEndpoint(url);
+
+  t.headers = curl_slist_append(t.headers, "Content-Type: application/json");
+  t.headers = curl_slist_append(t.headers, "Expect:");  // no 100-continue round trip
+  for (const auto& [name, value_ref] : r.config.headers) {
+    std::string value;
+    if (!ValidHeaderName(name)) {
+      *reason = "invalid header name";
+      return false;
+    }
+    if (!ResolveSecretRef(value_ref, &value, &error)) {
+      *reason = absl::StrCat("header ", name, ": ", error);
+      return false;
+    }
+    if (value.find_first_of("\r\n") != std::string::npos) {
+      *reason = absl::StrCat("header ", name, ": value contains a line break");
+      return false;
+    }
+    t.secrets.push_back(value);
+    t.headers = curl_slist_append(t.headers, absl::StrCat(name, ": ", value).c_str());
+  }
+
+  std::vector<AlertNotification> alerts;
+  alerts.reserve(t.batch.size());
+  for (const auto& entry : t.batch) alerts.push_back(entry.second.alert);
+  t.body = r.config.kind == ReceiverConfig::Kind::kAlertmanager
+               ? AlertmanagerPayload(alerts)
+               : WebhookPayload(r.config.name, options.external_url, alerts);
+
+  t.easy = curl_easy_init();
+  if (t.easy == nullptr || t.headers == nullptr) {
+    *reason = "cannot create a curl handle";
+    return false;
+  }
+  CURL* e = t.easy;
+  const long timeout_ms = r.config.timeout.count() > 0 ? static_cast<long>(r.config.timeout.count()) : 10000L;
+  curl_easy_setopt(e, CURLOPT_URL, url.c_str());  // curl copies strings
+#if LIBCURL_VERSION_NUM >= 0x075500
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_POST, 1L);
+  curl_easy_setopt(e, CURLOPT_POSTFIELDS, t.body.data());
+  curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t.body.size()));
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
+  curl_easy_setopt(e, CURLOPT_USERAGENT, "scout-collector");
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, DiscardBody);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
+  curl_easy_setopt(e, CURLOPT_PRIVATE, reinterpret_cast<void*>(index));
+  if (curl_multi_add_handle(multi, e) != CURLM_OK) {
+    *reason = "cannot start the request";
+    return false;
+  }
+  return true;
+}
+
+void Notifier::Impl::Finish(Receiver& r, bool ok, const std::string& redacted, const std::string& reason) {
+  std::unique_ptr<Transfer> t = std::move(r.transfer);
+  if (t->easy != nullptr) curl_multi_remove_handle(multi, t->easy);  // no-op if never added
+  const std::string safe_reason = Scrub(reason, t->secrets);
+  bool log_failing = false, log_recovered = false;
+  uint64_t streak = 0;
+  size_t queued = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    const auto now = TheClock().SteadyNow();
+    if (ok) {
+      r.stats.sent_total += t->batch.size();
+      r.stats.last_success_ms = TheClock().NowMs();
+      log_recovered = r.failing;
+      streak = r.failed_streak;
+      r.failing = false;
+      r.failed_streak = 0;
+      r.backoff.Reset();
+      r.next_attempt = now;
+    } else {
+      ++r.stats.failed_total;
+      log_failing = !r.failing;
+      r.failing = true;
+      streak = ++r.failed_streak;
+      r.next_attempt = now + r.backoff.NextDelay();
+    }
+    queued = r.queue.size();
+    for (const auto& entry : t->batch) queued += (!ok && r.queue.count(entry.first) == 0) ? 1 : 0;
+  }
+  // Logged before the request counts as finished, so whoever Flush()es
+  // sees the log line too.
+  const std::string& name = r.config.name;
+  if (log_failing) {
+    spdlog::error("notifier: receiver {} ({}) is failing: {}; {} alert(s) waiting, retrying with backoff",
+                  name, redacted, safe_reason, queued);
+  } else if (!ok) {
+    spdlog::debug("notifier: receiver {} ({}) attempt {} failed: {}", name, redacted, streak, safe_reason);
+  } else if (log_recovered) {
+    spdlog::info("notifier: receiver {} ({}) recovered after {} failed attempt(s)", name, redacted, streak);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    r.in_flight = 0;
+    // Put a failed batch back unless a newer state arrived meanwhile.
+    for (auto& [key, item] : t->batch) {
+      if (ok) break;
+      auto it = r.queue.find(key);
+      if (it == r.queue.end()) {
+        if (r.queue.size() < options.max_queue) {
+          r.queue.emplace(key, std::move(item));
+        } else {
+          ++r.stats.dropped_total;
+        }
+      } else if (it->second.seq < item.seq) {
+        it->second = std::move(item);
+      }
+    }
+  }
+  changed.notify_all();
+}
+
+void Notifier::Impl::Loop() {
+  // Start a request for every receiver that has something due and none in flight.
+  std::vector<size_t> started;
+  long wait_ms = 1000;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (stop) return;
+    const auto now = TheClock().SteadyNow();
+    for (size_t i = 0; i < receivers.size(); ++i) {
+      Receiver& r = *receivers[i];
+      if (r.transfer != nullptr || r.queue.empty()) continue;
+      if (now < r.next_attempt) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(r.next_attempt - now);
+        wait_ms = std::min<long>(wait_ms, static_cast<long>(left.count()) + 1);
+        continue;
+      }
+      r.transfer = std::make_unique<Transfer>();
+      while (!r.queue.empty() && r.transfer->batch.size() < kMaxAlertsPerRequest) {
+        auto node = r.queue.extract(r.queue.begin());
+        r.transfer->batch.emplace_back(std::move(node.key()), std::move(node.mapped()));
+      }
+      r.in_flight = r.transfer->batch.size();
+      started.push_back(i);
+    }
+  }
+  for (const size_t i : started) {
+    Receiver& r = *receivers[i];
+    std::string redacted = "<unresolved url>", reason;
+    bool prepared = false;
+    try {
+      prepared = Prepare(r, i, &redacted, &reason);
+    } catch (const std::exception& e) {
+      reason = absl::StrCat("cannot build the request: ", e.what());
+    }
+    if (!prepared) {
+      Finish(r, false, redacted, reason);
+      wait_ms = 0;
+    }
+  }
+  int running = 0;
+  curl_multi_perform(multi, &running);
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    void* priv = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+    Receiver& r = *receivers[reinterpret_cast<size_t>(priv)];
+    const CURLcode code = msg->data.result;
+    long status = 0;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+    char* effective = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_EFFECTIVE_URL, &effective);
+    const std::string redacted = RedactUrl(effective != nullptr ? effective : "");
+    std::string reason;
+    if (code != CURLE_OK) {
+      reason = r.transfer->error[0] != '\0' ? r.transfer->error : curl_easy_strerror(code);
+    } else if (status < 200 || status > 299) {
+      reason = absl::StrCat("HTTP ", status);
+    }
+    Finish(r, reason.empty(), redacted, reason);
+    wait_ms = 0;  // something may be due again
+  }
+  curl_multi_poll(multi, nullptr, 0, static_cast<int>(std::max(0L, wait_ms)), nullptr);
+}
+
+void Notifier::Impl::Run() {
+  pthread_setname_np(pthread_self(), "scout-notify");
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (stop) break;
+    }
+    try {
+      Loop();
+    } catch (const std::exception& e) {
+      spdlog::error("notifier: unexpected error: {}", e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    } catch (...) {
+      spdlog::error("notifier: unexpected error");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  DropAllOnShutdown();
+}
+
+void Notifier::Impl::DropAllOnShutdown() {
+  for (auto& rp : receivers) {
+    Receiver& r = *rp;
+    if (r.transfer != nullptr && r.transfer->easy != nullptr) curl_multi_remove_handle(multi, r.transfer->easy);
+    r.transfer.reset();
+    size_t dropped = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      dropped = r.queue.size() + r.in_flight;
+      r.stats.dropped_total += dropped;
+      r.queue.clear();
+      r.in_flight = 0;
+    }
+    if (dropped > 0) {
+      spdlog::warn("notifier: receiver {}: {} undelivered alert(s) dropped at shutdown", r.config.name, dropped);
+    }
+  }
+  changed.notify_all();
+}
+
+Notifier::Notifier(std::vector<ReceiverConfig> receivers, NotifierOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  static std::once_flag curl_once;
+  std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  impl_->options = std::move(options);
+  if (impl_->options.max_queue == 0) impl_->options.max_queue = 1;
+  uint64_t seed = static_cast<uint64_t>(TheClock().SteadyNow().time_since_epoch().count());
+  for (ReceiverConfig& c : receivers) {
+    auto r = std::make_unique<Receiver>(std::move(c), impl_->options, ++seed);
+    r->stats.name = r->config.name;
+    impl_->receivers.push_back(std::move(r));
+  }
+  impl_->multi = curl_multi_init();
+  if (impl_->multi == nullptr) {
+    spdlog::error("notifier: cannot create a curl multi handle; notifications are disabled");
+    return;
+  }
+  try {
+    impl_->thread = std::thread([impl = impl_.get()] { impl->Run(); });
+  } catch (const std::exception& e) {
+    spdlog::error("notifier: cannot start its thread ({}); notifications are disabled", e.what());
+  }
+}
+
+Notifier::~Notifier() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stop = true;
+  }
+  if (impl_->multi != nullptr) curl_multi_wakeup(impl_->multi);
+  if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_->multi != nullptr) curl_multi_cleanup(impl_->multi);
+}
+
+void Notifier::Send(std::vector<AlertNotification> alerts) {
+  try {
+    {
+      std::lock_guard<std::mutex> lock(impl_->mu);
+      if (impl_->stop || !impl_->thread.joinable()) {
+        for (auto& r : impl_->receivers) r->stats.dropped_total += alerts.size();
+        return;
+      }
+      const uint64_t seq = ++impl_->seq;
+      for (auto& rp : impl_->receivers) {
+        Receiver& r = *rp;
+        for (const AlertNotification& a : alerts) {
+          std::string key = AlertKey(a);
+          auto it = r.queue.find(key);
+          if (it != r.queue.end()) {
+            it->second = Queued{a, seq};
+          } else if (r.queue.size() < impl_->options.max_queue) {
+            r.queue.emplace(std::move(key), Queued{a, seq});
+          } else {
+            ++r.stats.dropped_total;
+          }
+        }
+      }
+    }
+    curl_multi_wakeup(impl_->multi);
+  } catch (const std::exception& e) {
+    spdlog::error("notifier: cannot queue {} alert(s): {}", alerts.size(), e.what());
+  }
+}
+
+std::vector<Notifier::ReceiverStats> Notifier::Stats() const {
+  std::vector<ReceiverStats> out;
+  try {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    for (const auto& r : impl_->receivers) {
+      ReceiverStats s = r->stats;
+      s.queue_length = r->queue.size() + r->in_flight;
+      s.failing = r->failing;
+      out.push_back(std::move(s));
+    }
+  } catch (const std::exception&) {
+    out.clear();
+  }
+  return out;
+}
+
+bool Notifier::Flush(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  return impl_->changed.wait_for(lock, timeout, [this] {
+    for (const auto& r : impl_->receivers) {
+      if (!r->queue.empty() || r->in_flight > 0) return false;
+    }
+    return true;
+  });
+}
+
+}  // namespace scout::collector::alerting

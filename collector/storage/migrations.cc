@@ -51,6 +51,43 @@ CREATE TABLE agents (
   last_seen_ms INTEGER NOT NULL
 );
 )sql"},
+      {2, "alert states, alert history, silences", R"sql(
+-- One row per alert (rule + label set) that is pending, firing, or
+-- resolved and still being re-sent; the engine's state survives restarts.
+CREATE TABLE alerts (
+  fingerprint TEXT PRIMARY KEY,  -- hex hash of rule name + labels
+  rule TEXT NOT NULL,
+  labels TEXT NOT NULL,          -- canonical {a="x",...} incl. alertname
+  annotations TEXT NOT NULL,     -- same form
+  state TEXT NOT NULL,           -- pending | firing | resolved
+  active_since_ms INTEGER NOT NULL,
+  fired_ms INTEGER NOT NULL,     -- 0 while pending
+  resolved_ms INTEGER NOT NULL,  -- 0 unless resolved
+  value REAL NOT NULL,
+  last_sent_ms INTEGER NOT NULL
+);
+-- Every state transition.
+CREATE TABLE alert_history (
+  id INTEGER PRIMARY KEY,
+  at_ms INTEGER NOT NULL,
+  fingerprint TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  value REAL NOT NULL
+);
+CREATE INDEX alert_history_by_time ON alert_history(at_ms);
+CREATE TABLE silences (
+  id TEXT PRIMARY KEY,
+  matchers TEXT NOT NULL,        -- selector form {host="db-1"}
+  starts_ms INTEGER NOT NULL,
+  ends_ms INTEGER NOT NULL,
+  comment TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }

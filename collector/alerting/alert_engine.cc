@@ -1,0 +1,402 @@
+#include "collector/alerting/alert_engine.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "shared/logging.h"
+
+namespace scout::collector::alerting {
+namespace {
+
+using std::chrono::milliseconds;
+
+bool StatFile(const std::string& path, int64_t* mtime_ns, int64_t* size) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return false;
+  *mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  *size = static_cast<int64_t>(st.st_size);
+  return true;
+}
+
+// The alert's labels: the element's labels without __name__, then the
+// rule's labels (they win on conflict, as in Prometheus), then alertname.
+Labels AlertLabels(const Rule& rule, const Labels& element) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, value] : element) {
+    if (name == "__name__" || name == "alertname") continue;
+    if (!LabelValue(rule.labels, name).empty()) continue;
+    out.emplace_back(name, value);
+  }
+  for (const auto& l : rule.labels) out.push_back(l);
+  out.emplace_back("alertname", rule.name);
+  return MakeLabels(std::move(out));
+}
+
+AlertTransition Transition(const Alert& a, int64_t now_ms, const char* from, const char* to) {
+  return {now_ms, a.fingerprint, a.rule, a.labels, from, to, a.value};
+}
+
+}  // namespace
+
+AlertEngine::AlertEngine(std::string rules_path, SeriesSource& source, AlertStore& store,
+                         Sender sender, const Clock& clock, EngineOptions options)
+    : rules_path_(std::move(rules_path)),
+      source_(source),
+      store_(store),
+      sender_(std::move(sender)),
+      clock_(clock),
+      options_(std::move(options)) {}
+
+AlertEngine::~AlertEngine() { Stop(); }
+
+absl::Status AlertEngine::Init() {
+  absl::StatusOr<std::vector<Rule>> rules = LoadRules(rules_path_);
+  if (!rules.ok()) return rules.status();
+  absl::StatusOr<std::vector<Alert>> alerts = store_.LoadAlerts();
+  if (!alerts.ok()) return alerts.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  StatFile(rules_path_, &rules_mtime_ns_, &rules_size_);
+  for (Rule& r : *rules) {
+    RuleEntry e{std::move(r), {}};
+    rules_.push_back(std::move(e));
+  }
+  for (Alert& a : *alerts) alerts_[a.fingerprint] = std::move(a);
+  stats_.rules = rules_.size();
+  stats_.rules_loaded_ms = clock_.NowMs();
+  spdlog::info("alerting: {} rules from {}, {} alerts restored", rules_.size(), rules_path_,
+               alerts_.size());
+  return absl::OkStatus();
+}
+
+void AlertEngine::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void AlertEngine::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(run_mu_);
+    stopping_ = true;
+  }
+  run_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void AlertEngine::Run() {
+  const auto interval = options_.evaluation_interval;
+  auto next = std::chrono::steady_clock::now();
+  while (true) {
+    EvaluateOnce();
+    next += interval;
+    const auto now = std::chrono::steady_clock::now();
+    if (next < now) next = now + interval;  // overran: skip, do not burst
+    std::unique_lock<std::mutex> lock(run_mu_);
+    if (run_cv_.wait_until(lock, next, [this] { return stopping_; })) return;
+  }
+}
+
+void AlertEngine::ReloadIfChanged(int64_t now_ms) {
+  int64_t mtime = 0, size = 0;
+  if (!StatFile(rules_path_, &mtime, &size)) {
+    const std::string error = absl::StrCat(rules_path_, ": cannot read the rules file");
+    if (error != reload_error_) spdlog::error("alerting: {}; keeping the {} loaded rules", error, rules_.size());
+    reload_error_ = error;
+    stats_.rules_file_ok = false;
+    return;
+  }
+  if (mtime == rules_mtime_ns_ && size == rules_size_) return;
+  absl::StatusOr<std::vector<Rule>> loaded = LoadRules(rules_path_);
+  if (!loaded.ok()) {
+    const std::string error(loaded.status().message());
+    if (error != reload_error_) {
+      spdlog::error("alerting: rules file not reloaded, keeping the {} previous rules: {}",
+                    rules_.size(), error);
+    }
+    reload_error_ = error;
+    stats_.rules_file_ok = false;
+    // Retried on the next change only (same mtime/size: same error).
+    rules_mtime_ns_ = mtime;
+    rules_size_ = size;
+    return;
+  }
+  rules_mtime_ns_ = mtime;
+  rules_size_ = size;
+  reload_error_.clear();
+  stats_.rules_file_ok = true;
+  stats_.rules_loaded_ms = now_ms;
+  std::map<std::string, RuleStatus> old_status;
+  for (RuleEntry& e : rules_) old_status[e.rule.name] = e.status;
+  std::set<std::string> names;
+  rules_.clear();
+  for (Rule& r : *loaded) {
+    names.insert(r.name);
+    RuleEntry e{std::move(r), {}};
+    if (auto it = old_status.find(e.rule.name); it != old_status.end()) e.status = it->second;
+    rules_.push_back(std::move(e));
+  }
+  stats_.rules = rules_.size();
+  spdlog::info("alerting: reloaded {} rules from {}", rules_.size(), rules_path_);
+  // Alerts of rules that are gone are resolved in EvaluateOnce.
+}
+
+void AlertEngine::EvaluateOnce() {
+  const auto cycle_start = clock_.SteadyNow();
+  const int64_t now_ms = clock_.NowMs();
+  std::vector<AlertTransition> transitions;
+  std::map<std::string, bool> changed;  // fingerprint -> still exists
+  std::vector<AlertNotification> due;
+  std::vector<Alert> to_save;
+  std::vector<std::string> to_remove;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ReloadIfChanged(now_ms);
+    RefreshSilences(now_ms);
+    std::set<std::string> names;
+    for (RuleEntry& e : rules_) {
+      names.insert(e.rule.name);
+      EvaluateRule(e, now_ms, transitions, changed);
+    }
+    std::set<std::string> orphaned;
+    for (const auto& [fp, a] : alerts_) {
+      if (names.count(a.rule) == 0) orphaned.insert(a.rule);
+    }
+    for (const std::string& rule : orphaned) ResolveAlertsOf(rule, now_ms, transitions, changed);
+    // Resolved alerts leave once their re-send window is over.
+    for (auto it = alerts_.begin(); it != alerts_.end();) {
+      const Alert& a = it->second;
+      if (a.state == AlertState::kResolved &&
+          now_ms - a.resolved_ms >= options_.resolved_retention.count()) {
+        changed[a.fingerprint] = false;
+        it = alerts_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    due = DueNotifications(now_ms, changed);
+    for (const auto& [fp, exists] : changed) {
+      if (!exists) {
+        to_remove.push_back(fp);
+      } else if (auto it = alerts_.find(fp); it != alerts_.end()) {
+        to_save.push_back(it->second);
+      }
+    }
+    stats_.pending = stats_.firing = stats_.resolved = stats_.silenced = 0;
+    for (const auto& [fp, a] : alerts_) {
+      if (a.state == AlertState::kPending) ++stats_.pending;
+      if (a.state == AlertState::kFiring) ++stats_.firing;
+      if (a.state == AlertState::kResolved) ++stats_.resolved;
+      if (a.state != AlertState::kResolved && IsSilenced(a)) ++stats_.silenced;
+    }
+    ++stats_.evaluations_total;
+    stats_.notifications_queued_total += due.size();
+  }
+  for (const AlertTransition& t : transitions) {
+    spdlog::info("alert {} {}: {} -> {} (value {})", t.rule, SeriesKeyString({"", t.labels}),
+                 t.from, t.to, t.value);
+  }
+  if (absl::Status s = store_.Save(to_save, to_remove, transitions); !s.ok()) {
+    // The in-memory state stays right; the next cycle saves the alerts again
+    // (they change every cycle while active). History of this cycle is lost.
+    spdlog::error("alerting: could not save alert states: {}", s.message());
+  }
+  if (!due.empty() && sender_) sender_(std::move(due));
+  const std::chrono::duration<double> took = clock_.SteadyNow() - cycle_start;
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_.last_cycle_seconds = took.count();
+}
+
+void AlertEngine::EvaluateRule(RuleEntry& entry, int64_t now_ms,
+                               std::vector<AlertTransition>& transitions,
+                               std::map<std::string, bool>& changed) {
+  const Rule& rule = entry.rule;
+  RuleStatus& status = entry.status;
+  const auto start = clock_.SteadyNow();
+  absl::StatusOr<EvalResult> result = Evaluate(rule.expr, source_, now_ms, options_.eval);
+  status.last_evaluation_ms = now_ms;
+  status.last_duration_seconds =
+      std::chrono::duration<double>(clock_.SteadyNow() - start).count();
+  if (!result.ok()) {
+    const std::string error(result.status().message());
+    if (error != status.last_error) spdlog::error("alert rule {} ({}): {}", rule.name, rule.where, error);
+    status.last_error = error;
+    ++stats_.rule_failures_total;
+    return;  // states untouched: missing data must not resolve anything
+  }
+  if (!status.last_error.empty()) spdlog::info("alert rule {}: evaluates again", rule.name);
+  status.last_error.clear();
+
+  std::set<std::string> matched;
+  for (const Element& el : result->vector) {
+    if (!std::isfinite(el.value)) continue;  // NaN/Inf (e.g. 0/0) is no evidence
+    Labels labels = AlertLabels(rule, el.labels);
+    const std::string fp = AlertFingerprint(rule.name, labels);
+    if (!matched.insert(fp).second) continue;  // two elements, same alert labels
+    auto it = alerts_.find(fp);
+    if (it == alerts_.end() || it->second.state == AlertState::kResolved) {
+      Alert a;
+      a.fingerprint = fp;
+      a.rule = rule.name;
+      a.labels = std::move(labels);
+      a.active_since_ms = now_ms;
+      a.value = el.value;
+      const bool fires_now = rule.for_duration.count() == 0;
+      a.state = fires_now ? AlertState::kFiring : AlertState::kPending;
+      a.fired_ms = fires_now ? now_ms : 0;
+      transitions.push_back(Transition(a, now_ms, "inactive", AlertStateName(a.state)));
+      it = alerts_.insert_or_assign(fp, std::move(a)).first;
+    } else if (it->second.state == AlertState::kPending &&
+               now_ms - it->second.active_since_ms >= rule.for_duration.count()) {
+      it->second.state = AlertState::kFiring;
+      it->second.fired_ms = now_ms;
+      it->second.value = el.value;
+      transitions.push_back(Transition(it->second, now_ms, "pending", "firing"));
+    }
+    Alert& a = it->second;
+    a.value = el.value;
+    std::vector<std::pair<std::string, std::string>> annotations;
+    for (const auto& [name, tmpl] : rule.annotations) {
+      annotations.emplace_back(name, tmpl.Render(a.labels, a.value));
+    }
+    a.annotations = MakeLabels(std::move(annotations));
+    changed[fp] = true;
+  }
+
+  status.pending = status.firing = 0;
+  for (auto it = alerts_.begin(); it != alerts_.end();) {
+    Alert& a = it->second;
+    if (a.rule != rule.name || matched.count(a.fingerprint) != 0) {
+      if (a.rule == rule.name) {
+        if (a.state == AlertState::kPending) ++status.pending;
+        if (a.state == AlertState::kFiring) ++status.firing;
+      }
+      ++it;
+      continue;
+    }
+    if (a.state == AlertState::kPending) {
+      transitions.push_back(Transition(a, now_ms, "pending", "inactive"));
+      changed[a.fingerprint] = false;
+      it = alerts_.erase(it);
+      continue;
+    }
+    if (a.state == AlertState::kFiring) {
+      a.state = AlertState::kResolved;
+      a.resolved_ms = now_ms;
+      transitions.push_back(Transition(a, now_ms, "firing", "resolved"));
+      changed[a.fingerprint] = true;
+    }
+    ++it;
+  }
+}
+
+void AlertEngine::ResolveAlertsOf(const std::string& rule, int64_t now_ms,
+                                  std::vector<AlertTransition>& transitions,
+                                  std::map<std::string, bool>& changed) {
+  for (auto it = alerts_.begin(); it != alerts_.end();) {
+    Alert& a = it->second;
+    if (a.rule != rule) {
+      ++it;
+      continue;
+    }
+    if (a.state == AlertState::kPending) {
+      transitions.push_back(Transition(a, now_ms, "pending", "inactive"));
+      changed[a.fingerprint] = false;
+      it = alerts_.erase(it);
+      continue;
+    }
+    if (a.state == AlertState::kFiring) {
+      a.state = AlertState::kResolved;
+      a.resolved_ms = now_ms;
+      transitions.push_back(Transition(a, now_ms, "firing", "resolved"));
+      changed[a.fingerprint] = true;
+    }
+    ++it;
+  }
+}
+
+std::vector<AlertNotification> AlertEngine::DueNotifications(int64_t now_ms,
+                                                             std::map<std::string, bool>& changed) {
+  const int64_t resend = options_.resend_interval.count();
+  const int64_t valid_for =
+      4 * std::max(resend, static_cast<int64_t>(options_.evaluation_interval.count()));
+  std::vector<AlertNotification> out;
+  for (auto& [fp, a] : alerts_) {
+    if (a.state == AlertState::kPending) continue;
+    const bool just_changed =
+        (a.state == AlertState::kFiring && a.last_sent_ms < a.fired_ms) ||
+        (a.state == AlertState::kResolved && a.last_sent_ms < a.resolved_ms);
+    const bool resend_due = a.last_sent_ms == 0 || now_ms - a.last_sent_ms >= resend;
+    if (!just_changed && !resend_due) continue;
+    if (IsSilenced(a)) continue;
+    AlertNotification n;
+    n.labels = a.labels;
+    n.annotations = a.annotations;
+    n.starts_at_ms = a.fired_ms;
+    n.resolved = a.state == AlertState::kResolved;
+    n.ends_at_ms = n.resolved ? a.resolved_ms : now_ms + valid_for;
+    n.fingerprint = a.fingerprint;
+    n.generator_url = options_.generator_url;
+    out.push_back(std::move(n));
+    a.last_sent_ms = now_ms;
+    changed[fp] = true;
+  }
+  return out;
+}
+
+void AlertEngine::RefreshSilences(int64_t now_ms) {
+  absl::StatusOr<std::vector<Silence>> silences = store_.Silences(now_ms);
+  if (!silences.ok()) {
+    spdlog::error("alerting: cannot read silences, keeping the previous ones: {}",
+                  silences.status().message());
+    return;
+  }
+  silences_.clear();
+  for (Silence& s : *silences) {
+    if (!s.ActiveAt(now_ms)) continue;
+    absl::StatusOr<Selector> sel = ParseSelector(s.matchers);
+    if (!sel.ok()) continue;  // validated when added
+    absl::StatusOr<CompiledSelector> compiled = CompiledSelector::Compile(*sel);
+    if (!compiled.ok()) continue;
+    silences_.emplace_back(std::move(s), *std::move(compiled));
+  }
+}
+
+bool AlertEngine::IsSilenced(const Alert& alert) const {
+  const SeriesKey key{"", alert.labels};
+  for (const auto& [silence, selector] : silences_) {
+    if (selector.Matches(key)) return true;
+  }
+  return false;
+}
+
+std::vector<AlertView> AlertEngine::Alerts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<AlertView> out;
+  out.reserve(alerts_.size());
+  for (const auto& [fp, a] : alerts_) out.push_back({a, IsSilenced(a)});
+  return out;
+}
+
+std::vector<RuleStatus> AlertEngine::Rules() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<RuleStatus> out;
+  for (const RuleEntry& e : rules_) {
+    RuleStatus s = e.status;
+    s.name = e.rule.name;
+    s.expr = e.rule.expr_text;
+    s.where = e.rule.where;
+    s.for_duration = e.rule.for_duration;
+    s.labels = e.rule.labels;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+EngineStats AlertEngine::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+}  // namespace scout::collector::alerting

@@ -1,0 +1,146 @@
+// The alert engine: evaluates the rules on a fixed interval, moves each
+// alert (one per rule + label set) through pending → firing → resolved,
+// persists every state and transition (AlertStore), and hands the alerts
+// due for (re)sending to a sender (the Notifier).
+//
+// Time comes from the injected Clock; tests call EvaluateOnce() with a
+// ManualClock instead of Start(). Start() runs evaluations on one engine
+// thread; Alerts()/Rules()/Stats() may be called from any thread.
+//
+// Semantics:
+//  * `for`: an alert is pending from the first evaluation that matched and
+//    fires on the first evaluation at least `for` later; a miss in between
+//    drops it (pending → inactive), so a flapping condition never fires.
+//  * A firing alert that stops matching is resolved and re-sent as resolved
+//    every resend_interval for resolved_retention, so a restarted
+//    Alertmanager still learns of it; if it matches again it is a new alert.
+//  * A rule whose evaluation fails keeps its alerts as they are (an error
+//    reading data must not resolve anything) and counts the failure.
+//  * Firing alerts are sent when they start firing and every
+//    resend_interval, with endsAt = now + 4 × max(resend, evaluation)
+//    intervals, so receivers resolve them by themselves if Scout dies.
+//  * Silenced alerts (any active silence whose matchers match the labels)
+//    keep their state but are not sent.
+//  * The rules file is re-read when its modification time or size changes;
+//    a broken file keeps the previous rules running and logs the error once.
+//    Alerts of a removed rule are resolved.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "collector/alerting/alert.h"
+#include "collector/alerting/alert_store.h"
+#include "collector/alerting/expr_eval.h"
+#include "collector/alerting/notification.h"
+#include "collector/alerting/rules.h"
+#include "collector/alerting/series_source.h"
+#include "shared/clock.h"
+
+namespace scout::collector::alerting {
+
+struct EngineOptions {
+  std::chrono::milliseconds evaluation_interval{15000};
+  std::chrono::milliseconds resend_interval{60000};
+  std::chrono::milliseconds resolved_retention{15 * 60000};
+  EvalOptions eval;
+  std::string generator_url;  // e.g. the collector's address, for receivers
+};
+
+struct RuleStatus {
+  std::string name, expr, where;
+  std::chrono::milliseconds for_duration{0};
+  Labels labels;
+  std::string last_error;  // "" when the last evaluation worked
+  int64_t last_evaluation_ms = 0;
+  double last_duration_seconds = 0;
+  int pending = 0, firing = 0;
+};
+
+struct AlertView {
+  Alert alert;
+  bool silenced = false;  // matched by an active silence: kept, not sent
+};
+
+struct EngineStats {
+  uint64_t evaluations_total = 0;
+  uint64_t rule_failures_total = 0;
+  uint64_t notifications_queued_total = 0;
+  double last_cycle_seconds = 0;
+  size_t rules = 0;
+  bool rules_file_ok = true;  // the last (re)load succeeded
+  int64_t rules_loaded_ms = 0;
+  size_t pending = 0, firing = 0, resolved = 0, silenced = 0;
+};
+
+class AlertEngine {
+ public:
+  using Sender = std::function<void(std::vector<AlertNotification>)>;
+
+  AlertEngine(std::string rules_path, SeriesSource& source, AlertStore& store, Sender sender,
+              const Clock& clock, EngineOptions options);
+  ~AlertEngine();
+
+  // Loads the rules (an error here is fatal: the collector refuses to start
+  // with a broken rules file) and the persisted alerts.
+  absl::Status Init();
+  // Evaluates every evaluation_interval on the engine thread.
+  void Start();
+  void Stop();
+
+  // One cycle at clock.NowMs(): reload check, every rule, store, send.
+  void EvaluateOnce();
+
+  std::vector<AlertView> Alerts() const;  // pending, firing, resolved (being re-sent)
+  std::vector<RuleStatus> Rules() const;
+  EngineStats Stats() const;
+
+ private:
+  bool IsSilenced(const Alert& alert) const;  // mu_ held
+  struct RuleEntry {
+    Rule rule;
+    RuleStatus status;
+  };
+
+  void ReloadIfChanged(int64_t now_ms);
+  void EvaluateRule(RuleEntry& entry, int64_t now_ms, std::vector<AlertTransition>& transitions,
+                    std::map<std::string, bool>& changed);
+  void ResolveAlertsOf(const std::string& rule, int64_t now_ms,
+                       std::vector<AlertTransition>& transitions,
+                       std::map<std::string, bool>& changed);
+  std::vector<AlertNotification> DueNotifications(int64_t now_ms,
+                                                  std::map<std::string, bool>& changed);
+  void RefreshSilences(int64_t now_ms);
+  void Run();
+
+  const std::string rules_path_;
+  SeriesSource& source_;
+  AlertStore& store_;
+  Sender sender_;
+  const Clock& clock_;
+  const EngineOptions options_;
+
+  mutable std::mutex mu_;  // guards everything below
+  std::vector<RuleEntry> rules_;
+  std::map<std::string, Alert> alerts_;  // by fingerprint
+  std::vector<std::pair<Silence, CompiledSelector>> silences_;
+  EngineStats stats_;
+  int64_t rules_mtime_ns_ = 0;
+  int64_t rules_size_ = -1;
+  std::string reload_error_;  // logged once per distinct error
+
+  std::mutex run_mu_;
+  std::condition_variable run_cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace scout::collector::alerting

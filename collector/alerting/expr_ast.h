@@ -1,0 +1,89 @@
+// The syntax tree of an alert expression (see expr_parser.h for the
+// language). Internal to the parser and the evaluator: other code uses Expr.
+//
+// A tree is immutable once ParseExpr returns it and is shared by every copy
+// of the Expr, so evaluating it from several threads at once is safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "shared/selector.h"
+
+namespace scout::collector::alerting::ast {
+
+enum class Kind {
+  kNumber,     // 0.8
+  kSelector,   // metric{...} or metric{...}[5m]
+  kCall,       // rate(x[5m]), absent_for(x, 2m)
+  kNegate,     // -x
+  kBinary,     // a + b, a > bool 1, a / on(host) b, a and b
+  kAggregate,  // sum by (host) (x)
+  kParen,      // (x)
+};
+
+// Static type: what the node yields.
+enum class Type { kScalar, kVector, kRange };
+
+enum class BinOp {
+  kAdd, kSub, kMul, kDiv,                // arithmetic
+  kEq, kNe, kGt, kLt, kGe, kLe,          // comparisons
+  kAnd, kOr, kUnless,                    // set operators
+};
+
+enum class Func {
+  kAvgOverTime, kMinOverTime, kMaxOverTime, kSumOverTime, kCountOverTime,
+  kLastOverTime, kQuantileOverTime, kRate, kIncrease, kDelta, kDeriv, kAbsentFor,
+};
+
+enum class AggOp { kSum, kAvg, kMin, kMax, kCount };
+
+// on(...) / ignoring(...) for binary operators, by(...) / without(...) for
+// aggregations. kNone: no clause was written.
+enum class LabelClause { kNone, kOn, kIgnoring, kBy, kWithout };
+
+struct Node {
+  Kind kind = Kind::kNumber;
+  Type type = Type::kScalar;
+  int column = 1;  // 1-based byte column where the node starts
+
+  // kNumber
+  double number = 0;
+
+  // kSelector. `compiled` is shared by every selector of the tree with the
+  // same text, and `selector_id` names it for per-evaluation memoization.
+  Selector selector;
+  std::shared_ptr<const CompiledSelector> compiled;
+  int selector_id = -1;
+  int64_t range_ms = 0;  // > 0 for a range selector
+
+  // kCall (absent_for keeps its duration here), kAggregate.
+  Func func = Func::kAvgOverTime;
+  int64_t duration_ms = 0;
+  AggOp agg = AggOp::kSum;
+
+  // kBinary
+  BinOp op = BinOp::kAdd;
+  int op_column = 1;  // where the operator is, for evaluation errors
+  bool return_bool = false;
+
+  // kBinary (kOn / kIgnoring) and kAggregate (kBy / kWithout).
+  LabelClause clause = LabelClause::kNone;
+  std::vector<std::string> clause_labels;         // as written (for String())
+  std::vector<std::string> clause_labels_sorted;  // sorted, unique
+  bool clause_after = false;  // aggregation: `sum(x) by (l)` rather than `sum by (l) (x)`
+
+  // kCall: arguments (not the duration); kNegate, kParen: one child;
+  // kBinary: lhs, rhs; kAggregate: the aggregated expression.
+  std::vector<std::unique_ptr<const Node>> children;
+};
+
+const char* FuncName(Func f);
+const char* AggName(AggOp a);
+const char* BinOpText(BinOp op);
+bool IsComparison(BinOp op);
+bool IsSetOp(BinOp op);
+
+}  // namespace scout::collector::alerting::ast

@@ -1,0 +1,41 @@
+// AlertsService: the Alerts gRPC API (sync handlers on gRPC's pool) over
+// the alert engine (live states, rules) and the alert store (history,
+// silences). Without alerting configured every call answers
+// FAILED_PRECONDITION with how to enable it.
+#pragma once
+
+#include "collector/alerting/alert_engine.h"
+#include "collector/alerting/alert_store.h"
+#include "scout/v1/alerts.grpc.pb.h"
+#include "shared/clock.h"
+
+namespace scout::collector {
+
+class AlertsService final : public v1::Alerts::Service {
+ public:
+  // `engine` and `store` may be null (alerting off).
+  AlertsService(alerting::AlertEngine* engine, alerting::AlertStore* store, std::string rules_file,
+                const Clock& clock)
+      : engine_(engine), store_(store), rules_file_(std::move(rules_file)), clock_(clock) {}
+
+  grpc::Status ListAlerts(grpc::ServerContext*, const v1::ListAlertsRequest*,
+                          v1::ListAlertsResponse*) override;
+  grpc::Status History(grpc::ServerContext*, const v1::AlertHistoryRequest*,
+                       v1::AlertHistoryResponse*) override;
+  grpc::Status ListRules(grpc::ServerContext*, const v1::ListRulesRequest*,
+                         v1::ListRulesResponse*) override;
+  grpc::Status AddSilence(grpc::ServerContext*, const v1::AddSilenceRequest*,
+                          v1::AddSilenceResponse*) override;
+  grpc::Status ListSilences(grpc::ServerContext*, const v1::ListSilencesRequest*,
+                            v1::ListSilencesResponse*) override;
+  grpc::Status ExpireSilence(grpc::ServerContext*, const v1::ExpireSilenceRequest*,
+                             v1::ExpireSilenceResponse*) override;
+
+ private:
+  alerting::AlertEngine* engine_;
+  alerting::AlertStore* store_;
+  const std::string rules_file_;
+  const Clock& clock_;
+};
+
+}  // namespace scout::collector
