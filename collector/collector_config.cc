@@ -1,12 +1,65 @@
 #include "collector/collector_config.h"
 
+#include <filesystem>
+
 #include "shared/status_macros.h"
 #include "shared/yaml_config.h"
 
 namespace scout::collector {
 namespace {
 
-absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root) {
+absl::Status ReadReceivers(ConfigMap& alerting, const std::string& key,
+                           alerting::ReceiverConfig::Kind kind,
+                           std::vector<alerting::ReceiverConfig>* out) {
+  SCOUT_ASSIGN_OR_RETURN(auto items, alerting.ChildList(key));
+  for (ConfigMap& m : items) {
+    alerting::ReceiverConfig r;
+    r.kind = kind;
+    r.name = key == "alertmanagers" ? "alertmanager" : "webhook";
+    SCOUT_RETURN_IF_ERROR(m.Read("name", &r.name));
+    SCOUT_RETURN_IF_ERROR(m.Read("url", &r.url));
+    // Never echo the URL: it may carry credentials.
+    if (r.url.empty()) return m.ErrorAt("url", "missing (may be ${ENV_VAR} or @file:PATH)");
+    SCOUT_RETURN_IF_ERROR(m.Read("headers", &r.headers));
+    SCOUT_RETURN_IF_ERROR(m.ReadDuration("timeout", &r.timeout));
+    if (r.timeout.count() <= 0) return m.ErrorAt("timeout", "must be positive");
+    for (const alerting::ReceiverConfig& earlier : *out) {
+      if (earlier.name == r.name) return m.ErrorAt("name", "duplicate receiver name");
+    }
+    SCOUT_RETURN_IF_ERROR(m.CheckNoUnknownKeys());
+    out->push_back(std::move(r));
+  }
+  return absl::OkStatus();
+}
+
+// `config_dir` resolves a relative rules_file against the config's directory.
+absl::Status ReadAlerting(ConfigMap& root, const std::string& config_dir, AlertingConfig* out) {
+  SCOUT_ASSIGN_OR_RETURN(auto a, root.Child("alerting"));
+  if (!a) return absl::OkStatus();
+  SCOUT_RETURN_IF_ERROR(a->Read("rules_file", &out->rules_file));
+  if (out->rules_file.empty()) return a->ErrorAt("rules_file", "missing (e.g. rules/default.yaml)");
+  if (!config_dir.empty() && out->rules_file.front() != '/') {
+    out->rules_file = (std::filesystem::path(config_dir) / out->rules_file).string();
+  }
+  alerting::EngineOptions& e = out->engine;
+  SCOUT_RETURN_IF_ERROR(a->ReadDuration("evaluation_interval", &e.evaluation_interval));
+  if (e.evaluation_interval < std::chrono::milliseconds(100)) {
+    return a->ErrorAt("evaluation_interval", "must be at least 100ms");
+  }
+  SCOUT_RETURN_IF_ERROR(a->ReadDuration("resend_interval", &e.resend_interval));
+  if (e.resend_interval.count() <= 0) return a->ErrorAt("resend_interval", "must be positive");
+  SCOUT_RETURN_IF_ERROR(a->ReadDuration("resolved_retention", &e.resolved_retention));
+  SCOUT_RETURN_IF_ERROR(a->ReadDuration("lookback", &e.eval.lookback));
+  if (e.eval.lookback.count() <= 0) return a->ErrorAt("lookback", "must be positive");
+  SCOUT_RETURN_IF_ERROR(a->Read("external_url", &e.generator_url));
+  SCOUT_RETURN_IF_ERROR(ReadReceivers(*a, "alertmanagers", alerting::ReceiverConfig::Kind::kAlertmanager,
+                                      &out->receivers));
+  SCOUT_RETURN_IF_ERROR(ReadReceivers(*a, "webhooks", alerting::ReceiverConfig::Kind::kWebhook,
+                                      &out->receivers));
+  return a->CheckNoUnknownKeys();
+}
+
+absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root, const std::string& config_dir) {
   CollectorConfig config;
   SCOUT_RETURN_IF_ERROR(root.Read("listen", &config.listen));
   SCOUT_RETURN_IF_ERROR(root.Read("log_level", &config.log_level));
@@ -64,6 +117,7 @@ absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root) {
     }
     SCOUT_RETURN_IF_ERROR(ingest->CheckNoUnknownKeys());
   }
+  SCOUT_RETURN_IF_ERROR(ReadAlerting(root, config_dir, &config.alerting));
   SCOUT_RETURN_IF_ERROR(root.CheckNoUnknownKeys());
   return config;
 }
@@ -72,13 +126,13 @@ absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root) {
 
 absl::StatusOr<CollectorConfig> LoadCollectorConfig(const std::string& path) {
   SCOUT_ASSIGN_OR_RETURN(ConfigMap root, ConfigMap::LoadFile(path));
-  return FromMap(root);
+  return FromMap(root, std::filesystem::path(path).parent_path().string());
 }
 
 absl::StatusOr<CollectorConfig> ParseCollectorConfig(const std::string& text,
                                                      const std::string& file_name) {
   SCOUT_ASSIGN_OR_RETURN(ConfigMap root, ConfigMap::LoadString(text, file_name));
-  return FromMap(root);
+  return FromMap(root, "");
 }
 
 }  // namespace scout::collector

@@ -16,16 +16,34 @@
 //     max_pending_points: 500000    # queued for commit, before all streams pause
 //     max_future_skew: 10m          # samples further ahead are rejected
 //     grpc_memory_bytes: 134217728  # cap on gRPC's own buffers
+//   alerting:                       # off without this section (docs/alerting.md)
+//     rules_file: ../rules/default.yaml   # relative to this file; re-read when it changes
+//     evaluation_interval: 15s
+//     resend_interval: 1m           # firing alerts re-sent this often
+//     resolved_retention: 15m       # resolved alerts re-sent for this long
+//     lookback: 5m                  # how old a sample an instant selector still sees
+//     external_url: ""              # generatorURL / externalURL in notifications
+//     alertmanagers: [{name: am, url: "http://127.0.0.1:9093", timeout: 10s}]
+//     webhooks: [{name: chat, url: "${CHAT_WEBHOOK_URL}", headers: {Authorization: "Bearer ${TOKEN}"}}]
 #pragma once
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "collector/alerting/alert_engine.h"
+#include "collector/alerting/notifier.h"
 #include "collector/ingest_service.h"
 #include "collector/storage/sqlite_storage.h"
 
 namespace scout::collector {
+
+struct AlertingConfig {
+  std::string rules_file;  // empty: alerting off
+  alerting::EngineOptions engine;
+  std::vector<alerting::ReceiverConfig> receivers;
+};
 
 struct CollectorConfig {
   std::string listen = "127.0.0.1:7070";
@@ -38,6 +56,7 @@ struct CollectorConfig {
   // The collector's own metrics: how often, and their `host` label.
   std::chrono::milliseconds self_interval = std::chrono::seconds(10);
   std::string self_host = "scout-collector";
+  AlertingConfig alerting;
 };
 
 // Errors name file, line and key.

@@ -6,6 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/agent_tracker.h"
+#include "collector/alerts_service.h"
+#include "collector/storage/sqlite_alert_store.h"
+#include "collector/storage_series_source.h"
 #include "collector/ingest_service.h"
 #include "collector/query_service.h"
 #include "collector/self_metrics.h"
@@ -28,6 +31,14 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   s->tracker_ = std::make_unique<AgentTracker>();
   s->ingest_ = std::make_unique<IngestService>(*s->writes_, *s->tracker_, clock, config.ingest);
   s->query_ = std::make_unique<QueryService>(*s->storage_, *s->tracker_, clock);
+  if (!config.alerting.rules_file.empty()) {
+    if (absl::Status st = s->StartAlerting(config, clock); !st.ok()) {
+      s->writes_->Stop();
+      return st;
+    }
+  }
+  s->alerts_ = std::make_unique<AlertsService>(s->engine_.get(), s->alert_store_.get(),
+                                               config.alerting.rules_file, clock);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -55,6 +66,7 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   builder.SetResourceQuota(quota);
   builder.RegisterService(s->ingest_.get());
   builder.RegisterService(s->query_.get());
+  builder.RegisterService(s->alerts_.get());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0) {
     s->writes_->Stop();
@@ -62,9 +74,32 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
                                                " (address in use or not local?)"));
   }
   s->self_ = std::make_unique<SelfMetrics>(*s->ingest_, *s->writes_, *s->storage_, *s->tracker_,
-                                           clock, config.self_host, config.self_interval);
+                                           clock, config.self_host, config.self_interval,
+                                           s->engine_.get(), s->notifier_.get());
   s->self_->Start();
+  if (s->engine_) s->engine_->Start();
   return s;
+}
+
+absl::Status CollectorServer::StartAlerting(const CollectorConfig& config, const Clock& clock) {
+  SCOUT_ASSIGN_OR_RETURN(alert_store_, SqliteAlertStore::Open(config.storage.path));
+  series_source_ = std::make_unique<StorageSeriesSource>(*storage_);
+  alerting::NotifierOptions notifier_options;
+  notifier_options.external_url = config.alerting.engine.generator_url;
+  notifier_ = std::make_unique<alerting::Notifier>(config.alerting.receivers, notifier_options);
+  alerting::Notifier* notifier = notifier_.get();
+  engine_ = std::make_unique<alerting::AlertEngine>(
+      config.alerting.rules_file, *series_source_, *alert_store_,
+      [notifier](std::vector<alerting::AlertNotification> alerts) {
+        notifier->Send(std::move(alerts));
+      },
+      clock, config.alerting.engine);
+  SCOUT_RETURN_IF_ERROR(engine_->Init());
+  if (config.alerting.receivers.empty()) {
+    spdlog::warn("alerting: no alertmanagers or webhooks configured; alerts are evaluated and "
+                 "kept (sctl alerts) but sent nowhere");
+  }
+  return absl::OkStatus();
 }
 
 std::string CollectorServer::CountersLine() const { return self_->CountersLine(); }
@@ -72,6 +107,9 @@ std::string CollectorServer::CountersLine() const { return self_->CountersLine()
 void CollectorServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   if (shut_down_) return;
   shut_down_ = true;
+  if (engine_) engine_->Stop();
+  // Give queued notifications (e.g. a resolve from the last cycle) a moment.
+  if (notifier_) notifier_->Flush(std::chrono::seconds(2));
   self_->Stop();
   // Streams stop reading and finish once their batches are committed and
   // acked; Server::Shutdown waits for that (until the deadline, then

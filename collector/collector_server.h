@@ -5,8 +5,10 @@
 // main() uses it with the SystemClock; tests start one in-process on
 // 127.0.0.1:0 and talk to it over real loopback gRPC.
 //
-// Threads: gRPC's own pool (ingest reactions, query handlers) and the
-// writer thread ("scout-writer"). See docs/architecture.md.
+// Threads: gRPC's own pool (ingest reactions, query and alerts handlers),
+// the writer thread ("scout-writer"), the self-metrics thread, and with
+// alerting the engine thread and the notifier thread ("scout-notify").
+// See docs/architecture.md.
 #pragma once
 
 #include <chrono>
@@ -24,10 +26,13 @@ class Server;
 namespace scout::collector {
 
 class AgentTracker;
+class AlertsService;
 class IngestService;
 class QueryService;
 class SelfMetrics;
+class SqliteAlertStore;
 class SqliteStorage;
+class StorageSeriesSource;
 class WriteQueue;
 
 class CollectorServer {
@@ -49,6 +54,7 @@ class CollectorServer {
 
  private:
   CollectorServer() = default;
+  absl::Status StartAlerting(const CollectorConfig& config, const Clock& clock);
 
   CollectorConfig config_;
   int port_ = 0;
@@ -59,6 +65,12 @@ class CollectorServer {
   std::unique_ptr<IngestService> ingest_;
   std::unique_ptr<QueryService> query_;
   std::unique_ptr<SelfMetrics> self_;
+  // Alerting (all null when the config has no `alerting` section).
+  std::unique_ptr<SqliteAlertStore> alert_store_;
+  std::unique_ptr<StorageSeriesSource> series_source_;
+  std::unique_ptr<alerting::Notifier> notifier_;
+  std::unique_ptr<alerting::AlertEngine> engine_;
+  std::unique_ptr<AlertsService> alerts_;
   std::unique_ptr<grpc::Server> server_;
 };
 

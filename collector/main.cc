@@ -5,11 +5,11 @@
 #include <filesystem>
 #include <iostream>
 
+#include "collector/alerting/rules.h"
 #include "collector/collector_config.h"
 #include "collector/collector_server.h"
 #include "shared/logging.h"
 #include "shared/version.h"
-#include "shared/logging.h"
 
 namespace {
 
@@ -20,7 +20,7 @@ constexpr int kExitConfigError = 2;
 int main(int argc, char** argv) {
   using scout::collector::CollectorConfig;
   CLI::App app{"scout-collector: stores samples from scout-agents and answers sctl queries"};
-  std::string config_path, listen, db, log_level, ready_file;
+  std::string config_path, listen, db, log_level, ready_file, check_rules, rules;
   bool check_config = false;
   app.add_option("--config", config_path, "YAML config file");
   app.add_option("--listen", listen, "gRPC listen address (default 127.0.0.1:7070)");
@@ -28,9 +28,22 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   app.add_option("--ready-file", ready_file,
                  "write the bound address here once serving (for scripts using port 0)");
-  app.add_flag("--check-config", check_config, "validate the config and exit");
+  app.add_flag("--check-config", check_config,
+               "validate the config (and its alerting.rules_file) and exit");
+  app.add_option("--check-rules", check_rules, "validate an alert rules file and exit");
+  app.add_option("--rules", rules, "alert rules file (sets alerting.rules_file)");
   app.set_version_flag("--version", std::string("scout-collector ") + scout::kVersion);
   CLI11_PARSE(app, argc, argv);
+
+  if (!check_rules.empty()) {
+    auto loaded = scout::collector::alerting::LoadRules(check_rules);
+    if (!loaded.ok()) {
+      std::cerr << "scout-collector: " << loaded.status().message() << "\n";
+      return kExitConfigError;
+    }
+    std::cout << "rules OK: " << check_rules << " (" << loaded->size() << " rules)\n";
+    return 0;
+  }
 
   CollectorConfig config;
   if (!config_path.empty()) {
@@ -44,9 +57,17 @@ int main(int argc, char** argv) {
   if (!listen.empty()) config.listen = listen;
   if (!db.empty()) config.storage.path = db;
   if (!log_level.empty()) config.log_level = log_level;
+  if (!rules.empty()) config.alerting.rules_file = rules;
   if (auto status = scout::InitLogging(config.log_level, "collector"); !status.ok()) {
     std::cerr << "scout-collector: " << status.message() << "\n";
     return kExitConfigError;
+  }
+  if (check_config && !config.alerting.rules_file.empty()) {
+    auto loaded = scout::collector::alerting::LoadRules(config.alerting.rules_file);
+    if (!loaded.ok()) {
+      std::cerr << "scout-collector: " << loaded.status().message() << "\n";
+      return kExitConfigError;
+    }
   }
   if (check_config) {
     std::cout << "config OK" << (config_path.empty() ? "" : ": " + config_path) << "\n";

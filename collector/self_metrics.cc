@@ -9,9 +9,10 @@ namespace scout::collector {
 
 SelfMetrics::SelfMetrics(const IngestService& ingest, WriteQueue& writes,
                          const SqliteStorage& storage, const AgentTracker& tracker,
-                         const Clock& clock, std::string host, std::chrono::milliseconds interval)
+                         const Clock& clock, std::string host, std::chrono::milliseconds interval,
+                         const alerting::AlertEngine* engine, const alerting::Notifier* notifier)
     : ingest_(ingest), writes_(writes), storage_(storage), tracker_(tracker), clock_(clock),
-      host_(std::move(host)), interval_(interval) {}
+      host_(std::move(host)), interval_(interval), engine_(engine), notifier_(notifier) {}
 
 SelfMetrics::~SelfMetrics() { Stop(); }
 
@@ -56,6 +57,27 @@ std::vector<SeriesPoints> SelfMetrics::Snapshot() const {
   for (const auto& [agent, skew_ms] : tracker_.ClockSkews()) {
     add("scout_collector_agent_clock_skew_seconds", static_cast<double>(skew_ms) / 1000.0,
         {{"agent", agent}});
+  }
+  if (engine_ != nullptr) {
+    const alerting::EngineStats e = engine_->Stats();
+    add("scout_collector_rules", static_cast<double>(e.rules));
+    add("scout_collector_rules_file_ok", e.rules_file_ok ? 1 : 0);
+    add("scout_collector_rule_evaluations_total", static_cast<double>(e.evaluations_total));
+    add("scout_collector_rule_evaluation_failures_total", static_cast<double>(e.rule_failures_total));
+    add("scout_collector_rule_evaluation_cycle_seconds", e.last_cycle_seconds);
+    add("scout_collector_alerts", static_cast<double>(e.pending), {{"state", "pending"}});
+    add("scout_collector_alerts", static_cast<double>(e.firing), {{"state", "firing"}});
+    add("scout_collector_alerts", static_cast<double>(e.resolved), {{"state", "resolved"}});
+    add("scout_collector_alerts_silenced", static_cast<double>(e.silenced));
+  }
+  if (notifier_ != nullptr) {
+    for (const alerting::Notifier::ReceiverStats& r : notifier_->Stats()) {
+      add("scout_collector_notifications_sent_total", static_cast<double>(r.sent_total), {{"receiver", r.name}});
+      add("scout_collector_notification_failures_total", static_cast<double>(r.failed_total), {{"receiver", r.name}});
+      add("scout_collector_notifications_dropped_total", static_cast<double>(r.dropped_total), {{"receiver", r.name}});
+      add("scout_collector_notification_queue", static_cast<double>(r.queue_length), {{"receiver", r.name}});
+      add("scout_collector_receiver_up", r.failing ? 0 : 1, {{"receiver", r.name}});
+    }
   }
   return out;
 }

@@ -9,6 +9,9 @@
 // Threads: Start() runs "scout-self"; Stop() joins it.
 #pragma once
 
+#include "collector/alerting/alert_engine.h"
+#include "collector/alerting/notifier.h"
+
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -28,7 +31,9 @@ class SelfMetrics {
  public:
   SelfMetrics(const IngestService& ingest, WriteQueue& writes, const SqliteStorage& storage,
               const AgentTracker& tracker, const Clock& clock, std::string host,
-              std::chrono::milliseconds interval);
+              std::chrono::milliseconds interval,
+              const alerting::AlertEngine* engine = nullptr,  // null: alerting off
+              const alerting::Notifier* notifier = nullptr);
   ~SelfMetrics();
 
   void Start();
@@ -49,6 +54,8 @@ class SelfMetrics {
   const Clock& clock_;
   const std::string host_;
   const std::chrono::milliseconds interval_;
+  const alerting::AlertEngine* engine_;
+  const alerting::Notifier* notifier_;
 
   std::mutex mu_;
   std::condition_variable cv_;
