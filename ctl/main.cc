@@ -16,6 +16,7 @@
 #include <grpcpp/security/credentials.h>
 
 #include "absl/strings/str_cat.h"
+#include "ctl/alert_commands.h"
 #include "ctl/commands.h"
 #include "ctl/db_commands.h"
 #include "ctl/host_commands.h"
@@ -176,6 +177,40 @@ int Main(int argc, char** argv) {
   CLI::App* db_indexes = db_sub("indexes", "Index usage: UNUSED / LOW_USAGE / ACTIVE");
   CLI::App* db_advise = db_sub("advise", "Apply the guide's tuning rules and list the findings");
 
+  // Alerting: sctl alerts [history], sctl rules, sctl silence add|list|expire.
+  bool alerts_all = false;
+  CLI::App* alerts = app.add_subcommand(
+      "alerts", "Firing and pending alerts now: state, value, since (the Alerts service)");
+  alerts->require_subcommand(0, 1);
+  alerts->add_flag("--all", alerts_all, "Also recently resolved alerts");
+  HistoryArgs history_args;
+  CLI::App* alerts_history =
+      alerts->add_subcommand("history", "Alert state changes (oldest first)");
+  alerts_history->add_option("--since", history_args.since, "How far back (default: 24h)");
+  alerts_history->add_option("--limit", history_args.limit,
+                             "At most this many changes (default: the collector's, 1000)");
+
+  CLI::App* rules = app.add_subcommand(
+      "rules", "Loaded alert rules: state, firing/pending counts, last evaluation");
+
+  CLI::App* silence = app.add_subcommand("silence", "Silence alerts: add, list, expire");
+  silence->require_subcommand(1);
+  SilenceAddArgs silence_add_args;
+  CLI::App* silence_add = silence->add_subcommand(
+      "add", "Silence the alerts matching every --match for a while (still shown, not sent)");
+  silence_add->add_option("--match", silence_add_args.match,
+                          "NAME=VALUE, NAME!=VALUE, NAME=~REGEX or NAME!~REGEX; repeatable, "
+                          "all must match");
+  silence_add->add_option("--for", silence_add_args.duration, "How long, e.g. 2h");
+  silence_add->add_option("--comment", silence_add_args.comment, "Why (required)");
+  silence_add->add_option("--author", silence_add_args.author, "Who (default: $USER)");
+  bool silence_all = false;
+  CLI::App* silence_list = silence->add_subcommand("list", "Active silences, ending soonest first");
+  silence_list->add_flag("--all", silence_all, "Also expired silences");
+  std::string silence_id;
+  CLI::App* silence_expire = silence->add_subcommand("expire", "End a silence now");
+  silence_expire->add_option("id", silence_id, "Silence id (see sctl silence list)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -206,6 +241,8 @@ int Main(int argc, char** argv) {
   absl::StatusOr<v1::Selector> selector;
   absl::StatusOr<QueryPlan> plan;
   absl::StatusOr<SlowFilter> slow_filter;
+  absl::StatusOr<v1::AlertHistoryRequest> history_request;
+  absl::StatusOr<v1::AddSilenceRequest> silence_request;
   if (series->parsed() || latest->parsed()) {
     selector = ParseSelectorArg(selector_text);
     if (!selector.ok()) return UsageError(std::string(selector.status().message()));
@@ -215,12 +252,35 @@ int Main(int argc, char** argv) {
   } else if (db_slow->parsed()) {
     slow_filter = PlanSlow(slow_args);
     if (!slow_filter.ok()) return UsageError(std::string(slow_filter.status().message()));
+  } else if (alerts_history->parsed()) {
+    history_request = PlanAlertHistory(history_args, clock.NowMs());
+    if (!history_request.ok()) {
+      return UsageError(std::string(history_request.status().message()));
+    }
+  } else if (silence_add->parsed()) {
+    silence_request = PlanSilenceAdd(silence_add_args, std::getenv("USER"));
+    if (!silence_request.ok()) {
+      return UsageError(std::string(silence_request.status().message()));
+    }
   }
 
   auto channel = grpc::CreateChannel(settings->collector, grpc::InsecureChannelCredentials());
   std::unique_ptr<v1::Query::Stub> stub = v1::Query::NewStub(channel);
+  std::unique_ptr<v1::Alerts::Stub> alerts_stub = v1::Alerts::NewStub(channel);
   absl::Status status;
-  if (agents->parsed()) {
+  if (alerts_history->parsed()) {
+    status = RunAlertHistory(*alerts_stub, ctx, *history_request, out);
+  } else if (alerts->parsed()) {
+    status = RunAlerts(*alerts_stub, ctx, alerts_all, out);
+  } else if (rules->parsed()) {
+    status = RunRules(*alerts_stub, ctx, out);
+  } else if (silence_add->parsed()) {
+    status = RunSilenceAdd(*alerts_stub, ctx, *silence_request, out);
+  } else if (silence_list->parsed()) {
+    status = RunSilenceList(*alerts_stub, ctx, silence_all, out);
+  } else if (silence_expire->parsed()) {
+    status = RunSilenceExpire(*alerts_stub, ctx, silence_id, out);
+  } else if (agents->parsed()) {
     status = RunAgents(*stub, ctx, out);
   } else if (series->parsed()) {
     status = RunSeries(*stub, ctx, *selector, out);

@@ -10,7 +10,7 @@ PACKAGES=(
   libyaml-cpp-dev libcli11-dev libre2-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
   procps iproute2 coreutils postgresql-15
-  prometheus-alertmanager   # issue 7: notification integration tests
+  prometheus-alertmanager curl   # issue 7: notification integration tests
 )
 
 missing=()
