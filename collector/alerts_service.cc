@@ -111,6 +111,7 @@ grpc::Status AlertsService::ListRules(grpc::ServerContext*, const v1::ListRulesR
   const alerting::EngineStats stats = engine_->Stats();
   resp->set_rules_file(rules_file_);
   resp->set_rules_file_ok(stats.rules_file_ok);
+  resp->set_rules_file_error(stats.rules_file_error);
   resp->set_loaded_ms(stats.rules_loaded_ms);
   return grpc::Status::OK;
 }
@@ -129,6 +130,11 @@ grpc::Status AlertsService::AddSilence(grpc::ServerContext*, const v1::AddSilenc
   }
   absl::StatusOr<CompiledSelector> compiled = CompiledSelector::Compile(*selector);
   if (!compiled.ok()) return ToGrpc(compiled.status());
+  if (compiled->Matches({"", {}})) {  // as Alertmanager: refuse a silence on everything
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "matchers: at least one must not match an empty label value "
+                        "(this silence would mute every alert)");
+  }
   if (req->duration_ms() <= 0) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "duration must be positive");
   }

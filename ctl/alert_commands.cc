@@ -103,7 +103,11 @@ void NoteEmpty(bool empty, const std::string& what, const Output& out) {
 // "2026-11-27 16:03:10 (in 1h20m)" / "2026-11-27 14:00:00 (expired 3m ago)".
 std::string EndsCell(int64_t ends_ms, int64_t now_ms, absl::TimeZone tz) {
   const std::string when = FormatLocalTime(ends_ms, tz);
-  if (ends_ms > now_ms) return absl::StrCat(when, " (in ", FormatAge(ends_ms - now_ms), ")");
+  if (ends_ms > now_ms) {
+    // Rounded up to the second: a 2h silence read back at once is "in 2h".
+    const int64_t left_ms = (ends_ms - now_ms + 999) / 1000 * 1000;
+    return absl::StrCat(when, " (in ", FormatAge(left_ms), ")");
+  }
   return absl::StrCat(when, " (expired ", FormatAgo(now_ms - ends_ms), ")");
 }
 
@@ -385,7 +389,8 @@ void RenderRules(const v1::ListRulesResponse& response, int64_t now_ms, const Ou
     JsonWriter json(*out.out);
     json.BeginObject()
         .Key("rules_file").String(response.rules_file())
-        .Key("rules_file_ok").Bool(response.rules_file_ok());
+        .Key("rules_file_ok").Bool(response.rules_file_ok())
+        .Key("rules_file_error").String(response.rules_file_error());
     WriteTimeJson(json, "loaded", response.loaded_ms());
     json.Key("rules").BeginArray();
     for (const v1::RuleInfo& r : rules) {
@@ -447,8 +452,11 @@ void RenderRules(const v1::ListRulesResponse& response, int64_t now_ms, const Ou
   }
   if (!response.rules_file_ok()) {
     *out.err << "sctl: rules file " << SanitizeForTerminal(response.rules_file())
-             << ": reload FAILED, older rules still running (see the collector's log, or run "
-                "scout-collector --check-rules on it)\n";
+             << ": reload FAILED, older rules still running: "
+             << (response.rules_file_error().empty()
+                     ? std::string("see the collector's log, or run scout-collector --check-rules on it")
+                     : SanitizeForTerminal(response.rules_file_error()))
+             << "\n";
   }
 }
 

@@ -36,6 +36,11 @@ Labels AlertLabels(const Rule& rule, const Labels& element) {
   return MakeLabels(std::move(out));
 }
 
+// alerts_ key: rule NUL fingerprint, so one rule's alerts are adjacent.
+std::string Key(const std::string& rule, const std::string& fingerprint) {
+  return absl::StrCat(rule, std::string(1, '\0'), fingerprint);
+}
+
 AlertTransition Transition(const Alert& a, int64_t now_ms, const char* from, const char* to) {
   return {now_ms, a.fingerprint, a.rule, a.labels, from, to, a.value};
 }
@@ -64,7 +69,7 @@ absl::Status AlertEngine::Init() {
     RuleEntry e{std::move(r), {}};
     rules_.push_back(std::move(e));
   }
-  for (Alert& a : *alerts) alerts_[a.fingerprint] = std::move(a);
+  for (Alert& a : *alerts) alerts_[Key(a.rule, a.fingerprint)] = std::move(a);
   stats_.rules = rules_.size();
   stats_.rules_loaded_ms = clock_.NowMs();
   spdlog::info("alerting: {} rules from {}, {} alerts restored", rules_.size(), rules_path_,
@@ -105,6 +110,7 @@ void AlertEngine::ReloadIfChanged(int64_t now_ms) {
     if (error != reload_error_) spdlog::error("alerting: {}; keeping the {} loaded rules", error, rules_.size());
     reload_error_ = error;
     stats_.rules_file_ok = false;
+    stats_.rules_file_error = error;
     return;
   }
   if (mtime == rules_mtime_ns_ && size == rules_size_) return;
@@ -117,6 +123,7 @@ void AlertEngine::ReloadIfChanged(int64_t now_ms) {
     }
     reload_error_ = error;
     stats_.rules_file_ok = false;
+    stats_.rules_file_error = error;
     // Retried on the next change only (same mtime/size: same error).
     rules_mtime_ns_ = mtime;
     rules_size_ = size;
@@ -126,6 +133,7 @@ void AlertEngine::ReloadIfChanged(int64_t now_ms) {
   rules_size_ = size;
   reload_error_.clear();
   stats_.rules_file_ok = true;
+  stats_.rules_file_error.clear();
   stats_.rules_loaded_ms = now_ms;
   std::map<std::string, RuleStatus> old_status;
   for (RuleEntry& e : rules_) old_status[e.rule.name] = e.status;
@@ -169,17 +177,17 @@ void AlertEngine::EvaluateOnce() {
       const Alert& a = it->second;
       if (a.state == AlertState::kResolved &&
           now_ms - a.resolved_ms >= options_.resolved_retention.count()) {
-        changed[a.fingerprint] = false;
+        changed[it->first] = false;
         it = alerts_.erase(it);
       } else {
         ++it;
       }
     }
     due = DueNotifications(now_ms, changed);
-    for (const auto& [fp, exists] : changed) {
+    for (const auto& [key, exists] : changed) {
       if (!exists) {
-        to_remove.push_back(fp);
-      } else if (auto it = alerts_.find(fp); it != alerts_.end()) {
+        to_remove.push_back(key.substr(key.find('\0') + 1));
+      } else if (auto it = alerts_.find(key); it != alerts_.end()) {
         to_save.push_back(it->second);
       }
     }
@@ -193,9 +201,25 @@ void AlertEngine::EvaluateOnce() {
     ++stats_.evaluations_total;
     stats_.notifications_queued_total += due.size();
   }
+  // One line per transition at debug (an alert storm must not flood the
+  // log), one summary per cycle with changes at info; `sctl alerts history`
+  // has every transition.
+  std::map<std::string, int> by_kind;
   for (const AlertTransition& t : transitions) {
-    spdlog::info("alert {} {}: {} -> {} (value {})", t.rule, SeriesKeyString({"", t.labels}),
-                 t.from, t.to, t.value);
+    spdlog::debug("alert {} {}: {} -> {} (value {})", t.rule, SeriesKeyString({"", t.labels}),
+                  t.from, t.to, t.value);
+    ++by_kind[absl::StrCat(t.from, " -> ", t.to)];
+  }
+  if (!transitions.empty()) {
+    std::string summary;
+    for (const auto& [kind, n] : by_kind) absl::StrAppend(&summary, summary.empty() ? "" : ", ", n, " ", kind);
+    if (transitions.size() == 1) {
+      const AlertTransition& t = transitions[0];
+      spdlog::info("alert {} {}: {} -> {} (value {})", t.rule, SeriesKeyString({"", t.labels}),
+                   t.from, t.to, t.value);
+    } else {
+      spdlog::info("alerting: {} transitions: {}", transitions.size(), summary);
+    }
   }
   if (absl::Status s = store_.Save(to_save, to_remove, transitions); !s.ok()) {
     // The in-memory state stays right; the next cycle saves the alerts again
@@ -234,7 +258,8 @@ void AlertEngine::EvaluateRule(RuleEntry& entry, int64_t now_ms,
     Labels labels = AlertLabels(rule, el.labels);
     const std::string fp = AlertFingerprint(rule.name, labels);
     if (!matched.insert(fp).second) continue;  // two elements, same alert labels
-    auto it = alerts_.find(fp);
+    const std::string key = Key(rule.name, fp);
+    auto it = alerts_.find(key);
     if (it == alerts_.end() || it->second.state == AlertState::kResolved) {
       Alert a;
       a.fingerprint = fp;
@@ -246,13 +271,15 @@ void AlertEngine::EvaluateRule(RuleEntry& entry, int64_t now_ms,
       a.state = fires_now ? AlertState::kFiring : AlertState::kPending;
       a.fired_ms = fires_now ? now_ms : 0;
       transitions.push_back(Transition(a, now_ms, "inactive", AlertStateName(a.state)));
-      it = alerts_.insert_or_assign(fp, std::move(a)).first;
+      it = alerts_.insert_or_assign(key, std::move(a)).first;
+      changed[key] = true;
     } else if (it->second.state == AlertState::kPending &&
                now_ms - it->second.active_since_ms >= rule.for_duration.count()) {
       it->second.state = AlertState::kFiring;
       it->second.fired_ms = now_ms;
       it->second.value = el.value;
       transitions.push_back(Transition(it->second, now_ms, "pending", "firing"));
+      changed[key] = true;
     }
     Alert& a = it->second;
     a.value = el.value;
@@ -260,24 +287,26 @@ void AlertEngine::EvaluateRule(RuleEntry& entry, int64_t now_ms,
     for (const auto& [name, tmpl] : rule.annotations) {
       annotations.emplace_back(name, tmpl.Render(a.labels, a.value));
     }
+    // A new value (and the annotations showing it) is not saved every
+    // cycle, only with a state change or a (re)send: a restart needs the
+    // state and timers, and that keeps the store's writes small.
     a.annotations = MakeLabels(std::move(annotations));
-    changed[fp] = true;
   }
 
   status.pending = status.firing = 0;
-  for (auto it = alerts_.begin(); it != alerts_.end();) {
+  const std::string prefix = Key(rule.name, "");
+  for (auto it = alerts_.lower_bound(prefix);
+       it != alerts_.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
     Alert& a = it->second;
-    if (a.rule != rule.name || matched.count(a.fingerprint) != 0) {
-      if (a.rule == rule.name) {
-        if (a.state == AlertState::kPending) ++status.pending;
-        if (a.state == AlertState::kFiring) ++status.firing;
-      }
+    if (matched.count(a.fingerprint) != 0) {
+      if (a.state == AlertState::kPending) ++status.pending;
+      if (a.state == AlertState::kFiring) ++status.firing;
       ++it;
       continue;
     }
     if (a.state == AlertState::kPending) {
       transitions.push_back(Transition(a, now_ms, "pending", "inactive"));
-      changed[a.fingerprint] = false;
+      changed[it->first] = false;
       it = alerts_.erase(it);
       continue;
     }
@@ -285,7 +314,7 @@ void AlertEngine::EvaluateRule(RuleEntry& entry, int64_t now_ms,
       a.state = AlertState::kResolved;
       a.resolved_ms = now_ms;
       transitions.push_back(Transition(a, now_ms, "firing", "resolved"));
-      changed[a.fingerprint] = true;
+      changed[it->first] = true;
     }
     ++it;
   }
@@ -294,15 +323,13 @@ void AlertEngine::EvaluateRule(RuleEntry& entry, int64_t now_ms,
 void AlertEngine::ResolveAlertsOf(const std::string& rule, int64_t now_ms,
                                   std::vector<AlertTransition>& transitions,
                                   std::map<std::string, bool>& changed) {
-  for (auto it = alerts_.begin(); it != alerts_.end();) {
+  const std::string prefix = Key(rule, "");
+  for (auto it = alerts_.lower_bound(prefix);
+       it != alerts_.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
     Alert& a = it->second;
-    if (a.rule != rule) {
-      ++it;
-      continue;
-    }
     if (a.state == AlertState::kPending) {
       transitions.push_back(Transition(a, now_ms, "pending", "inactive"));
-      changed[a.fingerprint] = false;
+      changed[it->first] = false;
       it = alerts_.erase(it);
       continue;
     }
@@ -310,7 +337,7 @@ void AlertEngine::ResolveAlertsOf(const std::string& rule, int64_t now_ms,
       a.state = AlertState::kResolved;
       a.resolved_ms = now_ms;
       transitions.push_back(Transition(a, now_ms, "firing", "resolved"));
-      changed[a.fingerprint] = true;
+      changed[it->first] = true;
     }
     ++it;
   }
@@ -322,7 +349,7 @@ std::vector<AlertNotification> AlertEngine::DueNotifications(int64_t now_ms,
   const int64_t valid_for =
       4 * std::max(resend, static_cast<int64_t>(options_.evaluation_interval.count()));
   std::vector<AlertNotification> out;
-  for (auto& [fp, a] : alerts_) {
+  for (auto& [key, a] : alerts_) {
     if (a.state == AlertState::kPending) continue;
     const bool just_changed =
         (a.state == AlertState::kFiring && a.last_sent_ms < a.fired_ms) ||
@@ -340,7 +367,7 @@ std::vector<AlertNotification> AlertEngine::DueNotifications(int64_t now_ms,
     n.generator_url = options_.generator_url;
     out.push_back(std::move(n));
     a.last_sent_ms = now_ms;
-    changed[fp] = true;
+    changed[key] = true;
   }
   return out;
 }

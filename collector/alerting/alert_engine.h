@@ -77,6 +77,7 @@ struct EngineStats {
   double last_cycle_seconds = 0;
   size_t rules = 0;
   bool rules_file_ok = true;  // the last (re)load succeeded
+  std::string rules_file_error;  // why it did not
   int64_t rules_loaded_ms = 0;
   size_t pending = 0, firing = 0, resolved = 0, silenced = 0;
 };
@@ -112,7 +113,7 @@ class AlertEngine {
 
   void ReloadIfChanged(int64_t now_ms);
   void EvaluateRule(RuleEntry& entry, int64_t now_ms, std::vector<AlertTransition>& transitions,
-                    std::map<std::string, bool>& changed);
+                    std::map<std::string, bool>& changed /* by alerts_ key */);
   void ResolveAlertsOf(const std::string& rule, int64_t now_ms,
                        std::vector<AlertTransition>& transitions,
                        std::map<std::string, bool>& changed);
@@ -130,7 +131,7 @@ class AlertEngine {
 
   mutable std::mutex mu_;  // guards everything below
   std::vector<RuleEntry> rules_;
-  std::map<std::string, Alert> alerts_;  // by fingerprint
+  std::map<std::string, Alert> alerts_;  // by rule NUL fingerprint (Key() in the .cc)
   std::vector<std::pair<Silence, CompiledSelector>> silences_;
   EngineStats stats_;
   int64_t rules_mtime_ns_ = 0;

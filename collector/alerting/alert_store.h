@@ -27,7 +27,7 @@ class AlertStore {
   virtual absl::Status Save(const std::vector<Alert>& changed,
                             const std::vector<std::string>& removed,
                             const std::vector<AlertTransition>& transitions) = 0;
-  // Transitions with since_ms <= at_ms, oldest first, at most `limit`.
+  // Transitions with since_ms <= at_ms: the newest `limit` of them, oldest first.
   virtual absl::StatusOr<std::vector<AlertTransition>> History(int64_t since_ms,
                                                                size_t limit) = 0;
 

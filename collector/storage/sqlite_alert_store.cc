@@ -128,8 +128,9 @@ absl::StatusOr<std::vector<AlertTransition>> SqliteAlertStore::History(int64_t s
   std::lock_guard<std::mutex> lock(mu_);
   SCOUT_ASSIGN_OR_RETURN(
       SqliteStatement q,
-      db_->Prepare("SELECT at_ms, fingerprint, rule, labels, from_state, to_state, value"
-                   " FROM alert_history WHERE at_ms >= ? ORDER BY at_ms, id LIMIT ?"));
+      db_->Prepare("SELECT at_ms, fingerprint, rule, labels, from_state, to_state, value FROM"
+                   " (SELECT * FROM alert_history WHERE at_ms >= ? ORDER BY at_ms DESC, id DESC"
+                   " LIMIT ?) ORDER BY at_ms, id"));
   q.Bind(1, since_ms);
   q.Bind(2, static_cast<int64_t>(limit));
   std::vector<AlertTransition> out;

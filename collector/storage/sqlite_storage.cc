@@ -1,5 +1,7 @@
 #include "collector/storage/sqlite_storage.h"
 
+#include <optional>
+
 #include <algorithm>
 #include <unordered_map>
 
@@ -105,6 +107,8 @@ absl::Status SqliteStorage::LoadLatestFromChunks() {
     points.clear();
     SCOUT_RETURN_IF_ERROR(DecodeChunk(stmt.ColumnBlob(2), &points));
     if (!points.empty()) head_.SetLatest(stmt.ColumnInt(0), points.back());
+    std::lock_guard<std::mutex> lock(chunk_end_mu_);
+    chunk_end_ms_[stmt.ColumnInt(0)] = stmt.ColumnInt(1);
   }
   return absl::OkStatus();
 }
@@ -249,6 +253,7 @@ absl::Status SqliteStorage::Maintain() {
 absl::Status SqliteStorage::FlushSlice() {
   const size_t end = std::min(flush_ids_.size(), flush_pos_ + options_.series_per_flush_slice);
   std::string data;
+  std::vector<std::pair<int64_t, int64_t>> chunk_ends;  // series id, newest point flushed
   if (flush_pos_ < end) SCOUT_RETURN_IF_ERROR(InTransaction(*db_, [&]() -> absl::Status {
     SCOUT_ASSIGN_OR_RETURN(
         SqliteStatement insert,
@@ -256,6 +261,7 @@ absl::Status SqliteStorage::FlushSlice() {
                      " VALUES (?, ?, ?, ?, ?)"));
     for (size_t i = flush_pos_; i < end; ++i) {
       std::vector<Point> points = head_.FlushingPoints(flush_ids_[i]);
+      if (!points.empty()) chunk_ends.emplace_back(flush_ids_[i], points.back().timestamp_ms);
       for (size_t off = 0; off < points.size(); off += options_.max_chunk_points) {
         std::vector<Point> part(
             points.begin() + static_cast<ptrdiff_t>(off),
@@ -273,6 +279,13 @@ absl::Status SqliteStorage::FlushSlice() {
     }
     return absl::OkStatus();
   }));
+  {
+    std::lock_guard<std::mutex> lock(chunk_end_mu_);
+    for (const auto& [id, end_ms] : chunk_ends) {
+      int64_t& known = chunk_end_ms_[id];
+      known = std::max(known, end_ms);
+    }
+  }
   for (size_t i = flush_pos_; i < end; ++i) head_.EndFlush(flush_ids_[i]);
   flush_pos_ = end;
   if (flush_pos_ < flush_ids_.size()) return absl::OkStatus();
@@ -343,37 +356,53 @@ absl::StatusOr<Limited<SeriesPoints>> SqliteStorage::ReadRange(const CompiledSel
                                                                size_t series_limit) const {
   Limited<SeriesPoints> out;
   std::vector<SeriesIndex::Match> matches = index_.Select(selector, series_limit, &out.truncated);
-  std::lock_guard<std::mutex> lock(read_mu_);
-  SCOUT_ASSIGN_OR_RETURN(
-      SqliteStatement stmt,
-      read_db_->Prepare("SELECT data FROM chunks WHERE series_id = ? AND end_ms >= ?"
-                        " AND start_ms < ? ORDER BY id"));
+  std::unique_lock<std::mutex> read_lock(read_mu_, std::defer_lock);
+  std::optional<SqliteStatement> stmt;  // prepared on the first series that needs chunks
   std::vector<Point> memory;
   for (SeriesIndex::Match& m : matches) {
     // Memory first: a chunk committed after this copy is then still read
-    // below, and one committed before it is in the database snapshot.
+    // below, and one committed before it is in the database snapshot. The
+    // chunk end is read after the copy: a flush updates it before the head
+    // drops the points, so points missing from the copy are in a chunk
+    // whose end we then see.
     memory.clear();
     head_.CopyRange(m.id, start_ms, end_ms, &memory);
     SeriesPoints series{std::move(m.key), {}};
-    stmt.Bind(1, m.id);
-    stmt.Bind(2, start_ms);
-    stmt.Bind(3, end_ms);
-    while (true) {
-      auto row = stmt.Step();
-      if (!row.ok()) {
-        stmt.Reset();
-        return row.status();
-      }
-      if (!*row) break;
-      SCOUT_RETURN_IF_ERROR(DecodeChunk(stmt.ColumnBlob(0), &series.points));
+    bool need_chunks = false;
+    {
+      std::lock_guard<std::mutex> lock(chunk_end_mu_);
+      const auto it = chunk_end_ms_.find(m.id);
+      need_chunks = it != chunk_end_ms_.end() && it->second >= start_ms;
     }
-    stmt.Reset();
-    series.points.erase(std::remove_if(series.points.begin(), series.points.end(),
-                                       [&](const Point& p) {
-                                         return p.timestamp_ms < start_ms ||
-                                                p.timestamp_ms >= end_ms;
-                                       }),
-                        series.points.end());
+    if (need_chunks) {
+      if (!stmt) {
+        read_lock.lock();
+        SCOUT_ASSIGN_OR_RETURN(
+            SqliteStatement prepared,
+            read_db_->Prepare("SELECT data FROM chunks WHERE series_id = ? AND end_ms >= ?"
+                              " AND start_ms < ? ORDER BY id"));
+        stmt.emplace(std::move(prepared));
+      }
+      stmt->Bind(1, m.id);
+      stmt->Bind(2, start_ms);
+      stmt->Bind(3, end_ms);
+      while (true) {
+        auto row = stmt->Step();
+        if (!row.ok()) {
+          stmt->Reset();
+          return row.status();
+        }
+        if (!*row) break;
+        SCOUT_RETURN_IF_ERROR(DecodeChunk(stmt->ColumnBlob(0), &series.points));
+      }
+      stmt->Reset();
+      series.points.erase(std::remove_if(series.points.begin(), series.points.end(),
+                                         [&](const Point& p) {
+                                           return p.timestamp_ms < start_ms ||
+                                                  p.timestamp_ms >= end_ms;
+                                         }),
+                          series.points.end());
+    }
     series.points.insert(series.points.end(), memory.begin(), memory.end());
     SortAndDedupLastWins(&series.points);
     out.items.push_back(std::move(series));

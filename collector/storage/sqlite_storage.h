@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,12 @@ class SqliteStorage final : public Storage {
   // writer commits.
   mutable std::mutex read_mu_;
   std::unique_ptr<SqliteDb> read_db_;  // GUARDED_BY(read_mu_)
+  // Newest chunk end per series: a read that starts after it needs no chunk
+  // query, so recent windows (alert rules, `sctl latest`-like reads) are
+  // served from memory alone. Updated after a flush commits and before the
+  // head drops the flushed points (see ReadRange for why that order).
+  mutable std::mutex chunk_end_mu_;
+  std::unordered_map<int64_t, int64_t> chunk_end_ms_;  // GUARDED_BY(chunk_end_mu_)
 
   SeriesIndex index_;
   Head head_;
