@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Scout's main job on one machine: a collector on ./var/scout.db, a local
-# agent sampling this host every 5 s, and live sctl output every 5 s.
+# Scout's main job on one machine: a collector on ./var/scout.db evaluating
+# rules/default.yaml, a local agent sampling this host every 5 s, and live
+# sctl output every 5 s.
 # Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,8 @@ scripts/build.sh
 mkdir -p var
 ADDR=${SCOUT_DEMO_LISTEN:-127.0.0.1:7070}
 export SCOUT_COLLECTOR=$ADDR
-build/collector/scout-collector --listen "$ADDR" --db var/scout.db >var/collector.log 2>&1 &
+build/collector/scout-collector --listen "$ADDR" --db var/scout.db --rules rules/default.yaml \
+  >var/collector.log 2>&1 &
 COLLECTOR_PID=$!
 build/agent/scout-agent --collector "$ADDR" --interval 5s --spool-dir var/spool >var/agent.log 2>&1 &
 AGENT_PID=$!
@@ -29,6 +31,9 @@ while true; do
   $SCTL host "$HOST" || true
   echo
   $SCTL top --host "$HOST" -n 5 || true
+  echo
+  echo "Alerts (rules/default.yaml):"
+  $SCTL alerts || true
   echo
   echo "CPU usage, p95 per minute over the last 10 minutes:"
   $SCTL query "node_cpu_usage_ratio{host=\"$HOST\"}" --since 10m --step 1m --agg p95 || true
