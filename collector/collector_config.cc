@@ -49,6 +49,9 @@ absl::Status ReadAlerting(ConfigMap& root, const std::string& config_dir, Alerti
   SCOUT_RETURN_IF_ERROR(a->ReadDuration("resend_interval", &e.resend_interval));
   if (e.resend_interval.count() <= 0) return a->ErrorAt("resend_interval", "must be positive");
   SCOUT_RETURN_IF_ERROR(a->ReadDuration("resolved_retention", &e.resolved_retention));
+  if (e.resolved_retention.count() < 0) return a->ErrorAt("resolved_retention", "must not be negative");
+  SCOUT_RETURN_IF_ERROR(a->ReadDuration("startup_grace", &e.startup_grace));
+  if (e.startup_grace.count() < 0) return a->ErrorAt("startup_grace", "must not be negative");
   SCOUT_RETURN_IF_ERROR(a->ReadDuration("lookback", &e.eval.lookback));
   if (e.eval.lookback.count() <= 0) return a->ErrorAt("lookback", "must be positive");
   SCOUT_RETURN_IF_ERROR(a->Read("external_url", &e.generator_url));

@@ -21,6 +21,7 @@
 //     evaluation_interval: 15s
 //     resend_interval: 1m           # firing alerts re-sent this often
 //     resolved_retention: 15m       # resolved alerts re-sent for this long
+//     startup_grace: 2m             # after a start: nothing resolves, absent_for raises nothing
 //     lookback: 5m                  # how old a sample an instant selector still sees
 //     external_url: ""              # generatorURL / externalURL in notifications
 //     alertmanagers: [{name: am, url: "http://127.0.0.1:9093", timeout: 10s}]

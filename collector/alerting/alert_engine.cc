@@ -72,6 +72,7 @@ absl::Status AlertEngine::Init() {
   for (Alert& a : *alerts) alerts_[Key(a.rule, a.fingerprint)] = std::move(a);
   stats_.rules = rules_.size();
   stats_.rules_loaded_ms = clock_.NowMs();
+  grace_until_ms_ = clock_.NowMs() + options_.startup_grace.count();
   spdlog::info("alerting: {} rules from {}, {} alerts restored", rules_.size(), rules_path_,
                alerts_.size());
   return absl::OkStatus();
@@ -105,15 +106,32 @@ void AlertEngine::Run() {
 
 void AlertEngine::ReloadIfChanged(int64_t now_ms) {
   int64_t mtime = 0, size = 0;
+  const std::string unreadable = absl::StrCat(rules_path_, ": cannot read the rules file");
   if (!StatFile(rules_path_, &mtime, &size)) {
-    const std::string error = absl::StrCat(rules_path_, ": cannot read the rules file");
-    if (error != reload_error_) spdlog::error("alerting: {}; keeping the {} loaded rules", error, rules_.size());
-    reload_error_ = error;
+    if (unreadable != reload_error_) {
+      spdlog::error("alerting: {}; keeping the {} loaded rules", unreadable, rules_.size());
+    }
+    reload_error_ = unreadable;
     stats_.rules_file_ok = false;
-    stats_.rules_file_error = error;
+    stats_.rules_file_error = unreadable;
     return;
   }
-  if (mtime == rules_mtime_ns_ && size == rules_size_) return;
+  if (mtime == rules_mtime_ns_ && size == rules_size_) {
+    if (reload_error_ == unreadable) {  // back, unchanged: the loaded rules are its rules
+      reload_error_.clear();
+      stats_.rules_file_ok = true;
+      stats_.rules_file_error.clear();
+    }
+    return;
+  }
+  // Changed: wait until it has stayed the same for one cycle, so a file
+  // being written in place is not read half-way (a truncated but valid
+  // file would resolve the alerts of the rules not written yet).
+  if (mtime != candidate_mtime_ns_ || size != candidate_size_) {
+    candidate_mtime_ns_ = mtime;
+    candidate_size_ = size;
+    return;
+  }
   absl::StatusOr<std::vector<Rule>> loaded = LoadRules(rules_path_);
   if (!loaded.ok()) {
     const std::string error(loaded.status().message());
@@ -153,46 +171,66 @@ void AlertEngine::ReloadIfChanged(int64_t now_ms) {
 void AlertEngine::EvaluateOnce() {
   const auto cycle_start = clock_.SteadyNow();
   const int64_t now_ms = clock_.NowMs();
-  std::vector<AlertTransition> transitions;
-  std::map<std::string, bool> changed;  // fingerprint -> still exists
-  std::vector<AlertNotification> due;
-  std::vector<Alert> to_save;
-  std::vector<std::string> to_remove;
   {
     std::lock_guard<std::mutex> lock(mu_);
     ReloadIfChanged(now_ms);
     RefreshSilences(now_ms);
+  }
+  // Rules are only replaced on this thread (ReloadIfChanged), so reading
+  // them here without mu_ is safe; evaluating without it keeps the Alerts
+  // API and self-metrics from waiting for a whole cycle of storage reads.
+  std::vector<absl::StatusOr<EvalResult>> results;
+  std::vector<double> durations;
+  results.reserve(rules_.size());
+  for (const RuleEntry& e : rules_) {
+    const auto start = clock_.SteadyNow();
+    results.push_back(Evaluate(e.rule.expr, source_, now_ms, options_.eval));
+    durations.push_back(std::chrono::duration<double>(clock_.SteadyNow() - start).count());
+  }
+
+  std::vector<AlertTransition> transitions;
+  std::vector<AlertNotification> due;
+  std::vector<Alert> to_save;
+  std::vector<std::string> to_remove;
+  std::map<std::string, bool> saved_keys;  // what this cycle's Save covers
+  {
+    std::lock_guard<std::mutex> lock(mu_);
     std::set<std::string> names;
-    for (RuleEntry& e : rules_) {
+    for (size_t i = 0; i < rules_.size(); ++i) {
+      RuleEntry& e = rules_[i];
       names.insert(e.rule.name);
-      EvaluateRule(e, now_ms, transitions, changed);
+      e.status.last_evaluation_ms = now_ms;
+      e.status.last_duration_seconds = durations[i];
+      ApplyResult(e, results[i], now_ms, transitions, dirty_);
     }
     std::set<std::string> orphaned;
-    for (const auto& [fp, a] : alerts_) {
+    for (const auto& [key, a] : alerts_) {
       if (names.count(a.rule) == 0) orphaned.insert(a.rule);
     }
-    for (const std::string& rule : orphaned) ResolveAlertsOf(rule, now_ms, transitions, changed);
-    // Resolved alerts leave once their re-send window is over.
+    for (const std::string& rule : orphaned) ResolveAlertsOf(rule, now_ms, transitions, dirty_);
+    due = DueNotifications(now_ms, dirty_);
+    // Resolved alerts leave once their re-send window is over (after the
+    // sends above, so even a zero retention tells receivers once).
     for (auto it = alerts_.begin(); it != alerts_.end();) {
       const Alert& a = it->second;
       if (a.state == AlertState::kResolved &&
           now_ms - a.resolved_ms >= options_.resolved_retention.count()) {
-        changed[it->first] = false;
+        dirty_[it->first] = false;
         it = alerts_.erase(it);
       } else {
         ++it;
       }
     }
-    due = DueNotifications(now_ms, changed);
-    for (const auto& [key, exists] : changed) {
+    for (const auto& [key, exists] : dirty_) {
       if (!exists) {
         to_remove.push_back(key.substr(key.find('\0') + 1));
       } else if (auto it = alerts_.find(key); it != alerts_.end()) {
         to_save.push_back(it->second);
       }
     }
+    saved_keys = dirty_;
     stats_.pending = stats_.firing = stats_.resolved = stats_.silenced = 0;
-    for (const auto& [fp, a] : alerts_) {
+    for (const auto& [key, a] : alerts_) {
       if (a.state == AlertState::kPending) ++stats_.pending;
       if (a.state == AlertState::kFiring) ++stats_.firing;
       if (a.state == AlertState::kResolved) ++stats_.resolved;
@@ -201,6 +239,25 @@ void AlertEngine::EvaluateOnce() {
     ++stats_.evaluations_total;
     stats_.notifications_queued_total += due.size();
   }
+  LogTransitions(transitions);
+  const absl::Status saved = store_.Save(to_save, to_remove, transitions);
+  if (!saved.ok()) {
+    // The in-memory state stays right and the unsaved alerts stay dirty, so
+    // the next cycle saves them; this cycle's history lines are lost.
+    spdlog::error("alerting: could not save alert states: {}", saved.message());
+  }
+  if (!due.empty() && sender_) sender_(std::move(due));
+  const std::chrono::duration<double> took = clock_.SteadyNow() - cycle_start;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (saved.ok()) {
+    // Keys dirtied again meanwhile cannot happen (only this thread writes),
+    // but erase exactly what was saved rather than clear().
+    for (const auto& [key, exists] : saved_keys) dirty_.erase(key);
+  }
+  stats_.last_cycle_seconds = took.count();
+}
+
+void AlertEngine::LogTransitions(const std::vector<AlertTransition>& transitions) {
   // One line per transition at debug (an alert storm must not flood the
   // log), one summary per cycle with changes at info; `sctl alerts history`
   // has every transition.
@@ -210,38 +267,24 @@ void AlertEngine::EvaluateOnce() {
                   t.from, t.to, t.value);
     ++by_kind[absl::StrCat(t.from, " -> ", t.to)];
   }
-  if (!transitions.empty()) {
+  if (transitions.size() == 1) {
+    const AlertTransition& t = transitions[0];
+    spdlog::info("alert {} {}: {} -> {} (value {})", t.rule, SeriesKeyString({"", t.labels}),
+                 t.from, t.to, t.value);
+  } else if (!transitions.empty()) {
     std::string summary;
-    for (const auto& [kind, n] : by_kind) absl::StrAppend(&summary, summary.empty() ? "" : ", ", n, " ", kind);
-    if (transitions.size() == 1) {
-      const AlertTransition& t = transitions[0];
-      spdlog::info("alert {} {}: {} -> {} (value {})", t.rule, SeriesKeyString({"", t.labels}),
-                   t.from, t.to, t.value);
-    } else {
-      spdlog::info("alerting: {} transitions: {}", transitions.size(), summary);
+    for (const auto& [kind, n] : by_kind) {
+      absl::StrAppend(&summary, summary.empty() ? "" : ", ", n, " ", kind);
     }
+    spdlog::info("alerting: {} transitions: {}", transitions.size(), summary);
   }
-  if (absl::Status s = store_.Save(to_save, to_remove, transitions); !s.ok()) {
-    // The in-memory state stays right; the next cycle saves the alerts again
-    // (they change every cycle while active). History of this cycle is lost.
-    spdlog::error("alerting: could not save alert states: {}", s.message());
-  }
-  if (!due.empty() && sender_) sender_(std::move(due));
-  const std::chrono::duration<double> took = clock_.SteadyNow() - cycle_start;
-  std::lock_guard<std::mutex> lock(mu_);
-  stats_.last_cycle_seconds = took.count();
 }
 
-void AlertEngine::EvaluateRule(RuleEntry& entry, int64_t now_ms,
-                               std::vector<AlertTransition>& transitions,
-                               std::map<std::string, bool>& changed) {
+void AlertEngine::ApplyResult(RuleEntry& entry, const absl::StatusOr<EvalResult>& result,
+                              int64_t now_ms, std::vector<AlertTransition>& transitions,
+                              std::map<std::string, bool>& changed) {
   const Rule& rule = entry.rule;
   RuleStatus& status = entry.status;
-  const auto start = clock_.SteadyNow();
-  absl::StatusOr<EvalResult> result = Evaluate(rule.expr, source_, now_ms, options_.eval);
-  status.last_evaluation_ms = now_ms;
-  status.last_duration_seconds =
-      std::chrono::duration<double>(clock_.SteadyNow() - start).count();
   if (!result.ok()) {
     const std::string error(result.status().message());
     if (error != status.last_error) spdlog::error("alert rule {} ({}): {}", rule.name, rule.where, error);
@@ -252,8 +295,14 @@ void AlertEngine::EvaluateRule(RuleEntry& entry, int64_t now_ms,
   if (!status.last_error.empty()) spdlog::info("alert rule {}: evaluates again", rule.name);
   status.last_error.clear();
 
+  // Right after a start, data is still arriving (agents reconnect, replay
+  // their spools): what looks absent or recovered may only be late. So
+  // during the grace period nothing resolves and absence rules raise nothing.
+  const bool in_grace = now_ms < grace_until_ms_;
+  const bool absence_rule = rule.expr_text.find("absent_for") != std::string::npos;
   std::set<std::string> matched;
   for (const Element& el : result->vector) {
+    if (in_grace && absence_rule) break;
     if (!std::isfinite(el.value)) continue;  // NaN/Inf (e.g. 0/0) is no evidence
     Labels labels = AlertLabels(rule, el.labels);
     const std::string fp = AlertFingerprint(rule.name, labels);
@@ -304,13 +353,13 @@ void AlertEngine::EvaluateRule(RuleEntry& entry, int64_t now_ms,
       ++it;
       continue;
     }
-    if (a.state == AlertState::kPending) {
+    if (a.state == AlertState::kPending && !in_grace) {
       transitions.push_back(Transition(a, now_ms, "pending", "inactive"));
       changed[it->first] = false;
       it = alerts_.erase(it);
       continue;
     }
-    if (a.state == AlertState::kFiring) {
+    if (a.state == AlertState::kFiring && !in_grace) {
       a.state = AlertState::kResolved;
       a.resolved_ms = now_ms;
       transitions.push_back(Transition(a, now_ms, "firing", "resolved"));

@@ -16,13 +16,17 @@
 //    Alertmanager still learns of it; if it matches again it is a new alert.
 //  * A rule whose evaluation fails keeps its alerts as they are (an error
 //    reading data must not resolve anything) and counts the failure.
+//  * For startup_grace after Init nothing resolves and absence rules raise
+//    nothing: after a collector restart agents are still reconnecting.
 //  * Firing alerts are sent when they start firing and every
 //    resend_interval, with endsAt = now + 4 × max(resend, evaluation)
 //    intervals, so receivers resolve them by themselves if Scout dies.
 //  * Silenced alerts (any active silence whose matchers match the labels)
 //    keep their state but are not sent.
-//  * The rules file is re-read when its modification time or size changes;
-//    a broken file keeps the previous rules running and logs the error once.
+//  * The rules file is re-read when its modification time or size changed
+//    and then stayed the same for one more cycle (a file being written is
+//    not read half-way); a broken file keeps the previous rules running and
+//    logs the error once.
 //    Alerts of a removed rule are resolved.
 #pragma once
 
@@ -51,6 +55,9 @@ struct EngineOptions {
   std::chrono::milliseconds evaluation_interval{15000};
   std::chrono::milliseconds resend_interval{60000};
   std::chrono::milliseconds resolved_retention{15 * 60000};
+  // After Init, nothing resolves and absence rules (absent_for) raise
+  // nothing for this long: agents are still reconnecting and replaying.
+  std::chrono::milliseconds startup_grace{120000};
   EvalOptions eval;
   std::string generator_url;  // e.g. the collector's address, for receivers
 };
@@ -112,8 +119,11 @@ class AlertEngine {
   };
 
   void ReloadIfChanged(int64_t now_ms);
-  void EvaluateRule(RuleEntry& entry, int64_t now_ms, std::vector<AlertTransition>& transitions,
-                    std::map<std::string, bool>& changed /* by alerts_ key */);
+  // Moves the rule's alerts according to its evaluation result (mu_ held).
+  void ApplyResult(RuleEntry& entry, const absl::StatusOr<EvalResult>& result, int64_t now_ms,
+                   std::vector<AlertTransition>& transitions,
+                   std::map<std::string, bool>& changed /* by alerts_ key */);
+  static void LogTransitions(const std::vector<AlertTransition>& transitions);
   void ResolveAlertsOf(const std::string& rule, int64_t now_ms,
                        std::vector<AlertTransition>& transitions,
                        std::map<std::string, bool>& changed);
@@ -132,10 +142,16 @@ class AlertEngine {
   mutable std::mutex mu_;  // guards everything below
   std::vector<RuleEntry> rules_;
   std::map<std::string, Alert> alerts_;  // by rule NUL fingerprint (Key() in the .cc)
+  // alerts_ keys changed since the last successful Save (false: removed);
+  // cleared only when the store took them, so a failed save is retried.
+  std::map<std::string, bool> dirty_;
+  int64_t grace_until_ms_ = 0;
   std::vector<std::pair<Silence, CompiledSelector>> silences_;
   EngineStats stats_;
   int64_t rules_mtime_ns_ = 0;
   int64_t rules_size_ = -1;
+  int64_t candidate_mtime_ns_ = 0;  // a change seen last cycle, reloaded if still the same
+  int64_t candidate_size_ = -1;
   std::string reload_error_;  // logged once per distinct error
 
   std::mutex run_mu_;

@@ -123,9 +123,12 @@ std::string RedactUrl(const std::string& url) {
   std::string authority = url.substr(authority_start, authority_end - authority_start);
   const size_t at = authority.rfind('@');
   if (at != std::string::npos) authority.erase(0, at + 1);
-  const size_t path_end = std::min(url.find_first_of("?#", authority_end), url.size());
-  return absl::StrCat(url.substr(0, authority_start), authority,
-                      url.substr(authority_end, path_end - authority_end));
+  // The path is left out too: chat webhooks (Slack, Teams, Discord) carry
+  // their token in it. "/…" says there was one.
+  const bool has_path = authority_end < url.size() && url[authority_end] == '/' &&
+                        authority_end + 1 < url.size() && url[authority_end + 1] != '?' &&
+                        url[authority_end + 1] != '#';
+  return absl::StrCat(url.substr(0, authority_start), authority, has_path ? "/\u2026" : "");
 }
 
 bool ResolveSecretRef(const std::string& value, std::string* out, std::string* error) {

@@ -28,7 +28,7 @@
 //   anywhere in the value (environment) or "@file:/path" as the whole value
 //   (file content, whitespace-trimmed); they are resolved at every attempt,
 //   so a rotated token file is picked up. Neither logs nor counters ever
-//   contain a URL's userinfo or query, or a header value: the URL is shown
+//   contain a URL's userinfo, path or query, or a header value: the URL is shown
 //   as RedactUrl() gives it, and error texts are scrubbed of every secret.
 // - No exception leaves the API, and the delivery thread catches everything.
 // - ~Notifier() stops the thread at once: queued and in-flight alerts are
@@ -101,7 +101,8 @@ class Notifier {
 
 // --- Exposed for tests (and for `sctl`-style tooling) ---
 
-// "scheme://host:port/path": no userinfo, query or fragment. Unparseable
+// "scheme://host:port" plus "/…" when there was a path: no userinfo, path
+// (chat webhooks carry their token there), query or fragment. Unparseable
 // input gives "<unparseable url>" — never the input.
 std::string RedactUrl(const std::string& url);
 

@@ -57,6 +57,7 @@ alerting:
   evaluation_interval: 500ms
   resend_interval: 2s
   resolved_retention: 10s
+  startup_grace: 0s
   external_url: http://scout.example/
   alertmanagers: [{name: am, url: "$AM_URL", timeout: 2s}]
 YAML
