@@ -393,14 +393,24 @@ TEST_F(RenderTest, RulesTable) {
   EXPECT_EQ(err_.str(), "");
 }
 
+TEST_F(RenderTest, RulesReloadFailureNamesTheError) {
+  v1::ListRulesResponse r = FixedRules();
+  r.set_rules_file_ok(false);
+  r.set_rules_file_error("rules/default.yaml:3:11: key 'rules[0].expr': column 6: expected ')'");
+  RenderRules(r, kNow, Out(OutputFormat::kTable));
+  EXPECT_EQ(err_.str(),
+            "sctl: rules file rules/default.yaml: reload FAILED, older rules still running: "
+            "rules/default.yaml:3:11: key 'rules[0].expr': column 6: expected ')'\n");
+}
+
 TEST_F(RenderTest, RulesReloadFailureGoesToStderrInEveryFormat) {
   v1::ListRulesResponse r = FixedRules();
   r.set_rules_file_ok(false);
   RenderRules(r, kNow, Out(OutputFormat::kTable));
   EXPECT_TRUE(Has(out_.str(), "(3h ago), last reload FAILED\n")) << out_.str();
   const std::string failed =
-      "sctl: rules file rules/default.yaml: reload FAILED, older rules still running (see the "
-      "collector's log, or run scout-collector --check-rules on it)\n";
+      "sctl: rules file rules/default.yaml: reload FAILED, older rules still running: see the "
+      "collector's log, or run scout-collector --check-rules on it\n";
   EXPECT_EQ(err_.str(), failed);
   RenderRules(r, kNow, Out(OutputFormat::kJson));
   EXPECT_EQ(err_.str(), failed);
