@@ -34,3 +34,7 @@ kill $PID; wait $PID || true
 echo "== query: one series, 24 h at 10 s"
 start_collector $'  flush_interval: 1s\n'
 build/bench/scout-bench --collector "$ADDR" --collector-pid "$PID" query
+kill $PID; wait $PID || true
+
+echo "== rollups: 7-day query raw vs hourly, housekeeping cost, bytes per tier"
+build/bench/scout-rollup-bench --series 100 --days 8 --interval 10 --dir "$WORK/rollup"

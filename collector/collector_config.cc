@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "shared/duration.h"
 #include "shared/status_macros.h"
 #include "shared/yaml_config.h"
 
@@ -86,6 +87,29 @@ absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root, const std::string& conf
     SCOUT_RETURN_IF_ERROR(storage->Read("max_head_points", &max_head));
     if (max_head < 1000) return storage->ErrorAt("max_head_points", "must be at least 1000");
     config.storage.max_head_points = static_cast<size_t>(max_head);
+    // Retention per tier (0s keeps a tier forever); see docs/architecture.md.
+    SCOUT_RETURN_IF_ERROR(storage->ReadDuration("raw_retention", &config.storage.raw_retention));
+    SCOUT_RETURN_IF_ERROR(
+        storage->ReadDuration("hourly_retention", &config.storage.hour_retention));
+    SCOUT_RETURN_IF_ERROR(storage->ReadDuration("daily_retention", &config.storage.day_retention));
+    const struct {
+      const char* key;
+      std::chrono::milliseconds value;
+      std::chrono::milliseconds minimum;
+    } retentions[] = {{"raw_retention", config.storage.raw_retention, std::chrono::hours(1)},
+                      {"hourly_retention", config.storage.hour_retention, std::chrono::hours(2)},
+                      {"daily_retention", config.storage.day_retention, std::chrono::hours(48)}};
+    for (const auto& r : retentions) {
+      // Shorter than two buckets would delete rows while they still fill.
+      if (r.value.count() != 0 && r.value < r.minimum) {
+        return storage->ErrorAt(r.key, "must be 0s (keep forever) or at least " +
+                                           FormatDuration(r.minimum));
+      }
+    }
+    int64_t housekeeping_rows = static_cast<int64_t>(config.storage.housekeeping_rows);
+    SCOUT_RETURN_IF_ERROR(storage->Read("housekeeping_rows", &housekeeping_rows));
+    if (housekeeping_rows < 1) return storage->ErrorAt("housekeeping_rows", "must be at least 1");
+    config.storage.housekeeping_rows = static_cast<size_t>(housekeeping_rows);
     SCOUT_RETURN_IF_ERROR(storage->CheckNoUnknownKeys());
   }
 

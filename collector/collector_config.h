@@ -9,6 +9,10 @@
 //     synchronous: full           # full | normal (see docs/architecture.md)
 //     flush_interval: 10m
 //     max_head_points: 2000000
+//     raw_retention: 15d            # per tier; 0s keeps it forever
+//     hourly_retention: 90d
+//     daily_retention: 730d
+//     housekeeping_rows: 500        # expired rows deleted per transaction
 //   ingest:
 //     max_in_flight_batches: 8      # per stream, before it stops reading
 //     max_batch_bytes: 16777216

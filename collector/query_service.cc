@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/aggregation.h"
+#include "collector/range_query.h"
 #include "shared/proto_convert.h"
 
 namespace scout::collector {
@@ -106,15 +107,11 @@ grpc::Status QueryService::QueryRange(grpc::ServerContext*, const v1::QueryRange
   if (!selector.ok()) return ToGrpc(selector.status());
   const size_t limit =
       request->series_limit() ? request->series_limit() : kDefaultRangeSeriesLimit;
-  // RATE needs the point before each bucket, so read one step earlier.
-  const Aggregation agg = FromProto(request->aggregation());
-  const int64_t read_start = agg == Aggregation::kRate ? start - step : start;
-  auto data = storage_.ReadRange(*selector, read_start, end, limit);
+  // Raw or rollups, whichever tier fits the range and step (range_query.h).
+  auto data = QueryAggregated(storage_, *selector, start, end, step,
+                              FromProto(request->aggregation()), limit);
   if (!data.ok()) return ToGrpc(data.status());
-  for (const SeriesPoints& series : data->items) {
-    SeriesPoints out{series.key, AggregateBuckets(series.points, start, end, step, agg)};
-    SeriesPointsToProto(out, response->add_series());
-  }
+  for (const SeriesPoints& series : data->items) SeriesPointsToProto(series, response->add_series());
   response->set_truncated(data->truncated);
   return grpc::Status::OK;
 }
@@ -133,6 +130,26 @@ grpc::Status QueryService::Latest(grpc::ServerContext*, const v1::LatestRequest*
     SeriesPointsToProto(s, response->add_series());
   }
   response->set_truncated(latest->truncated);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryService::StorageStats(grpc::ServerContext*, const v1::StorageStatsRequest*,
+                                        v1::StorageStatsResponse* response) {
+  auto stats = storage_.Stats();
+  if (!stats.ok()) return ToGrpc(stats.status());
+  for (const TierStats& t : stats->tiers) {
+    v1::StorageTier* tier = response->add_tiers();
+    tier->set_tier(t.tier);
+    tier->set_rows(t.rows);
+    tier->set_points(t.points);
+    tier->set_oldest_ms(t.oldest_ms);
+    tier->set_newest_ms(t.newest_ms);
+    tier->set_bytes(t.bytes);
+    tier->set_retention_ms(t.retention_ms);
+  }
+  response->set_series(stats->series);
+  response->set_file_bytes(stats->file_bytes);
+  response->set_free_bytes(stats->free_bytes);
   return grpc::Status::OK;
 }
 

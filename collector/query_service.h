@@ -23,6 +23,8 @@ class QueryService final : public v1::Query::Service {
                           v1::QueryRangeResponse*) override;
   grpc::Status Latest(grpc::ServerContext*, const v1::LatestRequest*,
                       v1::LatestResponse*) override;
+  grpc::Status StorageStats(grpc::ServerContext*, const v1::StorageStatsRequest*,
+                            v1::StorageStatsResponse*) override;
 
  private:
   const Storage& storage_;

@@ -21,6 +21,7 @@
 #include "ctl/db_commands.h"
 #include "ctl/host_commands.h"
 #include "ctl/probe_command.h"
+#include "ctl/storage_command.h"
 #include "ctl/format.h"
 #include "shared/clock.h"
 #include "shared/duration.h"
@@ -123,6 +124,9 @@ int Main(int argc, char** argv) {
                     "avg|min|max|sum|count|last|rate|p50|p95|p99 (default: avg)");
   query->add_flag("--long", query_args.long_form,
                   "Table output: one SERIES/TIME/VALUE table instead of one per series");
+
+  CLI::App* storage = app.add_subcommand(
+      "storage", "Stored data per tier (raw, 1h, 1d rollups): rows, samples, size, bytes/sample");
 
   CLI::App* latest = app.add_subcommand("latest", "Newest sample of each matching series");
   latest->add_option("selector", selector_text, "Series selector (default: all)");
@@ -282,6 +286,8 @@ int Main(int argc, char** argv) {
     status = RunSilenceExpire(*alerts_stub, ctx, silence_id, out);
   } else if (agents->parsed()) {
     status = RunAgents(*stub, ctx, out);
+  } else if (storage->parsed()) {
+    status = RunStorage(*stub, ctx, out);
   } else if (series->parsed()) {
     status = RunSeries(*stub, ctx, *selector, out);
   } else if (query->parsed()) {

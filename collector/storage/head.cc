@@ -29,6 +29,7 @@ void Head::Append(const std::vector<Entry>& entries) {
     SeriesHead& s = series_[e.series_id];
     s.head.push_back(e.point);
     UpdateLatest(s, e.point);
+    head_oldest_ms_ = std::min(head_oldest_ms_, e.point.timestamp_ms);
   }
   points_ += entries.size();
 }
@@ -44,6 +45,9 @@ std::vector<int64_t> Head::BeginFlush() {
     s.head.shrink_to_fit();
     ids.push_back(id);
   }
+  flushing_series_ = ids.size();
+  flushing_oldest_ms_ = ids.empty() ? INT64_MAX : head_oldest_ms_;
+  head_oldest_ms_ = INT64_MAX;
   std::sort(ids.begin(), ids.end());
   return ids;
 }
@@ -63,6 +67,7 @@ void Head::EndFlush(int64_t series_id) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = series_.find(series_id);
   if (it == series_.end()) return;
+  if (!it->second.flushing.empty() && --flushing_series_ == 0) flushing_oldest_ms_ = INT64_MAX;
   points_ -= it->second.flushing.size();
   it->second.flushing.clear();
   it->second.flushing.shrink_to_fit();
@@ -90,6 +95,11 @@ std::optional<Point> Head::Latest(int64_t series_id) const {
 void Head::SetLatest(int64_t series_id, const Point& point) {
   std::lock_guard<std::mutex> lock(mu_);
   UpdateLatest(series_[series_id], point);
+}
+
+int64_t Head::OldestUnflushedMs() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::min(head_oldest_ms_, flushing_oldest_ms_);
 }
 
 size_t Head::point_count() const {

@@ -47,6 +47,12 @@ class Head {
 
   size_t point_count() const;
 
+  // No point older than this is in memory (INT64_MAX when none is): every
+  // older point has been flushed (with its rollups). Conservative while a
+  // generation is being flushed: it stays at the generation's oldest point
+  // until the last of its series is done.
+  int64_t OldestUnflushedMs() const;
+
  private:
   struct SeriesHead {
     std::vector<Point> flushing;
@@ -58,6 +64,9 @@ class Head {
   mutable std::mutex mu_;
   std::unordered_map<int64_t, SeriesHead> series_;  // GUARDED_BY(mu_)
   size_t points_ = 0;                               // GUARDED_BY(mu_)
+  int64_t head_oldest_ms_ = INT64_MAX;              // GUARDED_BY(mu_)
+  int64_t flushing_oldest_ms_ = INT64_MAX;          // GUARDED_BY(mu_)
+  size_t flushing_series_ = 0;                      // GUARDED_BY(mu_)
 };
 
 // Sorts by timestamp keeping, for equal timestamps, the point that came

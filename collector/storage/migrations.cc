@@ -88,6 +88,56 @@ CREATE TABLE silences (
   created_ms INTEGER NOT NULL
 );
 )sql"},
+      {3, "hourly and daily rollups, retention index", R"sql(
+-- Per series and bucket (UTC hour / day since the epoch): what the
+-- aggregations need without the raw samples. Maintained by the flush that
+-- writes the chunks, in the same transaction. `sketch` is a
+-- QuantileSketch for latency series (metric ending in _seconds), else NULL.
+CREATE TABLE rollup_1h (
+  series_id INTEGER NOT NULL,
+  bucket_start_ms INTEGER NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  sum REAL NOT NULL,
+  count INTEGER NOT NULL,
+  last REAL NOT NULL,
+  last_ms INTEGER NOT NULL,
+  sketch BLOB,
+  PRIMARY KEY (series_id, bucket_start_ms)
+) WITHOUT ROWID;
+CREATE INDEX rollup_1h_by_bucket ON rollup_1h(bucket_start_ms);
+CREATE TABLE rollup_1d (
+  series_id INTEGER NOT NULL,
+  bucket_start_ms INTEGER NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  sum REAL NOT NULL,
+  count INTEGER NOT NULL,
+  last REAL NOT NULL,
+  last_ms INTEGER NOT NULL,
+  sketch BLOB,
+  PRIMARY KEY (series_id, bucket_start_ms)
+) WITHOUT ROWID;
+CREATE INDEX rollup_1d_by_bucket ON rollup_1d(bucket_start_ms);
+-- Retention deletes the oldest chunks first, whatever their series.
+CREATE INDEX chunks_by_end ON chunks(end_ms);
+-- Chunks written before this migration have no rollups yet: the writer
+-- back-fills them a few at a time (ids up to upto_chunk_id).
+CREATE TABLE rollup_backfill (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  upto_chunk_id INTEGER NOT NULL,
+  done_chunk_id INTEGER NOT NULL
+);
+INSERT INTO rollup_backfill VALUES (1, (SELECT COALESCE(MAX(id), 0) FROM chunks), 0);
+-- Progress of unfinished flush generations, written with each slice: the
+-- samples of log rows <= log_upto of series <= series_done are already in
+-- chunks and rollups, so replay after a crash leaves them out (and they are
+-- not merged into rollups a second time).
+CREATE TABLE flush_progress (
+  log_upto INTEGER PRIMARY KEY,
+  series_done INTEGER NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }

@@ -121,6 +121,8 @@ absl::StatusOr<SqliteStatement> SqliteDb::Prepare(const std::string& sql) {
   return SqliteStatement(db_, stmt, sql);
 }
 
+int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }
+
 int64_t SqliteDb::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
 absl::Status SqliteDb::Error(int code, const std::string& context) const {

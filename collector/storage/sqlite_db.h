@@ -61,6 +61,8 @@ class SqliteDb {
   absl::Status Exec(const std::string& sql);
   absl::StatusOr<SqliteStatement> Prepare(const std::string& sql);
   int64_t LastInsertRowId() const;
+  // Rows changed by the last INSERT/UPDATE/DELETE.
+  int64_t Changes() const;
   // The error for a failed call, with context.
   absl::Status Error(int code, const std::string& context) const;
   const std::string& path() const { return path_; }

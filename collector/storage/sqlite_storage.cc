@@ -1,13 +1,15 @@
 #include "collector/storage/sqlite_storage.h"
 
-#include <optional>
-
 #include <algorithm>
+#include <climits>
+#include <filesystem>
+#include <optional>
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "collector/storage/migrations.h"
 #include "collector/storage/point_codec.h"
+#include "collector/storage/rollup_writer.h"
 #include "collector/storage/sqlite_db.h"
 #include "shared/status_macros.h"
 #include "shared/logging.h"
@@ -80,6 +82,7 @@ absl::Status SqliteStorage::Init() {
 
   SCOUT_RETURN_IF_ERROR(LoadSeries());
   SCOUT_RETURN_IF_ERROR(LoadLatestFromChunks());
+  SCOUT_RETURN_IF_ERROR(LoadRollupState());
   return ReplayLog();
 }
 
@@ -90,6 +93,7 @@ absl::Status SqliteStorage::LoadSeries() {
     SCOUT_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
     SeriesKey key{stmt.ColumnText(1), DecodeLabels(stmt.ColumnBlob(2))};
+    if (IsLatencyMetric(key.metric)) latency_ids_.insert(stmt.ColumnInt(0));
     index_.Add(stmt.ColumnInt(0), std::move(key), stmt.ColumnText(3));
   }
   return absl::OkStatus();
@@ -113,24 +117,79 @@ absl::Status SqliteStorage::LoadLatestFromChunks() {
   return absl::OkStatus();
 }
 
+absl::Status SqliteStorage::LoadRollupState() {
+  SCOUT_ASSIGN_OR_RETURN(
+      SqliteStatement state,
+      db_->Prepare("SELECT upto_chunk_id, done_chunk_id,"
+                   " (SELECT MAX(end_ms) FROM chunks WHERE id > b.done_chunk_id"
+                   "  AND id <= b.upto_chunk_id) FROM rollup_backfill b WHERE id = 1"));
+  SCOUT_ASSIGN_OR_RETURN(bool row, state.Step());
+  if (row) {
+    backfill_upto_ = state.ColumnInt(0);
+    backfill_done_ = state.ColumnInt(1);
+  }
+  if (backfill_pending() && !state.ColumnIsNull(2)) {
+    // Buckets from the one after the newest pending chunk's point on are
+    // complete; older ones wait for the back-fill.
+    rollup_complete_from_ms_ = state.ColumnInt(2) + 1;
+    spdlog::info("storage: merging {} chunks written before rollups existed into rollups",
+                 backfill_upto_ - backfill_done_);
+  } else {
+    backfill_done_ = backfill_upto_;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SqliteStorage::ReplayLog() {
+  // Samples of a generation that was partly flushed before the process
+  // stopped: already in chunks and rollups, so not replayed (see
+  // migration 3, flush_progress). done_after[i]: the highest series flushed
+  // by any generation covering log rows <= progress[i].first.
+  std::vector<std::pair<int64_t, int64_t>> progress;
+  {
+    SCOUT_ASSIGN_OR_RETURN(
+        SqliteStatement p,
+        db_->Prepare("SELECT log_upto, series_done FROM flush_progress ORDER BY log_upto"));
+    while (true) {
+      SCOUT_ASSIGN_OR_RETURN(bool row, p.Step());
+      if (!row) break;
+      progress.emplace_back(p.ColumnInt(0), p.ColumnInt(1));
+    }
+    for (size_t i = progress.size(); i-- > 1;) {
+      progress[i - 1].second = std::max(progress[i - 1].second, progress[i].second);
+    }
+  }
   SCOUT_ASSIGN_OR_RETURN(SqliteStatement stmt,
                          db_->Prepare("SELECT id, data FROM samples_log ORDER BY id"));
   size_t rows = 0;
+  size_t skipped = 0;
+  size_t next_progress = 0;
   std::vector<Head::Entry> entries;
   while (true) {
     SCOUT_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
     SCOUT_ASSIGN_OR_RETURN(std::vector<LogRecord> records,
                            DecodeLogRecords(stmt.ColumnBlob(1)));
+    const int64_t log_id = stmt.ColumnInt(0);
+    while (next_progress < progress.size() && progress[next_progress].first < log_id) {
+      ++next_progress;
+    }
+    const int64_t flushed_upto =
+        next_progress < progress.size() ? progress[next_progress].second : INT64_MIN;
     entries.clear();
-    for (const LogRecord& r : records) entries.push_back({r.series_id, {r.timestamp_ms, r.value}});
+    for (const LogRecord& r : records) {
+      if (r.series_id <= flushed_upto) {
+        ++skipped;
+        continue;
+      }
+      entries.push_back({r.series_id, {r.timestamp_ms, r.value}});
+    }
     head_.Append(entries);
     ++rows;
   }
   if (rows > 0) {
-    spdlog::info("storage: replayed {} log rows ({} points) into memory", rows,
-                 head_.point_count());
+    spdlog::info("storage: replayed {} log rows ({} points) into memory, {} already flushed",
+                 rows, head_.point_count(), skipped);
   }
   return absl::OkStatus();
 }
@@ -196,6 +255,7 @@ absl::Status SqliteStorage::Write(const std::vector<const WriteBatch*>& batches)
 
   // Committed: make it visible to readers.
   for (SeriesIndex::Match& m : created) {
+    if (IsLatencyMetric(m.key.metric)) latency_ids_.insert(m.id);
     std::string key_string = SeriesKeyString(m.key);
     index_.Add(m.id, std::move(m.key), std::move(key_string));
   }
@@ -225,6 +285,87 @@ absl::Status SqliteStorage::UpsertAgent(const AgentRecord& agent) {
 }
 
 absl::Status SqliteStorage::Maintain() {
+  SCOUT_RETURN_IF_ERROR(MaintainFlush());
+  // One kind of work per call, so a call stays short: flushing first (the
+  // head must not grow), then back-fill, then retention.
+  if (flushing_) return absl::OkStatus();
+  if (backfill_pending()) return BackfillStep();
+  const auto now = clock_.SteadyNow();
+  if (now < next_housekeeping_) return absl::OkStatus();
+  SCOUT_ASSIGN_OR_RETURN(size_t deleted, DeleteExpired());
+  // A full batch means more may be left: look again on the next call.
+  if (deleted < options_.housekeeping_rows) next_housekeeping_ = now + options_.housekeeping_interval;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> SqliteStorage::DeleteExpired() {
+  const int64_t now = clock_.NowMs();
+  size_t deleted = 0;
+  struct Target {
+    const char* sql;
+    int64_t cutoff;  // rows wholly older than this go
+    bool enabled;
+  };
+  const Target targets[] = {
+      {"DELETE FROM chunks WHERE id IN"
+       " (SELECT id FROM chunks WHERE end_ms < ? LIMIT ?)",
+       now - options_.raw_retention.count(), options_.raw_retention.count() > 0},
+      {"DELETE FROM rollup_1h WHERE (series_id, bucket_start_ms) IN"
+       " (SELECT series_id, bucket_start_ms FROM rollup_1h WHERE bucket_start_ms < ? LIMIT ?)",
+       now - options_.hour_retention.count() - kHourMs, options_.hour_retention.count() > 0},
+      {"DELETE FROM rollup_1d WHERE (series_id, bucket_start_ms) IN"
+       " (SELECT series_id, bucket_start_ms FROM rollup_1d WHERE bucket_start_ms < ? LIMIT ?)",
+       now - options_.day_retention.count() - kDayMs, options_.day_retention.count() > 0},
+  };
+  for (const Target& t : targets) {
+    if (!t.enabled || deleted >= options_.housekeeping_rows) continue;
+    SCOUT_ASSIGN_OR_RETURN(SqliteStatement del, db_->Prepare(t.sql));
+    del.Bind(1, t.cutoff);
+    del.Bind(2, static_cast<int64_t>(options_.housekeeping_rows - deleted));
+    SCOUT_RETURN_IF_ERROR(InTransaction(*db_, [&] { return del.Run(); }));
+    deleted += static_cast<size_t>(db_->Changes());
+  }
+  return deleted;
+}
+
+absl::Status SqliteStorage::BackfillStep() {
+  int64_t done = backfill_done_;
+  SCOUT_RETURN_IF_ERROR(InTransaction(*db_, [&]() -> absl::Status {
+    SCOUT_ASSIGN_OR_RETURN(RollupWriter rollups, RollupWriter::Create(*db_));
+    SCOUT_ASSIGN_OR_RETURN(
+        SqliteStatement chunks,
+        db_->Prepare("SELECT id, series_id, data FROM chunks WHERE id > ? AND id <= ?"
+                     " ORDER BY id LIMIT ?"));
+    chunks.Bind(1, backfill_done_);
+    chunks.Bind(2, backfill_upto_);
+    chunks.Bind(3, static_cast<int64_t>(options_.backfill_chunks_per_call));
+    std::vector<Point> points;
+    while (true) {
+      SCOUT_ASSIGN_OR_RETURN(bool row, chunks.Step());
+      if (!row) break;
+      points.clear();
+      SCOUT_RETURN_IF_ERROR(DecodeChunk(chunks.ColumnBlob(2), &points));
+      SortAndDedupLastWins(&points);
+      SCOUT_RETURN_IF_ERROR(rollups.Merge(chunks.ColumnInt(1), IsLatency(chunks.ColumnInt(1)), points));
+      done = chunks.ColumnInt(0);
+    }
+    chunks.Reset();
+    // Nothing left below upto (e.g. deleted by retention): finished.
+    if (done == backfill_done_) done = backfill_upto_;
+    SCOUT_ASSIGN_OR_RETURN(SqliteStatement save,
+                           db_->Prepare("UPDATE rollup_backfill SET done_chunk_id = ? WHERE id = 1"));
+    save.Bind(1, done);
+    return save.Run();
+  }));
+  backfill_done_ = done;
+  if (!backfill_pending()) {
+    rollup_complete_from_ms_ = INT64_MIN;
+    spdlog::info("storage: rollups back-filled");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStorage::MaintainFlush() {
   if (!flushing_) {
     const size_t points = head_.point_count();
     const bool due = points >= options_.max_head_points ||
@@ -259,9 +400,12 @@ absl::Status SqliteStorage::FlushSlice() {
         SqliteStatement insert,
         db_->Prepare("INSERT INTO chunks(series_id, start_ms, end_ms, point_count, data)"
                      " VALUES (?, ?, ?, ?, ?)"));
+    SCOUT_ASSIGN_OR_RETURN(RollupWriter rollups, RollupWriter::Create(*db_));
     for (size_t i = flush_pos_; i < end; ++i) {
       std::vector<Point> points = head_.FlushingPoints(flush_ids_[i]);
       if (!points.empty()) chunk_ends.emplace_back(flush_ids_[i], points.back().timestamp_ms);
+      // Same transaction as the chunks: rollups are exactly as durable.
+      SCOUT_RETURN_IF_ERROR(rollups.Merge(flush_ids_[i], IsLatency(flush_ids_[i]), points));
       for (size_t off = 0; off < points.size(); off += options_.max_chunk_points) {
         std::vector<Point> part(
             points.begin() + static_cast<ptrdiff_t>(off),
@@ -277,7 +421,14 @@ absl::Status SqliteStorage::FlushSlice() {
         SCOUT_RETURN_IF_ERROR(insert.Run());
       }
     }
-    return absl::OkStatus();
+    // flush_ids_ is sorted: every series up to this one is now flushed.
+    SCOUT_ASSIGN_OR_RETURN(
+        SqliteStatement progress,
+        db_->Prepare("INSERT INTO flush_progress(log_upto, series_done) VALUES (?, ?)"
+                     " ON CONFLICT(log_upto) DO UPDATE SET series_done = excluded.series_done"));
+    progress.Bind(1, flush_log_upto_);
+    progress.Bind(2, flush_ids_[end - 1]);
+    return progress.Run();
   }));
   {
     std::lock_guard<std::mutex> lock(chunk_end_mu_);
@@ -303,7 +454,12 @@ absl::Status SqliteStorage::FlushSlice() {
                          db_->Prepare("SELECT 1 FROM samples_log WHERE id <= ? LIMIT 1"));
   left.Bind(1, flush_log_upto_);
   SCOUT_ASSIGN_OR_RETURN(bool more, left.Step());
+  left.Reset();
   if (more) return absl::OkStatus();
+  SCOUT_ASSIGN_OR_RETURN(SqliteStatement forget,
+                         db_->Prepare("DELETE FROM flush_progress WHERE log_upto <= ?"));
+  forget.Bind(1, flush_log_upto_);
+  SCOUT_RETURN_IF_ERROR(forget.Run());
   flushing_ = false;
   flush_ids_.clear();
   return absl::OkStatus();
@@ -313,7 +469,7 @@ absl::Status SqliteStorage::FlushAll() {
   if (!flushing_ && head_.point_count() == 0) return absl::OkStatus();
   last_flush_ = clock_.SteadyNow() - options_.flush_interval;
   do {
-    SCOUT_RETURN_IF_ERROR(Maintain());
+    SCOUT_RETURN_IF_ERROR(MaintainFlush());
   } while (flushing_);
   return absl::OkStatus();
 }
@@ -419,6 +575,145 @@ absl::StatusOr<Limited<SeriesPoints>> SqliteStorage::Latest(const CompiledSelect
     out.items.push_back({std::move(m.key), {*p}});
   }
   return out;
+}
+
+absl::StatusOr<Limited<SeriesRollups>> SqliteStorage::ReadRollups(
+    const CompiledSelector& selector, RollupTier tier, int64_t start_ms, int64_t end_ms,
+    size_t series_limit) const {
+  Limited<SeriesRollups> out;
+  std::vector<SeriesIndex::Match> matches = index_.Select(selector, series_limit, &out.truncated);
+  if (matches.empty()) return out;
+  std::lock_guard<std::mutex> lock(read_mu_);
+  SCOUT_ASSIGN_OR_RETURN(
+      SqliteStatement stmt,
+      read_db_->Prepare(absl::StrCat(
+          "SELECT bucket_start_ms, min, max, sum, count, last, last_ms, sketch FROM ",
+          RollupTable(tier),
+          " WHERE series_id = ? AND bucket_start_ms >= ? AND bucket_start_ms < ?"
+          " ORDER BY bucket_start_ms")));
+  for (SeriesIndex::Match& m : matches) {
+    SeriesRollups series{std::move(m.key), {}};
+    stmt.Bind(1, m.id);
+    stmt.Bind(2, start_ms);
+    stmt.Bind(3, end_ms);
+    while (true) {
+      auto row = stmt.Step();
+      if (!row.ok()) {
+        stmt.Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      RollupRow r;
+      r.bucket_start_ms = stmt.ColumnInt(0);
+      r.min = stmt.ColumnDouble(1);
+      r.max = stmt.ColumnDouble(2);
+      r.sum = stmt.ColumnDouble(3);
+      r.count = stmt.ColumnInt(4);
+      r.last = stmt.ColumnDouble(5);
+      r.last_ms = stmt.ColumnInt(6);
+      if (!stmt.ColumnIsNull(7)) r.sketch = std::string(stmt.ColumnBlob(7));
+      series.rows.push_back(std::move(r));
+    }
+    stmt.Reset();
+    out.items.push_back(std::move(series));
+  }
+  return out;
+}
+
+TierCoverage SqliteStorage::Coverage() const {
+  TierCoverage c;
+  c.now_ms = clock_.NowMs();
+  // Retention deletes a chunk only when its newest point is older than the
+  // cutoff, so every point newer than the cutoff is still there.
+  c.raw_complete_from_ms = options_.raw_retention.count() > 0
+                               ? c.now_ms - options_.raw_retention.count()
+                               : INT64_MIN;
+  c.rollup_complete_from_ms = rollup_complete_from_ms_.load();
+  c.rollup_complete_before_ms = head_.OldestUnflushedMs();
+  return c;
+}
+
+absl::StatusOr<StorageStats> SqliteStorage::Stats() const {
+  StorageStats stats;
+  stats.series = static_cast<int64_t>(index_.size());
+  std::lock_guard<std::mutex> lock(read_mu_);
+  // Bytes per table and index from the dbstat virtual table (Debian's
+  // SQLite has it); without it the byte columns stay 0.
+  std::unordered_map<std::string, int64_t> bytes;
+  if (auto dbstat = read_db_->Prepare("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name");
+      dbstat.ok()) {
+    while (true) {
+      auto row = dbstat->Step();
+      if (!row.ok() || !*row) break;
+      bytes[dbstat->ColumnText(0)] = dbstat->ColumnInt(1);
+    }
+  }
+  auto sum_bytes = [&](std::initializer_list<const char*> names) {
+    int64_t total = 0;
+    for (const char* n : names) {
+      auto it = bytes.find(n);
+      if (it != bytes.end()) total += it->second;
+    }
+    return total;
+  };
+  struct Source {
+    const char* tier;
+    const char* sql;
+    int64_t bytes;
+    int64_t retention_ms;
+  };
+  const Source sources[] = {
+      {"raw",
+       "SELECT COUNT(*), COALESCE(SUM(point_count), 0), COALESCE(MIN(start_ms), 0),"
+       " COALESCE(MAX(end_ms), 0) FROM chunks",
+       sum_bytes({"chunks", "chunks_by_series_end", "chunks_by_end"}),
+       static_cast<int64_t>(options_.raw_retention.count())},
+      {"1h",
+       "SELECT COUNT(*), COALESCE(SUM(count), 0), COALESCE(MIN(bucket_start_ms), 0),"
+       " COALESCE(MAX(bucket_start_ms), 0) FROM rollup_1h",
+       sum_bytes({"rollup_1h", "rollup_1h_by_bucket"}),
+       static_cast<int64_t>(options_.hour_retention.count())},
+      {"1d",
+       "SELECT COUNT(*), COALESCE(SUM(count), 0), COALESCE(MIN(bucket_start_ms), 0),"
+       " COALESCE(MAX(bucket_start_ms), 0) FROM rollup_1d",
+       sum_bytes({"rollup_1d", "rollup_1d_by_bucket"}),
+       static_cast<int64_t>(options_.day_retention.count())},
+  };
+  for (const Source& src : sources) {
+    SCOUT_ASSIGN_OR_RETURN(SqliteStatement stmt, read_db_->Prepare(src.sql));
+    SCOUT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    TierStats t;
+    t.tier = src.tier;
+    if (row) {
+      t.rows = stmt.ColumnInt(0);
+      t.points = stmt.ColumnInt(1);
+      t.oldest_ms = stmt.ColumnInt(2);
+      t.newest_ms = stmt.ColumnInt(3);
+    }
+    t.bytes = src.bytes;
+    t.retention_ms = src.retention_ms;
+    stats.tiers.push_back(std::move(t));
+  }
+  TierStats memory;
+  memory.tier = "memory";
+  memory.points = static_cast<int64_t>(head_.point_count());
+  memory.rows = 0;
+  memory.bytes = sum_bytes({"samples_log"});  // its durable copy
+  stats.tiers.push_back(std::move(memory));
+
+  SCOUT_ASSIGN_OR_RETURN(SqliteStatement pages,
+                         read_db_->Prepare("SELECT page_count * page_size, freelist_count *"
+                                           " page_size FROM pragma_page_count(),"
+                                           " pragma_freelist_count(), pragma_page_size()"));
+  SCOUT_ASSIGN_OR_RETURN(bool row, pages.Step());
+  if (row) {
+    stats.file_bytes = pages.ColumnInt(0);
+    stats.free_bytes = pages.ColumnInt(1);
+  }
+  std::error_code ec;
+  const auto wal = std::filesystem::file_size(options_.path + "-wal", ec);
+  if (!ec) stats.file_bytes += static_cast<int64_t>(wal);
+  return stats;
 }
 
 }  // namespace scout::collector

@@ -8,19 +8,33 @@
 //  * chunks: per-series compressed runs of points (point_codec.h), written
 //    by Maintain() in small transactions; once a whole flush generation is
 //    chunked, its samples_log rows are deleted.
+//  * rollup_1h / rollup_1d: per series and hour / day, min, max, sum,
+//    count, last and (latency series) a quantile sketch. Each flush slice
+//    merges its points into them in the same transaction as the chunks, so
+//    rollups are exactly as durable as chunks and late samples just merge
+//    into their bucket's row. flush_progress (same transaction) tells a
+//    replay after a crash which logged samples are already flushed, so a
+//    restart never merges a sample twice.
 //  * On open, samples_log is replayed into the head, so a killed process
 //    loses nothing it acknowledged.
+//  * Retention: Maintain() deletes chunks and rollup rows older than their
+//    tier's retention, at most `housekeeping_rows` rows per transaction.
+//    Freed pages go to SQLite's free list and are reused before the file
+//    grows, so at steady state the file stays the size of the retained data
+//    (no auto-vacuum: switching an existing file to it needs a full VACUUM).
 //
 // Durability: `synchronous` FULL (default) fsyncs the WAL on every commit,
 // so an acked sample survives power loss; NORMAL survives a process kill
 // but may lose the last commits on power loss.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
@@ -45,6 +59,17 @@ struct SqliteOptions {
   size_t series_per_flush_slice = 2000;
   // How long one Maintain() call may keep flushing slices.
   std::chrono::milliseconds maintenance_budget{30};
+  // Retention per tier; zero keeps the tier forever.
+  std::chrono::milliseconds raw_retention = std::chrono::hours(24 * 15);
+  std::chrono::milliseconds hour_retention = std::chrono::hours(24 * 90);
+  std::chrono::milliseconds day_retention = std::chrono::hours(24 * 730);
+  // Expired data is looked for this often; while some is left, every
+  // Maintain() call deletes up to `housekeeping_rows` rows (one short
+  // transaction per tier), so a big backlog never stalls commits.
+  std::chrono::milliseconds housekeeping_interval = std::chrono::minutes(1);
+  size_t housekeeping_rows = 500;
+  // Chunks from before rollups existed, merged into rollups per call.
+  size_t backfill_chunks_per_call = 32;
 };
 
 class SqliteStorage final : public Storage {
@@ -66,10 +91,20 @@ class SqliteStorage final : public Storage {
                                                   size_t series_limit) const override;
   absl::StatusOr<Limited<SeriesPoints>> Latest(const CompiledSelector& selector,
                                                size_t limit) const override;
+  absl::StatusOr<Limited<SeriesRollups>> ReadRollups(const CompiledSelector& selector,
+                                                     RollupTier tier, int64_t start_ms,
+                                                     int64_t end_ms,
+                                                     size_t series_limit) const override;
+  TierCoverage Coverage() const override;
+  absl::StatusOr<StorageStats> Stats() const override;
 
-  // For tests and `sctl storage` later: runs flush slices until the head
-  // is empty.
+  // For tests: runs flush slices until the head is empty.
   absl::Status FlushAll();
+  // One housekeeping step now, whatever the interval: deletes up to
+  // `housekeeping_rows` expired rows; returns how many it deleted. Called
+  // by Maintain(); public for tests and benchmarks.
+  absl::StatusOr<size_t> DeleteExpired();
+  bool backfill_pending() const { return backfill_done_ < backfill_upto_; }
   size_t head_points() const { return head_.point_count(); }
   size_t series_count() const { return index_.size(); }
   int schema_version() const { return schema_version_; }
@@ -80,7 +115,11 @@ class SqliteStorage final : public Storage {
   absl::Status LoadSeries();
   absl::Status LoadLatestFromChunks();
   absl::Status ReplayLog();
+  absl::Status MaintainFlush();
   absl::Status FlushSlice();
+  absl::Status LoadRollupState();
+  absl::Status BackfillStep();
+  bool IsLatency(int64_t series_id) const { return latency_ids_.count(series_id) > 0; }
   absl::StatusOr<int64_t> InternSeries(SqliteStatement& insert, const SeriesKey& key, const std::string& key_string,
                                        std::vector<SeriesIndex::Match>* created);
 
@@ -95,6 +134,13 @@ class SqliteStorage final : public Storage {
   int64_t flush_log_upto_ = 0;      // samples_log rows covered by the generation
   bool flushing_ = false;
   std::chrono::steady_clock::time_point last_flush_;
+  std::unordered_set<int64_t> latency_ids_;  // series whose rollups get sketches
+  int64_t backfill_upto_ = 0;                // chunk ids to back-fill into rollups
+  int64_t backfill_done_ = 0;
+  std::chrono::steady_clock::time_point next_housekeeping_;
+  // Rollup buckets starting before this may miss chunks not yet
+  // back-filled; INT64_MIN once none are pending (read by Coverage()).
+  std::atomic<int64_t> rollup_complete_from_ms_{INT64_MIN};
 
   // Reader state: one connection, serialised. WAL lets it read while the
   // writer commits.

@@ -13,6 +13,17 @@
 //    (last write wins, in Write() call order), so a replayed batch is
 //    stored once and queries never show duplicates.
 //  * Reads return points sorted by timestamp, one per timestamp.
+//  * Rollups (ReadRollups): per series, hourly and daily buckets (UTC,
+//    aligned to multiples of the bucket width since the epoch) holding
+//    min, max, sum, count, last (+ its timestamp) of the samples in the
+//    bucket and, for latency series (IsLatencyMetric), a quantile sketch.
+//    They are maintained incrementally as data is stored, and are complete
+//    for buckets inside Coverage()'s rollup window; outside it a bucket may
+//    still lack samples that raw reads return. Known limit: a sample that
+//    is written again after its first copy already went into rollups
+//    counts twice there (raw reads still show it once).
+//  * Retention: data older than its tier's retention may disappear at any
+//    time (Coverage() says from where raw is still complete).
 //
 // Thread safety: Write() and UpsertAgent() are called from one writer
 // thread only; the read methods may be called concurrently from any
@@ -46,6 +57,67 @@ struct WriteBatch {
   std::string agent_id;
   int64_t received_ms = 0;
   std::vector<SeriesPoints> series;
+};
+
+enum class RollupTier { kHour, kDay };
+constexpr int64_t kHourMs = 3'600'000;
+constexpr int64_t kDayMs = 24 * kHourMs;
+inline int64_t RollupBucketMs(RollupTier tier) {
+  return tier == RollupTier::kHour ? kHourMs : kDayMs;
+}
+// Latency series get quantile sketches in their rollups: metric names
+// ending in `_seconds` (so not `_seconds_total` counters).
+inline bool IsLatencyMetric(const std::string& metric) {
+  constexpr size_t kSuffixSize = 8;  // "_seconds"
+  return metric.size() > kSuffixSize &&
+         metric.compare(metric.size() - kSuffixSize, kSuffixSize, "_seconds") == 0;
+}
+
+struct RollupRow {
+  int64_t bucket_start_ms = 0;
+  double min = 0;
+  double max = 0;
+  double sum = 0;
+  int64_t count = 0;
+  double last = 0;      // value of the newest sample in the bucket
+  int64_t last_ms = 0;  // its timestamp
+  std::string sketch;   // QuantileSketch::Serialize(); empty unless latency
+};
+
+struct SeriesRollups {
+  SeriesKey key;
+  std::vector<RollupRow> rows;  // sorted by bucket_start_ms
+};
+
+// Where each tier is complete, so a reader can pick one per bucket.
+struct TierCoverage {
+  int64_t now_ms = 0;
+  // Raw reads return every stored sample at or after this time (older
+  // chunks may have been deleted by retention).
+  int64_t raw_complete_from_ms = 0;
+  // A rollup bucket that lies entirely inside [from, before) holds every
+  // sample that raw reads would return for it: `before` is the oldest
+  // sample still only in memory, `from` is where rows not yet back-filled
+  // after an upgrade end (INT64_MIN when none are pending).
+  int64_t rollup_complete_from_ms = 0;
+  int64_t rollup_complete_before_ms = 0;
+};
+
+// What `sctl storage` shows.
+struct TierStats {
+  std::string tier;         // raw | 1h | 1d | memory
+  int64_t rows = 0;         // chunks or rollup rows
+  int64_t points = 0;       // samples stored (raw) or summarised (rollups)
+  int64_t oldest_ms = 0;    // 0 when empty
+  int64_t newest_ms = 0;
+  int64_t bytes = 0;        // on disk, tables + indexes; 0 when unknown
+  int64_t retention_ms = 0; // 0 = kept forever
+};
+struct StorageStats {
+  std::vector<TierStats> tiers;
+  int64_t series = 0;
+  int64_t file_bytes = 0;  // main file + WAL
+  int64_t free_bytes = 0;  // free pages inside the file, reused before it grows
 };
 
 template <typename T>
@@ -83,6 +155,22 @@ class Storage {
   // The newest point of every matching series.
   virtual absl::StatusOr<Limited<SeriesPoints>> Latest(const CompiledSelector& selector,
                                                        size_t limit) const = 0;
+
+  // Rollup rows with start_ms <= bucket_start_ms < end_ms for every
+  // matching series (series with no rows in the range are included, empty,
+  // so callers can combine with raw reads).
+  virtual absl::StatusOr<Limited<SeriesRollups>> ReadRollups(const CompiledSelector& selector,
+                                                             RollupTier tier, int64_t start_ms,
+                                                             int64_t end_ms,
+                                                             size_t series_limit) const = 0;
+
+  // Call before the reads it qualifies: data stored after the call can only
+  // widen what is complete.
+  virtual TierCoverage Coverage() const = 0;
+
+  // Sizes per tier; may scan the whole database (an admin command, not a
+  // hot path).
+  virtual absl::StatusOr<StorageStats> Stats() const = 0;
 };
 
 }  // namespace scout::collector

@@ -13,6 +13,21 @@ TEST(CollectorConfig, DefaultsAndOverrides) {
   EXPECT_EQ(c->storage.path, "/tmp/x.db");
   EXPECT_FALSE(c->storage.synchronous_full);
   EXPECT_EQ(c->shutdown_grace, std::chrono::seconds(20));
+  EXPECT_EQ(c->storage.raw_retention, std::chrono::hours(24 * 15));
+  EXPECT_EQ(c->storage.hour_retention, std::chrono::hours(24 * 90));
+  EXPECT_EQ(c->storage.day_retention, std::chrono::hours(24 * 730));
+}
+
+TEST(CollectorConfig, RetentionPerTier) {
+  auto c = ParseCollectorConfig(
+      "storage:\n  raw_retention: 7d\n  hourly_retention: 0s\n  daily_retention: 400d\n"
+      "  housekeeping_rows: 100\n",
+      "c.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->storage.raw_retention, std::chrono::hours(24 * 7));
+  EXPECT_EQ(c->storage.hour_retention.count(), 0);  // forever
+  EXPECT_EQ(c->storage.day_retention, std::chrono::hours(24 * 400));
+  EXPECT_EQ(c->storage.housekeeping_rows, 100u);
 }
 
 TEST(CollectorConfig, ErrorsNameFileLineAndKey) {
@@ -23,6 +38,10 @@ TEST(CollectorConfig, ErrorsNameFileLineAndKey) {
   const Case cases[] = {
       {"listen: x\nlisten_port: 1\n", "c.yaml:2:1: key 'listen_port': unknown key"},
       {"storage:\n  synchronous: sometimes\n", "c.yaml:2:16: key 'storage.synchronous': must be"},
+      {"storage:\n  raw_retention: 10m\n",
+       "c.yaml:2:18: key 'storage.raw_retention': must be 0s (keep forever) or at least 1h"},
+      {"storage:\n  daily_retention: 1d\n",
+       "c.yaml:2:20: key 'storage.daily_retention': must be 0s (keep forever) or at least 2d"},
       {"shutdown_grace: soon\n", "c.yaml:1:17: key 'shutdown_grace': invalid duration"},
       {"ingest:\n  max_in_flight_batches: lots\n",
        "c.yaml:2:26: key 'ingest.max_in_flight_batches': expected an integer"},
