@@ -1,6 +1,9 @@
 #include "collector/collector_config.h"
 
 #include <filesystem>
+#include <sstream>
+
+#include "absl/time/time.h"
 
 #include "shared/duration.h"
 #include "shared/status_macros.h"
@@ -61,6 +64,47 @@ absl::Status ReadAlerting(ConfigMap& root, const std::string& config_dir, Alerti
   SCOUT_RETURN_IF_ERROR(ReadReceivers(*a, "webhooks", alerting::ReceiverConfig::Kind::kWebhook,
                                       &out->receivers));
   return a->CheckNoUnknownKeys();
+}
+
+// "HH:MM" -> minutes since midnight.
+bool ParseClock(const std::string& text, std::chrono::minutes* out) {
+  int h = 0, m = 0;
+  char colon = 0;
+  std::istringstream in(text);
+  if (!(in >> h >> colon >> m) || colon != ':' || !in.eof() || h < 0 || h > 23 || m < 0 || m > 59 ||
+      text.size() != 5) {
+    return false;
+  }
+  *out = std::chrono::minutes(h * 60 + m);
+  return true;
+}
+
+absl::Status ReadReports(ConfigMap& root, const std::string& config_dir, ReportsConfig* out) {
+  SCOUT_ASSIGN_OR_RETURN(auto r, root.Child("reports"));
+  if (!r) return absl::OkStatus();
+  SCOUT_RETURN_IF_ERROR(r->Read("enabled", &out->enabled));
+  SCOUT_RETURN_IF_ERROR(r->Read("dir", &out->dir));
+  if (!out->dir.empty() && !config_dir.empty() && out->dir.front() != '/') {
+    out->dir = (std::filesystem::path(config_dir) / out->dir).string();
+  }
+  SCOUT_RETURN_IF_ERROR(r->Read("timezone", &out->timezone));
+  absl::TimeZone tz;
+  if (!out->timezone.empty() && !absl::LoadTimeZone(out->timezone, &tz)) {
+    return r->ErrorAt("timezone", "unknown time zone (use an IANA name like Europe/Berlin)");
+  }
+  std::string daily, weekly;
+  SCOUT_RETURN_IF_ERROR(r->Read("daily_at", &daily));
+  if (!daily.empty() && !ParseClock(daily, &out->daily_at)) return r->ErrorAt("daily_at", "expected HH:MM");
+  SCOUT_RETURN_IF_ERROR(r->Read("weekly_at", &weekly));
+  if (!weekly.empty() && !ParseClock(weekly, &out->weekly_at)) return r->ErrorAt("weekly_at", "expected HH:MM");
+  SCOUT_RETURN_IF_ERROR(r->Read("formats", &out->formats));
+  if (out->formats.empty()) return r->ErrorAt("formats", "give at least one of html, md, json");
+  for (const std::string& f : out->formats) {
+    if (f != "html" && f != "md" && f != "json") {
+      return r->ErrorAt("formats", "\"" + f + "\" is not html, md or json");
+    }
+  }
+  return r->CheckNoUnknownKeys();
 }
 
 absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root, const std::string& config_dir) {
@@ -145,6 +189,7 @@ absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root, const std::string& conf
     SCOUT_RETURN_IF_ERROR(ingest->CheckNoUnknownKeys());
   }
   SCOUT_RETURN_IF_ERROR(ReadAlerting(root, config_dir, &config.alerting));
+  SCOUT_RETURN_IF_ERROR(ReadReports(root, config_dir, &config.reports));
   SCOUT_RETURN_IF_ERROR(root.CheckNoUnknownKeys());
   return config;
 }

@@ -20,6 +20,13 @@
 //     max_pending_points: 500000    # queued for commit, before all streams pause
 //     max_future_skew: 10m          # samples further ahead are rejected
 //     grpc_memory_bytes: 134217728  # cap on gRPC's own buffers
+//   reports:                        # daily/weekly reports on a schedule (docs/reports.md)
+//     enabled: true
+//     dir: ""                       # "" = reports/ next to the database
+//     timezone: Europe/Berlin       # "" = UTC; the day and week are local to it
+//     daily_at: "06:00"             # yesterday's report, local time
+//     weekly_at: "07:00"            # Mondays, last week's report
+//     formats: [html, md, json]
 //   alerting:                       # off without this section (docs/alerting.md)
 //     rules_file: ../rules/default.yaml   # relative to this file; re-read when it changes
 //     evaluation_interval: 15s
@@ -50,6 +57,17 @@ struct AlertingConfig {
   std::vector<alerting::ReceiverConfig> receivers;
 };
 
+// Scheduled reports (docs/reports.md). Plain values: the reports library
+// sits above this one.
+struct ReportsConfig {
+  bool enabled = true;
+  std::string dir;       // "" = "reports" next to the database file
+  std::string timezone;  // IANA; "" = UTC
+  std::chrono::minutes daily_at{6 * 60};
+  std::chrono::minutes weekly_at{7 * 60};  // Mondays
+  std::vector<std::string> formats{"html", "md", "json"};
+};
+
 struct CollectorConfig {
   std::string listen = "127.0.0.1:7070";
   std::string log_level = "info";
@@ -62,6 +80,7 @@ struct CollectorConfig {
   std::chrono::milliseconds self_interval = std::chrono::seconds(10);
   std::string self_host = "scout-collector";
   AlertingConfig alerting;
+  ReportsConfig reports;
 };
 
 // Errors name file, line and key.

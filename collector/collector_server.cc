@@ -1,5 +1,7 @@
 #include "collector/collector_server.h"
 
+#include <filesystem>
+
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
@@ -7,6 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "collector/agent_tracker.h"
 #include "collector/alerts_service.h"
+#include "collector/report_scheduler.h"
+#include "collector/reports/storage_report_source.h"
+#include "collector/reports_service.h"
 #include "collector/storage/sqlite_alert_store.h"
 #include "collector/storage_series_source.h"
 #include "collector/ingest_service.h"
@@ -39,6 +44,7 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   }
   s->alerts_ = std::make_unique<AlertsService>(s->engine_.get(), s->alert_store_.get(),
                                                config.alerting.rules_file, clock);
+  s->StartReports(config, clock);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -67,6 +73,7 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   builder.RegisterService(s->ingest_.get());
   builder.RegisterService(s->query_.get());
   builder.RegisterService(s->alerts_.get());
+  builder.RegisterService(s->reports_.get());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0) {
     s->writes_->Stop();
@@ -78,7 +85,28 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
                                            s->engine_.get(), s->notifier_.get());
   s->self_->Start();
   if (s->engine_) s->engine_->Start();
+  if (s->report_scheduler_) s->report_scheduler_->Start();
   return s;
+}
+
+void CollectorServer::StartReports(const CollectorConfig& config, const Clock& clock) {
+  report_source_ =
+      std::make_unique<reports::StorageReportSource>(*storage_, alert_store_.get());
+  ReportSchedule schedule;
+  schedule.dir = config.reports.dir.empty()
+                     ? (std::filesystem::path(config.storage.path).parent_path() / "reports").string()
+                     : config.reports.dir;
+  schedule.timezone = config.reports.timezone;
+  schedule.daily_at = config.reports.daily_at;
+  schedule.weekly_at = config.reports.weekly_at;
+  schedule.formats.clear();
+  for (const std::string& f : config.reports.formats) {
+    if (auto format = reports::ParseReportFormat(f); format.ok()) schedule.formats.push_back(*format);
+  }
+  reports_ = std::make_unique<ReportsService>(*report_source_, schedule.dir, schedule.timezone, clock);
+  if (config.reports.enabled) {
+    report_scheduler_ = std::make_unique<ReportScheduler>(schedule, *report_source_, clock);
+  }
 }
 
 absl::Status CollectorServer::StartAlerting(const CollectorConfig& config, const Clock& clock) {
@@ -107,6 +135,7 @@ std::string CollectorServer::CountersLine() const { return self_->CountersLine()
 void CollectorServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   if (shut_down_) return;
   shut_down_ = true;
+  if (report_scheduler_) report_scheduler_->Stop();
   if (engine_) engine_->Stop();
   // Give queued notifications (e.g. a resolve from the last cycle) a moment.
   if (notifier_) notifier_->Flush(std::chrono::seconds(2));

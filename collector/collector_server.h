@@ -6,8 +6,9 @@
 // 127.0.0.1:0 and talk to it over real loopback gRPC.
 //
 // Threads: gRPC's own pool (ingest reactions, query and alerts handlers),
-// the writer thread ("scout-writer"), the self-metrics thread, and with
-// alerting the engine thread and the notifier thread ("scout-notify").
+// the writer thread ("scout-writer"), the self-metrics thread, the report
+// scheduler ("scout-reports"), and with alerting the engine thread and the
+// notifier thread ("scout-notify").
 // See docs/architecture.md.
 #pragma once
 
@@ -17,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "collector/collector_config.h"
+#include "collector/reports/report_source.h"
 #include "shared/clock.h"
 
 namespace grpc {
@@ -28,6 +30,8 @@ namespace scout::collector {
 class AgentTracker;
 class AlertsService;
 class IngestService;
+class ReportScheduler;
+class ReportsService;
 class QueryService;
 class SelfMetrics;
 class SqliteAlertStore;
@@ -55,6 +59,7 @@ class CollectorServer {
  private:
   CollectorServer() = default;
   absl::Status StartAlerting(const CollectorConfig& config, const Clock& clock);
+  void StartReports(const CollectorConfig& config, const Clock& clock);
 
   CollectorConfig config_;
   int port_ = 0;
@@ -71,6 +76,10 @@ class CollectorServer {
   std::unique_ptr<alerting::Notifier> notifier_;
   std::unique_ptr<alerting::AlertEngine> engine_;
   std::unique_ptr<AlertsService> alerts_;
+  // Reports: on demand (service) and on a schedule (scheduler, may be null).
+  std::unique_ptr<reports::ReportSource> report_source_;
+  std::unique_ptr<ReportsService> reports_;
+  std::unique_ptr<ReportScheduler> report_scheduler_;
   std::unique_ptr<grpc::Server> server_;
 };
 

@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
   procps iproute2 coreutils postgresql-15
   prometheus-alertmanager curl   # issue 7: notification integration tests
+  chromium                       # issue 8: the HTML report is rendered in headless Chromium
 )
 
 missing=()

@@ -30,6 +30,23 @@ TEST(CollectorConfig, RetentionPerTier) {
   EXPECT_EQ(c->storage.housekeeping_rows, 100u);
 }
 
+TEST(CollectorConfig, ReportsAndAlerting) {
+  auto c = ParseCollectorConfig(
+      "reports:\n  timezone: Europe/Berlin\n  daily_at: \"05:30\"\n  formats: [html, json]\n"
+      "alerting:\n  rules_file: /etc/scout/rules.yaml\n  startup_grace: 30s\n"
+      "  webhooks: [{name: chat, url: \"${CHAT_URL}\"}]\n",
+      "c.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->reports.timezone, "Europe/Berlin");
+  EXPECT_EQ(c->reports.daily_at, std::chrono::minutes(5 * 60 + 30));
+  EXPECT_EQ(c->reports.weekly_at, std::chrono::minutes(7 * 60));
+  EXPECT_EQ(c->reports.formats, (std::vector<std::string>{"html", "json"}));
+  EXPECT_EQ(c->alerting.rules_file, "/etc/scout/rules.yaml");
+  EXPECT_EQ(c->alerting.engine.startup_grace, std::chrono::seconds(30));
+  ASSERT_EQ(c->alerting.receivers.size(), 1u);
+  EXPECT_EQ(c->alerting.receivers[0].url, "${CHAT_URL}") << "resolved at send time, not here";
+}
+
 TEST(CollectorConfig, ErrorsNameFileLineAndKey) {
   struct Case {
     const char* yaml;
@@ -43,6 +60,12 @@ TEST(CollectorConfig, ErrorsNameFileLineAndKey) {
       {"storage:\n  daily_retention: 1d\n",
        "c.yaml:2:20: key 'storage.daily_retention': must be 0s (keep forever) or at least 2d"},
       {"shutdown_grace: soon\n", "c.yaml:1:17: key 'shutdown_grace': invalid duration"},
+      {"reports:\n  timezone: Mars/Olympus\n", "c.yaml:2:13: key 'reports.timezone': unknown time zone"},
+      {"reports:\n  daily_at: \"6am\"\n", "c.yaml:2:13: key 'reports.daily_at': expected HH:MM"},
+      {"reports:\n  formats: [pdf]\n", "c.yaml:2:12: key 'reports.formats': \"pdf\" is not html, md or json"},
+      {"alerting:\n  evaluation_interval: 15s\n", "c.yaml:2:3: key 'alerting.rules_file': missing"},
+      {"alerting:\n  rules_file: r.yaml\n  webhooks: [{name: x}]\n",
+       "c.yaml:3:14: key 'alerting.webhooks[0].url': missing"},
       {"ingest:\n  max_in_flight_batches: lots\n",
        "c.yaml:2:26: key 'ingest.max_in_flight_batches': expected an integer"},
   };
