@@ -2,21 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/postgres/pg_fields.h"
 
 namespace scout::agent::pg {
-namespace {
-
-uint64_t Counter(const pqxx::field& f) {
-  if (f.is_null()) return 0;
-  const auto v = f.as<long long>();
-  return v < 0 ? 0 : static_cast<uint64_t>(v);
-}
-
-std::string Text(const pqxx::field& f) { return f.is_null() ? std::string() : f.as<std::string>(); }
-
-double Number(const pqxx::field& f) { return f.is_null() ? 0.0 : f.as<double>(); }
-
-}  // namespace
 
 int64_t Activity::Total() const {
   int64_t n = 0;

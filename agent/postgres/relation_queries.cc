@@ -4,15 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/postgres/pg_fields.h"
 
 namespace scout::agent::pg {
 namespace {
-
-uint64_t Counter(const pqxx::field& f) {
-  if (f.is_null()) return 0;
-  const auto v = f.as<long long>();
-  return v < 0 ? 0 : static_cast<uint64_t>(v);
-}
 
 std::string Key(const std::string& schema, const std::string& table) {
   return absl::StrCat(schema, ".", table);

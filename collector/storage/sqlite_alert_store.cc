@@ -24,15 +24,6 @@ absl::StatusOr<Labels> ParseLabelsText(const std::string& text) {
   return MakeLabels(std::move(out));
 }
 
-// Runs `body` in BEGIN IMMEDIATE ... COMMIT, rolling back on error.
-template <typename Body>
-absl::Status InTransaction(SqliteDb& db, Body&& body) {
-  SCOUT_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  absl::Status status = body();
-  if (status.ok()) status = db.Exec("COMMIT");
-  if (!status.ok()) (void)db.Exec("ROLLBACK");
-  return status;
-}
 
 }  // namespace
 

@@ -73,6 +73,17 @@ class SqliteDb {
   std::string path_;
 };
 
+// Runs `body()` (returning absl::Status) in BEGIN IMMEDIATE ... COMMIT,
+// rolling back when it or the commit fails.
+template <typename Body>
+absl::Status InTransaction(SqliteDb& db, Body&& body) {
+  if (absl::Status begin = db.Exec("BEGIN IMMEDIATE"); !begin.ok()) return begin;
+  absl::Status status = body();
+  if (status.ok()) status = db.Exec("COMMIT");
+  if (!status.ok()) (void)db.Exec("ROLLBACK");
+  return status;
+}
+
 // SQLite result code -> absl status code: SQLITE_FULL is RESOURCE_EXHAUSTED,
 // SQLITE_READONLY/BUSY/IOERR are UNAVAILABLE, constraint errors
 // INVALID_ARGUMENT, the rest INTERNAL.

@@ -41,19 +41,6 @@ Labels DecodeLabels(std::string_view blob) {
   return labels;
 }
 
-namespace {
-
-// Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back on error.
-template <typename Body>
-absl::Status InTransaction(SqliteDb& db, Body body) {
-  SCOUT_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  absl::Status status = body();
-  if (status.ok()) status = db.Exec("COMMIT");
-  if (!status.ok()) (void)db.Exec("ROLLBACK");
-  return status;
-}
-
-}  // namespace
 
 SqliteStorage::SqliteStorage(SqliteOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock), last_flush_(clock.SteadyNow()) {}

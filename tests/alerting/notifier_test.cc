@@ -6,6 +6,8 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <gtest/gtest.h>
+
+#include "tests/common/log_capture.h"
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -202,25 +204,7 @@ class HttpReceiver {
   std::thread thread_;
 };
 
-// Routes the default spdlog logger into a string while alive.
-class LogCapture {
- public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    auto logger = std::make_shared<spdlog::logger>(
-        "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
-    logger->set_level(spdlog::level::trace);
-    spdlog::set_default_logger(logger);
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  std::string text() {
-    spdlog::default_logger()->flush();
-    return out_.str();
-  }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
+using scout::testing::LogCapture;
 
 int ClosedPort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -370,7 +354,7 @@ TEST(ResolveSecretRef, EnvironmentAndFile) {
   EXPECT_EQ(error, "environment variable SCOUT_NOTIFY_UNSET_X is not set");
   EXPECT_FALSE(ResolveSecretRef("${not a name: literal-secret}", &out, &error));
   EXPECT_EQ(error.find("literal-secret"), std::string::npos);
-  const std::string path = testing::TempDir() + "/scout_notify_secret";
+  const std::string path = ::testing::TempDir() + "/scout_notify_secret";
   std::ofstream(path) << "  http://u:p@h/x \n";
   ASSERT_TRUE(ResolveSecretRef("@file:" + path, &out, &error));
   EXPECT_EQ(out, "http://u:p@h/x");
@@ -561,7 +545,7 @@ TEST(NotifierWebhook, SecretsNeverAppearInLogs) {
   LogCapture logs;
   HttpReceiver server({500});
   setenv("SCOUT_NOTIFY_TOKEN", "tok-s3cr3t-value", 1);
-  const std::string key_file = testing::TempDir() + "/scout_notify_key";
+  const std::string key_file = ::testing::TempDir() + "/scout_notify_key";
   std::ofstream(key_file) << "filekey-42xyz\n";
   const int closed = ClosedPort();
   setenv("SCOUT_NOTIFY_URL",

@@ -19,8 +19,7 @@
 #include <thread>
 
 #include "agent/collector_plugin.h"
-#include "spdlog/sinks/ostream_sink.h"
-#include "spdlog/spdlog.h"
+#include "tests/common/log_capture.h"
 
 namespace scout::agent::pgtest {
 
@@ -84,25 +83,7 @@ inline std::optional<double> Find(VectorSink& sink, const std::string& metric, L
   return std::nullopt;
 }
 
-// Routes the default spdlog logger into a string while alive.
-class LogCapture {
- public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    auto logger = std::make_shared<spdlog::logger>(
-        "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
-    logger->set_level(spdlog::level::trace);
-    spdlog::set_default_logger(logger);
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  std::string text() {
-    spdlog::default_logger()->flush();
-    return out_.str();
-  }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
+using scout::testing::LogCapture;
 
 inline int Count(const std::string& text, const std::string& needle) {
   int n = 0;
