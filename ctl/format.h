@@ -7,6 +7,8 @@
 // zone are always parameters, so output is reproducible in tests.
 #pragma once
 
+#include "shared/json_string.h"
+
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -115,9 +117,8 @@ std::string CsvField(std::string_view field);
 // Fields joined by commas, terminated by "\n" (LF, for Unix pipelines).
 void WriteCsvRow(std::ostream& out, const std::vector<std::string>& fields);
 
-// A JSON string literal, quotes included. Escapes quote, backslash and all
-// control characters; other bytes (UTF-8) pass through.
-std::string JsonString(std::string_view text);
+// JSON string literals: shared/json_string.h (invalid UTF-8 becomes U+FFFD).
+using ::scout::JsonString;
 
 // Streaming JSON with 2-space indentation. The caller keeps calls balanced;
 // Key() is only valid inside an object and must precede every value there.

@@ -1,4 +1,4 @@
-// sctl: command-line client of the collector's Query service.
+// sctl: command-line client of the collector (Query, Alerts and Reports services).
 //
 // Exit codes: 0 success, 1 the collector could not answer (unreachable or
 // an RPC error), 2 usage error (bad flag, selector, duration, config file).
@@ -92,7 +92,8 @@ int UsageError(const std::string& message) {
 }
 
 int Main(int argc, char** argv) {
-  CLI::App app{"Query a Scout collector: agents, series, time ranges, latest values.",
+  CLI::App app{"Ask a Scout collector: agents, series, time ranges, hosts, probes, databases, "
+               "alerts, silences, reports and storage.",
                "sctl"};
   app.set_version_flag("--version", absl::StrCat("sctl ", kVersion));
   app.require_subcommand(1);

@@ -9,15 +9,15 @@
 #include <vector>
 
 #include "collector/alerting/notification.h"
+#include "shared/json_string.h"
 
 namespace scout::collector::alerting {
 
 // UTC, RFC 3339 with milliseconds: "2024-05-01T12:00:00.000Z".
 std::string FormatRfc3339Ms(int64_t unix_ms);
 
-// A JSON string literal (with the quotes). Escapes quotes, backslash and
-// control characters; valid UTF-8 passes through, invalid bytes become U+FFFD.
-std::string JsonString(const std::string& s);
+// JSON string literals: shared/json_string.h.
+using ::scout::JsonString;
 
 // Body of POST /api/v2/alerts: [{labels, annotations, startsAt, endsAt,
 // generatorURL}, ...].

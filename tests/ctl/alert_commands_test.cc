@@ -14,6 +14,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "tests/common/ingest_batch.h"
+
 #include "collector/collector_server.h"
 #include "scout/v1/ingest.grpc.pb.h"
 #include "shared/proto_convert.h"
@@ -532,30 +534,7 @@ class AlertCommandsTest : public ::testing::Test {
     p->set_timestamp_ms(kNow - 1'000);
     p->set_value(value);
 
-    auto ingest = v1::Ingest::NewStub(channel_);
-    grpc::ClientContext rpc;
-    rpc.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    auto stream = ingest->Stream(&rpc);
-    v1::AgentMessage hello;
-    hello.mutable_hello()->set_agent_id("db-1");
-    hello.mutable_hello()->set_hostname("db-1");
-    hello.mutable_hello()->set_incarnation_id("inc");
-    hello.mutable_hello()->set_interval_ms(30'000);
-    ASSERT_TRUE(stream->Write(hello));
-    v1::AgentMessage msg;
-    *msg.mutable_batch() = batch;
-    ASSERT_TRUE(stream->Write(msg));
-    stream->WritesDone();
-    v1::CollectorMessage reply;
-    bool acked = false;
-    while (stream->Read(&reply)) {
-      if (reply.has_ack()) {
-        EXPECT_EQ(reply.ack().points_rejected(), 0u);
-        acked = true;
-      }
-    }
-    ASSERT_TRUE(stream->Finish().ok());
-    ASSERT_TRUE(acked);
+    ASSERT_TRUE(scout::testing::IngestBatch(channel_, "db-1", 30'000, batch));
   }
 
   Output Out(OutputFormat format) {

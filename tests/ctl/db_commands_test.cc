@@ -9,6 +9,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "tests/common/ingest_batch.h"
+
 #include "collector/collector_server.h"
 #include "scout/v1/ingest.grpc.pb.h"
 #include "scout/v1/query.grpc.pb.h"
@@ -186,31 +188,7 @@ class DbCommandsTest : public ::testing::Test {
   }
 
   void Send() {
-    auto ingest = v1::Ingest::NewStub(channel_);
-    grpc::ClientContext rpc;
-    rpc.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    auto stream = ingest->Stream(&rpc);
-    v1::AgentMessage hello;
-    hello.mutable_hello()->set_agent_id("db-1");
-    hello.mutable_hello()->set_hostname("db-1");
-    hello.mutable_hello()->set_incarnation_id("inc");
-    hello.mutable_hello()->set_interval_ms(30'000);
-    ASSERT_TRUE(stream->Write(hello));
-    v1::AgentMessage msg;
-    batch_.set_seq(1);
-    *msg.mutable_batch() = batch_;
-    ASSERT_TRUE(stream->Write(msg));
-    stream->WritesDone();
-    v1::CollectorMessage reply;
-    bool acked = false;
-    while (stream->Read(&reply)) {
-      if (reply.has_ack()) {
-        EXPECT_EQ(reply.ack().points_rejected(), 0u);
-        acked = true;
-      }
-    }
-    ASSERT_TRUE(stream->Finish().ok());
-    ASSERT_TRUE(acked);
+    ASSERT_TRUE(scout::testing::IngestBatch(channel_, "db-1", 30'000, batch_));
   }
 
   void WriteFixture() {

@@ -237,6 +237,7 @@ TEST(Json, StringEscaping) {
   EXPECT_EQ(JsonString(std::string("\x01\x1f\b\f", 4)), "\"\\u0001\\u001f\\b\\f\"");
   EXPECT_EQ(JsonString(std::string("nul\0x", 5)), "\"nul\\u0000x\"");
   EXPECT_EQ(JsonString("héllo ✓"), "\"héllo ✓\"");
+  EXPECT_EQ(JsonString(std::string("bad\xff\xc0x", 6)), "\"bad\xEF\xBF\xBD\xEF\xBF\xBDx\"") << "invalid UTF-8 becomes U+FFFD: always valid JSON";
 }
 
 TEST(Json, WriterNestsAndIndents) {

@@ -10,6 +10,8 @@
 #include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 
+#include "tests/common/ingest_batch.h"
+
 #include "collector/collector_server.h"
 #include "scout/v1/ingest.grpc.pb.h"
 #include "tests/common/test_dir.h"
@@ -53,26 +55,7 @@ class StorageCommandTest : public ::testing::Test {
         p->set_value(0.1 + i % 7);
       }
     }
-    auto ingest = v1::Ingest::NewStub(channel_);
-    grpc::ClientContext rpc;
-    rpc.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    auto stream = ingest->Stream(&rpc);
-    v1::AgentMessage hello;
-    hello.mutable_hello()->set_agent_id("web-1");
-    hello.mutable_hello()->set_hostname("web-1");
-    hello.mutable_hello()->set_incarnation_id("inc");
-    hello.mutable_hello()->set_interval_ms(10'000);
-    ASSERT_TRUE(stream->Write(hello));
-    v1::AgentMessage msg;
-    batch.set_seq(1);
-    *msg.mutable_batch() = batch;
-    ASSERT_TRUE(stream->Write(msg));
-    stream->WritesDone();
-    v1::CollectorMessage reply;
-    bool acked = false;
-    while (stream->Read(&reply)) acked = acked || reply.has_ack();
-    ASSERT_TRUE(stream->Finish().ok());
-    ASSERT_TRUE(acked);
+    ASSERT_TRUE(scout::testing::IngestBatch(channel_, "web-1", 10'000, batch));
   }
 
   std::string Run(OutputFormat format) {
