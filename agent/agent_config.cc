@@ -6,6 +6,8 @@
 
 #include "re2/re2.h"
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "shared/metric.h"
 #include "shared/status_macros.h"
@@ -19,6 +21,10 @@ absl::StatusOr<AgentConfig> FromMap(ConfigMap& root, const std::string& config_d
   AgentConfig config;
   SCOUT_RETURN_IF_ERROR(root.Read("collector", &config.collector));
   SCOUT_RETURN_IF_ERROR(root.Read("id", &config.id));
+  SCOUT_RETURN_IF_ERROR(root.Read("hostname", &config.hostname));
+  if (absl::Status valid = ValidateHostname(config.hostname); !valid.ok()) {
+    return root.ErrorAt("hostname", std::string(valid.message()));
+  }
   SCOUT_RETURN_IF_ERROR(root.ReadDuration("interval", &config.interval));
   if (config.interval < std::chrono::seconds(1) || config.interval > std::chrono::hours(1)) {
     return root.ErrorAt("interval", "must be between 1s and 1h");
@@ -125,7 +131,10 @@ absl::StatusOr<AgentConfig> FromMap(ConfigMap& root, const std::string& config_d
   }
   SCOUT_ASSIGN_OR_RETURN(auto network, root.Child("network"));
   if (network) {
-    SCOUT_RETURN_IF_ERROR(network->Read("include_loopback", &config.network_include_loopback));
+    SCOUT_RETURN_IF_ERROR(network->Read("include_loopback", &config.network.include_loopback));
+    SCOUT_RETURN_IF_ERROR(network->Read("exclude_devices", &config.network.exclude_devices_regex));
+    absl::Status valid = ValidateNetworkOptions(config.network);
+    if (!valid.ok()) return network->ErrorAt("exclude_devices", std::string(valid.message()));
     SCOUT_RETURN_IF_ERROR(network->CheckNoUnknownKeys());
   }
   SCOUT_ASSIGN_OR_RETURN(auto probes, root.Child("probes"));
@@ -206,6 +215,22 @@ absl::Status ValidateAgentConfig(const AgentConfig& config) {
   }
   if (config.id.empty()) return absl::InvalidArgumentError("agent id is empty");
   if (config.collector.empty()) return absl::InvalidArgumentError("collector address is empty");
+  return ValidateHostname(config.hostname);
+}
+
+absl::Status ValidateHostname(const std::string& hostname) {
+  if (hostname.size() > 253) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("hostname is ", hostname.size(), " characters long; at most 253"));
+  }
+  for (const char c : hostname) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "hostname \"", absl::CHexEscape(hostname),
+          "\": only letters, digits, '.', '-' and '_'",
+          c == '$' ? " (an unexpanded $(VAR)? define the variable in the pod spec)" : ""));
+    }
+  }
   return absl::OkStatus();
 }
 

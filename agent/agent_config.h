@@ -2,6 +2,8 @@
 //
 //   collector: 127.0.0.1:7070     # collector gRPC address
 //   id: web-1                     # default: the hostname
+//   hostname: node-a              # reported to the collector; default: the
+//                                 # machine's (in a pod: the pod's name)
 //   interval: 10s
 //   labels: {env: prod, role: web}
 //   log_level: info
@@ -30,6 +32,7 @@
 //     statfs_timeout: 2s                      # a hung mount is reported, not waited for
 //   network:
 //     include_loopback: false
+//     exclude_devices: "^(veth|cali|lxc|gke|eni|azv)[0-9a-f]"  # default: per-pod interfaces
 //   probes: {http: [...], tcp: [...]}      # endpoint/API probes, see probe_config.h
 //   postgres:                     # PostgreSQL targets, see docs/postgres.md
 //     targets:
@@ -58,6 +61,7 @@
 #include "absl/status/statusor.h"
 #include "agent/host/filesystem_collector.h"
 #include "agent/host/host_fs.h"
+#include "agent/host/network_collector.h"
 #include "agent/host/process_collector.h"
 #include "agent/postgres/postgres_collector.h"
 #include "agent/probe/probe_config.h"
@@ -68,6 +72,9 @@ namespace scout::agent {
 struct AgentConfig {
   std::string collector = "127.0.0.1:7070";
   std::string id;  // empty until defaulted to the hostname
+  // Empty until defaulted to LocalHostname(). Set it in a pod, whose own
+  // hostname is the pod's name, not the node's.
+  std::string hostname;
   std::chrono::milliseconds interval = std::chrono::seconds(10);
   std::map<std::string, std::string> labels;
   std::string log_level = "info";
@@ -79,7 +86,7 @@ struct AgentConfig {
   double replay_samples_per_second = 5000;
   ProcessOptions processes;
   FilesystemOptions filesystem;
-  bool network_include_loopback = false;
+  NetworkOptions network;
   ProbeConfig probes;
   std::vector<PostgresTarget> postgres;
   int64_t synthetic_series = 1000;
@@ -91,8 +98,14 @@ struct AgentConfig {
 absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path);
 absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text, const std::string& file_name);
 
-// Checks values that flags may also have set (interval bounds, label names).
+// Checks values that flags may also have set (interval bounds, label names,
+// the hostname's characters).
 absl::Status ValidateAgentConfig(const AgentConfig& config);
+
+// Empty, or 1-253 of [A-Za-z0-9._-]: what a DNS name or Kubernetes node
+// name can hold. Rejects a Kubernetes "$(NODE_NAME)" left unexpanded
+// because the variable was not defined.
+absl::Status ValidateHostname(const std::string& hostname);
 
 // The machine's hostname, or "localhost" if it cannot be read.
 std::string LocalHostname();

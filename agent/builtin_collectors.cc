@@ -31,7 +31,7 @@ void RegisterBuiltinCollectors(CollectorRegistry& registry) {
     return NewDiskIoCollector(c.host);
   });
   registry.Register("network", [](const PluginContext& c) -> PluginFactory::result_type {
-    return NewNetworkCollector(c.host, c.config.network_include_loopback);
+    return NewNetworkCollector(c.host, c.config.network);
   });
   registry.Register("pressure", [](const PluginContext& c) -> PluginFactory::result_type {
     return NewPressureCollector(c.host);

@@ -2,12 +2,15 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <random>
 #include <thread>
 
 #include "absl/strings/str_format.h"
 #include "agent/agent_config.h"
+#include "agent/alive_file.h"
 #include "agent/collector_registry.h"
 #include "agent/ingest_client.h"
 #include "agent/spool.h"
@@ -36,24 +39,42 @@ int ConfigError(const std::string& message) {
 int main(int argc, char** argv) {
   using namespace scout::agent;
   CLI::App app{"scout-agent: samples host resources and streams them to scout-collector"};
-  std::string config_path, collector, id, interval, host_root, spool_dir, log_level,
-      output = "text";
+  std::string config_path, collector, id, hostname, interval, host_root, spool_dir, log_level,
+      alive_file, check_alive, max_age = "60s", output = "text";
   bool test = false, check_config = false;
   app.add_option("--config", config_path, "YAML config file");
   app.add_option("--collector", collector, "collector address (default 127.0.0.1:7070)");
   app.add_option("--id", id, "agent id (default: the hostname)");
+  app.add_option("--hostname", hostname,
+                 "hostname reported to the collector (default: this machine's; in a pod, "
+                 "pass the node's name)");
   app.add_option("--interval", interval, "collection interval, e.g. 10s");
   app.add_option("--host-root", host_root,
                  "where the host's / is mounted (e.g. /host): reads ROOT/proc, ROOT/sys");
   app.add_option("--spool-dir", spool_dir,
                  "directory for unacked batches (default /var/lib/scout/spool)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.add_option("--alive-file", alive_file,
+                 "touch this file after every collection cycle (for --check-alive)");
+  CLI::Option* check_alive_option = app.add_option(
+      "--check-alive", check_alive,
+      "exit 0 if this alive file was touched within --max-age, else 1 (an exec probe); "
+      "reads no config and no spool");
+  app.add_option("--max-age", max_age, "--check-alive: how old the file may be (default 60s)")
+      ->needs(check_alive_option);
   app.add_flag("--test", test, "run one collection cycle, print the samples and exit");
   app.add_option("-o,--output", output, "--test output: text or json")
       ->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--check-config", check_config, "validate the config and exit");
   app.set_version_flag("--version", std::string("scout-agent ") + scout::kVersion);
   CLI11_PARSE(app, argc, argv);
+
+  if (!check_alive.empty()) {
+    auto d = scout::ParseDuration(max_age);
+    if (!d.ok()) return ConfigError("--max-age: " + std::string(d.status().message()));
+    if (d->count() <= 0) return ConfigError("--max-age: must be positive");
+    return CheckAlive(check_alive, *d);
+  }
 
   AgentConfig config;
   if (!config_path.empty()) {
@@ -63,6 +84,7 @@ int main(int argc, char** argv) {
   }
   if (!collector.empty()) config.collector = collector;
   if (!id.empty()) config.id = id;
+  if (!hostname.empty()) config.hostname = hostname;
   if (!interval.empty()) {
     auto d = scout::ParseDuration(interval);
     if (!d.ok()) return ConfigError("--interval: " + std::string(d.status().message()));
@@ -77,6 +99,7 @@ int main(int argc, char** argv) {
   if (auto valid = ValidateAgentConfig(config); !valid.ok()) {
     return ConfigError(std::string(valid.message()));
   }
+  if (config.hostname.empty()) config.hostname = LocalHostname();
   if (auto status = scout::InitLogging(config.log_level, "agent"); !status.ok()) {
     return ConfigError(std::string(status.message()));
   }
@@ -129,7 +152,7 @@ int main(int argc, char** argv) {
   IngestClientOptions client_options;
   client_options.address = config.collector;
   client_options.agent_id = config.id;
-  client_options.hostname = LocalHostname();
+  client_options.hostname = config.hostname;
   client_options.labels = scout::MakeLabels({config.labels.begin(), config.labels.end()});
   client_options.incarnation_id = NewIncarnationId();
   client_options.interval_ms = config.interval.count();
@@ -137,11 +160,17 @@ int main(int argc, char** argv) {
   client_options.replay_samples_per_second = config.replay_samples_per_second;
   IngestClient client(client_options, *spool, counters, clock);
 
-  spdlog::info("scout-agent {} id={} collector={} interval={} spool={}", scout::kVersion,
-               config.id, config.collector, scout::FormatDuration(config.interval),
-               config.spool.dir);
+  spdlog::info("scout-agent {} id={} hostname={} collector={} interval={} spool={}",
+               scout::kVersion, config.id, config.hostname, config.collector,
+               scout::FormatDuration(config.interval), config.spool.dir);
+  std::function<void()> after_cycle;
+  if (!alive_file.empty()) {
+    auto alive = std::make_shared<AliveFile>(alive_file);
+    alive->RemoveStale();
+    after_cycle = [alive] { alive->Touch(); };
+  }
   client.Start();
-  scheduler.Start(config.interval, config.max_batch_bytes, *spool);
+  scheduler.Start(config.interval, config.max_batch_bytes, *spool, std::move(after_cycle));
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

@@ -56,10 +56,12 @@ std::vector<Sample> Scheduler::RunCycle(int64_t timestamp_ms) {
   return samples;
 }
 
-void Scheduler::Start(std::chrono::milliseconds interval, size_t max_batch_bytes, Spool& spool) {
-  thread_ = std::thread([this, interval, max_batch_bytes, &spool] {
+void Scheduler::Start(std::chrono::milliseconds interval, size_t max_batch_bytes, Spool& spool,
+                      std::function<void()> after_cycle) {
+  thread_ = std::thread([this, interval, max_batch_bytes, &spool,
+                         after_cycle = std::move(after_cycle)] {
     pthread_setname_np(pthread_self(), "scout-collect");
-    Loop(interval, max_batch_bytes, spool);
+    Loop(interval, max_batch_bytes, spool, after_cycle);
   });
 }
 
@@ -72,7 +74,8 @@ void Scheduler::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Scheduler::Loop(std::chrono::milliseconds interval, size_t max_batch_bytes, Spool& spool) {
+void Scheduler::Loop(std::chrono::milliseconds interval, size_t max_batch_bytes, Spool& spool,
+                     const std::function<void()>& after_cycle) {
   while (true) {
     const int64_t now = clock_.NowMs();
     const int64_t next = (now / interval.count() + 1) * interval.count();
@@ -95,6 +98,7 @@ void Scheduler::Loop(std::chrono::milliseconds interval, size_t max_batch_bytes,
       }
       spool_failing_ = !seq.ok();
     }
+    if (after_cycle) after_cycle();
   }
 }
 

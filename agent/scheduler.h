@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -44,11 +45,16 @@ class Scheduler {
   // (the scheduled cycle time, so all hosts share timestamps).
   std::vector<Sample> RunCycle(int64_t timestamp_ms);
 
-  void Start(std::chrono::milliseconds interval, size_t max_batch_bytes, Spool& spool);
+  // `after_cycle`, if set, runs on the collect thread once each cycle's
+  // batches have been handed to the spool (written or not): proof that the
+  // loop is turning, for the agent's --alive-file. It must be quick.
+  void Start(std::chrono::milliseconds interval, size_t max_batch_bytes, Spool& spool,
+             std::function<void()> after_cycle = nullptr);
   void Stop();
 
  private:
-  void Loop(std::chrono::milliseconds interval, size_t max_batch_bytes, Spool& spool);
+  void Loop(std::chrono::milliseconds interval, size_t max_batch_bytes, Spool& spool,
+            const std::function<void()>& after_cycle);
 
   std::vector<std::unique_ptr<PluginRunner>> runners_;
   std::vector<bool> plugin_failing_;  // collect thread only

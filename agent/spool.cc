@@ -1,6 +1,7 @@
 #include "agent/spool.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -103,10 +104,36 @@ Spool::~Spool() {
     if (seg.fd >= 0) close(seg.fd);
   }
   if (ack_fd_ >= 0) close(ack_fd_);
+  if (lock_fd_ >= 0) close(lock_fd_);  // releases the flock
 }
 
 std::string Spool::SegmentPath(uint64_t first_seq) const {
   return absl::StrFormat("%s/segment-%020d.spool", options_.dir, first_seq);
+}
+
+absl::Status Spool::Lock() {
+  const std::string path = options_.dir + "/LOCK";
+  lock_fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0) return ErrnoError(path);
+  if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK) return ErrnoError(absl::StrCat("flock ", path));
+    // The holder's pid is only a hint for the operator (it may be in
+    // another pid namespace); the flock is what excludes.
+    char pid[32] = {};
+    const ssize_t n = pread(lock_fd_, pid, sizeof(pid) - 1, 0);
+    const std::string holder(pid, n > 0 ? static_cast<size_t>(n) : 0);
+    return absl::FailedPreconditionError(absl::StrCat(
+        "spool directory ", options_.dir, " is in use by another scout-agent",
+        holder.empty() ? "" : absl::StrCat(" (pid ", holder, ")"),
+        "; each agent needs its own spool directory"));
+  }
+  const std::string pid = std::to_string(getpid());
+  if (ftruncate(lock_fd_, 0) != 0 ||
+      pwrite(lock_fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    // Only the hint is lost; the lock is held.
+    spdlog::debug("spool: cannot write the pid into {}: {}", path, std::strerror(errno));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Spool::Load() {
@@ -116,6 +143,9 @@ absl::Status Spool::Load() {
     return absl::UnavailableError(
         absl::StrCat("spool directory ", options_.dir, ": ", ec.message()));
   }
+  // Before reading anything: another agent's Load compacts acked.log and
+  // deletes segments under our feet.
+  SCOUT_RETURN_IF_ERROR(Lock());
   std::set<uint64_t> acked;
   const std::string ack_path = options_.dir + "/acked.log";
   {

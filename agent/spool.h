@@ -9,6 +9,8 @@
 //   segment-<first seq, 20 digits>.spool  records: [len u32][crc32 u32]
 //       [seq u64][appended_ms i64][points u32][payload: serialized Batch]
 //   acked.log                             u64 seqs removed since open
+//   LOCK                                  flock()ed for the Spool's lifetime;
+//                                         holds the holder's pid (a hint)
 // A segment is deleted once every batch in it is removed. On open, a torn
 // or corrupt record ends its segment (counted, logged, not fatal), and
 // acked.log is compacted.
@@ -17,6 +19,14 @@
 // newest batch is older than max_age, whole oldest segments are dropped;
 // their unacked batches and samples are counted. Append never blocks on
 // the collector.
+//
+// One Spool per directory: Open takes an exclusive flock on LOCK and fails
+// (FailedPrecondition, naming the directory) while another process or
+// Spool holds it. Two agents appending to and deleting each other's
+// segments would lose and duplicate data, e.g. the old and the new pod of
+// a DaemonSet rollout sharing one hostPath spool. The kernel drops the
+// lock when its holder exits, however it exits, so a killed agent never
+// leaves a stale lock behind.
 //
 // Thread safety: all methods are safe to call concurrently.
 #pragma once
@@ -101,6 +111,7 @@ class Spool {
   };
 
   Spool(SpoolOptions options, const Clock& clock) : options_(std::move(options)), clock_(clock) {}
+  absl::Status Lock();
   absl::Status Load();
   absl::Status LoadSegment(uint64_t first_seq, const std::string& path, bool is_last);
   absl::Status StartSegment(uint64_t first_seq);
@@ -118,6 +129,7 @@ class Spool {
   uint64_t active_ = 0;                   // GUARDED_BY(mu_) first seq of the active segment
   uint64_t next_seq_ = 1;                 // GUARDED_BY(mu_)
   int ack_fd_ = -1;                       // GUARDED_BY(mu_)
+  int lock_fd_ = -1;                      // LOCK, flock()ed until destruction
   SpoolStats stats_;                      // GUARDED_BY(mu_)
 };
 

@@ -135,17 +135,27 @@ std::string CollectorServer::CountersLine() const { return self_->CountersLine()
 void CollectorServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   if (shut_down_) return;
   shut_down_ = true;
+  // Fail readiness first, so Kubernetes' gRPC probes (grpc.health.v1,
+  // service "") stop routing new agent streams here while the steps below
+  // stop alerting and flush notifications (seconds); until
+  // server_->Shutdown() closes the port, probes still connect and would see
+  // SERVING. Nothing in flight is affected: streams run until the drain.
+  if (grpc::HealthCheckServiceInterface* health =
+          server_ ? server_->GetHealthCheckService() : nullptr) {
+    health->SetServingStatus(false);
+  }
   if (report_scheduler_) report_scheduler_->Stop();
   if (engine_) engine_->Stop();
   // Give queued notifications (e.g. a resolve from the last cycle) a moment.
   if (notifier_) notifier_->Flush(std::chrono::seconds(2));
-  self_->Stop();
+  // A Start() that failed part-way leaves the later members null.
+  if (self_) self_->Stop();
   // Streams stop reading and finish once their batches are committed and
   // acked; Server::Shutdown waits for that (until the deadline, then
   // cancels), so the writer must still be running here.
-  ingest_->BeginShutdown();
-  server_->Shutdown(deadline);
-  writes_->Stop();
+  if (ingest_) ingest_->BeginShutdown();
+  if (server_) server_->Shutdown(deadline);
+  if (writes_) writes_->Stop();
   server_.reset();
 }
 

@@ -47,7 +47,8 @@ class CollectorServer {
                                                                 const Clock& clock);
   ~CollectorServer();  // Shutdown() with the configured grace
 
-  // Stops accepting, lets streams finish until `deadline` then cancels
+  // First reports NOT_SERVING on the gRPC health service (readiness), then
+  // stops accepting, lets streams finish until `deadline` then cancels
   // them, commits and acks what was submitted, stops the writer.
   void Shutdown(std::chrono::system_clock::time_point deadline);
 

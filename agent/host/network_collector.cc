@@ -7,8 +7,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "agent/host/net_parsers.h"
 #include "agent/host/proc_parsers.h"
+#include "re2/re2.h"
 #include "shared/status_macros.h"
 
 namespace scout::agent {
@@ -47,12 +49,19 @@ void KeepFirstError(absl::Status& first, const absl::Status& status) {
 
 class NetworkCollector final : public CollectorPlugin {
  public:
-  NetworkCollector(const HostFs& host, bool include_loopback)
-      : host_(host), include_loopback_(include_loopback) {}
+  NetworkCollector(const HostFs& host, NetworkOptions options)
+      : host_(host),
+        include_loopback_(options.include_loopback),
+        options_status_(ValidateNetworkOptions(options)) {
+    if (options_status_.ok() && !options.exclude_devices_regex.empty()) {
+      exclude_devices_ = std::make_unique<RE2>(options.exclude_devices_regex);
+    }
+  }
 
   std::string_view name() const override { return "network"; }
 
   absl::Status Collect(int64_t now_ms, SampleSink& sink) override {
+    SCOUT_RETURN_IF_ERROR(options_status_);
     absl::Status first = CollectDev(now_ms, sink);
     KeepFirstError(first, CollectSockets(sink));
     KeepFirstError(first, CollectSnmp(now_ms, sink));
@@ -66,6 +75,7 @@ class NetworkCollector final : public CollectorPlugin {
     std::map<std::string, NetDevStats> current;
     for (NetDevStats& s : interfaces) {
       if (s.name == "lo" && !include_loopback_) continue;
+      if (exclude_devices_ && RE2::PartialMatch(s.name, *exclude_devices_)) continue;
       const Labels labels = {{"device", s.name}};
       const std::pair<const char*, uint64_t> totals[] = {
           {"node_network_receive_bytes_total", s.rx_bytes},
@@ -159,6 +169,8 @@ class NetworkCollector final : public CollectorPlugin {
 
   const HostFs& host_;
   const bool include_loopback_;
+  const absl::Status options_status_;
+  std::unique_ptr<RE2> exclude_devices_;  // null: exclude none
   // Each baseline carries its own time: a part that failed last cycle must
   // be diffed over the interval since it last succeeded.
   std::optional<int64_t> prev_dev_ms_;
@@ -168,8 +180,18 @@ class NetworkCollector final : public CollectorPlugin {
 
 }  // namespace
 
-std::unique_ptr<CollectorPlugin> NewNetworkCollector(const HostFs& host, bool include_loopback) {
-  return std::make_unique<NetworkCollector>(host, include_loopback);
+absl::Status ValidateNetworkOptions(const NetworkOptions& options) {
+  if (options.exclude_devices_regex.empty()) return absl::OkStatus();
+  const RE2 re(options.exclude_devices_regex, RE2::Quiet);
+  if (!re.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("network exclude_devices: invalid regex: ", re.error()));
+  }
+  return absl::OkStatus();
+}
+
+std::unique_ptr<CollectorPlugin> NewNetworkCollector(const HostFs& host, NetworkOptions options) {
+  return std::make_unique<NetworkCollector>(host, std::move(options));
 }
 
 }  // namespace scout::agent

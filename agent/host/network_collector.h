@@ -39,12 +39,31 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
+#include "absl/status/status.h"
 #include "agent/collector_plugin.h"
 #include "agent/host/host_fs.h"
 
 namespace scout::agent {
 
-std::unique_ptr<CollectorPlugin> NewNetworkCollector(const HostFs& host, bool include_loopback);
+// Per-container virtual interfaces: Docker and CNI veth pairs, Calico,
+// Cilium, GKE, the AWS VPC CNI and Azure CNI each give every pod one,
+// named after a hash that changes with every pod. As series they are pure
+// churn (hundreds per node per day), and their traffic also crosses the
+// physical interfaces and bridges, which are kept.
+inline constexpr char kDefaultExcludeDevicesRegex[] = "^(veth|cali|lxc|gke|eni|azv)[0-9a-f]";
+
+struct NetworkOptions {
+  bool include_loopback = false;
+  // RE2, unanchored search on the interface name; "" excludes nothing.
+  std::string exclude_devices_regex = kDefaultExcludeDevicesRegex;
+};
+
+// InvalidArgument naming the option if the regex does not compile. A
+// collector built with invalid options fails every Collect().
+absl::Status ValidateNetworkOptions(const NetworkOptions& options);
+
+std::unique_ptr<CollectorPlugin> NewNetworkCollector(const HostFs& host, NetworkOptions options);
 
 }  // namespace scout::agent

@@ -1,5 +1,6 @@
 #include "agent/agent_config.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace scout::agent {
@@ -9,6 +10,7 @@ TEST(AgentConfig, ParsesEveryKey) {
   auto c = ParseAgentConfig(R"(
 collector: collector.internal:7070
 id: web-1
+hostname: node-a.eu-west-1.compute.internal
 interval: 15s
 labels: {env: prod, role: web}
 log_level: debug
@@ -29,6 +31,7 @@ max_batch_bytes: 65536
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->collector, "collector.internal:7070");
   EXPECT_EQ(c->id, "web-1");
+  EXPECT_EQ(c->hostname, "node-a.eu-west-1.compute.internal");
   EXPECT_EQ(c->interval, std::chrono::seconds(15));
   EXPECT_EQ(c->labels.at("role"), "web");
   EXPECT_EQ(c->collectors, (std::vector<std::string>{"cpu", "load"}));
@@ -48,7 +51,7 @@ max_batch_bytes: 65536
   EXPECT_EQ(c->processes.groups[1].cmdline_regex, ".*server[.]js.*");
   EXPECT_EQ(c->filesystem.exclude_mountpoints_regex, "^/snap/");
   EXPECT_EQ(c->filesystem.statfs_timeout, std::chrono::seconds(3));
-  EXPECT_TRUE(c->network_include_loopback);
+  EXPECT_TRUE(c->network.include_loopback);
   EXPECT_EQ(c->reconnect_max_backoff, std::chrono::seconds(5));
 }
 
@@ -58,6 +61,7 @@ TEST(AgentConfig, DefaultsWhenEmpty) {
   EXPECT_EQ(c->collector, "127.0.0.1:7070");
   EXPECT_EQ(c->interval, std::chrono::seconds(10));
   EXPECT_EQ(c->host.proc, "/proc");
+  EXPECT_EQ(c->hostname, "");  // main defaults it to LocalHostname()
 }
 
 TEST(AgentConfig, ErrorsNameFileLineAndKey) {
@@ -85,6 +89,10 @@ TEST(AgentConfig, ErrorsNameFileLineAndKey) {
       {"processes:\n  groups:\n    - {name: n}\n",
        "agent.yaml:3:14: key 'processes.groups[0].name': group \"n\" needs comm or cmdline"},
       {"labels: {\"bad-name\": x}\n", "agent.yaml:1:9: key 'labels': invalid label name"},
+      {"hostname: \"$(NODE_NAME)\"\n",
+       "agent.yaml:1:11: key 'hostname': hostname \"$(NODE_NAME)\": only letters, digits, "
+       "'.', '-' and '_' (an unexpanded $(VAR)?"},
+      {"hostname: \"web 1\"\n", "agent.yaml:1:11: key 'hostname': hostname \"web 1\": only"},
   };
   for (const Case& c : cases) {
     auto parsed = ParseAgentConfig(c.yaml, "agent.yaml");
@@ -92,6 +100,39 @@ TEST(AgentConfig, ErrorsNameFileLineAndKey) {
     EXPECT_EQ(std::string(parsed.status().message()).rfind(c.want, 0), 0u)
         << "got: " << parsed.status().message();
   }
+}
+
+// Flags bypass the parser; main validates what they set the same way.
+TEST(AgentConfig, ValidateChecksTheHostnameFromAFlag) {
+  AgentConfig config;
+  config.id = "node-a";
+  EXPECT_TRUE(ValidateAgentConfig(config).ok());  // empty: defaulted later
+  config.hostname = "node-a";
+  EXPECT_TRUE(ValidateAgentConfig(config).ok());
+  config.hostname = "$(NODE_NAME)";
+  const absl::Status status = ValidateAgentConfig(config);
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("unexpanded $(VAR)"), std::string::npos) << status;
+  config.hostname = std::string(254, 'a');
+  EXPECT_FALSE(ValidateAgentConfig(config).ok());
+  config.hostname = std::string(253, 'a');
+  EXPECT_TRUE(ValidateAgentConfig(config).ok());
+}
+
+
+TEST(AgentConfig, NetworkExcludeDevices) {
+  auto defaults = ParseAgentConfig("", "agent.yaml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->network.exclude_devices_regex, kDefaultExcludeDevicesRegex);
+
+  auto custom = ParseAgentConfig("network:\n  exclude_devices: \"^docker\"\n", "agent.yaml");
+  ASSERT_TRUE(custom.ok()) << custom.status();
+  EXPECT_EQ(custom->network.exclude_devices_regex, "^docker");
+
+  auto bad = ParseAgentConfig("network:\n  exclude_devices: \"(veth\"\n", "agent.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), testing::HasSubstr("agent.yaml:2"));
+  EXPECT_THAT(std::string(bad.status().message()), testing::HasSubstr("exclude_devices"));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/collector_registry.h"
+#include "tests/common/test_dir.h"
 
 #include <condition_variable>
 #include <mutex>
@@ -102,6 +103,41 @@ TEST(Scheduler, HungPluginIsSkippedAndNeverStartedTwice) {
   bool saw_hang = false;
   for (const Sample& s : samples) saw_hang |= s.key.metric == "hang_value";
   EXPECT_TRUE(saw_hang);
+}
+
+// The agent's --alive-file hangs off after_cycle: it must run every cycle,
+// and only once that cycle's batches are in the spool.
+TEST(Scheduler, AfterCycleRunsOnceTheCycleIsInTheSpool) {
+  bool fail = false;
+  std::vector<std::unique_ptr<CollectorPlugin>> plugins;
+  plugins.push_back(std::make_unique<FakePlugin>(&fail));
+  SystemClock clock;  // the loop sleeps on the real clock
+  AgentCounters counters;
+  scout::testing::TestDir dir("scout-scheduler");
+  SpoolOptions options;
+  options.dir = dir / "spool";
+  options.fsync = false;
+  auto spool = Spool::Open(options, clock);
+  ASSERT_TRUE(spool.ok()) << spool.status();
+  Scheduler scheduler(std::move(plugins), "web-1", clock, counters,
+                      std::chrono::milliseconds(40));
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<uint64_t> last_seq_seen;
+  scheduler.Start(std::chrono::milliseconds(50), 1 << 20, **spool, [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    last_seq_seen.push_back((*spool)->last_seq());
+    cv.notify_all();
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(5),
+                            [&] { return last_seq_seen.size() >= 3; }));
+  }
+  scheduler.Stop();
+  // One small batch per cycle, appended before the callback ran.
+  for (size_t i = 0; i < last_seq_seen.size(); ++i) EXPECT_EQ(last_seq_seen[i], i + 1);
 }
 
 TEST(MakeBatches, OneSeriesPerKey) {

@@ -5,6 +5,7 @@
 #include "tests/common/test_dir.h"
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -151,6 +152,52 @@ TEST_F(SpoolTest, FullyAckedSegmentsAreDeleted) {
   for (uint64_t seq : spool->Pending()) spool->Remove(seq);
   EXPECT_EQ(Segments().size(), 1u);  // only the active segment stays
   EXPECT_EQ(spool->stats().batches, 0u);
+}
+
+TEST_F(SpoolTest, SecondOpenOfTheSameDirectoryFailsUntilTheFirstIsClosed) {
+  auto first = Open();
+  ASSERT_TRUE(first->Append(BatchOf(1, 1)).ok());
+  auto second = Spool::Open(options_, clock_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(second.status().message().find("spool directory " + options_.dir +
+                                           " is in use by another scout-agent"),
+            std::string::npos)
+      << second.status();
+  EXPECT_NE(second.status().message().find("(pid " + std::to_string(getpid()) + ")"),
+            std::string::npos)
+      << second.status();
+  // The failed Open touched nothing: the first Spool's data is intact.
+  EXPECT_EQ(first->Pending(), (std::vector<uint64_t>{1}));
+  first.reset();
+  auto reopened = Open();
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->Pending(), (std::vector<uint64_t>{1}));
+}
+
+TEST_F(SpoolTest, LockFileIsNotASegment) {
+  {
+    auto spool = Open();
+    ASSERT_TRUE(spool->Append(BatchOf(5, 1)).ok());
+  }
+  ASSERT_TRUE(std::filesystem::exists(options_.dir + "/LOCK"));
+  auto spool = Open();
+  const SpoolStats s = spool->stats();
+  EXPECT_EQ(s.corrupt_records, 0u);
+  EXPECT_EQ(s.recovered_batches, 1u);
+  EXPECT_EQ(s.bytes, std::filesystem::file_size(Segments().at(0)));
+  EXPECT_EQ(Segments().size(), 1u);
+  EXPECT_TRUE(std::filesystem::exists(options_.dir + "/LOCK"));
+}
+
+TEST_F(SpoolTest, LockIsHeldAgainstOtherProcesses) {
+  auto spool = Open();
+  // flock(1) stands in for another scout-agent: it must not get the lock
+  // while this Spool lives, and must get it once the Spool is gone.
+  const std::string probe = "flock --nonblock " + options_.dir + "/LOCK true";
+  EXPECT_NE(std::system(probe.c_str()), 0);
+  spool.reset();
+  EXPECT_EQ(std::system(probe.c_str()), 0);
 }
 
 }  // namespace

@@ -36,9 +36,21 @@ int RateSamples(const std::vector<Sample>& s, const std::string& device) {
   return n;
 }
 
+NetworkOptions Excluding(const std::string& regex) {
+  NetworkOptions options;
+  options.exclude_devices_regex = regex;
+  return options;
+}
+
+NetworkOptions WithLoopback() {
+  NetworkOptions options;
+  options.include_loopback = true;
+  return options;
+}
+
 TEST(NetworkCollector, FirstCallRawCountersFromTheHostNamespace) {
   FixtureHostFs host("net_basic/t0");
-  auto net = NewNetworkCollector(host, /*include_loopback=*/false);
+  auto net = NewNetworkCollector(host, NetworkOptions{});
   EXPECT_EQ(net->name(), "network");
   const std::vector<Sample> s = CollectOk(*net, 1000);
 
@@ -69,7 +81,7 @@ TEST(NetworkCollector, FirstCallRawCountersFromTheHostNamespace) {
 //   udp : 2 unconnected (07), 1 connected (01);  udp6: 1 unconnected
 TEST(NetworkCollector, SocketCountsPerStateAndFamily) {
   FixtureHostFs host("net_basic/t0");
-  auto net = NewNetworkCollector(host, false);
+  auto net = NewNetworkCollector(host, NetworkOptions{});
   const std::vector<Sample> s = CollectOk(*net, 1000);
 
   EXPECT_EQ(ValueOf(s, "node_tcp_connections", Tcp("listen", "ipv4")), 2.0);
@@ -97,7 +109,8 @@ TEST(NetworkCollector, SocketCountsPerStateAndFamily) {
 //   lo:   rx/tx +100000 B; veth9a: new. RetransSegs 1000 -> 1250.
 TEST(NetworkCollector, RatesFromHandComputedDeltas) {
   FixtureHostFs host("net_basic/t0");
-  auto net = NewNetworkCollector(host, false);
+  // Keep every interface: veth9a shows how a new interface starts.
+  auto net = NewNetworkCollector(host, Excluding(""));
   CollectOk(*net, 1000);
   host.SetScenario("net_basic/t1");
   const std::vector<Sample> s = CollectOk(*net, 6000);
@@ -126,7 +139,7 @@ TEST(NetworkCollector, RatesFromHandComputedDeltas) {
 
 TEST(NetworkCollector, LoopbackOnRequest) {
   FixtureHostFs host("net_basic/t0");
-  auto net = NewNetworkCollector(host, /*include_loopback=*/true);
+  auto net = NewNetworkCollector(host, WithLoopback());
   CollectOk(*net, 1000);
   host.SetScenario("net_basic/t1");
   const std::vector<Sample> s = CollectOk(*net, 6000);
@@ -139,7 +152,7 @@ TEST(NetworkCollector, LoopbackOnRequest) {
 // missing tables are errors that do not hide the snmp counter.
 TEST(NetworkCollector, MissingFilesAndCounterResetDoNotHideTheRest) {
   FixtureHostFs host("net_basic/t1");
-  auto net = NewNetworkCollector(host, false);
+  auto net = NewNetworkCollector(host, NetworkOptions{});
   CollectOk(*net, 1000);
   host.SetScenario("net_basic/t2");
   VectorSink sink(2000);
@@ -164,7 +177,7 @@ TEST(NetworkCollector, MissingFilesAndCounterResetDoNotHideTheRest) {
 
 TEST(NetworkCollector, KernelWithoutIpv6AndNo1NetFallsBackQuietly) {
   FixtureHostFs host("net_no_ipv6");
-  auto net = NewNetworkCollector(host, false);
+  auto net = NewNetworkCollector(host, NetworkOptions{});
   const std::vector<Sample> s = CollectOk(*net, 1000);
   EXPECT_EQ(host.reads("1/net/dev"), 1);
   EXPECT_EQ(host.reads("net/dev"), 1);
@@ -177,7 +190,7 @@ TEST(NetworkCollector, KernelWithoutIpv6AndNo1NetFallsBackQuietly) {
 
 TEST(NetworkCollector, RealSnapshotThroughProductionHostFs) {
   HostFs host(HostRoots{FixtureDir("real2"), "/nonexistent-sys", "/"});
-  auto net = NewNetworkCollector(host, false);
+  auto net = NewNetworkCollector(host, NetworkOptions{});
   std::vector<Sample> s = CollectOk(*net, 1000);
   EXPECT_EQ(ValueOf(s, "node_network_receive_bytes_total", Dev("eth0")), 18897523.0);
   EXPECT_EQ(ValueOf(s, "node_network_transmit_packets_total", Dev("eth0")), 364.0);
@@ -191,6 +204,33 @@ TEST(NetworkCollector, RealSnapshotThroughProductionHostFs) {
   s = CollectOk(*net, 3000);
   EXPECT_EQ(ValueOf(s, "node_tcp_retransmits_per_second"), 0.0);
   EXPECT_EQ(ValueOf(s, "node_network_receive_bytes_per_second", Dev("eth0")), 0.0);
+}
+
+
+// The default leaves out per-pod interfaces (veth9a appears in t1) and
+// keeps physical ones; a custom pattern replaces the default.
+TEST(NetworkCollector, ExcludesPerPodInterfacesByDefault) {
+  FixtureHostFs host("net_basic/t1");
+  auto net = NewNetworkCollector(host, NetworkOptions{});
+  std::vector<Sample> s = CollectOk(*net, 1000);
+  EXPECT_FALSE(HasSeries(s, "node_network_transmit_bytes_total", Dev("veth9a")));
+  EXPECT_TRUE(HasSeries(s, "node_network_transmit_bytes_total", Dev("eth0")));
+  EXPECT_TRUE(HasSeries(s, "node_network_transmit_bytes_total", Dev("eth1")));
+
+  auto custom = NewNetworkCollector(host, Excluding("^eth1$"));
+  s = CollectOk(*custom, 1000);
+  EXPECT_TRUE(HasSeries(s, "node_network_transmit_bytes_total", Dev("veth9a")));
+  EXPECT_FALSE(HasSeries(s, "node_network_transmit_bytes_total", Dev("eth1")));
+}
+
+TEST(NetworkCollector, InvalidExcludePatternFailsEveryCollect) {
+  FixtureHostFs host("net_basic/t0");
+  const NetworkOptions bad = Excluding("(veth");
+  EXPECT_FALSE(ValidateNetworkOptions(bad).ok());
+  auto net = NewNetworkCollector(host, bad);
+  VectorSink sink(1000);
+  EXPECT_FALSE(net->Collect(1000, sink).ok());
+  EXPECT_TRUE(sink.samples().empty());
 }
 
 }  // namespace

