@@ -24,10 +24,44 @@
 // error naming the failed mounts, with the code of the first failure in
 // mount-table order (DeadlineExceeded for a timed-out or stale mount).
 //
+// Host mounts the agent cannot see. When rootfs is not "/" (a pod or
+// container with the host's "/" at /host), a host mount M is only at
+// rootfs+M if it propagated into the agent's mount namespace (Kubernetes:
+// mountPropagation: HostToContainer). If it did not, rootfs+M is a plain
+// directory of the filesystem underneath, and statvfs would silently
+// return THAT filesystem's figures labelled as M. So Collect() then also
+// reads the mountinfo of the mount table's process ("1/mountinfo", or
+// "self/mountinfo" when the table came from "mounts"), and the worker
+// that calls StatFs(M) first calls HostFs::DeviceOf(M). M is not visible
+// when rootfs+M does not exist, or when DeviceOf(M) == DeviceOf(A), A
+// being the closest mount above M (by path) that mountinfo puts on
+// another device than M: the host's table says M and A are different
+// filesystems, yet at M we demonstrably reach the same one as at A.
+// Each comparison stays within one numbering: mountinfo with mountinfo,
+// st_dev with st_dev. A st_dev is never compared with a mountinfo number,
+// because they legitimately differ (btrfs: st_dev is the subvolume's
+// anonymous device, mountinfo the superblock's). A mount that mountinfo
+// puts on the device of everything above it (a bind mount, a btrfs
+// subvolume of the same filesystem) shares their superblock, so statvfs
+// gives the same figures wherever we land: nothing to detect (except
+// ext4/xfs project quotas, which statvfs applies per directory). "/" is
+// always visible. A mount found not visible is confirmed by reading
+// mountinfo again: if its mount id is gone, it was unmounted while we
+// looked (pod volumes come and go) and it is skipped without figures or
+// failure. A confirmed one gets device_error = 1 and no figures, and
+// counts as a failure of Collect() (FailedPrecondition); a warning naming
+// it is logged when it becomes not visible and an info line when it is
+// visible again, not every cycle.
+// Without a readable mountinfo (fixture trees) nothing is checked, as
+// before; a malformed one leaves the figures unchecked and Collect()
+// returns its InvalidArgument after emitting them. With rootfs "/" none of
+// this runs: no extra read, no extra stat().
+//
 // Hung mounts: statvfs() on a dead NFS/FUSE mount can block forever, and
-// a blocked Collect() would stall every plugin of the agent. So each
-// StatFs runs on its own thread and is waited for at most
-// `statfs_timeout`. A call that overruns is abandoned (its thread is
+// a blocked Collect() would stall every plugin of the agent, and stat()
+// can block just the same. So each StatFs (with its DeviceOf) and each
+// DeviceOf of a mount above runs on its own thread and is waited for at
+// most `statfs_timeout`. A call that overruns is abandoned (its thread is
 // detached and finishes whenever the kernel lets it); the mount is then
 // "stale": it gets device_error = 1 every cycle and StatFs is NOT called
 // on it again until the abandoned call has returned, so hung calls never

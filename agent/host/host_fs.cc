@@ -1,7 +1,9 @@
 #include "agent/host/host_fs.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 
 #include <cerrno>
 #include <cstring>
@@ -57,6 +59,20 @@ absl::StatusOr<FsUsage> HostFs::StatFs(const std::string& mount_point) const {
   u.files = st.f_files;
   u.files_free = st.f_ffree;
   return u;
+}
+
+std::string DeviceId::ToString() const { return absl::StrCat(major, ":", minor); }
+
+absl::StatusOr<DeviceId> HostFs::DeviceOf(const std::string& mount_point) const {
+  const std::string path = JoinPath(roots_.rootfs, mount_point);
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    const std::string message = absl::StrCat("stat ", path, ": ", std::strerror(err));
+    if (err == ENOENT || err == ENOTDIR) return absl::NotFoundError(message);
+    return absl::UnavailableError(message);
+  }
+  return DeviceId{major(st.st_dev), minor(st.st_dev)};
 }
 
 namespace {

@@ -31,6 +31,19 @@ struct FsUsage {
   uint64_t files_free = 0;
 };
 
+// A device number as the kernel prints it in /proc/<pid>/mountinfo
+// ("8:1") and as major()/minor() split a stat() st_dev.
+struct DeviceId {
+  uint32_t major = 0;
+  uint32_t minor = 0;
+
+  friend bool operator==(const DeviceId& a, const DeviceId& b) {
+    return a.major == b.major && a.minor == b.minor;
+  }
+  friend bool operator!=(const DeviceId& a, const DeviceId& b) { return !(a == b); }
+  std::string ToString() const;  // "8:1"
+};
+
 class HostFs {
  public:
   explicit HostFs(HostRoots roots) : roots_(std::move(roots)) {}
@@ -44,6 +57,15 @@ class HostFs {
   // statvfs() of a host mount point ("/", "/var"), resolved under rootfs.
   // Virtual so tests can supply fixed figures for fixture mount tables.
   virtual absl::StatusOr<FsUsage> StatFs(const std::string& mount_point) const;
+
+  // st_dev of a host mount point, resolved under rootfs (following
+  // symlinks, as StatFs does): the filesystem the agent really reaches
+  // there. When the host's mount did not propagate into the agent's mount
+  // namespace, that is the filesystem underneath, not the host's mount.
+  // NotFound when the path does not exist, Unavailable on other errors.
+  // Like statvfs, stat() can block on a hung network mount. Virtual so
+  // tests can supply fixed devices for fixture mount tables.
+  virtual absl::StatusOr<DeviceId> DeviceOf(const std::string& mount_point) const;
 
   // Names of the proc root's entries that are all digits: one per process
   // (thread-group leader; threads are not listed). Order unspecified.

@@ -1,5 +1,6 @@
 #include "agent/host/proc_parsers.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -74,8 +75,10 @@ absl::Status ParseCpuLine(const std::vector<std::string_view>& fields, int line_
   return absl::OkStatus();
 }
 
-absl::Status DecodeMountField(std::string_view in, int line_number, std::string_view line,
-                              std::string& out) {
+// `file` names the table in errors ("mounts", "mountinfo"): both use the
+// kernel's octal escapes for space, tab, newline and backslash.
+absl::Status DecodeMountField(std::string_view file, std::string_view in, int line_number,
+                              std::string_view line, std::string& out) {
   out.clear();
   out.reserve(in.size());
   for (size_t i = 0; i < in.size(); ++i) {
@@ -84,15 +87,15 @@ absl::Status DecodeMountField(std::string_view in, int line_number, std::string_
       continue;
     }
     if (in.size() - i < 4) {
-      return LineError("mounts", line_number, "truncated octal escape", line);
+      return LineError(file, line_number, "truncated octal escape", line);
     }
     int value = 0;
     for (size_t k = 1; k <= 3; ++k) {
       const char c = in[i + k];
-      if (c < '0' || c > '7') return LineError("mounts", line_number, "bad octal escape", line);
+      if (c < '0' || c > '7') return LineError(file, line_number, "bad octal escape", line);
       value = value * 8 + (c - '0');
     }
-    if (value > 0xff) return LineError("mounts", line_number, "bad octal escape", line);
+    if (value > 0xff) return LineError(file, line_number, "bad octal escape", line);
     out.push_back(static_cast<char>(value));
     i += 3;
   }
@@ -208,7 +211,62 @@ absl::StatusOr<std::vector<MountEntry>> ParseMounts(std::string_view text) {
     MountEntry entry;
     std::string* const outs[] = {&entry.device, &entry.mount_point, &entry.fstype, &entry.options};
     for (size_t i = 0; i < 4; ++i) {
-      absl::Status s = DecodeMountField(f[i], n, line, *outs[i]);
+      absl::Status s = DecodeMountField("mounts", f[i], n, line, *outs[i]);
+      if (!s.ok()) return s;
+    }
+    mounts.push_back(std::move(entry));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return mounts;
+}
+
+absl::StatusOr<std::vector<MountInfoEntry>> ParseMountInfo(std::string_view text) {
+  std::vector<MountInfoEntry> mounts;
+  absl::Status status = ForEachLine(text, [&](int n, std::string_view line) -> absl::Status {
+    const std::vector<std::string_view> f = Fields(line);
+    // The first "-" field is the separator: none of the six fixed fields
+    // can be "-" (numbers, paths starting with '/' or "net:[...]",
+    // non-empty options), and the optional ones are all "tag[:value]".
+    size_t sep = 0;
+    while (sep < f.size() && f[sep] != "-") ++sep;
+    if (sep == f.size()) return LineError("mountinfo", n, "no \" - \" separator", line);
+    if (sep < 6) return LineError("mountinfo", n, "expected 6 fields before \" - \"", line);
+    MountInfoEntry entry;
+    if (!ParseU64(f[0], entry.mount_id) || !ParseU64(f[1], entry.parent_id)) {
+      return LineError("mountinfo", n, "bad mount id", line);
+    }
+    const size_t colon = f[2].find(':');
+    uint64_t major = 0;
+    uint64_t minor = 0;
+    if (colon == std::string_view::npos || !ParseU64(f[2].substr(0, colon), major) ||
+        !ParseU64(f[2].substr(colon + 1), minor) ||
+        major > std::numeric_limits<uint32_t>::max() ||
+        minor > std::numeric_limits<uint32_t>::max()) {
+      return LineError("mountinfo", n, "bad major:minor", line);
+    }
+    entry.major = static_cast<uint32_t>(major);
+    entry.minor = static_cast<uint32_t>(minor);
+
+    // f[sep] points into `line`; what follows it is " fstype source super-options".
+    std::string_view tail = line.substr(static_cast<size_t>(f[sep].data() - line.data()) + 1);
+    tail = tail.substr(0, tail.find_last_not_of(" \t\r") + 1);
+    std::vector<std::string_view> after;
+    while (!tail.empty() && tail[0] == ' ') {
+      tail.remove_prefix(1);
+      const size_t end = std::min(tail.find(' '), tail.size());
+      after.push_back(tail.substr(0, end));
+      tail.remove_prefix(end);
+    }
+    if (after.size() < 2 || after[0].empty()) {
+      return LineError("mountinfo", n, "expected fstype and source after \" - \"", line);
+    }
+    const std::pair<std::string_view, std::string*> decode[] = {{f[3], &entry.root},
+                                                                {f[4], &entry.mount_point},
+                                                                {after[0], &entry.fstype},
+                                                                {after[1], &entry.source}};
+    for (const auto& [in, out] : decode) {
+      absl::Status s = DecodeMountField("mountinfo", in, n, line, *out);
       if (!s.ok()) return s;
     }
     mounts.push_back(std::move(entry));

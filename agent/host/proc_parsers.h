@@ -84,6 +84,29 @@ struct MountEntry {
 // Entries in file order (later entries over-mount earlier ones).
 absl::StatusOr<std::vector<MountEntry>> ParseMounts(std::string_view text);
 
+// One line of /proc/<pid>/mountinfo (kernel 2.6.26+, proc(5)):
+//   36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
+//   id parent maj:min root mount-point options [optional...] - fstype source super-options
+// It says what mounts cannot: the device number of each mount's
+// superblock. Escapes are decoded as in ParseMounts. The optional fields
+// (shared:N, master:N, propagate_from:N, unbindable; zero or more) and
+// the options are skipped unchecked; the " - " separator, fstype and
+// source are required. The source may be empty: the kernel then prints
+// nothing between the two spaces, so the part after the separator is
+// split on single spaces, as the kernel writes it.
+struct MountInfoEntry {
+  uint64_t mount_id = 0;
+  uint64_t parent_id = 0;
+  uint32_t major = 0;  // of the superblock's device (anonymous: major 0)
+  uint32_t minor = 0;
+  std::string root;    // what is mounted: "/" or, for a bind or subvolume, a directory of it
+  std::string mount_point;
+  std::string fstype;  // as in mounts, e.g. "fuse.sshfs"
+  std::string source;  // = MountEntry::device
+};
+// Entries in file order (later entries over-mount earlier ones).
+absl::StatusOr<std::vector<MountInfoEntry>> ParseMountInfo(std::string_view text);
+
 // One line of /proc/diskstats (kernel >= 2.6.25 prints all 11 classic
 // fields for disks and partitions alike; discard/flush fields appended by
 // 4.18+ / 5.5+ are not needed). Sectors are always 512 bytes here,

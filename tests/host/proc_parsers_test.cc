@@ -169,5 +169,78 @@ TEST(ParseMounts, RejectsMalformedInput) {
   ExpectInvalid(ParseMounts("/dev/sda1 / ext4 rw 0 0\nbroken\n").status(), "line 2");
 }
 
+// ---- /proc/<pid>/mountinfo -----------------------------------------------
+
+TEST(ParseMountInfo, RealMachineSnapshot) {
+  auto mounts = ParseMountInfo(ReadFixture("mountinfo_real/self/mountinfo"));
+  ASSERT_TRUE(mounts.ok()) << mounts.status();
+  ASSERT_EQ(mounts->size(), 19u);
+  const MountInfoEntry& proc = (*mounts)[0];
+  EXPECT_EQ(proc.mount_id, 22u);
+  EXPECT_EQ(proc.parent_id, 27u);
+  EXPECT_EQ(proc.major, 0u);
+  EXPECT_EQ(proc.minor, 21u);
+  EXPECT_EQ(proc.root, "/");
+  EXPECT_EQ(proc.mount_point, "/proc");
+  EXPECT_EQ(proc.fstype, "proc");
+  EXPECT_EQ(proc.source, "proc");
+  const MountInfoEntry& root = (*mounts)[5];
+  EXPECT_EQ(root.mount_point, "/");
+  EXPECT_EQ(root.parent_id, 1u);
+  EXPECT_EQ(root.major, 254u);
+  EXPECT_EQ(root.minor, 0u);
+  EXPECT_EQ(root.fstype, "ext4");
+  EXPECT_EQ(root.source, "/dev/vda");
+}
+
+TEST(ParseMountInfo, OptionalFieldsEscapesAndBindRoots) {
+  auto mounts = ParseMountInfo(
+      // No optional field, then one, then several.
+      "21 1 259:1 / / rw,relatime - ext4 /dev/nvme0n1p1 rw,errors=remount-ro\n"
+      "28 21 8:33 / /mnt/new\\040disk rw shared:50 - ext4 /dev/sdc1 rw\n"
+      "29 28 8:33 /a\\134b /mnt/x\\011y rw shared:51 master:3 propagate_from:2 unbindable"
+      " - fuse.sshfs me@host:/my\\040files rw,user_id=0\n"
+      // The kernel prints an empty source as nothing between two spaces.
+      "30 21 0:50 / /mnt/empty rw,relatime shared:60 - tmpfs  rw,size=4k\n"
+      // A 4095:1048575 device (12-bit major, 20-bit minor) and an nsfs root.
+      "31 21 4095:1048575 net:[4026531840] /run/netns/a rw - nsfs nsfs rw\n");
+  ASSERT_TRUE(mounts.ok()) << mounts.status();
+  ASSERT_EQ(mounts->size(), 5u);
+  EXPECT_EQ((*mounts)[0].source, "/dev/nvme0n1p1");
+  EXPECT_EQ((*mounts)[1].mount_point, "/mnt/new disk");
+  EXPECT_EQ((*mounts)[1].fstype, "ext4");
+  EXPECT_EQ((*mounts)[1].source, "/dev/sdc1");
+  EXPECT_EQ((*mounts)[2].root, "/a\\b");
+  EXPECT_EQ((*mounts)[2].mount_point, "/mnt/x\ty");
+  EXPECT_EQ((*mounts)[2].fstype, "fuse.sshfs");
+  EXPECT_EQ((*mounts)[2].source, "me@host:/my files");
+  EXPECT_EQ((*mounts)[3].fstype, "tmpfs");
+  EXPECT_EQ((*mounts)[3].source, "");
+  EXPECT_EQ((*mounts)[4].major, 4095u);
+  EXPECT_EQ((*mounts)[4].minor, 1048575u);
+  EXPECT_EQ((*mounts)[4].root, "net:[4026531840]");
+}
+
+TEST(ParseMountInfo, RejectsMalformedInput) {
+  ExpectInvalid(ParseMountInfo("21 1 259:1 / / rw ext4 /dev/sda1 rw\n").status(),
+                "no \" - \" separator");
+  ExpectInvalid(ParseMountInfo("21 1 259:1 / - ext4 /dev/sda1 rw\n").status(),
+                "expected 6 fields before");
+  ExpectInvalid(ParseMountInfo("21 x 259:1 / / rw - ext4 /dev/sda1 rw\n").status(),
+                "bad mount id");
+  for (const char* dev : {"259", "259:", ":1", "259:1x", "-1:1", "4294967296:0"}) {
+    ExpectInvalid(
+        ParseMountInfo(std::string("21 1 ") + dev + " / / rw - ext4 /dev/sda1 rw\n").status(),
+        "bad major:minor");
+  }
+  ExpectInvalid(ParseMountInfo("21 1 259:1 / / rw -\n").status(), "expected fstype and source");
+  ExpectInvalid(ParseMountInfo("21 1 259:1 / / rw - ext4\n").status(),
+                "expected fstype and source");
+  ExpectInvalid(ParseMountInfo("21 1 259:1 / /a\\04 rw - ext4 /dev/sda1 rw\n").status(),
+                "truncated octal escape");
+  ExpectInvalid(ParseMountInfo("21 1 259:1 / / rw - ext4 /dev/sda1 rw\nbroken\n").status(),
+                "mountinfo line 2");
+}
+
 }  // namespace
 }  // namespace scout::agent

@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -23,8 +24,11 @@ inline std::string FixtureDir(const std::string& scenario) {
 
 class FixtureHostFs final : public HostFs {
  public:
-  explicit FixtureHostFs(const std::string& scenario)
-      : HostFs(HostRoots{}), proc_root_(FixtureDir(scenario)) {}
+  // `roots` only matters to collectors that look at roots() (the
+  // filesystem collector checks visibility when rootfs is not "/"); every
+  // read still comes from the fixture tree.
+  explicit FixtureHostFs(const std::string& scenario, HostRoots roots = {})
+      : HostFs(std::move(roots)), proc_root_(FixtureDir(scenario)) {}
 
   void SetScenario(const std::string& scenario) { proc_root_ = FixtureDir(scenario); }
 
@@ -39,6 +43,13 @@ class FixtureHostFs final : public HostFs {
     statfs_calls_.push_back(mount_point);
     const auto it = statfs_.find(mount_point);
     if (it == statfs_.end()) return absl::UnavailableError("no figures for " + mount_point);
+    return it->second;
+  }
+
+  absl::StatusOr<DeviceId> DeviceOf(const std::string& mount_point) const override {
+    device_calls_.push_back(mount_point);
+    const auto it = devices_.find(mount_point);
+    if (it == devices_.end()) return absl::UnavailableError("no device for " + mount_point);
     return it->second;
   }
 
@@ -72,6 +83,10 @@ class FixtureHostFs final : public HostFs {
     statfs_.insert_or_assign(mount_point, std::move(usage));
   }
   const std::vector<std::string>& statfs_calls() const { return statfs_calls_; }
+  void SetDevice(const std::string& mount_point, absl::StatusOr<DeviceId> device) {
+    devices_.insert_or_assign(mount_point, std::move(device));
+  }
+  const std::vector<std::string>& device_calls() const { return device_calls_; }
   int reads(const std::string& relative) const {
     const auto it = reads_.find(relative);
     return it == reads_.end() ? 0 : it->second;
@@ -83,7 +98,9 @@ class FixtureHostFs final : public HostFs {
   std::string proc_root_;
   std::string rootfs_;
   std::map<std::string, absl::StatusOr<FsUsage>> statfs_;
+  std::map<std::string, absl::StatusOr<DeviceId>> devices_;
   mutable std::vector<std::string> statfs_calls_;
+  mutable std::vector<std::string> device_calls_;
   mutable std::map<std::string, int> reads_;
 };
 
