@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/common/loopback_collector_config.h"
 #include "tests/common/test_dir.h"
 #include <unistd.h>
 
@@ -40,10 +41,7 @@ v1::Batch OnePoint(uint64_t n, double value) {
 class IngestClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    config_.listen = "127.0.0.1:0";
-    config_.storage.path = dir_ / "scout.db";
-    config_.shutdown_grace = std::chrono::seconds(2);
-    config_.self_interval = std::chrono::hours(1);  // keep self-metrics out of series counts
+    config_ = scout::testing::LoopbackCollectorConfig(dir_);
   }
 
   std::unique_ptr<Spool> OpenSpool() {

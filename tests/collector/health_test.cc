@@ -18,6 +18,7 @@
 #include "grpc_health_v1.grpc.pb.h"
 #include "scout/v1/ingest.grpc.pb.h"
 #include "scout/v1/query.grpc.pb.h"
+#include "tests/common/loopback_collector_config.h"
 #include "tests/common/test_dir.h"
 
 namespace scout::collector {
@@ -65,10 +66,7 @@ class CommitHold {
 class HealthTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    config_.listen = "127.0.0.1:0";
-    config_.storage.path = dir_ / "scout.db";
-    config_.shutdown_grace = std::chrono::seconds(2);
-    config_.self_interval = std::chrono::hours(1);  // no self-metrics commits mid-test
+    config_ = scout::testing::LoopbackCollectorConfig(dir_);
     auto s = CollectorServer::Start(config_, clock_);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = *std::move(s);

@@ -2,6 +2,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "tests/common/loopback_collector_config.h"
 #include "tests/common/test_dir.h"
 #include <unistd.h>
 
@@ -22,10 +23,7 @@ constexpr int64_t kNow = 1'764'200'000'000;
 class IngestTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    config_.listen = "127.0.0.1:0";
-    config_.storage.path = dir_ / "scout.db";
-    config_.shutdown_grace = std::chrono::seconds(2);
-    config_.self_interval = std::chrono::hours(1);  // keep self-metrics out of series counts
+    config_ = scout::testing::LoopbackCollectorConfig(dir_);
     Start();
   }
   void TearDown() override {

@@ -14,6 +14,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "tests/common/loopback_collector_config.h"
 #include "tests/common/ingest_batch.h"
 
 #include "collector/collector_server.h"
@@ -491,10 +492,7 @@ TEST_F(RenderTest, SilenceAdded) {
 class AlertCommandsTest : public ::testing::Test {
  protected:
   void StartCollector(bool alerting) {
-    config_.listen = "127.0.0.1:0";
-    config_.storage.path = dir_.path() / "scout.db";
-    config_.shutdown_grace = std::chrono::seconds(2);
-    config_.self_interval = std::chrono::hours(1);
+    config_ = scout::testing::LoopbackCollectorConfig(dir_);
     if (alerting) {
       const std::string rules = (dir_.path() / "rules.yaml").string();
       std::ofstream(rules) << R"(rules:

@@ -9,6 +9,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "tests/common/loopback_collector_config.h"
 #include "tests/common/ingest_batch.h"
 
 #include "collector/collector_server.h"
@@ -152,10 +153,7 @@ constexpr double kMiB = 1024.0 * 1024.0;
 class DbCommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    config_.listen = "127.0.0.1:0";
-    config_.storage.path = dir_ / "scout.db";
-    config_.shutdown_grace = std::chrono::seconds(2);
-    config_.self_interval = std::chrono::hours(1);
+    config_ = scout::testing::LoopbackCollectorConfig(dir_);
     auto server = collector::CollectorServer::Start(config_, clock_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);

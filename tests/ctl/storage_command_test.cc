@@ -10,6 +10,7 @@
 #include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 
+#include "tests/common/loopback_collector_config.h"
 #include "tests/common/ingest_batch.h"
 
 #include "collector/collector_server.h"
@@ -25,10 +26,7 @@ constexpr int64_t kHour0 = kNow / 3'600'000 * 3'600'000 - 2 * 3'600'000;  // 12:
 class StorageCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    config_.listen = "127.0.0.1:0";
-    config_.storage.path = dir_ / "scout.db";
-    config_.shutdown_grace = std::chrono::seconds(2);
-    config_.self_interval = std::chrono::hours(1);
+    config_ = scout::testing::LoopbackCollectorConfig(dir_);
     auto server = collector::CollectorServer::Start(config_, clock_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
