@@ -23,11 +23,8 @@ ARG SCOUT_VERSION=0.1.0
 # ---------------------------------------------------------------------------
 FROM debian:12.15-slim AS build
 
-# Build packages only (from scripts/install-deps.sh, minus test/demo tools).
-# There is no BUILD_TESTING-style option in CMakeLists.txt: tests/ is always
-# configured and calls find_package(GTest REQUIRED) and links GTest::gmock, so
-# libgtest-dev/libgmock-dev are needed to configure; we then build only the
-# three shipped targets. bench/ needs no extra package.
+# Build packages only (from scripts/install-deps.sh, minus test/demo tools):
+# SCOUT_BUILD_TESTS=OFF leaves tests/ and bench/ out, so no GoogleTest.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ccache pkg-config \
@@ -35,7 +32,6 @@ RUN apt-get update \
       libgrpc++-dev libprotobuf-dev libabsl-dev libre2-dev \
       libpqxx-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev zlib1g-dev \
       libspdlog-dev libyaml-cpp-dev libcli11-dev \
-      libgtest-dev libgmock-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -44,7 +40,7 @@ COPY . .
 # CMakeLists.txt uses ccache when found; the cache mount keeps it across builds.
 ENV CCACHE_DIR=/ccache
 RUN --mount=type=cache,target=/ccache \
-    cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release \
+    cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DSCOUT_BUILD_TESTS=OFF \
  && cmake --build /build -j"$(nproc)" --target scout-agent scout-collector sctl \
  && install -d /out \
  && install -m 0755 /build/agent/scout-agent /build/collector/scout-collector /build/ctl/sctl /out/ \
