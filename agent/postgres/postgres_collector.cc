@@ -21,6 +21,7 @@
 #include "re2/re2.h"
 #include "shared/backoff.h"
 #include "shared/logging.h"
+#include "shared/secret_ref.h"
 
 namespace scout::agent {
 namespace {
@@ -324,7 +325,7 @@ class PostgresCollector final : public CollectorPlugin {
   }
 
   absl::Status Connect(Target& t) const {
-    absl::StatusOr<std::string> dsn = ResolveSecret(t.spec.dsn);
+    absl::StatusOr<std::string> dsn = ResolveSecretRef(t.spec.dsn);
     if (!dsn.ok()) return absl::Status(dsn.status().code(), std::string(dsn.status().message()));
     try {
       t.conn = std::make_unique<pqxx::connection>(

@@ -15,7 +15,7 @@
 // once per `interval`, and a target that cannot be reached is retried with
 // capped, jittered backoff instead of every cycle.
 //
-// Secrets: the DSN may be "${ENV}" or "@file:/path" (see ResolveSecret),
+// Secrets: the DSN may be "${ENV}" or "@file:/path" (shared/secret_ref.h),
 // resolved at every connection attempt. Neither the DSN nor a password is
 // ever logged or put into a returned status; errors are passed through
 // SanitizePostgresError first.

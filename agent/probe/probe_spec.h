@@ -1,8 +1,8 @@
 // Probe specifications (what to check, how often, what counts as healthy)
-// and secret resolution for header values.
+// (header values may hold secret references: shared/secret_ref.h).
 //
 // Specs are plain values copied into the ProbeEngine; nothing here keeps
-// state. ResolveSecret is thread-safe (reads the environment and files).
+// state.
 #pragma once
 
 #include <chrono>
@@ -21,7 +21,7 @@ struct HttpProbeSpec {
   std::string name;  // stable id, label `probe`; unique among all probes
   std::string url;
   std::string method = "GET";
-  // Values may reference secrets, see ResolveSecret(). Resolved at every
+  // Values may reference secrets (shared/secret_ref.h). Resolved at every
   // run so a rotated token file is picked up without a restart.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
@@ -47,13 +47,6 @@ struct TcpProbeSpec {
   std::chrono::milliseconds slow_after{2000};
   ProbeLabels labels;
 };
-
-// Expands secret references in a header value:
-//   "${NAME}" anywhere in the value  -> the environment variable NAME
-//   "@file:/path" as the whole value -> the file's content, whitespace-trimmed
-// Other text is kept as is. Errors name the variable or file, never any
-// (partial) secret value, so they are safe to log.
-absl::StatusOr<std::string> ResolveSecret(const std::string& value);
 
 // Checks what can be checked without network access (name, URL scheme,
 // regexes, ranges, positive durations). Errors are safe to log.

@@ -1,4 +1,5 @@
 #include "agent/probe/probe_transfer.h"
+#include "shared/secret_ref.h"
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -173,7 +174,7 @@ absl::Status ProbeTransfer::Prepare() {
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, s.body.c_str());
   }
   for (const auto& [name, value] : s.headers) {
-    absl::StatusOr<std::string> resolved = ResolveSecret(value);
+    absl::StatusOr<std::string> resolved = ResolveSecretRef(value);
     if (!resolved.ok()) {
       return absl::Status(resolved.status().code(),
                           absl::StrCat("header ", name, ": ", resolved.status().message()));

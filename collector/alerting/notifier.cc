@@ -22,6 +22,7 @@
 #include "shared/backoff.h"
 #include "shared/clock.h"
 #include "shared/logging.h"
+#include "shared/secret_ref.h"
 
 namespace scout::collector::alerting {
 namespace {
@@ -29,7 +30,6 @@ namespace {
 using Steady = std::chrono::steady_clock;
 
 constexpr size_t kMaxAlertsPerRequest = 1000;
-constexpr char kFilePrefix[] = "@file:";
 
 const Clock& TheClock() {
   static const SystemClock clock;
@@ -131,47 +131,6 @@ std::string RedactUrl(const std::string& url) {
   return absl::StrCat(url.substr(0, authority_start), authority, has_path ? "/\u2026" : "");
 }
 
-bool ResolveSecretRef(const std::string& value, std::string* out, std::string* error) {
-  out->clear();
-  const auto fail = [error](std::string message) {
-    *error = std::move(message);
-    return false;
-  };
-  if (absl::StartsWith(value, kFilePrefix)) {
-    const std::string path = value.substr(sizeof(kFilePrefix) - 1);
-    if (path.empty()) return fail("@file: without a path");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(absl::StrCat("cannot read secret file ", path, ": ", std::strerror(errno)));
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) return fail(absl::StrCat("error reading secret file ", path));
-    *out = std::string(absl::StripAsciiWhitespace(text.str()));
-    return true;
-  }
-  size_t pos = 0;
-  while (pos < value.size()) {
-    const size_t start = value.find("${", pos);
-    if (start == std::string::npos) break;
-    out->append(value, pos, start - pos);
-    const size_t end = value.find('}', start + 2);
-    // Like ResolveSecret, never quote the text: it could be a literal secret.
-    if (end == std::string::npos) return fail("unterminated ${ in value");
-    const std::string name = value.substr(start + 2, end - start - 2);
-    for (const char c : name) {
-      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_') {
-        return fail("invalid environment variable name in ${...}");
-      }
-    }
-    if (name.empty()) return fail("empty ${} in value");
-    const char* env = std::getenv(name.c_str());
-    if (env == nullptr) return fail(absl::StrCat("environment variable ", name, " is not set"));
-    *out += env;
-    pos = end + 1;
-  }
-  if (pos < value.size()) out->append(value, pos, std::string::npos);
-  return true;
-}
-
 // ---------------------------------------------------------------------------
 
 struct Notifier::Impl {
@@ -194,12 +153,13 @@ struct Notifier::Impl {
 
 bool Notifier::Impl::Prepare(Receiver& r, size_t index, std::string* redacted, std::string* reason) {
   Transfer& t = *r.transfer;
-  std::string url, error;
-  if (!ResolveSecretRef(r.config.url, &url, &error)) {
+  absl::StatusOr<std::string> resolved_url = ResolveSecretRef(r.config.url);
+  if (!resolved_url.ok()) {
     *redacted = "<unresolved url>";
-    *reason = absl::StrCat("url: ", error);
+    *reason = absl::StrCat("url: ", resolved_url.status().message());
     return false;
   }
+  std::string url = *std::move(resolved_url);
   *redacted = RedactUrl(url);
   if (!absl::StartsWith(url, "http://") && !absl::StartsWith(url, "https://")) {
     *reason = "url must start with http:// or https://";
@@ -228,15 +188,16 @@ bool Notifier::Impl::Prepare(Receiver& r, size_t index, std::string* redacted, s
   t.headers = curl_slist_append(t.headers, "Content-Type: application/json");
   t.headers = curl_slist_append(t.headers, "Expect:");  // no 100-continue round trip
   for (const auto& [name, value_ref] : r.config.headers) {
-    std::string value;
     if (!ValidHeaderName(name)) {
       *reason = "invalid header name";
       return false;
     }
-    if (!ResolveSecretRef(value_ref, &value, &error)) {
-      *reason = absl::StrCat("header ", name, ": ", error);
+    absl::StatusOr<std::string> resolved = ResolveSecretRef(value_ref);
+    if (!resolved.ok()) {
+      *reason = absl::StrCat("header ", name, ": ", resolved.status().message());
       return false;
     }
+    const std::string value = *std::move(resolved);
     if (value.find_first_of("\r\n") != std::string::npos) {
       *reason = absl::StrCat("header ", name, ": value contains a line break");
       return false;

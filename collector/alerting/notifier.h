@@ -106,10 +106,4 @@ class Notifier {
 // input gives "<unparseable url>" — never the input.
 std::string RedactUrl(const std::string& url);
 
-// Expands "${NAME}" (environment) and "@file:/path" (whole value) secret
-// references, like agent/probe/probe_spec.h's ResolveSecret. On failure
-// returns false and sets `error` to a message that names the variable or
-// file but never contains a secret.
-bool ResolveSecretRef(const std::string& value, std::string* out, std::string* error);
-
 }  // namespace scout::collector::alerting

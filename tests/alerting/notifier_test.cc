@@ -345,23 +345,6 @@ TEST(RedactUrl, DropsUserinfoPathQueryAndFragment) {
   EXPECT_EQ(RedactUrl("user:pass@host/x"), "<unparseable url>");
 }
 
-TEST(ResolveSecretRef, EnvironmentAndFile) {
-  setenv("SCOUT_NOTIFY_T1", "v1", 1);
-  std::string out, error;
-  ASSERT_TRUE(ResolveSecretRef("Bearer ${SCOUT_NOTIFY_T1}!", &out, &error));
-  EXPECT_EQ(out, "Bearer v1!");
-  EXPECT_FALSE(ResolveSecretRef("${SCOUT_NOTIFY_UNSET_X}", &out, &error));
-  EXPECT_EQ(error, "environment variable SCOUT_NOTIFY_UNSET_X is not set");
-  EXPECT_FALSE(ResolveSecretRef("${not a name: literal-secret}", &out, &error));
-  EXPECT_EQ(error.find("literal-secret"), std::string::npos);
-  const std::string path = ::testing::TempDir() + "/scout_notify_secret";
-  std::ofstream(path) << "  http://u:p@h/x \n";
-  ASSERT_TRUE(ResolveSecretRef("@file:" + path, &out, &error));
-  EXPECT_EQ(out, "http://u:p@h/x");
-  EXPECT_FALSE(ResolveSecretRef("@file:/nonexistent/scout", &out, &error));
-  EXPECT_NE(error.find("/nonexistent/scout"), std::string::npos);
-}
-
 // ---------------------------------------------------------------------------
 
 TEST(NotifierWebhook, PayloadFiringThenResolved) {

@@ -1,4 +1,4 @@
-// ResolveSecret, spec validation and the CLI formatter (no network).
+// Spec validation and the CLI formatter (no network).
 #include <cstdlib>
 #include <fstream>
 
@@ -13,42 +13,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-TEST(ResolveSecretTest, ExpandsEnvironmentVariablesInsideText) {
-  setenv("SCOUT_PROBE_TEST_TOKEN", "tok-123", 1);
-  const auto v = ResolveSecret("Bearer ${SCOUT_PROBE_TEST_TOKEN}!");
-  ASSERT_TRUE(v.ok()) << v.status();
-  EXPECT_EQ(*v, "Bearer tok-123!");
-  EXPECT_EQ(*ResolveSecret("plain value"), "plain value");
-}
-
-TEST(ResolveSecretTest, MissingVariableNamesItWithoutValue) {
-  unsetenv("SCOUT_PROBE_TEST_MISSING");
-  const auto v = ResolveSecret("Bearer ${SCOUT_PROBE_TEST_MISSING}");
-  ASSERT_FALSE(v.ok());
-  EXPECT_THAT(std::string(v.status().message()), HasSubstr("SCOUT_PROBE_TEST_MISSING"));
-}
-
-TEST(ResolveSecretTest, MalformedReferencesDoNotEchoTheValue) {
-  for (const char* value : {"Bearer ${hunter2", "Bearer ${hun-ter2}"}) {
-    const auto v = ResolveSecret(value);
-    ASSERT_FALSE(v.ok()) << value;
-    EXPECT_THAT(std::string(v.status().message()), Not(HasSubstr("hunter2")));
-    EXPECT_THAT(std::string(v.status().message()), Not(HasSubstr("hun-ter2")));
-  }
-}
-
-TEST(ResolveSecretTest, ReadsWholeValueFromFileTrimmed) {
-  const std::string dir = testing::MakeTempDir();
-  std::ofstream(dir + "/token") << "  Bearer from-file\n\n";
-  const auto v = ResolveSecret("@file:" + dir + "/token");
-  ASSERT_TRUE(v.ok()) << v.status();
-  EXPECT_EQ(*v, "Bearer from-file");
-  const auto missing = ResolveSecret("@file:" + dir + "/nope");
-  ASSERT_FALSE(missing.ok());
-  EXPECT_THAT(std::string(missing.status().message()), HasSubstr(dir + "/nope"));
-  std::system(("rm -rf " + dir).c_str());
-}
 
 TEST(ValidateSpecTest, RejectsBadRegexSchemeAndRanges) {
   HttpProbeSpec s;
