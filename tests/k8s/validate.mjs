@@ -341,6 +341,16 @@ function checkAgent(where, w, c, config, nodeAgent, service, policies, namespace
     fail(where, 'the collector NetworkPolicy does not admit this agent');
   }
   if (!argValue(c, '--alive-file')) fail(where, 'no --alive-file for its probes');
+  // A probe stricter than a few cycles would restart agents that are merely
+  // slow (a cycle waits up to plugin_timeout for every plugin).
+  const interval = parseSeconds(config.interval || '10s');
+  for (const probeName of ['readinessProbe', 'livenessProbe']) {
+    const command = ((c[probeName] || {}).exec || {}).command || [];
+    const maxAge = command.find((a) => a.startsWith('--max-age='));
+    if (maxAge && parseSeconds(maxAge.slice('--max-age='.length)) < 3 * interval) {
+      fail(where, `${probeName} ${maxAge} is less than 3 collection intervals (${interval} s)`);
+    }
+  }
   if (!nodeAgent) return;
   const pod = podSpecOf(w);
   if (argValue(c, '--host-root') !== '/host') fail(where, '--host-root=/host missing');
@@ -455,6 +465,10 @@ const BREAKS = [
   }],
   ['missing ConfigMap', 'not in the set', (s) => { s.splice(s.findIndex((o) => o.metadata.name === 'scout-rules'), 1); }],
   ['rolling update with surge', 'maxSurge', (s) => { s.find((o) => o.kind === 'DaemonSet').spec.updateStrategy.rollingUpdate.maxSurge = 1; }],
+  ['interval longer than the probe allows', '3 collection intervals', (s) => {
+    const cm = s.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('scout-agent-config'));
+    cm.data['agent.yaml'] = cm.data['agent.yaml'].replace(/^interval: .*$/m, 'interval: 30s');
+  }],
   ['probe not checking the alive file', 'does not check the --alive-file', (s) => { ds(s).containers[0].livenessProbe.exec.command[1] = '--check-alive=/tmp/x'; }],
 ];
 function ds(s) { return podSpecOf(s.find((o) => o.kind === 'DaemonSet')); }
