@@ -214,6 +214,12 @@ absl::Status ValidateAgentConfig(const AgentConfig& config) {
     return absl::InvalidArgumentError("interval must be between 1s and 1h");
   }
   if (config.id.empty()) return absl::InvalidArgumentError("agent id is empty");
+  // Kubernetes leaves "$(NODE_NAME)" as is when the variable is not defined
+  // in the pod: every node's agent would then write the same series.
+  if (config.id.find("$(") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "agent id \"", config.id, "\" holds an unexpanded $(VAR); define the variable in the pod spec"));
+  }
   if (config.collector.empty()) return absl::InvalidArgumentError("collector address is empty");
   return ValidateHostname(config.hostname);
 }

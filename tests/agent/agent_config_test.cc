@@ -119,6 +119,18 @@ TEST(AgentConfig, ValidateChecksTheHostnameFromAFlag) {
   EXPECT_TRUE(ValidateAgentConfig(config).ok());
 }
 
+// `--id=$(NODE_NAME)` without NODE_NAME in the pod: Kubernetes passes the
+// text unchanged, and every node would report under one id.
+TEST(AgentConfig, ValidateRejectsAnUnexpandedIdVariable) {
+  AgentConfig config;
+  config.id = "$(NODE_NAME)";
+  const absl::Status status = ValidateAgentConfig(config);
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("unexpanded $(VAR)"), std::string::npos) << status;
+  config.id = "node-a";
+  EXPECT_TRUE(ValidateAgentConfig(config).ok());
+}
+
 
 TEST(AgentConfig, NetworkExcludeDevices) {
   auto defaults = ParseAgentConfig("", "agent.yaml");
