@@ -6,8 +6,10 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace scout::collector {
 
@@ -28,9 +30,9 @@ class AgentTracker {
     int streams = 0;
     std::string peer;
   };
-  mutable std::mutex mu_;
-  std::map<std::string, Live> live_;  // GUARDED_BY(mu_)
-  std::map<std::string, int64_t> skew_ms_;  // GUARDED_BY(mu_); kept after disconnect
+  mutable absl::Mutex mu_;
+  std::map<std::string, Live> live_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> skew_ms_ ABSL_GUARDED_BY(mu_);  // kept after disconnect
 };
 
 }  // namespace scout::collector

@@ -5,6 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ccache pkg-config git
+  clang                          # issue 14: the lock-annotation check (scripts/check-thread-safety.sh)
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libcurl4-openssl-dev libssl-dev openssl libsqlite3-dev sqlite3 libspdlog-dev
   libyaml-cpp-dev libcli11-dev libre2-dev libabsl-dev

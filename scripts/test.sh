@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
+scripts/check-thread-safety.sh
 cd build
 ctest --output-on-failure -j"${JOBS:-2}" "$@"
