@@ -20,15 +20,15 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "scout/v1/ingest.grpc.pb.h"
 #include "scout/v1/query.grpc.pb.h"
 #include "agent/self/synthetic_collector.h"
@@ -105,6 +105,13 @@ struct AgentResult {
 
 // `period` > 0 paces the agent to one batch per period (open loop, like a
 // real agent on an interval); 0 sends as fast as the window allows.
+// What an agent's sender and its ack reader share.
+struct InFlight {
+  absl::Mutex mu;
+  std::map<uint64_t, Clock::time_point> sent ABSL_GUARDED_BY(mu);  // by seq
+  bool reader_done ABSL_GUARDED_BY(mu) = false;
+};
+
 void RunAgent(const std::string& address, int index, int series, int window,
               std::chrono::microseconds period, Clock::time_point stop_at, int64_t base_ts,
               AgentResult* result) {
@@ -116,18 +123,15 @@ void RunAgent(const std::string& address, int index, int series, int window,
     result->error = stream->Finish().error_message();
     return;
   }
-  std::mutex mu;
-  std::condition_variable cv;
-  std::map<uint64_t, Clock::time_point> sent;  // GUARDED_BY(mu)
-  bool reader_done = false;
+  InFlight shared;
   std::thread reader([&] {
     CollectorMessage msg;
     while (stream->Read(&msg)) {
       if (!msg.has_ack() && !msg.has_rejection()) continue;
       const uint64_t seq = msg.has_ack() ? msg.ack().seq() : msg.rejection().seq();
-      std::lock_guard<std::mutex> lock(mu);
-      auto it = sent.find(seq);
-      if (it == sent.end()) continue;
+      absl::MutexLock lock(&shared.mu);
+      auto it = shared.sent.find(seq);
+      if (it == shared.sent.end()) continue;
       if (msg.has_ack()) {
         result->acked_points += msg.ack().points_stored();
         result->ack_latency_ms.push_back(
@@ -135,12 +139,10 @@ void RunAgent(const std::string& address, int index, int series, int window,
       } else {
         ++result->rejected;
       }
-      sent.erase(it);
-      cv.notify_all();
+      shared.sent.erase(it);
     }
-    std::lock_guard<std::mutex> lock(mu);
-    reader_done = true;
-    cv.notify_all();
+    absl::MutexLock lock(&shared.mu);
+    shared.reader_done = true;
   });
 
   AgentMessage msg = MakeTemplate(id, series);
@@ -152,9 +154,12 @@ void RunAgent(const std::string& address, int index, int series, int window,
       next_send += period;
     }
     {
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return reader_done || static_cast<int>(sent.size()) < window; });
-      if (reader_done) break;
+      absl::MutexLock lock(&shared.mu);
+      auto room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared.mu) {
+        return shared.reader_done || static_cast<int>(shared.sent.size()) < window;
+      };
+      shared.mu.Await(absl::Condition(&room));
+      if (shared.reader_done) break;
     }
     auto* batch = msg.mutable_batch();
     batch->set_seq(seq);
@@ -164,8 +169,8 @@ void RunAgent(const std::string& address, int index, int series, int window,
       s.mutable_points(0)->set_value(static_cast<double>(seq));
     }
     {
-      std::lock_guard<std::mutex> lock(mu);
-      sent[seq] = Clock::now();
+      absl::MutexLock lock(&shared.mu);
+      shared.sent[seq] = Clock::now();
     }
     if (!stream->Write(msg)) break;
   }

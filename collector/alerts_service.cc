@@ -3,6 +3,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "collector/grpc_status.h"
 #include "shared/proto_convert.h"
 #include "shared/selector.h"
 
@@ -10,10 +11,6 @@ namespace scout::collector {
 namespace {
 
 using alerting::AlertState;
-
-grpc::Status ToGrpc(const absl::Status& s) {
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
-}
 
 grpc::Status NotConfigured() {
   return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,

@@ -107,6 +107,82 @@ absl::Status ReadReports(ConfigMap& root, const std::string& config_dir, Reports
   return r->CheckNoUnknownKeys();
 }
 
+// The `storage:` section: the SQLite backend's options.
+absl::Status ReadStorage(ConfigMap& root, SqliteOptions* out) {
+  SCOUT_ASSIGN_OR_RETURN(auto storage, root.Child("storage"));
+  if (!storage) return absl::OkStatus();
+  SCOUT_RETURN_IF_ERROR(storage->Read("path", &out->path));
+  std::string sync = "full";
+  SCOUT_RETURN_IF_ERROR(storage->Read("synchronous", &sync));
+  if (sync != "full" && sync != "normal") {
+    return storage->ErrorAt("synchronous", "must be full or normal, got \"" + sync + "\"");
+  }
+  out->synchronous_full = sync == "full";
+  SCOUT_RETURN_IF_ERROR(storage->ReadDuration("flush_interval", &out->flush_interval));
+  int64_t max_head = static_cast<int64_t>(out->max_head_points);
+  SCOUT_RETURN_IF_ERROR(storage->Read("max_head_points", &max_head));
+  if (max_head < 1000) return storage->ErrorAt("max_head_points", "must be at least 1000");
+  out->max_head_points = static_cast<size_t>(max_head);
+  // Retention per tier (0s keeps a tier forever); see docs/architecture.md.
+  SCOUT_RETURN_IF_ERROR(storage->ReadDuration("raw_retention", &out->raw_retention));
+  SCOUT_RETURN_IF_ERROR(storage->ReadDuration("hourly_retention", &out->hour_retention));
+  SCOUT_RETURN_IF_ERROR(storage->ReadDuration("daily_retention", &out->day_retention));
+  const struct {
+    const char* key;
+    std::chrono::milliseconds value;
+    std::chrono::milliseconds minimum;
+  } retentions[] = {{"raw_retention", out->raw_retention, std::chrono::hours(1)},
+                    {"hourly_retention", out->hour_retention, std::chrono::hours(2)},
+                    {"daily_retention", out->day_retention, std::chrono::hours(48)}};
+  for (const auto& r : retentions) {
+    // Shorter than two buckets would delete rows while they still fill.
+    if (r.value.count() != 0 && r.value < r.minimum) {
+      return storage->ErrorAt(r.key, "must be 0s (keep forever) or at least " +
+                                         FormatDuration(r.minimum));
+    }
+  }
+  int64_t housekeeping_rows = static_cast<int64_t>(out->housekeeping_rows);
+  SCOUT_RETURN_IF_ERROR(storage->Read("housekeeping_rows", &housekeeping_rows));
+  if (housekeeping_rows < 1) return storage->ErrorAt("housekeeping_rows", "must be at least 1");
+  out->housekeeping_rows = static_cast<size_t>(housekeeping_rows);
+  SCOUT_RETURN_IF_ERROR(storage->CheckNoUnknownKeys());
+  return absl::OkStatus();
+}
+
+absl::Status ReadIngest(ConfigMap& root, CollectorConfig* config) {
+  SCOUT_ASSIGN_OR_RETURN(auto ingest, root.Child("ingest"));
+  if (!ingest) return absl::OkStatus();
+  int64_t in_flight = config->ingest.max_in_flight_batches;
+  SCOUT_RETURN_IF_ERROR(ingest->Read("max_in_flight_batches", &in_flight));
+  if (in_flight < 1 || in_flight > 1024) {
+    return ingest->ErrorAt("max_in_flight_batches", "must be between 1 and 1024");
+  }
+  config->ingest.max_in_flight_batches = static_cast<int>(in_flight);
+  int64_t max_bytes = config->ingest.max_batch_bytes;
+  SCOUT_RETURN_IF_ERROR(ingest->Read("max_batch_bytes", &max_bytes));
+  if (max_bytes < 65536 || max_bytes > 256 * 1024 * 1024) {
+    return ingest->ErrorAt("max_batch_bytes", "must be between 65536 and 268435456");
+  }
+  config->ingest.max_batch_bytes = static_cast<uint32_t>(max_bytes);
+  int64_t max_streams = config->ingest.max_streams;
+  SCOUT_RETURN_IF_ERROR(ingest->Read("max_streams", &max_streams));
+  if (max_streams < 1) return ingest->ErrorAt("max_streams", "must be at least 1");
+  config->ingest.max_streams = static_cast<int>(max_streams);
+  int64_t max_pending = static_cast<int64_t>(config->max_pending_points);
+  SCOUT_RETURN_IF_ERROR(ingest->Read("max_pending_points", &max_pending));
+  if (max_pending < 10'000) return ingest->ErrorAt("max_pending_points", "must be at least 10000");
+  config->max_pending_points = static_cast<size_t>(max_pending);
+  std::chrono::milliseconds future{config->ingest.max_future_skew_ms};
+  SCOUT_RETURN_IF_ERROR(ingest->ReadDuration("max_future_skew", &future));
+  config->ingest.max_future_skew_ms = future.count();
+  SCOUT_RETURN_IF_ERROR(ingest->Read("grpc_memory_bytes", &config->grpc_memory_bytes));
+  if (config->grpc_memory_bytes < (16 << 20)) {
+    return ingest->ErrorAt("grpc_memory_bytes", "must be at least 16777216");
+  }
+  SCOUT_RETURN_IF_ERROR(ingest->CheckNoUnknownKeys());
+  return absl::OkStatus();
+}
+
 absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root, const std::string& config_dir) {
   CollectorConfig config;
   SCOUT_RETURN_IF_ERROR(root.Read("listen", &config.listen));
@@ -117,77 +193,8 @@ absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root, const std::string& conf
     return root.ErrorAt("self_metrics_interval", "must be at least 1s");
   }
 
-  SCOUT_ASSIGN_OR_RETURN(auto storage, root.Child("storage"));
-  if (storage) {
-    SCOUT_RETURN_IF_ERROR(storage->Read("path", &config.storage.path));
-    std::string sync = "full";
-    SCOUT_RETURN_IF_ERROR(storage->Read("synchronous", &sync));
-    if (sync != "full" && sync != "normal") {
-      return storage->ErrorAt("synchronous", "must be full or normal, got \"" + sync + "\"");
-    }
-    config.storage.synchronous_full = sync == "full";
-    SCOUT_RETURN_IF_ERROR(storage->ReadDuration("flush_interval", &config.storage.flush_interval));
-    int64_t max_head = static_cast<int64_t>(config.storage.max_head_points);
-    SCOUT_RETURN_IF_ERROR(storage->Read("max_head_points", &max_head));
-    if (max_head < 1000) return storage->ErrorAt("max_head_points", "must be at least 1000");
-    config.storage.max_head_points = static_cast<size_t>(max_head);
-    // Retention per tier (0s keeps a tier forever); see docs/architecture.md.
-    SCOUT_RETURN_IF_ERROR(storage->ReadDuration("raw_retention", &config.storage.raw_retention));
-    SCOUT_RETURN_IF_ERROR(
-        storage->ReadDuration("hourly_retention", &config.storage.hour_retention));
-    SCOUT_RETURN_IF_ERROR(storage->ReadDuration("daily_retention", &config.storage.day_retention));
-    const struct {
-      const char* key;
-      std::chrono::milliseconds value;
-      std::chrono::milliseconds minimum;
-    } retentions[] = {{"raw_retention", config.storage.raw_retention, std::chrono::hours(1)},
-                      {"hourly_retention", config.storage.hour_retention, std::chrono::hours(2)},
-                      {"daily_retention", config.storage.day_retention, std::chrono::hours(48)}};
-    for (const auto& r : retentions) {
-      // Shorter than two buckets would delete rows while they still fill.
-      if (r.value.count() != 0 && r.value < r.minimum) {
-        return storage->ErrorAt(r.key, "must be 0s (keep forever) or at least " +
-                                           FormatDuration(r.minimum));
-      }
-    }
-    int64_t housekeeping_rows = static_cast<int64_t>(config.storage.housekeeping_rows);
-    SCOUT_RETURN_IF_ERROR(storage->Read("housekeeping_rows", &housekeeping_rows));
-    if (housekeeping_rows < 1) return storage->ErrorAt("housekeeping_rows", "must be at least 1");
-    config.storage.housekeeping_rows = static_cast<size_t>(housekeeping_rows);
-    SCOUT_RETURN_IF_ERROR(storage->CheckNoUnknownKeys());
-  }
-
-  SCOUT_ASSIGN_OR_RETURN(auto ingest, root.Child("ingest"));
-  if (ingest) {
-    int64_t in_flight = config.ingest.max_in_flight_batches;
-    SCOUT_RETURN_IF_ERROR(ingest->Read("max_in_flight_batches", &in_flight));
-    if (in_flight < 1 || in_flight > 1024) {
-      return ingest->ErrorAt("max_in_flight_batches", "must be between 1 and 1024");
-    }
-    config.ingest.max_in_flight_batches = static_cast<int>(in_flight);
-    int64_t max_bytes = config.ingest.max_batch_bytes;
-    SCOUT_RETURN_IF_ERROR(ingest->Read("max_batch_bytes", &max_bytes));
-    if (max_bytes < 65536 || max_bytes > 256 * 1024 * 1024) {
-      return ingest->ErrorAt("max_batch_bytes", "must be between 65536 and 268435456");
-    }
-    config.ingest.max_batch_bytes = static_cast<uint32_t>(max_bytes);
-    int64_t max_streams = config.ingest.max_streams;
-    SCOUT_RETURN_IF_ERROR(ingest->Read("max_streams", &max_streams));
-    if (max_streams < 1) return ingest->ErrorAt("max_streams", "must be at least 1");
-    config.ingest.max_streams = static_cast<int>(max_streams);
-    int64_t max_pending = static_cast<int64_t>(config.max_pending_points);
-    SCOUT_RETURN_IF_ERROR(ingest->Read("max_pending_points", &max_pending));
-    if (max_pending < 10'000) return ingest->ErrorAt("max_pending_points", "must be at least 10000");
-    config.max_pending_points = static_cast<size_t>(max_pending);
-    std::chrono::milliseconds future{config.ingest.max_future_skew_ms};
-    SCOUT_RETURN_IF_ERROR(ingest->ReadDuration("max_future_skew", &future));
-    config.ingest.max_future_skew_ms = future.count();
-    SCOUT_RETURN_IF_ERROR(ingest->Read("grpc_memory_bytes", &config.grpc_memory_bytes));
-    if (config.grpc_memory_bytes < (16 << 20)) {
-      return ingest->ErrorAt("grpc_memory_bytes", "must be at least 16777216");
-    }
-    SCOUT_RETURN_IF_ERROR(ingest->CheckNoUnknownKeys());
-  }
+  SCOUT_RETURN_IF_ERROR(ReadStorage(root, &config.storage));
+  SCOUT_RETURN_IF_ERROR(ReadIngest(root, &config));
   SCOUT_RETURN_IF_ERROR(ReadAlerting(root, config_dir, &config.alerting));
   SCOUT_RETURN_IF_ERROR(ReadReports(root, config_dir, &config.reports));
   SCOUT_RETURN_IF_ERROR(root.CheckNoUnknownKeys());

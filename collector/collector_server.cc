@@ -28,10 +28,10 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
     const CollectorConfig& config, const Clock& clock) {
   std::unique_ptr<CollectorServer> s(new CollectorServer());
   s->config_ = config;
-  SCOUT_ASSIGN_OR_RETURN(s->storage_, SqliteStorage::Open(config.storage, clock));
+  SCOUT_RETURN_IF_ERROR(s->OpenBackend(config, clock, !config.alerting.rules_file.empty()));
   WriteQueueOptions write_options;
   write_options.max_pending_points = config.max_pending_points;
-  s->writes_ = std::make_unique<WriteQueue>(*s->storage_, write_options);
+  s->writes_ = std::make_unique<WriteQueue>(*s->storage_, write_options, clock);
   s->writes_->Start();
   s->tracker_ = std::make_unique<AgentTracker>();
   s->ingest_ = std::make_unique<IngestService>(*s->writes_, *s->tracker_, clock, config.ingest);
@@ -89,6 +89,16 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   return s;
 }
 
+absl::Status CollectorServer::OpenBackend(const CollectorConfig& config, const Clock& clock,
+                                          bool with_alerts) {
+  SCOUT_ASSIGN_OR_RETURN(storage_, SqliteStorage::Open(config.storage, clock));
+  // The alert store shares the database file (and its migrations).
+  if (with_alerts) {
+    SCOUT_ASSIGN_OR_RETURN(alert_store_, SqliteAlertStore::Open(config.storage.path));
+  }
+  return absl::OkStatus();
+}
+
 void CollectorServer::StartReports(const CollectorConfig& config, const Clock& clock) {
   report_source_ =
       std::make_unique<reports::StorageReportSource>(*storage_, alert_store_.get());
@@ -110,7 +120,6 @@ void CollectorServer::StartReports(const CollectorConfig& config, const Clock& c
 }
 
 absl::Status CollectorServer::StartAlerting(const CollectorConfig& config, const Clock& clock) {
-  SCOUT_ASSIGN_OR_RETURN(alert_store_, SqliteAlertStore::Open(config.storage.path));
   series_source_ = std::make_unique<StorageSeriesSource>(*storage_);
   alerting::NotifierOptions notifier_options;
   notifier_options.external_url = config.alerting.engine.generator_url;
@@ -160,6 +169,8 @@ void CollectorServer::Shutdown(std::chrono::system_clock::time_point deadline) {
 }
 
 CollectorServer::~CollectorServer() {
+  // gRPC's Server::Shutdown takes a real wall-clock deadline, whatever the
+  // injected Clock says.
   Shutdown(std::chrono::system_clock::now() + config_.shutdown_grace);
 }
 

@@ -34,8 +34,7 @@ class ReportScheduler;
 class ReportsService;
 class QueryService;
 class SelfMetrics;
-class SqliteAlertStore;
-class SqliteStorage;
+class Storage;
 class StorageSeriesSource;
 class WriteQueue;
 
@@ -55,24 +54,27 @@ class CollectorServer {
   int port() const { return port_; }
   // The collector's own counters, for the shutdown log line.
   std::string CountersLine() const;
-  SqliteStorage& storage() { return *storage_; }
+  Storage& storage() { return *storage_; }
 
  private:
   CollectorServer() = default;
+  // The one place that picks the storage backend: opens storage_ (and,
+  // when `with_alerts`, alert_store_ on the same database).
+  absl::Status OpenBackend(const CollectorConfig& config, const Clock& clock, bool with_alerts);
   absl::Status StartAlerting(const CollectorConfig& config, const Clock& clock);
   void StartReports(const CollectorConfig& config, const Clock& clock);
 
   CollectorConfig config_;
   int port_ = 0;
   bool shut_down_ = false;
-  std::unique_ptr<SqliteStorage> storage_;
+  std::unique_ptr<Storage> storage_;
   std::unique_ptr<WriteQueue> writes_;
   std::unique_ptr<AgentTracker> tracker_;
   std::unique_ptr<IngestService> ingest_;
   std::unique_ptr<QueryService> query_;
   std::unique_ptr<SelfMetrics> self_;
   // Alerting (all null when the config has no `alerting` section).
-  std::unique_ptr<SqliteAlertStore> alert_store_;
+  std::unique_ptr<alerting::AlertStore> alert_store_;
   std::unique_ptr<StorageSeriesSource> series_source_;
   std::unique_ptr<alerting::Notifier> notifier_;
   std::unique_ptr<alerting::AlertEngine> engine_;

@@ -3,7 +3,9 @@
 #include <deque>
 #include <functional>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "collector/batch_validation.h"
 #include "shared/logging.h"
 #include "shared/proto_convert.h"
@@ -25,7 +27,7 @@ class IngestStream final
   void Begin(bool refuse, const std::string& why) {
     Actions actions;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (refuse) {
         final_status_ = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, why);
         reads_done_ = true;
@@ -37,7 +39,7 @@ class IngestStream final
 
   // Keeps the reactor alive (it cannot finish) until Drain() is called.
   void Pin() {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     ++in_flight_;
   }
 
@@ -46,7 +48,7 @@ class IngestStream final
   void Drain() {
     Actions actions;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       --in_flight_;
       draining_ = true;
       if (final_status_.ok()) {
@@ -62,7 +64,7 @@ class IngestStream final
     Actions actions;
     std::function<void()> submit;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       read_in_flight_ = false;
       if (!ok) {
         reads_done_ = true;
@@ -81,7 +83,7 @@ class IngestStream final
   void OnWriteDone(bool ok) override {
     Actions actions;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       write_in_flight_ = false;
       outbox_.pop_front();
       if (!ok) {
@@ -95,7 +97,7 @@ class IngestStream final
   }
 
   void OnCancel() override {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     broken_ = true;
   }
 
@@ -116,7 +118,7 @@ class IngestStream final
     grpc::Status status;
   };
 
-  void HandleMessageLocked() {
+  void HandleMessageLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     switch (request_.kind_case()) {
       case v1::AgentMessage::kHello:
         return HandleHelloLocked(request_.hello());
@@ -127,7 +129,7 @@ class IngestStream final
     }
   }
 
-  void HandleHelloLocked(const v1::Hello& hello) {
+  void HandleHelloLocked(const v1::Hello& hello) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (!agent_id_.empty()) {
       return FailLocked(grpc::StatusCode::FAILED_PRECONDITION, "Hello sent twice on one stream");
     }
@@ -163,7 +165,7 @@ class IngestStream final
     outbox_.push_back(std::move(welcome));
   }
 
-  void HandleBatchLocked(const v1::Batch& batch) {
+  void HandleBatchLocked(const v1::Batch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (agent_id_.empty()) {
       return FailLocked(grpc::StatusCode::FAILED_PRECONDITION, "the first message must be a Hello");
     }
@@ -211,7 +213,7 @@ class IngestStream final
       service_.writes_.Submit(std::move(batch), [this, points, ack = std::move(ack)](
                                                     const absl::Status& status) {
         {
-          std::lock_guard<std::mutex> lock(mu_);
+          absl::MutexLock lock(&mu_);
           if (status.ok()) {
             service_.counters_.points_stored += points;
             ++service_.counters_.batches_acked;
@@ -229,7 +231,7 @@ class IngestStream final
     };
   }
 
-  void RejectLocked(uint64_t seq, grpc::StatusCode code, const std::string& reason) {
+  void RejectLocked(uint64_t seq, grpc::StatusCode code, const std::string& reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     ++service_.counters_.batches_rejected;
     if (broken_) return;
     v1::CollectorMessage msg;
@@ -239,7 +241,7 @@ class IngestStream final
     outbox_.push_back(std::move(msg));
   }
 
-  void FailLocked(grpc::StatusCode code, const std::string& message) {
+  void FailLocked(grpc::StatusCode code, const std::string& message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     spdlog::warn("ingest stream from {}: {}", peer_, message);
     final_status_ = grpc::Status(code, message);
     reads_done_ = true;
@@ -249,14 +251,14 @@ class IngestStream final
   void Completed() {
     Actions actions;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       --in_flight_;
       actions = PlanLocked();
     }
     Act(actions);
   }
 
-  Actions PlanLocked() {
+  Actions PlanLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     Actions a;
     if (finished_) return a;
     if (broken_) outbox_.clear();
@@ -300,20 +302,20 @@ class IngestStream final
   const IngestOptions& options_;
   const std::string peer_;
 
-  std::mutex mu_;
-  v1::AgentMessage request_;                // owned by the read in flight
-  std::string agent_id_;                    // set once by the Hello
-  std::function<void()> submit_;            // GUARDED_BY(mu_): run after unlocking
-  std::deque<v1::CollectorMessage> outbox_; // GUARDED_BY(mu_); front is being written
-  int in_flight_ = 0;                       // GUARDED_BY(mu_): awaiting commit or capacity
-  bool read_in_flight_ = false;             // GUARDED_BY(mu_)
-  bool write_in_flight_ = false;            // GUARDED_BY(mu_)
-  bool reads_done_ = false;                 // GUARDED_BY(mu_)
-  bool draining_ = false;                   // GUARDED_BY(mu_)
-  bool broken_ = false;                     // GUARDED_BY(mu_)
-  bool finished_ = false;                   // GUARDED_BY(mu_)
-  bool logged_rejection_ = false;           // GUARDED_BY(mu_)
-  grpc::Status final_status_;               // GUARDED_BY(mu_)
+  absl::Mutex mu_;
+  v1::AgentMessage request_;  // owned by the read in flight
+  std::string agent_id_;      // set once by the Hello
+  std::function<void()> submit_ ABSL_GUARDED_BY(mu_);  // run after unlocking
+  std::deque<v1::CollectorMessage> outbox_ ABSL_GUARDED_BY(mu_);  // front is being written
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;  // awaiting commit or capacity
+  bool read_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  bool broken_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool logged_rejection_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
 };
 
 grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* IngestService::Stream(
@@ -322,7 +324,7 @@ grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* IngestService::
   bool refuse = false;
   std::string why;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (shutting_down_) {
       refuse = true;
       why = "collector is shutting down; reconnect later";
@@ -340,7 +342,7 @@ grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* IngestService::
 void IngestService::BeginShutdown() {
   std::vector<IngestStream*> streams;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     shutting_down_ = true;
     // Pinned streams cannot finish, so they stay valid after the unlock;
     // Drain() must run unlocked because Finish may run OnDone inline.
@@ -354,12 +356,12 @@ void IngestService::BeginShutdown() {
 }
 
 void IngestService::Unregister(IngestStream* stream) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   live_.erase(stream);
 }
 
 int IngestService::live_streams() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return static_cast<int>(live_.size());
 }
 

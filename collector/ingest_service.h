@@ -17,9 +17,10 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <set>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "collector/agent_tracker.h"
 #include "collector/write_queue.h"
 #include "scout/v1/ingest.grpc.pb.h"
@@ -72,9 +73,9 @@ class IngestService final : public v1::Ingest::CallbackService {
   const IngestOptions options_;
   IngestCounters counters_;
 
-  mutable std::mutex mu_;
-  std::set<IngestStream*> live_;  // GUARDED_BY(mu_)
-  bool shutting_down_ = false;    // GUARDED_BY(mu_)
+  mutable absl::Mutex mu_;
+  std::set<IngestStream*> live_ ABSL_GUARDED_BY(mu_);
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace scout::collector

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "absl/strings/string_view.h"
 #include "collector/alerting/rules.h"
 #include "collector/collector_config.h"
 #include "collector/collector_server.h"
@@ -13,67 +14,51 @@
 
 namespace {
 
+using scout::collector::CollectorConfig;
+
 constexpr int kExitConfigError = 2;
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  using scout::collector::CollectorConfig;
-  CLI::App app{"scout-collector: stores samples from scout-agents and answers sctl queries"};
+struct Flags {
   std::string config_path, listen, db, log_level, ready_file, check_rules, rules;
   bool check_config = false;
-  app.add_option("--config", config_path, "YAML config file");
-  app.add_option("--listen", listen, "gRPC listen address (default 127.0.0.1:7070)");
-  app.add_option("--db", db, "SQLite database path (default ./var/scout.db)");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
-  app.add_option("--ready-file", ready_file,
-                 "write the bound address here once serving (for scripts using port 0)");
-  app.add_flag("--check-config", check_config,
-               "validate the config (and its alerting.rules_file) and exit");
-  app.add_option("--check-rules", check_rules, "validate an alert rules file and exit");
-  app.add_option("--rules", rules, "alert rules file (sets alerting.rules_file)");
-  app.set_version_flag("--version", std::string("scout-collector ") + scout::kVersion);
-  CLI11_PARSE(app, argc, argv);
+};
 
-  if (!check_rules.empty()) {
-    auto loaded = scout::collector::alerting::LoadRules(check_rules);
-    if (!loaded.ok()) {
-      std::cerr << "scout-collector: " << loaded.status().message() << "\n";
-      return kExitConfigError;
-    }
-    std::cout << "rules OK: " << check_rules << " (" << loaded->size() << " rules)\n";
-    return 0;
-  }
+int ConfigError(absl::string_view message) {
+  std::cerr << "scout-collector: " << message << "\n";
+  return kExitConfigError;
+}
 
+int CheckRules(const std::string& path) {
+  auto loaded = scout::collector::alerting::LoadRules(path);
+  if (!loaded.ok()) return ConfigError(loaded.status().message());
+  std::cout << "rules OK: " << path << " (" << loaded->size() << " rules)\n";
+  return 0;
+}
+
+// The config file (if any) with the command line's overrides applied.
+absl::StatusOr<CollectorConfig> LoadConfig(const Flags& flags) {
   CollectorConfig config;
-  if (!config_path.empty()) {
-    auto loaded = scout::collector::LoadCollectorConfig(config_path);
-    if (!loaded.ok()) {
-      std::cerr << "scout-collector: " << loaded.status().message() << "\n";
-      return kExitConfigError;
-    }
+  if (!flags.config_path.empty()) {
+    auto loaded = scout::collector::LoadCollectorConfig(flags.config_path);
+    if (!loaded.ok()) return loaded.status();
     config = *std::move(loaded);
   }
-  if (!listen.empty()) config.listen = listen;
-  if (!db.empty()) config.storage.path = db;
-  if (!log_level.empty()) config.log_level = log_level;
-  if (!rules.empty()) config.alerting.rules_file = rules;
-  if (auto status = scout::InitLogging(config.log_level, "collector"); !status.ok()) {
-    std::cerr << "scout-collector: " << status.message() << "\n";
-    return kExitConfigError;
-  }
-  if (check_config && !config.alerting.rules_file.empty()) {
-    auto loaded = scout::collector::alerting::LoadRules(config.alerting.rules_file);
-    if (!loaded.ok()) {
-      std::cerr << "scout-collector: " << loaded.status().message() << "\n";
-      return kExitConfigError;
-    }
-  }
-  if (check_config) {
-    std::cout << "config OK" << (config_path.empty() ? "" : ": " + config_path) << "\n";
-    return 0;
-  }
+  if (!flags.listen.empty()) config.listen = flags.listen;
+  if (!flags.db.empty()) config.storage.path = flags.db;
+  if (!flags.log_level.empty()) config.log_level = flags.log_level;
+  if (!flags.rules.empty()) config.alerting.rules_file = flags.rules;
+  return config;
+}
 
+void WriteReadyFile(const std::string& path, const std::string& bound) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) return;
+  std::fprintf(f, "%s\n", bound.c_str());
+  std::fclose(f);
+}
+
+// Runs the collector until SIGINT or SIGTERM.
+int Serve(const CollectorConfig& config, const std::string& ready_file) {
   // Signals are taken synchronously by this thread; every thread started
   // below inherits the blocked mask.
   sigset_t signals;
@@ -97,21 +82,52 @@ int main(int argc, char** argv) {
   const std::string bound = host + ":" + std::to_string((*server)->port());
   spdlog::info("scout-collector {} listening on {}, database {}", scout::kVersion, bound,
                config.storage.path);
-  if (!ready_file.empty()) {
-    FILE* f = std::fopen(ready_file.c_str(), "w");
-    if (f != nullptr) {
-      std::fprintf(f, "%s\n", bound.c_str());
-      std::fclose(f);
-    }
-  }
+  if (!ready_file.empty()) WriteReadyFile(ready_file, bound);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("received {}, shutting down (grace {} ms)", strsignal(signal_number),
                config.shutdown_grace.count());
+  // gRPC takes a wall-clock deadline; this is wiring, not logic under test.
   (*server)->Shutdown(std::chrono::system_clock::now() + config.shutdown_grace);
   spdlog::info("final counters: {}", (*server)->CountersLine());
   server->reset();
   spdlog::info("shutdown complete");
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"scout-collector: stores samples from scout-agents and answers sctl queries"};
+  Flags flags;
+  app.add_option("--config", flags.config_path, "YAML config file");
+  app.add_option("--listen", flags.listen, "gRPC listen address (default 127.0.0.1:7070)");
+  app.add_option("--db", flags.db, "SQLite database path (default ./var/scout.db)");
+  app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error");
+  app.add_option("--ready-file", flags.ready_file,
+                 "write the bound address here once serving (for scripts using port 0)");
+  app.add_flag("--check-config", flags.check_config,
+               "validate the config (and its alerting.rules_file) and exit");
+  app.add_option("--check-rules", flags.check_rules, "validate an alert rules file and exit");
+  app.add_option("--rules", flags.rules, "alert rules file (sets alerting.rules_file)");
+  app.set_version_flag("--version", std::string("scout-collector ") + scout::kVersion);
+  CLI11_PARSE(app, argc, argv);
+
+  if (!flags.check_rules.empty()) return CheckRules(flags.check_rules);
+  absl::StatusOr<CollectorConfig> config = LoadConfig(flags);
+  if (!config.ok()) return ConfigError(config.status().message());
+  if (auto status = scout::InitLogging(config->log_level, "collector"); !status.ok()) {
+    return ConfigError(status.message());
+  }
+  if (flags.check_config) {
+    if (!config->alerting.rules_file.empty()) {
+      auto loaded = scout::collector::alerting::LoadRules(config->alerting.rules_file);
+      if (!loaded.ok()) return ConfigError(loaded.status().message());
+    }
+    std::cout << "config OK" << (flags.config_path.empty() ? "" : ": " + flags.config_path)
+              << "\n";
+    return 0;
+  }
+  return Serve(*config, flags.ready_file);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "collector/grpc_status.h"
 #include "collector/aggregation.h"
 #include "collector/range_query.h"
 #include "shared/proto_convert.h"
@@ -14,12 +15,6 @@ constexpr size_t kDefaultSeriesLimit = 10'000;
 constexpr size_t kDefaultRangeSeriesLimit = 1'000;
 constexpr int64_t kMaxBucketsPerSeries = 11'000;
 constexpr int64_t kDefaultStaleAfterMs = 15 * 60 * 1000;
-
-grpc::Status ToGrpc(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
-}
 
 absl::StatusOr<CompiledSelector> Compile(const v1::Selector& proto) {
   auto selector = SelectorFromProto(proto);

@@ -78,14 +78,6 @@ bool FromRollups(const RollupRow* base, const RollupRow* begin, const RollupRow*
 
 }  // namespace
 
-const char* QueryTierName(QueryTier tier) {
-  switch (tier) {
-    case QueryTier::kHour: return "1h";
-    case QueryTier::kDay: return "1d";
-    default: return "raw";
-  }
-}
-
 QueryTier ChooseTier(int64_t start_ms, int64_t end_ms, int64_t step_ms,
                      int64_t raw_complete_from_ms) {
   // Rollup rows only compose into buckets made of whole rows.
@@ -97,6 +89,70 @@ QueryTier ChooseTier(int64_t start_ms, int64_t end_ms, int64_t step_ms,
   return step_ms % kDayMs == 0 ? QueryTier::kDay : QueryTier::kHour;
 }
 
+namespace {
+
+// Which answer buckets [b, b + step) come from raw and which from rollups.
+struct BucketPlan {
+  TierCoverage coverage;
+  int64_t start_ms;
+  int64_t end_ms;
+  int64_t step_ms;
+
+  // Rollups where they are complete, raw where they may not be and raw
+  // still has the data (also for partial edge buckets, which whole rows
+  // would over-count).
+  bool UseRaw(int64_t b) const {
+    if (b < coverage.raw_complete_from_ms) return false;
+    const bool complete = b >= coverage.rollup_complete_from_ms &&
+                          b + step_ms <= coverage.rollup_complete_before_ms;
+    return !complete || b < start_ms || b + step_ms > end_ms;
+  }
+  // `series_raw`: a percentile of a series without sketches, which only raw
+  // can answer, so raw wherever raw still has the data.
+  bool FromRaw(int64_t b, bool series_raw) const {
+    return series_raw ? b >= coverage.raw_complete_from_ms : UseRaw(b);
+  }
+};
+
+// The buckets of one series that its rollup rows answer. Rows before
+// `first_bucket` are only RATE bases.
+std::vector<Point> RollupBuckets(const std::vector<RollupRow>& rows, const BucketPlan& plan,
+                                 int64_t first_bucket, bool series_raw, Aggregation aggregation) {
+  std::vector<Point> points;
+  size_t i = 0;
+  while (i < rows.size() && rows[i].bucket_start_ms < first_bucket) ++i;
+  const RollupRow* base = i > 0 ? &rows[i - 1] : nullptr;
+  while (i < rows.size()) {
+    const int64_t b = FloorTo(rows[i].bucket_start_ms, plan.step_ms);
+    size_t stop = i;
+    while (stop < rows.size() && rows[stop].bucket_start_ms < b + plan.step_ms) ++stop;
+    double value;
+    if (!plan.FromRaw(b, series_raw) && b < plan.end_ms &&
+        FromRollups(base, &rows[i], &rows[i] + (stop - i), aggregation, &value)) {
+      points.push_back({b, value});
+    }
+    base = &rows[stop - 1];
+    i = stop;
+  }
+  return points;
+}
+
+// Sorted series, at most `series_limit` (truncated set when more).
+void AppendSorted(std::map<SeriesKey, std::vector<Point>> merged, size_t series_limit,
+                  Limited<SeriesPoints>* out) {
+  for (auto& [key, points] : merged) {
+    std::sort(points.begin(), points.end(),
+              [](const Point& a, const Point& b) { return a.timestamp_ms < b.timestamp_ms; });
+    out->items.push_back({key, std::move(points)});
+    if (out->items.size() >= series_limit) {
+      out->truncated = out->truncated || merged.size() > series_limit;
+      break;
+    }
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<Limited<SeriesPoints>> QueryAggregated(const Storage& storage,
                                                       const CompiledSelector& selector,
                                                       int64_t start_ms, int64_t end_ms,
@@ -106,7 +162,8 @@ absl::StatusOr<Limited<SeriesPoints>> QueryAggregated(const Storage& storage,
     return absl::InvalidArgumentError("range query: need start < end and step > 0");
   }
   // Coverage first: what it promises only widens while we read.
-  const TierCoverage coverage = storage.Coverage();
+  const BucketPlan plan{storage.Coverage(), start_ms, end_ms, step_ms};
+  const TierCoverage& coverage = plan.coverage;
   const QueryTier tier = ChooseTier(start_ms, end_ms, step_ms, coverage.raw_complete_from_ms);
   // RATE needs the sample (or row) before each bucket.
   const int64_t lookback = aggregation == Aggregation::kRate ? step_ms : 0;
@@ -123,19 +180,10 @@ absl::StatusOr<Limited<SeriesPoints>> QueryAggregated(const Storage& storage,
     return out;
   }
 
-  // Per answer bucket [b, b + step): rollups where they are complete, raw
-  // where they may not be and raw still has the data (also for partial
-  // edge buckets, which whole rows would over-count).
   const int64_t first_bucket = FloorTo(start_ms, step_ms);
-  auto use_raw = [&](int64_t b) {
-    if (b < coverage.raw_complete_from_ms) return false;
-    const bool complete = b >= coverage.rollup_complete_from_ms &&
-                          b + step_ms <= coverage.rollup_complete_before_ms;
-    return !complete || b < start_ms || b + step_ms > end_ms;
-  };
   int64_t raw_lo = INT64_MAX, raw_hi = INT64_MIN;
   for (int64_t b = first_bucket; b < end_ms; b += step_ms) {
-    if (!use_raw(b)) continue;
+    if (!plan.UseRaw(b)) continue;
     raw_lo = std::min(raw_lo, b);
     raw_hi = std::max(raw_hi, b + step_ms);
   }
@@ -172,44 +220,16 @@ absl::StatusOr<Limited<SeriesPoints>> QueryAggregated(const Storage& storage,
   std::map<SeriesKey, std::vector<Point>> merged;
   for (const SeriesRollups& s : rollups.items) {
     const bool series_raw = raw_for_all && !IsLatencyMetric(s.key.metric);
-    std::vector<Point>& points = merged[s.key];
-    const std::vector<RollupRow>& rows = s.rows;
-    size_t i = 0;
-    // Rows before the first bucket are only RATE bases.
-    while (i < rows.size() && rows[i].bucket_start_ms < first_bucket) ++i;
-    const RollupRow* base = i > 0 ? &rows[i - 1] : nullptr;
-    while (i < rows.size()) {
-      const int64_t b = FloorTo(rows[i].bucket_start_ms, step_ms);
-      size_t stop = i;
-      while (stop < rows.size() && rows[stop].bucket_start_ms < b + step_ms) ++stop;
-      const bool from_raw = series_raw ? b >= coverage.raw_complete_from_ms : use_raw(b);
-      double value;
-      if (!from_raw && b < end_ms &&
-          FromRollups(base, &rows[i], &rows[i] + (stop - i), aggregation, &value)) {
-        points.push_back({b, value});
-      }
-      base = &rows[stop - 1];
-      i = stop;
-    }
+    merged[s.key] = RollupBuckets(s.rows, plan, first_bucket, series_raw, aggregation);
   }
   for (auto& [key, points] : raw_buckets) {
     std::vector<Point>& target = merged[key];
     const bool series_raw = raw_for_all && !IsLatencyMetric(key.metric);
     for (const Point& p : points) {
-      const bool from_raw = series_raw ? p.timestamp_ms >= coverage.raw_complete_from_ms
-                                       : use_raw(p.timestamp_ms);
-      if (from_raw) target.push_back(p);
+      if (plan.FromRaw(p.timestamp_ms, series_raw)) target.push_back(p);
     }
   }
-  for (auto& [key, points] : merged) {
-    std::sort(points.begin(), points.end(),
-              [](const Point& a, const Point& b) { return a.timestamp_ms < b.timestamp_ms; });
-    out.items.push_back({key, std::move(points)});
-    if (out.items.size() >= series_limit) {
-      out.truncated = out.truncated || merged.size() > series_limit;
-      break;
-    }
-  }
+  AppendSorted(std::move(merged), series_limit, &out);
   return out;
 }
 

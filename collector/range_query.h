@@ -42,7 +42,6 @@
 namespace scout::collector {
 
 enum class QueryTier { kRaw, kHour, kDay };
-const char* QueryTierName(QueryTier tier);
 
 // The tier QueryAggregated reads for this request (buckets may still fall
 // back to raw, see above). `raw_complete_from_ms`: Storage::Coverage().

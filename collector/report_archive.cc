@@ -71,7 +71,9 @@ absl::StatusOr<std::vector<ArchivedReport>> ReportArchive::List() const {
     if (!e.is_regular_file(ec) || !ParseName(e.path().filename().string(), &r)) continue;
     r.size_bytes = static_cast<int64_t>(e.file_size(ec));
     const auto mtime = fs::last_write_time(e.path(), ec);
-    // file_clock -> system_clock: same epoch offset now as then.
+    // file_clock -> system_clock: same epoch offset now as then. A conversion
+    // between two real clocks (the two now()s cancel), not a reading of now
+    // in logic, so it does not go through Clock.
     const auto system = std::chrono::system_clock::now() +
                         (mtime - fs::file_time_type::clock::now());
     r.modified_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -24,18 +24,17 @@ void ReportScheduler::Start() {
 
 void ReportScheduler::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
 void ReportScheduler::Loop() {
   while (true) {
     RunDue();
-    std::unique_lock<std::mutex> lock(mu_);
-    if (cv_.wait_for(lock, std::chrono::minutes(1), [this] { return stopping_; })) return;
+    absl::MutexLock lock(&mu_);
+    if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Minutes(1))) return;
   }
 }
 
@@ -65,7 +64,7 @@ std::vector<std::string> ReportScheduler::Generate(reports::ReportKind kind, con
     if (!archive_.Has(ReportFileName(kind, period, f))) missing.push_back(f);
   }
   if (missing.empty()) return {};
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = clock_.SteadyNow();
   absl::StatusOr<reports::Report> report =
       reports::BuildReport({kind, period, schedule_.timezone, clock_.NowMs()}, source_);
   std::vector<std::string> written;
@@ -84,7 +83,7 @@ std::vector<std::string> ReportScheduler::Generate(reports::ReportKind kind, con
     return written;
   }
   last_error_.clear();
-  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  const std::chrono::duration<double> took = clock_.SteadyNow() - start;
   spdlog::info("reports: wrote {} {} report(s) for {} into {} in {:.1f} s", written.size(),
                reports::ReportKindName(kind), period, archive_.dir(), took.count());
   return written;

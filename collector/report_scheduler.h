@@ -12,13 +12,13 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "collector/report_archive.h"
 #include "collector/reports/report.h"
 #include "collector/reports/report_source.h"
@@ -54,11 +54,10 @@ class ReportScheduler {
   const ReportArchive archive_;
   reports::ReportSource& source_;
   const Clock& clock_;
-  std::string last_error_;  // logged once per distinct error
+  std::string last_error_;  // logged once per distinct error; RunDue's caller only
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

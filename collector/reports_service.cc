@@ -1,14 +1,11 @@
 #include "collector/reports_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "collector/grpc_status.h"
 #include "collector/reports/report_period.h"
 
 namespace scout::collector {
 namespace {
-
-grpc::Status ToGrpc(const absl::Status& s) {
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
-}
 
 reports::ReportFormat FormatFromProto(v1::ReportFormat f) {
   switch (f) {

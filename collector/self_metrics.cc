@@ -8,7 +8,7 @@
 namespace scout::collector {
 
 SelfMetrics::SelfMetrics(const IngestService& ingest, WriteQueue& writes,
-                         const SqliteStorage& storage, const AgentTracker& tracker,
+                         const Storage& storage, const AgentTracker& tracker,
                          const Clock& clock, std::string host, std::chrono::milliseconds interval,
                          const alerting::AlertEngine* engine, const alerting::Notifier* notifier)
     : ingest_(ingest), writes_(writes), storage_(storage), tracker_(tracker), clock_(clock),
@@ -25,10 +25,9 @@ void SelfMetrics::Start() {
 
 void SelfMetrics::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -52,8 +51,9 @@ std::vector<SeriesPoints> SelfMetrics::Snapshot() const {
   add("scout_collector_commits_total", static_cast<double>(w.commits));
   add("scout_collector_commit_failures_total", static_cast<double>(w.failed_commits));
   add("scout_collector_write_queue_samples", static_cast<double>(writes_.pending_points()));
-  add("scout_collector_head_samples", static_cast<double>(storage_.head_points()));
-  add("scout_collector_series", static_cast<double>(storage_.series_count()));
+  const StorageGauges g = storage_.Gauges();
+  add("scout_collector_head_samples", static_cast<double>(g.buffered_points));
+  add("scout_collector_series", static_cast<double>(g.series));
   for (const auto& [agent, skew_ms] : tracker_.ClockSkews()) {
     add("scout_collector_agent_clock_skew_seconds", static_cast<double>(skew_ms) / 1000.0,
         {{"agent", agent}});
@@ -96,8 +96,8 @@ std::string SelfMetrics::CountersLine() const {
 void SelfMetrics::Loop() {
   while (true) {
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      if (cv_.wait_for(lock, interval_, [this] { return stopping_; })) return;
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(interval_))) return;
     }
     WriteBatch batch;
     batch.received_ms = clock_.NowMs();

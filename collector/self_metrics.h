@@ -13,15 +13,15 @@
 #include "collector/alerting/notifier.h"
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "collector/agent_tracker.h"
 #include "collector/ingest_service.h"
-#include "collector/storage/sqlite_storage.h"
+#include "collector/storage/storage.h"
 #include "collector/write_queue.h"
 #include "shared/clock.h"
 
@@ -29,7 +29,7 @@ namespace scout::collector {
 
 class SelfMetrics {
  public:
-  SelfMetrics(const IngestService& ingest, WriteQueue& writes, const SqliteStorage& storage,
+  SelfMetrics(const IngestService& ingest, WriteQueue& writes, const Storage& storage,
               const AgentTracker& tracker, const Clock& clock, std::string host,
               std::chrono::milliseconds interval,
               const alerting::AlertEngine* engine = nullptr,  // null: alerting off
@@ -49,7 +49,7 @@ class SelfMetrics {
 
   const IngestService& ingest_;
   WriteQueue& writes_;
-  const SqliteStorage& storage_;
+  const Storage& storage_;
   const AgentTracker& tracker_;
   const Clock& clock_;
   const std::string host_;
@@ -57,9 +57,8 @@ class SelfMetrics {
   const alerting::AlertEngine* engine_;
   const alerting::Notifier* notifier_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // GUARDED_BY(mu_)
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

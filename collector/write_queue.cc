@@ -6,8 +6,8 @@
 
 namespace scout::collector {
 
-WriteQueue::WriteQueue(Storage& storage, WriteQueueOptions options)
-    : storage_(storage), options_(options) {}
+WriteQueue::WriteQueue(Storage& storage, WriteQueueOptions options, const Clock& clock)
+    : storage_(storage), options_(options), clock_(clock) {}
 
 WriteQueue::~WriteQueue() { Stop(); }
 
@@ -20,31 +20,30 @@ void WriteQueue::Start() {
 
 void WriteQueue::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
-  cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   // Nobody will drain the queue any more: let waiting streams go on (their
   // submissions are answered UNAVAILABLE).
   std::vector<std::function<void()>> waiting;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     waiting.swap(waiting_);
   }
   for (auto& resume : waiting) resume();
 }
 
 bool WriteQueue::WaitForCapacity(std::function<void()> resume) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (stopping_ || pending_points_ < options_.max_pending_points) return false;
   waiting_.push_back(std::move(resume));
   return true;
 }
 
 size_t WriteQueue::pending_points() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return pending_points_;
 }
 
@@ -57,75 +56,84 @@ size_t PointsOf(const WriteBatch& batch) {
 }  // namespace
 
 void WriteQueue::Submit(WriteBatch batch, Done done) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!stopping_) {
-      Item item;
-      pending_points_ += PointsOf(batch);
-      item.batch = std::move(batch);
-      item.done = std::move(done);
-      pending_.push_back(std::move(item));
-      cv_.notify_one();
-      return;
-    }
-  }
-  done(absl::UnavailableError("collector is shutting down"));
+  Item item;
+  const size_t points = PointsOf(batch);
+  item.batch = std::move(batch);
+  Enqueue(std::move(item), points, done);
 }
 
 void WriteQueue::SubmitAgent(AgentRecord agent, Done done) {
+  Item item;
+  item.is_agent = true;
+  item.agent = std::move(agent);
+  Enqueue(std::move(item), 0, done);
+}
+
+void WriteQueue::Enqueue(Item item, size_t points, Done& done) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (!stopping_) {
-      Item item;
-      item.is_agent = true;
-      item.agent = std::move(agent);
+      pending_points_ += points;
       item.done = std::move(done);
       pending_.push_back(std::move(item));
-      cv_.notify_one();
       return;
     }
   }
+  // Answered outside the lock: the callback may submit again.
   done(absl::UnavailableError("collector is shutting down"));
 }
 
 WriteStats WriteQueue::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return stats_;
+}
+
+std::deque<WriteQueue::Item> WriteQueue::TakeGroup(bool* stopping) {
+  std::deque<Item> group;
+  absl::MutexLock lock(&mu_);
+  auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_ || !pending_.empty();
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&has_work), absl::FromChrono(options_.idle_maintenance));
+  size_t points = 0;
+  while (!pending_.empty() && (group.empty() || points < options_.max_points_per_commit)) {
+    points += PointsOf(pending_.front().batch);
+    group.push_back(std::move(pending_.front()));
+    pending_.pop_front();
+  }
+  *stopping = stopping_ && pending_.empty();
+  return group;
+}
+
+void WriteQueue::Release(const std::deque<Item>& group) {
+  std::vector<std::function<void()>> resume;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const Item& item : group) pending_points_ -= PointsOf(item.batch);
+    if (pending_points_ < options_.max_pending_points / 2) resume.swap(waiting_);
+  }
+  for (auto& r : resume) r();
+}
+
+absl::Status WriteQueue::TimedMaintain() {
+  const auto start = clock_.SteadyNow();
+  absl::Status status = storage_.Maintain();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.SteadyNow() - start).count();
+  if (ms >= 100) spdlog::debug("slow storage maintenance: {} ms", ms);
+  return status;
 }
 
 void WriteQueue::Run() {
   absl::Status last_maintenance = absl::OkStatus();
   while (true) {
-    std::deque<Item> group;
-    bool stopping;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, options_.idle_maintenance,
-                   [this] { return stopping_ || !pending_.empty(); });
-      size_t points = 0;
-      while (!pending_.empty() &&
-             (group.empty() || points < options_.max_points_per_commit)) {
-        points += PointsOf(pending_.front().batch);
-        group.push_back(std::move(pending_.front()));
-        pending_.pop_front();
-      }
-      stopping = stopping_ && pending_.empty();
-    }
+    bool stopping = false;
+    std::deque<Item> group = TakeGroup(&stopping);
     if (!group.empty()) CommitGroup(group);
-    std::vector<std::function<void()>> resume;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (const Item& item : group) pending_points_ -= PointsOf(item.batch);
-      if (pending_points_ < options_.max_pending_points / 2) resume.swap(waiting_);
-    }
-    for (auto& r : resume) r();
+    Release(group);
     if (stopping && group.empty()) return;
 
-    const auto maintain_start = std::chrono::steady_clock::now();
-    absl::Status status = storage_.Maintain();
-    const auto maintain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - maintain_start).count();
-    if (maintain_ms >= 100) spdlog::debug("slow storage maintenance: {} ms", maintain_ms);
+    absl::Status status = TimedMaintain();
     if (status.ok() != last_maintenance.ok()) {
       if (status.ok()) {
         spdlog::info("storage maintenance recovered");
@@ -150,10 +158,10 @@ void WriteQueue::CommitGroup(std::deque<Item>& group) {
     for (const SeriesPoints& s : item.batch.series) points += s.points.size();
   }
   if (batches.empty()) return;
-  const auto commit_start = std::chrono::steady_clock::now();
+  const auto commit_start = clock_.SteadyNow();
   absl::Status status = storage_.Write(batches);
   const auto commit_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - commit_start).count();
+      clock_.SteadyNow() - commit_start).count();
   if (commit_ms >= 100) {
     spdlog::debug("slow commit: {} ms for {} batches, {} points", commit_ms, batches.size(), points);
   }
@@ -167,7 +175,7 @@ void WriteQueue::CommitGroup(std::deque<Item>& group) {
     last_commit_ok_ = status.ok();
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (status.ok()) {
       ++stats_.commits;
       stats_.batches += batches.size();

@@ -13,15 +13,16 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "collector/storage/storage.h"
+#include "shared/clock.h"
 
 namespace scout::collector {
 
@@ -46,7 +47,8 @@ class WriteQueue {
  public:
   using Done = std::function<void(const absl::Status&)>;
 
-  WriteQueue(Storage& storage, WriteQueueOptions options);
+  // `clock` only times commits and maintenance for the slow-operation log.
+  WriteQueue(Storage& storage, WriteQueueOptions options, const Clock& clock);
   ~WriteQueue();  // Stop()s if needed
 
   void Start();
@@ -73,19 +75,26 @@ class WriteQueue {
     Done done;
   };
   void Run();
+  // Waits up to idle_maintenance for work, then takes the next group;
+  // sets *stopping when Stop() was called and nothing is left.
+  std::deque<Item> TakeGroup(bool* stopping);
+  // After a group is answered: frees its room and resumes waiting streams.
+  void Release(const std::deque<Item>& group);
+  void Enqueue(Item item, size_t points, Done& done);
   void CommitGroup(std::deque<Item>& group);
+  absl::Status TimedMaintain();
 
   Storage& storage_;
   const WriteQueueOptions options_;
+  const Clock& clock_;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Item> pending_;  // GUARDED_BY(mu_)
-  size_t pending_points_ = 0;  // GUARDED_BY(mu_)
-  std::vector<std::function<void()>> waiting_;  // GUARDED_BY(mu_)
+  mutable absl::Mutex mu_;
+  std::deque<Item> pending_ ABSL_GUARDED_BY(mu_);
+  size_t pending_points_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::function<void()>> waiting_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  WriteStats stats_ ABSL_GUARDED_BY(mu_);
   bool last_commit_ok_ = true;  // writer thread only
-  bool stopping_ = false;     // GUARDED_BY(mu_)
-  WriteStats stats_;          // GUARDED_BY(mu_)
   std::thread thread_;
 };
 

@@ -14,6 +14,7 @@
 #include "ctl/db_commands.h"  // TruncateText
 #include "shared/duration.h"
 #include "shared/proto_convert.h"
+#include "shared/selector_lexer.h"
 
 namespace scout::ctl {
 namespace {
@@ -123,31 +124,15 @@ absl::StatusOr<LabelMatcher> ParseMatchArg(const std::string& text) {
   auto bad = [&](const std::string& why) {
     return absl::InvalidArgumentError(absl::StrCat("--match \"", text, "\": ", why));
   };
-  size_t pos = 0;
-  if (text.empty() || !IsLabelStart(text[0])) {
-    return bad(absl::StrCat("a label name must come first; ", kMatchForms));
-  }
-  while (pos < text.size() && IsLabelChar(text[pos])) ++pos;
+  // Names and operators scan as in a selector (shared/selector_lexer.h);
+  // the value is the rest of the argument, unquoted.
+  const size_t name_end = ScanName(text, 0, /*allow_colon=*/false);
+  if (name_end == 0) return bad(absl::StrCat("a label name must come first; ", kMatchForms));
   LabelMatcher m;
-  m.name = text.substr(0, pos);
-  const std::string rest = text.substr(pos);
-  size_t op_len = 0;
-  if (rest.rfind("!=", 0) == 0) {
-    m.op = MatchOp::kNotEqual;
-    op_len = 2;
-  } else if (rest.rfind("!~", 0) == 0) {
-    m.op = MatchOp::kRegexNotMatch;
-    op_len = 2;
-  } else if (rest.rfind("=~", 0) == 0) {
-    m.op = MatchOp::kRegexMatch;
-    op_len = 2;
-  } else if (rest.rfind('=', 0) == 0) {
-    m.op = MatchOp::kEqual;
-    op_len = 1;
-  } else {
-    return bad(kMatchForms);
-  }
-  m.value = rest.substr(op_len);
+  m.name = text.substr(0, name_end);
+  const size_t op_len = ScanMatchOp(text, name_end, &m.op);
+  if (op_len == 0) return bad(kMatchForms);
+  m.value = text.substr(name_end + op_len);
   if (m.value.size() >= 2 && m.value.front() == '"' && m.value.back() == '"') {
     m.value = m.value.substr(1, m.value.size() - 2);
   }

@@ -4,113 +4,55 @@
 
 #include "absl/strings/str_cat.h"
 #include "re2/re2.h"
+#include "shared/selector_lexer.h"
 
 namespace scout {
 namespace {
 
-class SelectorParser {
- public:
-  explicit SelectorParser(std::string_view text) : text_(text) {}
+// Offset of the first non-space character at or after `pos`.
+size_t SkipSpace(std::string_view text, size_t pos) {
+  while (pos < text.size() && std::isspace(static_cast<unsigned char>(text[pos]))) ++pos;
+  return pos;
+}
 
-  absl::StatusOr<Selector> Parse() {
-    Selector sel;
-    SkipSpace();
-    sel.metric = ReadName(/*allow_colon=*/true);
-    SkipSpace();
-    if (AtEnd()) return sel;
-    if (!Consume('{')) return Error("expected '{' or end of selector");
-    SkipSpace();
-    if (Consume('}')) return Finish(sel);
-    while (true) {
-      SkipSpace();
-      LabelMatcher m;
-      m.name = ReadName(/*allow_colon=*/false);
-      if (m.name.empty()) return Error("expected a label name");
-      SkipSpace();
-      if (Consume('=')) {
-        m.op = Consume('~') ? MatchOp::kRegexMatch : MatchOp::kEqual;
-      } else if (Consume('!')) {
-        if (Consume('=')) {
-          m.op = MatchOp::kNotEqual;
-        } else if (Consume('~')) {
-          m.op = MatchOp::kRegexNotMatch;
-        } else {
-          return Error("expected '!=' or '!~'");
-        }
-      } else {
-        return Error("expected one of = != =~ !~");
-      }
-      SkipSpace();
-      auto value = ReadQuoted();
-      if (!value.ok()) return value.status();
-      m.value = *std::move(value);
-      sel.matchers.push_back(std::move(m));
-      SkipSpace();
-      if (Consume(',')) {
-        SkipSpace();
-        if (Consume('}')) return Finish(sel);
-        continue;
-      }
-      if (Consume('}')) return Finish(sel);
-      return Error("expected ',' or '}'");
-    }
-  }
+bool Fail(size_t pos, std::string expected, SelectorSyntaxError* error) {
+  error->pos = pos;
+  error->expected = std::move(expected);
+  return false;
+}
 
- private:
-  absl::StatusOr<Selector> Finish(Selector sel) {
-    SkipSpace();
-    if (!AtEnd()) return Error("unexpected text after '}'");
-    return sel;
+// One `name op "value"` at *pos (spaces skipped before each part).
+bool ParseMatcher(std::string_view text, size_t* pos, LabelMatcher* m, SelectorSyntaxError* error) {
+  size_t i = SkipSpace(text, *pos);
+  // Scanned with ':' so that `a:b` is reported as a whole bad name.
+  const size_t name_end = ScanName(text, i, /*allow_colon=*/true);
+  m->name = std::string(text.substr(i, name_end - i));
+  if (m->name.empty() || m->name.find(':') != std::string::npos) {
+    return Fail(i, "expected a label name or '}'", error);
   }
-  bool AtEnd() const { return pos_ >= text_.size(); }
-  bool Consume(char c) {
-    if (!AtEnd() && text_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
+  i = SkipSpace(text, name_end);
+  const size_t op_len = ScanMatchOp(text, i, &m->op);
+  if (op_len == 0 || (m->op == MatchOp::kEqual && i + 1 < text.size() && text[i + 1] == '=')) {
+    const bool bang = op_len == 0 && i < text.size() && text[i] == '!';
+    return Fail(i, bang ? "expected '!=' or '!~'" : "expected one of = != =~ !~", error);
   }
-  void SkipSpace() {
-    while (!AtEnd() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+  i = SkipSpace(text, i + op_len);
+  if (i >= text.size() || !IsQuote(text[i])) return Fail(i, "expected a quoted string", error);
+  QuotedValue value = ScanQuoted(text, i);
+  if (!value.closed) {
+    return Fail(text.size(), absl::StrCat("expected the closing ", std::string(1, text[i]),
+                                          " of the string at column ", i + 1),
+                error);
   }
-  std::string ReadName(bool allow_colon) {
-    size_t start = pos_;
-    while (!AtEnd()) {
-      char c = text_[pos_];
-      bool ok = std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
-                (pos_ > start && std::isdigit(static_cast<unsigned char>(c))) ||
-                (allow_colon && c == ':');
-      if (!ok) break;
-      ++pos_;
-    }
-    return std::string(text_.substr(start, pos_ - start));
-  }
-  absl::StatusOr<std::string> ReadQuoted() {
-    char quote = AtEnd() ? '\0' : text_[pos_];
-    if (quote != '"' && quote != '\'') return Error("expected a quoted value");
-    ++pos_;
-    std::string out;
-    while (!AtEnd()) {
-      char c = text_[pos_++];
-      if (c == quote) return out;
-      if (c == '\\') {
-        if (AtEnd()) break;
-        char e = text_[pos_++];
-        out += (e == 'n') ? '\n' : e;
-        continue;
-      }
-      out += c;
-    }
-    return Error("unterminated quoted value");
-  }
-  absl::Status Error(std::string_view what) const {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "bad selector \"", std::string(text_), "\" at position ", pos_ + 1, ": ", std::string(what)));
-  }
+  m->value = std::move(value.value);
+  *pos = value.end;
+  return true;
+}
 
-  std::string_view text_;
-  size_t pos_ = 0;
-};
+absl::Status SelectorError(std::string_view text, const SelectorSyntaxError& e) {
+  return absl::InvalidArgumentError(absl::StrCat("bad selector \"", std::string(text),
+                                                 "\" at position ", e.pos + 1, ": ", e.expected));
+}
 
 const char* OpText(MatchOp op) {
   switch (op) {
@@ -124,8 +66,37 @@ const char* OpText(MatchOp op) {
 
 }  // namespace
 
+bool ParseMatcherList(std::string_view text, size_t* pos, std::vector<LabelMatcher>* out,
+                      SelectorSyntaxError* error) {
+  size_t i = SkipSpace(text, *pos + 1);  // past '{'
+  while (i >= text.size() || text[i] != '}') {
+    LabelMatcher m;
+    if (!ParseMatcher(text, &i, &m, error)) return false;
+    out->push_back(std::move(m));
+    i = SkipSpace(text, i);
+    if (i < text.size() && text[i] == ',') {
+      i = SkipSpace(text, i + 1);
+    } else if (i >= text.size() || text[i] != '}') {
+      return Fail(i, "expected ',' or '}'", error);
+    }
+  }
+  *pos = i + 1;
+  return true;
+}
+
 absl::StatusOr<Selector> ParseSelector(std::string_view text) {
-  return SelectorParser(text).Parse();
+  Selector sel;
+  size_t i = SkipSpace(text, 0);
+  const size_t name_end = ScanName(text, i, /*allow_colon=*/true);
+  sel.metric = std::string(text.substr(i, name_end - i));
+  i = SkipSpace(text, name_end);
+  if (i >= text.size()) return sel;
+  SelectorSyntaxError error;
+  if (text[i] != '{') return SelectorError(text, {i, "expected '{' or end of selector"});
+  if (!ParseMatcherList(text, &i, &sel.matchers, &error)) return SelectorError(text, error);
+  i = SkipSpace(text, i);
+  if (i < text.size()) return SelectorError(text, {i, "unexpected text after '}'"});
+  return sel;
 }
 
 std::string FormatSelector(const Selector& selector) {

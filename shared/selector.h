@@ -32,8 +32,22 @@ struct Selector {
   std::vector<LabelMatcher> matchers;
 };
 
-// Accepts "metric", "metric{...}", "{...}" and "" (everything).
+// Accepts "metric", "metric{...}", "{...}" and "" (everything). Errors
+// read `bad selector "<text>" at position N: expected ...`.
 absl::StatusOr<Selector> ParseSelector(std::string_view text);
+
+// The one matcher grammar: `{name op "value", ...}` with optional spaces,
+// `{}` and a trailing comma allowed, values quoted (selector_lexer.h) and
+// label names without ':'. ParseSelector reads its braces with it, and so
+// does the alert expression parser.
+struct SelectorSyntaxError {
+  size_t pos = 0;        // offset into the text where it went wrong
+  std::string expected;  // "expected a quoted string", ...
+};
+// REQUIRES: text[*pos] == '{'. Appends the matchers to *out and sets *pos
+// just past the '}'; on a syntax error returns false and fills *error.
+bool ParseMatcherList(std::string_view text, size_t* pos, std::vector<LabelMatcher>* out,
+                      SelectorSyntaxError* error);
 std::string FormatSelector(const Selector& selector);
 
 class CompiledSelector {

@@ -63,11 +63,10 @@ absl::Status AlertEngine::Init() {
   if (!rules.ok()) return rules.status();
   absl::StatusOr<std::vector<Alert>> alerts = store_.LoadAlerts();
   if (!alerts.ok()) return alerts.status();
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   StatFile(rules_path_, &rules_mtime_ns_, &rules_size_);
   for (Rule& r : *rules) {
-    RuleEntry e{std::move(r), {}};
-    rules_.push_back(std::move(e));
+    rules_.push_back({std::make_shared<const Rule>(std::move(r)), {}});
   }
   for (Alert& a : *alerts) alerts_[Key(a.rule, a.fingerprint)] = std::move(a);
   stats_.rules = rules_.size();
@@ -84,23 +83,25 @@ void AlertEngine::Start() {
 
 void AlertEngine::Stop() {
   {
-    std::lock_guard<std::mutex> lock(run_mu_);
+    absl::MutexLock lock(&run_mu_);
     stopping_ = true;
   }
-  run_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
 void AlertEngine::Run() {
   const auto interval = options_.evaluation_interval;
-  auto next = std::chrono::steady_clock::now();
+  auto next = clock_.SteadyNow();
   while (true) {
     EvaluateOnce();
     next += interval;
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock_.SteadyNow();
     if (next < now) next = now + interval;  // overran: skip, do not burst
-    std::unique_lock<std::mutex> lock(run_mu_);
-    if (run_cv_.wait_until(lock, next, [this] { return stopping_; })) return;
+    // At most one interval: a ManualClock that does not move must not
+    // stretch the real wait.
+    const auto wait = std::min<std::chrono::steady_clock::duration>(next - now, interval);
+    absl::MutexLock lock(&run_mu_);
+    if (run_mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(wait))) return;
   }
 }
 
@@ -154,13 +155,11 @@ void AlertEngine::ReloadIfChanged(int64_t now_ms) {
   stats_.rules_file_error.clear();
   stats_.rules_loaded_ms = now_ms;
   std::map<std::string, RuleStatus> old_status;
-  for (RuleEntry& e : rules_) old_status[e.rule.name] = e.status;
-  std::set<std::string> names;
+  for (RuleEntry& e : rules_) old_status[e.rule->name] = e.status;
   rules_.clear();
   for (Rule& r : *loaded) {
-    names.insert(r.name);
-    RuleEntry e{std::move(r), {}};
-    if (auto it = old_status.find(e.rule.name); it != old_status.end()) e.status = it->second;
+    RuleEntry e{std::make_shared<const Rule>(std::move(r)), {}};
+    if (auto it = old_status.find(e.rule->name); it != old_status.end()) e.status = it->second;
     rules_.push_back(std::move(e));
   }
   stats_.rules = rules_.size();
@@ -171,90 +170,113 @@ void AlertEngine::ReloadIfChanged(int64_t now_ms) {
 void AlertEngine::EvaluateOnce() {
   const auto cycle_start = clock_.SteadyNow();
   const int64_t now_ms = clock_.NowMs();
+  std::vector<std::shared_ptr<const Rule>> rules;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     ReloadIfChanged(now_ms);
     RefreshSilences(now_ms);
+    for (const RuleEntry& e : rules_) rules.push_back(e.rule);
   }
-  // Rules are only replaced on this thread (ReloadIfChanged), so reading
-  // them here without mu_ is safe; evaluating without it keeps the Alerts
-  // API and self-metrics from waiting for a whole cycle of storage reads.
-  std::vector<absl::StatusOr<EvalResult>> results;
+  // Evaluating without mu_ (on the snapshot) keeps the Alerts API and
+  // self-metrics from waiting for a whole cycle of storage reads.
   std::vector<double> durations;
-  results.reserve(rules_.size());
-  for (const RuleEntry& e : rules_) {
-    const auto start = clock_.SteadyNow();
-    results.push_back(Evaluate(e.rule.expr, source_, now_ms, options_.eval));
-    durations.push_back(std::chrono::duration<double>(clock_.SteadyNow() - start).count());
-  }
-
-  std::vector<AlertTransition> transitions;
-  std::vector<AlertNotification> due;
-  std::vector<Alert> to_save;
-  std::vector<std::string> to_remove;
-  std::map<std::string, bool> saved_keys;  // what this cycle's Save covers
+  const std::vector<absl::StatusOr<EvalResult>> results = EvaluateRules(rules, now_ms, &durations);
+  CycleOutput out;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::set<std::string> names;
-    for (size_t i = 0; i < rules_.size(); ++i) {
-      RuleEntry& e = rules_[i];
-      names.insert(e.rule.name);
-      e.status.last_evaluation_ms = now_ms;
-      e.status.last_duration_seconds = durations[i];
-      ApplyResult(e, results[i], now_ms, transitions, dirty_);
-    }
-    std::set<std::string> orphaned;
-    for (const auto& [key, a] : alerts_) {
-      if (names.count(a.rule) == 0) orphaned.insert(a.rule);
-    }
-    for (const std::string& rule : orphaned) ResolveAlertsOf(rule, now_ms, transitions, dirty_);
-    due = DueNotifications(now_ms, dirty_);
-    // Resolved alerts leave once their re-send window is over (after the
-    // sends above, so even a zero retention tells receivers once).
-    for (auto it = alerts_.begin(); it != alerts_.end();) {
-      const Alert& a = it->second;
-      if (a.state == AlertState::kResolved &&
-          now_ms - a.resolved_ms >= options_.resolved_retention.count()) {
-        dirty_[it->first] = false;
-        it = alerts_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    for (const auto& [key, exists] : dirty_) {
-      if (!exists) {
-        to_remove.push_back(key.substr(key.find('\0') + 1));
-      } else if (auto it = alerts_.find(key); it != alerts_.end()) {
-        to_save.push_back(it->second);
-      }
-    }
-    saved_keys = dirty_;
-    stats_.pending = stats_.firing = stats_.resolved = stats_.silenced = 0;
-    for (const auto& [key, a] : alerts_) {
-      if (a.state == AlertState::kPending) ++stats_.pending;
-      if (a.state == AlertState::kFiring) ++stats_.firing;
-      if (a.state == AlertState::kResolved) ++stats_.resolved;
-      if (a.state != AlertState::kResolved && IsSilenced(a)) ++stats_.silenced;
-    }
-    ++stats_.evaluations_total;
-    stats_.notifications_queued_total += due.size();
+    absl::MutexLock lock(&mu_);
+    out = ApplyCycle(rules, results, durations, now_ms);
   }
-  LogTransitions(transitions);
-  const absl::Status saved = store_.Save(to_save, to_remove, transitions);
+  LogTransitions(out.transitions);
+  const absl::Status saved = store_.Save(out.to_save, out.to_remove, out.transitions);
   if (!saved.ok()) {
     // The in-memory state stays right and the unsaved alerts stay dirty, so
     // the next cycle saves them; this cycle's history lines are lost.
     spdlog::error("alerting: could not save alert states: {}", saved.message());
   }
-  if (!due.empty() && sender_) sender_(std::move(due));
+  if (!out.due.empty() && sender_) sender_(std::move(out.due));
   const std::chrono::duration<double> took = clock_.SteadyNow() - cycle_start;
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (saved.ok()) {
     // Keys dirtied again meanwhile cannot happen (only this thread writes),
     // but erase exactly what was saved rather than clear().
-    for (const auto& [key, exists] : saved_keys) dirty_.erase(key);
+    for (const auto& [key, exists] : out.saved_keys) dirty_.erase(key);
   }
   stats_.last_cycle_seconds = took.count();
+}
+
+std::vector<absl::StatusOr<EvalResult>> AlertEngine::EvaluateRules(
+    const std::vector<std::shared_ptr<const Rule>>& rules, int64_t now_ms,
+    std::vector<double>* durations) const {
+  std::vector<absl::StatusOr<EvalResult>> results;
+  results.reserve(rules.size());
+  for (const std::shared_ptr<const Rule>& rule : rules) {
+    const auto start = clock_.SteadyNow();
+    results.push_back(Evaluate(rule->expr, source_, now_ms, options_.eval));
+    durations->push_back(std::chrono::duration<double>(clock_.SteadyNow() - start).count());
+  }
+  return results;
+}
+
+AlertEngine::CycleOutput AlertEngine::ApplyCycle(
+    const std::vector<std::shared_ptr<const Rule>>& rules,
+    const std::vector<absl::StatusOr<EvalResult>>& results, const std::vector<double>& durations,
+    int64_t now_ms) {
+  CycleOutput out;
+  std::set<std::string> names;
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    RuleEntry& e = rules_[i];
+    names.insert(e.rule->name);
+    // rules_ only changes in ReloadIfChanged, earlier in this cycle, so it
+    // still is the evaluated snapshot.
+    if (i >= rules.size() || rules[i] != e.rule) continue;
+    e.status.last_evaluation_ms = now_ms;
+    e.status.last_duration_seconds = durations[i];
+    ApplyResult(e, results[i], now_ms, out.transitions, dirty_);
+  }
+  std::set<std::string> orphaned;
+  for (const auto& [key, a] : alerts_) {
+    if (names.count(a.rule) == 0) orphaned.insert(a.rule);
+  }
+  for (const std::string& rule : orphaned) ResolveAlertsOf(rule, now_ms, out.transitions, dirty_);
+  out.due = DueNotifications(now_ms, dirty_);
+  CollectChanges(now_ms, &out);
+  CountStates();
+  ++stats_.evaluations_total;
+  stats_.notifications_queued_total += out.due.size();
+  return out;
+}
+
+void AlertEngine::CollectChanges(int64_t now_ms, CycleOutput* out) {
+  // Resolved alerts leave once their re-send window is over (after the
+  // sends, so even a zero retention tells receivers once).
+  for (auto it = alerts_.begin(); it != alerts_.end();) {
+    const Alert& a = it->second;
+    if (a.state == AlertState::kResolved &&
+        now_ms - a.resolved_ms >= options_.resolved_retention.count()) {
+      dirty_[it->first] = false;
+      it = alerts_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& [key, exists] : dirty_) {
+    if (!exists) {
+      out->to_remove.push_back(key.substr(key.find('\0') + 1));
+    } else if (auto it = alerts_.find(key); it != alerts_.end()) {
+      out->to_save.push_back(it->second);
+    }
+  }
+  out->saved_keys = dirty_;
+}
+
+void AlertEngine::CountStates() {
+  stats_.pending = stats_.firing = stats_.resolved = stats_.silenced = 0;
+  for (const auto& [key, a] : alerts_) {
+    if (a.state == AlertState::kPending) ++stats_.pending;
+    if (a.state == AlertState::kFiring) ++stats_.firing;
+    if (a.state == AlertState::kResolved) ++stats_.resolved;
+    if (a.state != AlertState::kResolved && IsSilenced(a)) ++stats_.silenced;
+  }
 }
 
 void AlertEngine::LogTransitions(const std::vector<AlertTransition>& transitions) {
@@ -283,7 +305,7 @@ void AlertEngine::LogTransitions(const std::vector<AlertTransition>& transitions
 void AlertEngine::ApplyResult(RuleEntry& entry, const absl::StatusOr<EvalResult>& result,
                               int64_t now_ms, std::vector<AlertTransition>& transitions,
                               std::map<std::string, bool>& changed) {
-  const Rule& rule = entry.rule;
+  const Rule& rule = *entry.rule;
   RuleStatus& status = entry.status;
   if (!result.ok()) {
     const std::string error(result.status().message());
@@ -342,6 +364,15 @@ void AlertEngine::ApplyResult(RuleEntry& entry, const absl::StatusOr<EvalResult>
     a.annotations = MakeLabels(std::move(annotations));
   }
 
+  SettleRuleAlerts(entry, matched, in_grace, now_ms, transitions, changed);
+}
+
+void AlertEngine::SettleRuleAlerts(RuleEntry& entry, const std::set<std::string>& matched,
+                                   bool in_grace, int64_t now_ms,
+                                   std::vector<AlertTransition>& transitions,
+                                   std::map<std::string, bool>& changed) {
+  const Rule& rule = *entry.rule;
+  RuleStatus& status = entry.status;
   status.pending = status.firing = 0;
   const std::string prefix = Key(rule.name, "");
   for (auto it = alerts_.lower_bound(prefix);
@@ -448,7 +479,7 @@ bool AlertEngine::IsSilenced(const Alert& alert) const {
 }
 
 std::vector<AlertView> AlertEngine::Alerts() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<AlertView> out;
   out.reserve(alerts_.size());
   for (const auto& [fp, a] : alerts_) out.push_back({a, IsSilenced(a)});
@@ -456,22 +487,22 @@ std::vector<AlertView> AlertEngine::Alerts() const {
 }
 
 std::vector<RuleStatus> AlertEngine::Rules() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<RuleStatus> out;
   for (const RuleEntry& e : rules_) {
     RuleStatus s = e.status;
-    s.name = e.rule.name;
-    s.expr = e.rule.expr_text;
-    s.where = e.rule.where;
-    s.for_duration = e.rule.for_duration;
-    s.labels = e.rule.labels;
+    s.name = e.rule->name;
+    s.expr = e.rule->expr_text;
+    s.where = e.rule->where;
+    s.for_duration = e.rule->for_duration;
+    s.labels = e.rule->labels;
     out.push_back(std::move(s));
   }
   return out;
 }
 
 EngineStats AlertEngine::Stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return stats_;
 }
 

@@ -32,15 +32,16 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "collector/alerting/alert.h"
 #include "collector/alerting/alert_store.h"
 #include "collector/alerting/expr_eval.h"
@@ -105,6 +106,7 @@ class AlertEngine {
   void Stop();
 
   // One cycle at clock.NowMs(): reload check, every rule, store, send.
+  // Not concurrently with itself (the engine thread, or a test, calls it).
   void EvaluateOnce();
 
   std::vector<AlertView> Alerts() const;  // pending, firing, resolved (being re-sent)
@@ -112,24 +114,54 @@ class AlertEngine {
   EngineStats Stats() const;
 
  private:
-  bool IsSilenced(const Alert& alert) const;  // mu_ held
   struct RuleEntry {
-    Rule rule;
+    // Shared with a cycle's evaluation, which runs without mu_; a reload
+    // replaces the pointer, never the Rule it points to.
+    std::shared_ptr<const Rule> rule;
     RuleStatus status;
   };
+  // What one cycle hands from its locked part to the store and the sender.
+  struct CycleOutput {
+    std::vector<AlertTransition> transitions;
+    std::vector<AlertNotification> due;
+    std::vector<Alert> to_save;
+    std::vector<std::string> to_remove;
+    std::map<std::string, bool> saved_keys;  // what this cycle's Save covers
+  };
 
-  void ReloadIfChanged(int64_t now_ms);
-  // Moves the rule's alerts according to its evaluation result (mu_ held).
+  bool IsSilenced(const Alert& alert) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ReloadIfChanged(int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Evaluates `rules` against the source; called without mu_.
+  std::vector<absl::StatusOr<EvalResult>> EvaluateRules(
+      const std::vector<std::shared_ptr<const Rule>>& rules, int64_t now_ms,
+      std::vector<double>* durations) const;
+  // Moves every alert by this cycle's results and collects what to save
+  // and send.
+  CycleOutput ApplyCycle(const std::vector<std::shared_ptr<const Rule>>& rules,
+                         const std::vector<absl::StatusOr<EvalResult>>& results,
+                         const std::vector<double>& durations, int64_t now_ms)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops resolved alerts past their retention; fills to_save/to_remove.
+  void CollectChanges(int64_t now_ms, CycleOutput* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CountStates() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves the rule's alerts according to its evaluation result.
   void ApplyResult(RuleEntry& entry, const absl::StatusOr<EvalResult>& result, int64_t now_ms,
                    std::vector<AlertTransition>& transitions,
-                   std::map<std::string, bool>& changed /* by alerts_ key */);
+                   std::map<std::string, bool>& changed /* by alerts_ key */)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After ApplyResult's matches: counts the rule's pending/firing alerts,
+  // drops pending ones that did not match and resolves firing ones.
+  void SettleRuleAlerts(RuleEntry& entry, const std::set<std::string>& matched, bool in_grace,
+                        int64_t now_ms, std::vector<AlertTransition>& transitions,
+                        std::map<std::string, bool>& changed) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static void LogTransitions(const std::vector<AlertTransition>& transitions);
   void ResolveAlertsOf(const std::string& rule, int64_t now_ms,
                        std::vector<AlertTransition>& transitions,
-                       std::map<std::string, bool>& changed);
+                       std::map<std::string, bool>& changed) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<AlertNotification> DueNotifications(int64_t now_ms,
-                                                  std::map<std::string, bool>& changed);
-  void RefreshSilences(int64_t now_ms);
+                                                  std::map<std::string, bool>& changed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RefreshSilences(int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run();
 
   const std::string rules_path_;
@@ -139,24 +171,26 @@ class AlertEngine {
   const Clock& clock_;
   const EngineOptions options_;
 
-  mutable std::mutex mu_;  // guards everything below
-  std::vector<RuleEntry> rules_;
-  std::map<std::string, Alert> alerts_;  // by rule NUL fingerprint (Key() in the .cc)
+  // Held for the bookkeeping of a cycle, not while its rules are evaluated.
+  mutable absl::Mutex mu_;
+  std::vector<RuleEntry> rules_ ABSL_GUARDED_BY(mu_);
+  // by rule NUL fingerprint (Key() in the .cc)
+  std::map<std::string, Alert> alerts_ ABSL_GUARDED_BY(mu_);
   // alerts_ keys changed since the last successful Save (false: removed);
   // cleared only when the store took them, so a failed save is retried.
-  std::map<std::string, bool> dirty_;
-  int64_t grace_until_ms_ = 0;
-  std::vector<std::pair<Silence, CompiledSelector>> silences_;
-  EngineStats stats_;
-  int64_t rules_mtime_ns_ = 0;
-  int64_t rules_size_ = -1;
-  int64_t candidate_mtime_ns_ = 0;  // a change seen last cycle, reloaded if still the same
-  int64_t candidate_size_ = -1;
-  std::string reload_error_;  // logged once per distinct error
+  std::map<std::string, bool> dirty_ ABSL_GUARDED_BY(mu_);
+  int64_t grace_until_ms_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::pair<Silence, CompiledSelector>> silences_ ABSL_GUARDED_BY(mu_);
+  EngineStats stats_ ABSL_GUARDED_BY(mu_);
+  int64_t rules_mtime_ns_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t rules_size_ ABSL_GUARDED_BY(mu_) = -1;
+  // A change seen last cycle, reloaded if still the same.
+  int64_t candidate_mtime_ns_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t candidate_size_ ABSL_GUARDED_BY(mu_) = -1;
+  std::string reload_error_ ABSL_GUARDED_BY(mu_);  // logged once per distinct error
 
-  std::mutex run_mu_;
-  std::condition_variable run_cv_;
-  bool stopping_ = false;
+  absl::Mutex run_mu_;
+  bool stopping_ ABSL_GUARDED_BY(run_mu_) = false;
   std::thread thread_;
 };
 

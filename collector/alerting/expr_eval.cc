@@ -297,6 +297,47 @@ class Evaluator {
     return out;
   }
 
+  // quantile_over_time: R-7, as collector/aggregation.cc's Percentile.
+  // REQUIRES: b < e.
+  double QuantileOverTime(double q, const Point* b, const Point* e) {
+    if (std::isnan(q)) return std::numeric_limits<double>::quiet_NaN();
+    if (q < 0 || q > 1) {
+      return q < 0 ? -std::numeric_limits<double>::infinity()
+                   : std::numeric_limits<double>::infinity();
+    }
+    scratch_.clear();
+    for (const Point* p = b; p < e; ++p) scratch_.push_back(p->value);
+    std::sort(scratch_.begin(), scratch_.end());
+    const double rank = q * static_cast<double>(scratch_.size() - 1);
+    const size_t lo = static_cast<size_t>(std::floor(rank));
+    const size_t hi = static_cast<size_t>(std::ceil(rank));
+    return scratch_[lo] + (scratch_[hi] - scratch_[lo]) * (rank - static_cast<double>(lo));
+  }
+
+  // deriv: least squares around the means; x in seconds relative to the
+  // first point, so large timestamps lose no precision.
+  static bool Deriv(const Point* b, const Point* e, double* out) {
+    const size_t n = static_cast<size_t>(e - b);
+    if (n < 2) return false;
+    const int64_t t0 = b->timestamp_ms;
+    double mx = 0, my = 0;
+    for (const Point* p = b; p < e; ++p) {
+      mx += static_cast<double>(p->timestamp_ms - t0) / 1000.0;
+      my += p->value;
+    }
+    mx /= static_cast<double>(n);
+    my /= static_cast<double>(n);
+    double sxy = 0, sxx = 0;
+    for (const Point* p = b; p < e; ++p) {
+      const double dx = static_cast<double>(p->timestamp_ms - t0) / 1000.0 - mx;
+      sxy += dx * (p->value - my);
+      sxx += dx * dx;
+    }
+    if (sxx == 0) return false;
+    *out = sxy / sxx;
+    return true;
+  }
+
   // Computes `func` over [b, e); false when there are too few points.
   bool RangeFunction(Func func, double q, const Point* b, const Point* e, double* out) {
     const size_t n = static_cast<size_t>(e - b);
@@ -327,26 +368,9 @@ class Evaluator {
       case Func::kLastOverTime:
         *out = (e - 1)->value;
         return true;
-      case Func::kQuantileOverTime: {
-        if (std::isnan(q)) {
-          *out = std::numeric_limits<double>::quiet_NaN();
-          return true;
-        }
-        if (q < 0 || q > 1) {
-          *out = q < 0 ? -std::numeric_limits<double>::infinity()
-                       : std::numeric_limits<double>::infinity();
-          return true;
-        }
-        // R-7, as collector/aggregation.cc's Percentile.
-        scratch_.clear();
-        for (const Point* p = b; p < e; ++p) scratch_.push_back(p->value);
-        std::sort(scratch_.begin(), scratch_.end());
-        const double rank = q * static_cast<double>(n - 1);
-        const size_t lo = static_cast<size_t>(std::floor(rank));
-        const size_t hi = static_cast<size_t>(std::ceil(rank));
-        *out = scratch_[lo] + (scratch_[hi] - scratch_[lo]) * (rank - static_cast<double>(lo));
+      case Func::kQuantileOverTime:
+        *out = QuantileOverTime(q, b, e);
         return true;
-      }
       case Func::kRate:
       case Func::kIncrease: {
         if (n < 2) return false;
@@ -366,28 +390,8 @@ class Evaluator {
         if (n < 2) return false;
         *out = (e - 1)->value - b->value;
         return true;
-      case Func::kDeriv: {
-        if (n < 2) return false;
-        // Least squares around the means; x in seconds relative to the
-        // first point, so large timestamps lose no precision.
-        const int64_t t0 = b->timestamp_ms;
-        double mx = 0, my = 0;
-        for (const Point* p = b; p < e; ++p) {
-          mx += static_cast<double>(p->timestamp_ms - t0) / 1000.0;
-          my += p->value;
-        }
-        mx /= static_cast<double>(n);
-        my /= static_cast<double>(n);
-        double sxy = 0, sxx = 0;
-        for (const Point* p = b; p < e; ++p) {
-          const double dx = static_cast<double>(p->timestamp_ms - t0) / 1000.0 - mx;
-          sxy += dx * (p->value - my);
-          sxx += dx * dx;
-        }
-        if (sxx == 0) return false;
-        *out = sxy / sxx;
-        return true;
-      }
+      case Func::kDeriv:
+        return Deriv(b, e, out);
       case Func::kAbsentFor:
         return false;
     }

@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "collector/alerting/expr_ast.h"
 #include "shared/duration.h"
+#include "shared/selector.h"
+#include "shared/selector_lexer.h"
 #include "shared/status_macros.h"
 
 namespace scout::collector::alerting {
@@ -116,13 +118,123 @@ absl::Status ErrorAt(int column, std::string_view expected, std::string_view fou
                                                  ", found ", std::string(found)));
 }
 
-bool IsIdentStart(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':';
-}
-bool IsIdentChar(char c) {
-  return IsIdentStart(c) || std::isdigit(static_cast<unsigned char>(c));
-}
+// Identifiers are metric names (selector_lexer.h), which also covers
+// function names, keywords and label names (rejected later if they hold ':').
+bool IsIdentChar(char c) { return IsNameChar(c, /*allow_colon=*/true); }
 bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+
+// A number, or (digits followed by a unit letter) a duration, at *pos
+// (t->column already set); *pos moves past it.
+absl::Status LexNumber(std::string_view text, size_t* pos, Token* t) {
+  const size_t n = text.size();
+  const size_t start = *pos;
+  size_t i = start;
+  while (i < n && IsDigit(text[i])) ++i;
+  bool integer = true;
+  if (i < n && text[i] == '.') {
+    integer = false;
+    ++i;
+    while (i < n && IsDigit(text[i])) ++i;
+  }
+  if (i < n && (text[i] == 'e' || text[i] == 'E')) {
+    size_t j = i + 1;
+    if (j < n && (text[j] == '+' || text[j] == '-')) ++j;
+    if (j < n && IsDigit(text[j])) {
+      integer = false;
+      i = j;
+      while (i < n && IsDigit(text[i])) ++i;
+    }
+  }
+  const bool letters = i < n && (IsIdentChar(text[i]) || text[i] == '.');
+  // Letters right after a number: a duration (5m, 1h30m) or a typo.
+  while (letters && i < n && (IsIdentChar(text[i]) || text[i] == '.')) ++i;
+  *pos = i;
+  t->text = std::string(text.substr(start, i - start));
+  if (letters) {
+    absl::StatusOr<std::chrono::milliseconds> d = ParseDuration(t->text);
+    if (!integer || !d.ok()) {
+      return ErrorAt(t->column, "expected a number or a duration such as 30s, 5m, 2h or 1d",
+                     absl::StrCat("'", t->text, "'"));
+    }
+    t->kind = Tok::kDuration;
+    t->ms = d->count();
+    return absl::OkStatus();
+  }
+  t->kind = Tok::kNumber;
+  t->number = std::strtod(t->text.c_str(), nullptr);
+  if (!std::isfinite(t->number)) {
+    return ErrorAt(t->column, "expected a number of at most 1.8e308",
+                   absl::StrCat("'", t->text, "'"));
+  }
+  return absl::OkStatus();
+}
+
+Tok MatchOpToken(MatchOp op) {
+  switch (op) {
+    case MatchOp::kNotEqual: return Tok::kNe;
+    case MatchOp::kRegexMatch: return Tok::kRegexMatch;
+    case MatchOp::kRegexNotMatch: return Tok::kRegexNotMatch;
+    case MatchOp::kEqual: break;
+  }
+  return Tok::kAssign;
+}
+
+// Punctuation and operators at *pos (t->column already set).
+absl::Status LexOperator(std::string_view text, size_t* pos, Token* t) {
+  const size_t n = text.size();
+  const size_t start = *pos;
+  size_t& i = *pos;
+  const char c = text[i];
+  auto two = [&](char next) { return i + 1 < n && text[i + 1] == next; };
+  auto simple = [&](Tok kind, size_t len) {
+    t->kind = kind;
+    t->text = std::string(text.substr(i, len));
+    i += len;
+  };
+  switch (c) {
+    case '(': simple(Tok::kLParen, 1); break;
+    case ')': simple(Tok::kRParen, 1); break;
+    case '{': simple(Tok::kLBrace, 1); break;
+    case '}': simple(Tok::kRBrace, 1); break;
+    case '[': simple(Tok::kLBracket, 1); break;
+    case ']': simple(Tok::kRBracket, 1); break;
+    case ',': simple(Tok::kComma, 1); break;
+    case '+': simple(Tok::kPlus, 1); break;
+    case '-': simple(Tok::kMinus, 1); break;
+    case '*': simple(Tok::kStar, 1); break;
+    case '/': simple(Tok::kSlash, 1); break;
+    case '=':
+    case '!': {
+      if (c == '=' && two('=')) {
+        simple(Tok::kEqEq, 2);
+        break;
+      }
+      MatchOp op = MatchOp::kEqual;
+      const size_t len = ScanMatchOp(text, i, &op);
+      if (len == 0) return ErrorAt(t->column, "expected '!=' or '!~'", "'!'");
+      simple(MatchOpToken(op), len);
+      break;
+    }
+    case '>':
+      if (two('=')) simple(Tok::kGe, 2);
+      else simple(Tok::kGt, 1);
+      break;
+    case '<':
+      if (two('=')) simple(Tok::kLe, 2);
+      else simple(Tok::kLt, 1);
+      break;
+    default: {
+      // Show a whole UTF-8 sequence rather than half of one.
+      size_t len = 1;
+      while (start + len < n && (static_cast<unsigned char>(text[start + len]) & 0xC0) == 0x80) {
+        ++len;
+      }
+      return ErrorAt(t->column, "expected an expression or an operator",
+                     absl::StrCat("'", std::string(text.substr(start, len)), "'"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::vector<Token>> Lex(std::string_view text) {
   std::vector<Token> out;
@@ -138,79 +250,23 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view text) {
     }
     const char c = text[i];
     const size_t start = i;
-    auto two = [&](char next) { return i + 1 < n && text[i + 1] == next; };
-    auto simple = [&](Tok kind, size_t len) {
-      t.kind = kind;
-      t.text = std::string(text.substr(i, len));
-      i += len;
-    };
     if (IsDigit(c) || (c == '.' && i + 1 < n && IsDigit(text[i + 1]))) {
-      // A number, or (digits followed by a unit letter) a duration.
-      while (i < n && IsDigit(text[i])) ++i;
-      bool integer = true;
-      if (i < n && text[i] == '.') {
-        integer = false;
-        ++i;
-        while (i < n && IsDigit(text[i])) ++i;
-      }
-      if (i < n && (text[i] == 'e' || text[i] == 'E')) {
-        size_t j = i + 1;
-        if (j < n && (text[j] == '+' || text[j] == '-')) ++j;
-        if (j < n && IsDigit(text[j])) {
-          integer = false;
-          i = j;
-          while (i < n && IsDigit(text[i])) ++i;
-        }
-      }
-      if (i < n && (IsIdentChar(text[i]) || text[i] == '.')) {
-        // Letters right after a number: a duration (5m, 1h30m) or a typo.
-        while (i < n && (IsIdentChar(text[i]) || text[i] == '.')) ++i;
-        t.text = std::string(text.substr(start, i - start));
-        absl::StatusOr<std::chrono::milliseconds> d = ParseDuration(t.text);
-        if (!integer || !d.ok()) {
-          return ErrorAt(t.column, "expected a number or a duration such as 30s, 5m, 2h or 1d",
-                         absl::StrCat("'", t.text, "'"));
-        }
-        t.kind = Tok::kDuration;
-        t.ms = d->count();
-      } else {
-        t.text = std::string(text.substr(start, i - start));
-        t.kind = Tok::kNumber;
-        t.number = std::strtod(t.text.c_str(), nullptr);
-        if (!std::isfinite(t.number)) {
-          return ErrorAt(t.column, "expected a number of at most 1.8e308",
-                         absl::StrCat("'", t.text, "'"));
-        }
-      }
+      SCOUT_RETURN_IF_ERROR(LexNumber(text, &i, &t));
       out.push_back(std::move(t));
       continue;
     }
-    if (IsIdentStart(c)) {
-      while (i < n && IsIdentChar(text[i])) ++i;
+    if (IsNameStart(c, /*allow_colon=*/true)) {
+      i = ScanName(text, i, /*allow_colon=*/true);
       t.kind = Tok::kIdent;
       t.text = std::string(text.substr(start, i - start));
       out.push_back(std::move(t));
       continue;
     }
-    if (c == '"' || c == '\'') {
-      // Same escapes as shared/selector.cc: \n is a newline, \x is x.
-      ++i;
-      bool closed = false;
-      while (i < n) {
-        char d = text[i++];
-        if (d == c) {
-          closed = true;
-          break;
-        }
-        if (d == '\\') {
-          if (i >= n) break;
-          char e = text[i++];
-          t.value += (e == 'n') ? '\n' : e;
-          continue;
-        }
-        t.value += d;
-      }
-      if (!closed) {
+    if (IsQuote(c)) {
+      QuotedValue quoted = ScanQuoted(text, i);
+      i = quoted.end;
+      t.value = std::move(quoted.value);
+      if (!quoted.closed) {
         return ErrorAt(static_cast<int>(n) + 1, absl::StrCat("expected the closing ", std::string(1, c),
                                                 " of the string at column ", t.column),
                        "end of input");
@@ -220,48 +276,7 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view text) {
       out.push_back(std::move(t));
       continue;
     }
-    switch (c) {
-      case '(': simple(Tok::kLParen, 1); break;
-      case ')': simple(Tok::kRParen, 1); break;
-      case '{': simple(Tok::kLBrace, 1); break;
-      case '}': simple(Tok::kRBrace, 1); break;
-      case '[': simple(Tok::kLBracket, 1); break;
-      case ']': simple(Tok::kRBracket, 1); break;
-      case ',': simple(Tok::kComma, 1); break;
-      case '+': simple(Tok::kPlus, 1); break;
-      case '-': simple(Tok::kMinus, 1); break;
-      case '*': simple(Tok::kStar, 1); break;
-      case '/': simple(Tok::kSlash, 1); break;
-      case '=':
-        if (two('=')) simple(Tok::kEqEq, 2);
-        else if (two('~')) simple(Tok::kRegexMatch, 2);
-        else simple(Tok::kAssign, 1);
-        break;
-      case '!':
-        if (two('=')) simple(Tok::kNe, 2);
-        else if (two('~')) simple(Tok::kRegexNotMatch, 2);
-        else {
-          return ErrorAt(t.column, "expected '!=' or '!~'", "'!'");
-        }
-        break;
-      case '>':
-        if (two('=')) simple(Tok::kGe, 2);
-        else simple(Tok::kGt, 1);
-        break;
-      case '<':
-        if (two('=')) simple(Tok::kLe, 2);
-        else simple(Tok::kLt, 1);
-        break;
-      default: {
-        // Show a whole UTF-8 sequence rather than half of one.
-        size_t len = 1;
-        while (start + len < n && (static_cast<unsigned char>(text[start + len]) & 0xC0) == 0x80) {
-          ++len;
-        }
-        return ErrorAt(t.column, "expected an expression or an operator",
-                       absl::StrCat("'", std::string(text.substr(start, len)), "'"));
-      }
-    }
+    SCOUT_RETURN_IF_ERROR(LexOperator(text, &i, &t));
     out.push_back(std::move(t));
   }
 }
@@ -398,7 +413,8 @@ void Print(const Node& node, std::string* out) {
 
 class Parser {
  public:
-  explicit Parser(std::vector<Token> tokens) : toks_(std::move(tokens)) {}
+  Parser(std::string_view text, std::vector<Token> tokens)
+      : text_(text), toks_(std::move(tokens)) {}
 
   absl::StatusOr<NodePtr> ParseAll() {
     SCOUT_ASSIGN_OR_RETURN(NodePtr root, ParseBinary(0));
@@ -658,6 +674,43 @@ class Parser {
                    Describe(Peek()));
   }
 
+  // The braces of a selector, by the shared matcher grammar
+  // (shared/selector.h) over the text; then the tokens it covered are
+  // skipped and each regex is checked where its value was written.
+  absl::Status ParseMatchers(std::vector<LabelMatcher>* matchers) {
+    size_t end = static_cast<size_t>(Peek().column - 1);
+    SelectorSyntaxError error;
+    if (!ParseMatcherList(text_, &end, matchers, &error)) {
+      const Token& at = TokenAt(error.pos);
+      return ErrorAt(static_cast<int>(error.pos) + 1, error.expected, Describe(at));
+    }
+    size_t value = 0;  // the strings in the braces are the values, in order
+    while (static_cast<size_t>(Peek().column - 1) < end && Peek().kind != Tok::kEnd) {
+      const Token& t = Next();
+      if (t.kind != Tok::kString) continue;
+      const LabelMatcher& m = (*matchers)[value++];
+      if (m.op != MatchOp::kRegexMatch && m.op != MatchOp::kRegexNotMatch) continue;
+      Selector one;
+      one.matchers.push_back(m);
+      absl::StatusOr<CompiledSelector> c = CompiledSelector::Compile(one);
+      if (!c.ok()) {
+        return ErrorAt(t.column,
+                       absl::StrCat("expected a valid regular expression (",
+                                    std::string(c.status().message()), ")"),
+                       Describe(t));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // The token that starts at text offset `pos`, or the end token.
+  const Token& TokenAt(size_t pos) const {
+    for (const Token& t : toks_) {
+      if (static_cast<size_t>(t.column - 1) >= pos) return t;
+    }
+    return toks_.back();
+  }
+
   absl::StatusOr<NodePtr> ParseSelector() {
     auto node = std::make_unique<Node>();
     node->kind = Kind::kSelector;
@@ -665,49 +718,7 @@ class Parser {
     node->column = Peek().column;
     if (Peek().kind == Tok::kIdent) node->selector.metric = Next().text;
     if (Peek().kind == Tok::kLBrace) {
-      Next();
-      while (Peek().kind != Tok::kRBrace) {
-        const Token& name = Peek();
-        if (name.kind != Tok::kIdent || name.text.find(':') != std::string::npos) {
-          return ErrorAt(name.column, "expected a label name or '}'", Describe(name));
-        }
-        LabelMatcher m;
-        m.name = name.text;
-        Next();
-        switch (Peek().kind) {
-          case Tok::kAssign: m.op = MatchOp::kEqual; break;
-          case Tok::kNe: m.op = MatchOp::kNotEqual; break;
-          case Tok::kRegexMatch: m.op = MatchOp::kRegexMatch; break;
-          case Tok::kRegexNotMatch: m.op = MatchOp::kRegexNotMatch; break;
-          default:
-            return ErrorAt(Peek().column, "expected one of = != =~ !~", Describe(Peek()));
-        }
-        Next();
-        const Token& value = Peek();
-        if (value.kind != Tok::kString) {
-          return ErrorAt(value.column, "expected a quoted string", Describe(value));
-        }
-        m.value = value.value;
-        if (m.op == MatchOp::kRegexMatch || m.op == MatchOp::kRegexNotMatch) {
-          Selector one;
-          one.matchers.push_back(m);
-          absl::StatusOr<CompiledSelector> c = CompiledSelector::Compile(one);
-          if (!c.ok()) {
-            return ErrorAt(value.column,
-                           absl::StrCat("expected a valid regular expression (",
-                                        std::string(c.status().message()), ")"),
-                           Describe(value));
-          }
-        }
-        Next();
-        node->selector.matchers.push_back(std::move(m));
-        if (Peek().kind == Tok::kComma) {
-          Next();
-        } else if (Peek().kind != Tok::kRBrace) {
-          return ErrorAt(Peek().column, "expected ',' or '}'", Describe(Peek()));
-        }
-      }
-      Next();
+      SCOUT_RETURN_IF_ERROR(ParseMatchers(&node->selector.matchers));
     }
     absl::StatusOr<CompiledSelector> compiled = CompiledSelector::Compile(node->selector);
     if (!compiled.ok()) {
@@ -836,6 +847,7 @@ class Parser {
     return node;
   }
 
+  std::string_view text_;
   std::vector<Token> toks_;
   size_t pos_ = 0;
   std::map<std::string, std::pair<int, std::shared_ptr<const CompiledSelector>>> selector_ids_;
@@ -853,7 +865,7 @@ absl::StatusOr<Expr> ParseExpr(std::string_view text) {
   if (tokens->size() == 1) {
     return ErrorAt(1, "expected an expression", "end of input");
   }
-  Parser parser(*std::move(tokens));
+  Parser parser(text, *std::move(tokens));
   absl::StatusOr<NodePtr> root = parser.ParseAll();
   if (!root.ok()) return root.status();
   Expr expr;

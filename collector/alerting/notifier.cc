@@ -5,19 +5,20 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <fstream>
-#include <mutex>
+#include <mutex>  // std::call_once
 #include <sstream>
 #include <thread>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "collector/alerting/alertmanager_payload.h"
 #include "shared/backoff.h"
 #include "shared/clock.h"
@@ -97,11 +98,58 @@ struct Transfer {
   }
 };
 
-struct Receiver {
-  explicit Receiver(ReceiverConfig c, const NotifierOptions& o, uint64_t seed)
-      : config(std::move(c)), backoff(o.backoff_initial, o.backoff_max, seed) {}
-  ReceiverConfig config;
-  // Guarded by Impl::mu.
+// Userinfo, its parts and the query are secrets; so is the whole URL.
+void AddUrlSecrets(const std::string& url, std::vector<std::string>* secrets) {
+  secrets->push_back(url);
+  const size_t scheme_end = url.find("://");
+  if (scheme_end != std::string::npos) {
+    const size_t a0 = scheme_end + 3;
+    const size_t a1 = std::min(url.find_first_of("/?#", a0), url.size());
+    const std::string authority = url.substr(a0, a1 - a0);
+    const size_t at = authority.rfind('@');
+    if (at != std::string::npos) {
+      const std::string userinfo = authority.substr(0, at);
+      secrets->push_back(userinfo);
+      const size_t colon = userinfo.find(':');
+      if (colon != std::string::npos) secrets->push_back(userinfo.substr(colon + 1));
+      secrets->push_back(userinfo.substr(0, colon));
+    }
+  }
+  const size_t q = url.find('?');
+  if (q != std::string::npos) secrets->push_back(url.substr(q + 1));
+}
+
+// The request headers (configured values resolved, and kept as secrets);
+// false and the reason when one cannot be sent.
+bool AddHeaders(const ReceiverConfig& config, Transfer* t, std::string* reason) {
+  t->headers = curl_slist_append(t->headers, "Content-Type: application/json");
+  t->headers = curl_slist_append(t->headers, "Expect:");  // no 100-continue round trip
+  for (const auto& [name, value_ref] : config.headers) {
+    if (!ValidHeaderName(name)) {
+      *reason = "invalid header name";
+      return false;
+    }
+    absl::StatusOr<std::string> resolved = ResolveSecretRef(value_ref);
+    if (!resolved.ok()) {
+      *reason = absl::StrCat("header ", name, ": ", resolved.status().message());
+      return false;
+    }
+    const std::string value = *std::move(resolved);
+    if (value.find_first_of("\r\n") != std::string::npos) {
+      *reason = absl::StrCat("header ", name, ": value contains a line break");
+      return false;
+    }
+    t->secrets.push_back(value);
+    t->headers = curl_slist_append(t->headers, absl::StrCat(name, ": ", value).c_str());
+  }
+  return true;
+}
+
+// A receiver's state shared by Send()/Stats()/Flush() and the delivery
+// thread; Impl keeps one per receiver under its mutex.
+struct ReceiverQueue {
+  ReceiverQueue(const NotifierOptions& o, uint64_t seed)
+      : backoff(o.backoff_initial, o.backoff_max, seed) {}
   std::map<std::string, Queued> queue;
   size_t in_flight = 0;  // alerts in the running request
   Steady::time_point next_attempt{};
@@ -109,6 +157,11 @@ struct Receiver {
   bool failing = false;
   uint64_t failed_streak = 0;
   Notifier::ReceiverStats stats;
+};
+
+struct Receiver {
+  explicit Receiver(ReceiverConfig c) : config(std::move(c)) {}
+  const ReceiverConfig config;
   // Delivery thread only.
   std::unique_ptr<Transfer> transfer;
 };
@@ -135,20 +188,24 @@ std::string RedactUrl(const std::string& url) {
 
 struct Notifier::Impl {
   NotifierOptions options;
-  mutable std::mutex mu;
-  std::condition_variable changed;  // a queue shrank or a request finished
+  mutable absl::Mutex mu;
+  // Fixed after construction; receivers[i] goes with queues[i].
   std::vector<std::unique_ptr<Receiver>> receivers;
-  uint64_t seq = 0;
-  bool stop = false;
+  std::vector<ReceiverQueue> queues ABSL_GUARDED_BY(mu);
+  uint64_t seq ABSL_GUARDED_BY(mu) = 0;
+  bool stop ABSL_GUARDED_BY(mu) = false;
   CURLM* multi = nullptr;
   std::thread thread;
 
   void Run();
   void Loop();
+  // Takes due batches into transfers; returns the receivers that got one.
+  std::vector<size_t> TakeDue(long* wait_ms);
   // Builds the request for `r`'s taken batch; false (and the reason) if it cannot be built.
   bool Prepare(Receiver& r, size_t index, std::string* redacted, std::string* reason);
-  void Finish(Receiver& r, bool ok, const std::string& redacted, const std::string& reason);
+  void Finish(size_t index, bool ok, const std::string& redacted, const std::string& reason);
   void DropAllOnShutdown();
+  bool Idle() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 };
 
 bool Notifier::Impl::Prepare(Receiver& r, size_t index, std::string* redacted, std::string* reason) {
@@ -165,46 +222,10 @@ bool Notifier::Impl::Prepare(Receiver& r, size_t index, std::string* redacted, s
     *reason = "url must start with http:// or https://";
     return false;
   }
-  // Userinfo, its parts and the query are secrets; so is the whole URL.
-  t.secrets.push_back(url);
-  const size_t scheme_end = url.find("://");
-  if (scheme_end != std::string::npos) {
-    const size_t a0 = scheme_end + 3;
-    const size_t a1 = std::min(url.find_first_of("/?#", a0), url.size());
-    const std::string authority = url.substr(a0, a1 - a0);
-    const size_t at = authority.rfind('@');
-    if (at != std::string::npos) {
-      const std::string userinfo = authority.substr(0, at);
-      t.secrets.push_back(userinfo);
-      const size_t colon = userinfo.find(':');
-      if (colon != std::string::npos) t.secrets.push_back(userinfo.substr(colon + 1));
-      t.secrets.push_back(userinfo.substr(0, colon));
-    }
-  }
-  const size_t q = url.find('?');
-  if (q != std::string::npos) t.secrets.push_back(url.substr(q + 1));
+  AddUrlSecrets(url, &t.secrets);
   if (r.config.kind == ReceiverConfig::Kind::kAlertmanager) url = AlertsEndpoint(url);
 
-  t.headers = curl_slist_append(t.headers, "Content-Type: application/json");
-  t.headers = curl_slist_append(t.headers, "Expect:");  // no 100-continue round trip
-  for (const auto& [name, value_ref] : r.config.headers) {
-    if (!ValidHeaderName(name)) {
-      *reason = "invalid header name";
-      return false;
-    }
-    absl::StatusOr<std::string> resolved = ResolveSecretRef(value_ref);
-    if (!resolved.ok()) {
-      *reason = absl::StrCat("header ", name, ": ", resolved.status().message());
-      return false;
-    }
-    const std::string value = *std::move(resolved);
-    if (value.find_first_of("\r\n") != std::string::npos) {
-      *reason = absl::StrCat("header ", name, ": value contains a line break");
-      return false;
-    }
-    t.secrets.push_back(value);
-    t.headers = curl_slist_append(t.headers, absl::StrCat(name, ": ", value).c_str());
-  }
+  if (!AddHeaders(r.config, &t, reason)) return false;
 
   std::vector<AlertNotification> alerts;
   alerts.reserve(t.batch.size());
@@ -244,7 +265,9 @@ bool Notifier::Impl::Prepare(Receiver& r, size_t index, std::string* redacted, s
   return true;
 }
 
-void Notifier::Impl::Finish(Receiver& r, bool ok, const std::string& redacted, const std::string& reason) {
+void Notifier::Impl::Finish(size_t index, bool ok, const std::string& redacted,
+                            const std::string& reason) {
+  Receiver& r = *receivers[index];
   std::unique_ptr<Transfer> t = std::move(r.transfer);
   if (t->easy != nullptr) curl_multi_remove_handle(multi, t->easy);  // no-op if never added
   const std::string safe_reason = Scrub(reason, t->secrets);
@@ -252,26 +275,27 @@ void Notifier::Impl::Finish(Receiver& r, bool ok, const std::string& redacted, c
   uint64_t streak = 0;
   size_t queued = 0;
   {
-    std::lock_guard<std::mutex> lock(mu);
+    absl::MutexLock lock(&mu);
+    ReceiverQueue& q = queues[index];
     const auto now = TheClock().SteadyNow();
     if (ok) {
-      r.stats.sent_total += t->batch.size();
-      r.stats.last_success_ms = TheClock().NowMs();
-      log_recovered = r.failing;
-      streak = r.failed_streak;
-      r.failing = false;
-      r.failed_streak = 0;
-      r.backoff.Reset();
-      r.next_attempt = now;
+      q.stats.sent_total += t->batch.size();
+      q.stats.last_success_ms = TheClock().NowMs();
+      log_recovered = q.failing;
+      streak = q.failed_streak;
+      q.failing = false;
+      q.failed_streak = 0;
+      q.backoff.Reset();
+      q.next_attempt = now;
     } else {
-      ++r.stats.failed_total;
-      log_failing = !r.failing;
-      r.failing = true;
-      streak = ++r.failed_streak;
-      r.next_attempt = now + r.backoff.NextDelay();
+      ++q.stats.failed_total;
+      log_failing = !q.failing;
+      q.failing = true;
+      streak = ++q.failed_streak;
+      q.next_attempt = now + q.backoff.NextDelay();
     }
-    queued = r.queue.size();
-    for (const auto& entry : t->batch) queued += (!ok && r.queue.count(entry.first) == 0) ? 1 : 0;
+    queued = q.queue.size();
+    for (const auto& entry : t->batch) queued += (!ok && q.queue.count(entry.first) == 0) ? 1 : 0;
   }
   // Logged before the request counts as finished, so whoever Flush()es
   // sees the log line too.
@@ -284,53 +308,54 @@ void Notifier::Impl::Finish(Receiver& r, bool ok, const std::string& redacted, c
   } else if (log_recovered) {
     spdlog::info("notifier: receiver {} ({}) recovered after {} failed attempt(s)", name, redacted, streak);
   }
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    r.in_flight = 0;
-    // Put a failed batch back unless a newer state arrived meanwhile.
-    for (auto& [key, item] : t->batch) {
-      if (ok) break;
-      auto it = r.queue.find(key);
-      if (it == r.queue.end()) {
-        if (r.queue.size() < options.max_queue) {
-          r.queue.emplace(key, std::move(item));
-        } else {
-          ++r.stats.dropped_total;
-        }
-      } else if (it->second.seq < item.seq) {
-        it->second = std::move(item);
+  absl::MutexLock lock(&mu);  // Flush() waits on its condition under mu
+  ReceiverQueue& q = queues[index];
+  q.in_flight = 0;
+  // Put a failed batch back unless a newer state arrived meanwhile.
+  for (auto& [key, item] : t->batch) {
+    if (ok) break;
+    auto it = q.queue.find(key);
+    if (it == q.queue.end()) {
+      if (q.queue.size() < options.max_queue) {
+        q.queue.emplace(key, std::move(item));
+      } else {
+        ++q.stats.dropped_total;
       }
+    } else if (it->second.seq < item.seq) {
+      it->second = std::move(item);
     }
   }
-  changed.notify_all();
+}
+
+std::vector<size_t> Notifier::Impl::TakeDue(long* wait_ms) {
+  std::vector<size_t> started;
+  absl::MutexLock lock(&mu);
+  if (stop) return started;
+  const auto now = TheClock().SteadyNow();
+  for (size_t i = 0; i < receivers.size(); ++i) {
+    Receiver& r = *receivers[i];
+    ReceiverQueue& q = queues[i];
+    if (r.transfer != nullptr || q.queue.empty()) continue;
+    if (now < q.next_attempt) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(q.next_attempt - now);
+      *wait_ms = std::min<long>(*wait_ms, static_cast<long>(left.count()) + 1);
+      continue;
+    }
+    r.transfer = std::make_unique<Transfer>();
+    while (!q.queue.empty() && r.transfer->batch.size() < kMaxAlertsPerRequest) {
+      auto node = q.queue.extract(q.queue.begin());
+      r.transfer->batch.emplace_back(std::move(node.key()), std::move(node.mapped()));
+    }
+    q.in_flight = r.transfer->batch.size();
+    started.push_back(i);
+  }
+  return started;
 }
 
 void Notifier::Impl::Loop() {
   // Start a request for every receiver that has something due and none in flight.
-  std::vector<size_t> started;
   long wait_ms = 1000;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    if (stop) return;
-    const auto now = TheClock().SteadyNow();
-    for (size_t i = 0; i < receivers.size(); ++i) {
-      Receiver& r = *receivers[i];
-      if (r.transfer != nullptr || r.queue.empty()) continue;
-      if (now < r.next_attempt) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(r.next_attempt - now);
-        wait_ms = std::min<long>(wait_ms, static_cast<long>(left.count()) + 1);
-        continue;
-      }
-      r.transfer = std::make_unique<Transfer>();
-      while (!r.queue.empty() && r.transfer->batch.size() < kMaxAlertsPerRequest) {
-        auto node = r.queue.extract(r.queue.begin());
-        r.transfer->batch.emplace_back(std::move(node.key()), std::move(node.mapped()));
-      }
-      r.in_flight = r.transfer->batch.size();
-      started.push_back(i);
-    }
-  }
-  for (const size_t i : started) {
+  for (const size_t i : TakeDue(&wait_ms)) {
     Receiver& r = *receivers[i];
     std::string redacted = "<unresolved url>", reason;
     bool prepared = false;
@@ -340,7 +365,7 @@ void Notifier::Impl::Loop() {
       reason = absl::StrCat("cannot build the request: ", e.what());
     }
     if (!prepared) {
-      Finish(r, false, redacted, reason);
+      Finish(i, false, redacted, reason);
       wait_ms = 0;
     }
   }
@@ -351,7 +376,8 @@ void Notifier::Impl::Loop() {
     if (msg->msg != CURLMSG_DONE) continue;
     void* priv = nullptr;
     curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
-    Receiver& r = *receivers[reinterpret_cast<size_t>(priv)];
+    const size_t index = reinterpret_cast<size_t>(priv);
+    Receiver& r = *receivers[index];
     const CURLcode code = msg->data.result;
     long status = 0;
     curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
@@ -364,7 +390,7 @@ void Notifier::Impl::Loop() {
     } else if (status < 200 || status > 299) {
       reason = absl::StrCat("HTTP ", status);
     }
-    Finish(r, reason.empty(), redacted, reason);
+    Finish(index, reason.empty(), redacted, reason);
     wait_ms = 0;  // something may be due again
   }
   curl_multi_poll(multi, nullptr, 0, static_cast<int>(std::max(0L, wait_ms)), nullptr);
@@ -374,7 +400,7 @@ void Notifier::Impl::Run() {
   pthread_setname_np(pthread_self(), "scout-notify");
   for (;;) {
     {
-      std::lock_guard<std::mutex> lock(mu);
+      absl::MutexLock lock(&mu);
       if (stop) break;
     }
     try {
@@ -391,23 +417,30 @@ void Notifier::Impl::Run() {
 }
 
 void Notifier::Impl::DropAllOnShutdown() {
-  for (auto& rp : receivers) {
-    Receiver& r = *rp;
+  for (size_t i = 0; i < receivers.size(); ++i) {
+    Receiver& r = *receivers[i];
     if (r.transfer != nullptr && r.transfer->easy != nullptr) curl_multi_remove_handle(multi, r.transfer->easy);
     r.transfer.reset();
     size_t dropped = 0;
     {
-      std::lock_guard<std::mutex> lock(mu);
-      dropped = r.queue.size() + r.in_flight;
-      r.stats.dropped_total += dropped;
-      r.queue.clear();
-      r.in_flight = 0;
+      absl::MutexLock lock(&mu);
+      ReceiverQueue& q = queues[i];
+      dropped = q.queue.size() + q.in_flight;
+      q.stats.dropped_total += dropped;
+      q.queue.clear();
+      q.in_flight = 0;
     }
     if (dropped > 0) {
       spdlog::warn("notifier: receiver {}: {} undelivered alert(s) dropped at shutdown", r.config.name, dropped);
     }
   }
-  changed.notify_all();
+}
+
+bool Notifier::Impl::Idle() const {
+  for (const ReceiverQueue& q : queues) {
+    if (!q.queue.empty() || q.in_flight > 0) return false;
+  }
+  return true;
 }
 
 Notifier::Notifier(std::vector<ReceiverConfig> receivers, NotifierOptions options)
@@ -417,10 +450,16 @@ Notifier::Notifier(std::vector<ReceiverConfig> receivers, NotifierOptions option
   impl_->options = std::move(options);
   if (impl_->options.max_queue == 0) impl_->options.max_queue = 1;
   uint64_t seed = static_cast<uint64_t>(TheClock().SteadyNow().time_since_epoch().count());
-  for (ReceiverConfig& c : receivers) {
-    auto r = std::make_unique<Receiver>(std::move(c), impl_->options, ++seed);
-    r->stats.name = r->config.name;
-    impl_->receivers.push_back(std::move(r));
+  {
+    Impl& impl = *impl_;
+    absl::MutexLock lock(&impl.mu);  // no other thread yet; for the analysis
+    for (ReceiverConfig& c : receivers) {
+      auto r = std::make_unique<Receiver>(std::move(c));
+      ReceiverQueue q(impl.options, ++seed);
+      q.stats.name = r->config.name;
+      impl.receivers.push_back(std::move(r));
+      impl.queues.push_back(std::move(q));
+    }
   }
   impl_->multi = curl_multi_init();
   if (impl_->multi == nullptr) {
@@ -435,40 +474,41 @@ Notifier::Notifier(std::vector<ReceiverConfig> receivers, NotifierOptions option
 }
 
 Notifier::~Notifier() {
+  Impl& impl = *impl_;
   {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    impl_->stop = true;
+    absl::MutexLock lock(&impl.mu);
+    impl.stop = true;
   }
-  if (impl_->multi != nullptr) curl_multi_wakeup(impl_->multi);
-  if (impl_->thread.joinable()) impl_->thread.join();
-  if (impl_->multi != nullptr) curl_multi_cleanup(impl_->multi);
+  if (impl.multi != nullptr) curl_multi_wakeup(impl.multi);
+  if (impl.thread.joinable()) impl.thread.join();
+  if (impl.multi != nullptr) curl_multi_cleanup(impl.multi);
 }
 
 void Notifier::Send(std::vector<AlertNotification> alerts) {
+  Impl& impl = *impl_;
   try {
     {
-      std::lock_guard<std::mutex> lock(impl_->mu);
-      if (impl_->stop || !impl_->thread.joinable()) {
-        for (auto& r : impl_->receivers) r->stats.dropped_total += alerts.size();
+      absl::MutexLock lock(&impl.mu);
+      if (impl.stop || !impl.thread.joinable()) {
+        for (ReceiverQueue& q : impl.queues) q.stats.dropped_total += alerts.size();
         return;
       }
-      const uint64_t seq = ++impl_->seq;
-      for (auto& rp : impl_->receivers) {
-        Receiver& r = *rp;
+      const uint64_t seq = ++impl.seq;
+      for (ReceiverQueue& q : impl.queues) {
         for (const AlertNotification& a : alerts) {
           std::string key = AlertKey(a);
-          auto it = r.queue.find(key);
-          if (it != r.queue.end()) {
+          auto it = q.queue.find(key);
+          if (it != q.queue.end()) {
             it->second = Queued{a, seq};
-          } else if (r.queue.size() < impl_->options.max_queue) {
-            r.queue.emplace(std::move(key), Queued{a, seq});
+          } else if (q.queue.size() < impl.options.max_queue) {
+            q.queue.emplace(std::move(key), Queued{a, seq});
           } else {
-            ++r.stats.dropped_total;
+            ++q.stats.dropped_total;
           }
         }
       }
     }
-    curl_multi_wakeup(impl_->multi);
+    curl_multi_wakeup(impl.multi);
   } catch (const std::exception& e) {
     spdlog::error("notifier: cannot queue {} alert(s): {}", alerts.size(), e.what());
   }
@@ -477,11 +517,12 @@ void Notifier::Send(std::vector<AlertNotification> alerts) {
 std::vector<Notifier::ReceiverStats> Notifier::Stats() const {
   std::vector<ReceiverStats> out;
   try {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    for (const auto& r : impl_->receivers) {
-      ReceiverStats s = r->stats;
-      s.queue_length = r->queue.size() + r->in_flight;
-      s.failing = r->failing;
+    const Impl& impl = *impl_;
+    absl::MutexLock lock(&impl.mu);
+    for (const ReceiverQueue& q : impl.queues) {
+      ReceiverStats s = q.stats;
+      s.queue_length = q.queue.size() + q.in_flight;
+      s.failing = q.failing;
       out.push_back(std::move(s));
     }
   } catch (const std::exception&) {
@@ -491,13 +532,9 @@ std::vector<Notifier::ReceiverStats> Notifier::Stats() const {
 }
 
 bool Notifier::Flush(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(impl_->mu);
-  return impl_->changed.wait_for(lock, timeout, [this] {
-    for (const auto& r : impl_->receivers) {
-      if (!r->queue.empty() || r->in_flight > 0) return false;
-    }
-    return true;
-  });
+  Impl* impl = impl_.get();
+  absl::MutexLock lock(&impl->mu);
+  return impl->mu.AwaitWithTimeout(absl::Condition(impl, &Impl::Idle), absl::FromChrono(timeout));
 }
 
 }  // namespace scout::collector::alerting

@@ -78,9 +78,4 @@ absl::StatusOr<std::vector<Rule>> LoadRules(const std::string& path) {
   return FromMap(root);
 }
 
-absl::StatusOr<std::vector<Rule>> ParseRules(const std::string& text, const std::string& file_name) {
-  SCOUT_ASSIGN_OR_RETURN(ConfigMap root, ConfigMap::LoadString(text, file_name));
-  return FromMap(root);
-}
-
 }  // namespace scout::collector::alerting

@@ -37,6 +37,5 @@ struct Rule {
 };
 
 absl::StatusOr<std::vector<Rule>> LoadRules(const std::string& path);
-absl::StatusOr<std::vector<Rule>> ParseRules(const std::string& text, const std::string& file_name);
 
 }  // namespace scout::collector::alerting

@@ -24,7 +24,7 @@ void Head::UpdateLatest(SeriesHead& s, const Point& point) {
 }
 
 void Head::Append(const std::vector<Entry>& entries) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (const Entry& e : entries) {
     SeriesHead& s = series_[e.series_id];
     s.head.push_back(e.point);
@@ -35,7 +35,7 @@ void Head::Append(const std::vector<Entry>& entries) {
 }
 
 std::vector<int64_t> Head::BeginFlush() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<int64_t> ids;
   for (auto& [id, s] : series_) {
     if (s.head.empty()) continue;
@@ -55,7 +55,7 @@ std::vector<int64_t> Head::BeginFlush() {
 std::vector<Point> Head::FlushingPoints(int64_t series_id) const {
   std::vector<Point> points;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     auto it = series_.find(series_id);
     if (it != series_.end()) points = it->second.flushing;
   }
@@ -64,7 +64,7 @@ std::vector<Point> Head::FlushingPoints(int64_t series_id) const {
 }
 
 void Head::EndFlush(int64_t series_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = series_.find(series_id);
   if (it == series_.end()) return;
   if (!it->second.flushing.empty() && --flushing_series_ == 0) flushing_oldest_ms_ = INT64_MAX;
@@ -75,7 +75,7 @@ void Head::EndFlush(int64_t series_id) {
 
 void Head::CopyRange(int64_t series_id, int64_t start_ms, int64_t end_ms,
                      std::vector<Point>* out) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = series_.find(series_id);
   if (it == series_.end()) return;
   for (const auto* list : {&it->second.flushing, &it->second.head}) {
@@ -86,24 +86,24 @@ void Head::CopyRange(int64_t series_id, int64_t start_ms, int64_t end_ms,
 }
 
 std::optional<Point> Head::Latest(int64_t series_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = series_.find(series_id);
   if (it == series_.end()) return std::nullopt;
   return it->second.latest;
 }
 
 void Head::SetLatest(int64_t series_id, const Point& point) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   UpdateLatest(series_[series_id], point);
 }
 
 int64_t Head::OldestUnflushedMs() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return std::min(head_oldest_ms_, flushing_oldest_ms_);
 }
 
 size_t Head::point_count() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return points_;
 }
 

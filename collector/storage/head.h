@@ -11,11 +11,12 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "shared/metric.h"
 
 namespace scout::collector {
@@ -61,12 +62,12 @@ class Head {
   };
   void UpdateLatest(SeriesHead& s, const Point& point);
 
-  mutable std::mutex mu_;
-  std::unordered_map<int64_t, SeriesHead> series_;  // GUARDED_BY(mu_)
-  size_t points_ = 0;                               // GUARDED_BY(mu_)
-  int64_t head_oldest_ms_ = INT64_MAX;              // GUARDED_BY(mu_)
-  int64_t flushing_oldest_ms_ = INT64_MAX;          // GUARDED_BY(mu_)
-  size_t flushing_series_ = 0;                      // GUARDED_BY(mu_)
+  mutable absl::Mutex mu_;
+  std::unordered_map<int64_t, SeriesHead> series_ ABSL_GUARDED_BY(mu_);
+  size_t points_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t head_oldest_ms_ ABSL_GUARDED_BY(mu_) = INT64_MAX;
+  int64_t flushing_oldest_ms_ ABSL_GUARDED_BY(mu_) = INT64_MAX;
+  size_t flushing_series_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // Sorts by timestamp keeping, for equal timestamps, the point that came

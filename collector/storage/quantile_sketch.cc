@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "collector/storage/byte_codec.h"
+
 namespace scout::collector {
 namespace {
 
@@ -23,46 +25,6 @@ int32_t BucketIndex(double magnitude) {
 // relative error to every other value there.
 double Representative(int32_t index) {
   return 2 * std::pow(kGamma, index) / (kGamma + 1);
-}
-
-uint64_t ZigZag(int64_t v) {
-  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-}
-int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
-
-void PutVarint(uint64_t v, std::string* out) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-bool GetVarint(std::string_view* in, uint64_t* v) {
-  uint64_t result = 0;
-  for (int shift = 0; shift <= 63 && !in->empty(); shift += 7) {
-    const uint8_t byte = static_cast<uint8_t>(in->front());
-    in->remove_prefix(1);
-    result |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) {
-      *v = result;
-      return true;
-    }
-  }
-  return false;
-}
-
-void PutDouble(double v, std::string* out) {
-  char buf[sizeof(double)];
-  std::memcpy(buf, &v, sizeof(double));  // x86-64 and arm64 are little-endian
-  out->append(buf, sizeof(double));
-}
-
-bool GetDouble(std::string_view* in, double* v) {
-  if (in->size() < sizeof(double)) return false;
-  std::memcpy(v, in->data(), sizeof(double));
-  in->remove_prefix(sizeof(double));
-  return true;
 }
 
 void PutBuckets(const std::map<int32_t, uint64_t>& buckets, std::string* out) {
@@ -175,8 +137,8 @@ std::string QuantileSketch::Serialize() const {
   std::string out;
   out.push_back(static_cast<char>(kVersion));
   PutVarint(zero_, &out);
-  PutDouble(min_, &out);
-  PutDouble(max_, &out);
+  PutFixed(min_, &out);
+  PutFixed(max_, &out);
   PutBuckets(positive_, &out);
   PutBuckets(negative_, &out);
   return out;
@@ -189,7 +151,7 @@ absl::StatusOr<QuantileSketch> QuantileSketch::Deserialize(std::string_view data
   }
   data.remove_prefix(1);
   uint64_t total = 0;
-  if (!GetVarint(&data, &s.zero_) || !GetDouble(&data, &s.min_) || !GetDouble(&data, &s.max_) ||
+  if (!GetVarint(&data, &s.zero_) || !GetFixed(&data, &s.min_) || !GetFixed(&data, &s.max_) ||
       !GetBuckets(&data, &s.positive_, &total) || !GetBuckets(&data, &s.negative_, &total) ||
       !data.empty()) {
     return absl::DataLossError("quantile sketch: truncated or corrupt");

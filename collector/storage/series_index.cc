@@ -1,19 +1,18 @@
 #include "collector/storage/series_index.h"
 
 #include <algorithm>
-#include <mutex>
 
 namespace scout::collector {
 
 std::optional<int64_t> SeriesIndex::Find(const std::string& key_string) const {
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   auto it = ids_.find(key_string);
   if (it == ids_.end()) return std::nullopt;
   return it->second;
 }
 
 void SeriesIndex::Add(int64_t id, SeriesKey key, std::string key_string) {
-  std::unique_lock lock(mu_);
+  absl::MutexLock lock(&mu_);
   by_metric_[key.metric].push_back(id);
   keys_.emplace(id, std::move(key));
   ids_.emplace(std::move(key_string), id);
@@ -23,8 +22,8 @@ std::vector<SeriesIndex::Match> SeriesIndex::Select(const CompiledSelector& sele
                                                     size_t limit, bool* truncated) const {
   std::vector<Match> matches;
   {
-    std::shared_lock lock(mu_);
-    auto consider = [&](int64_t id) {
+    absl::ReaderMutexLock lock(&mu_);
+    auto consider = [&](int64_t id) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       const SeriesKey& key = keys_.at(id);
       if (selector.Matches(key)) matches.push_back({id, key});
     };
@@ -45,7 +44,7 @@ std::vector<SeriesIndex::Match> SeriesIndex::Select(const CompiledSelector& sele
 }
 
 size_t SeriesIndex::size() const {
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   return keys_.size();
 }
 

@@ -10,11 +10,12 @@
 
 #include <cstdint>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "shared/metric.h"
 #include "shared/selector.h"
 
@@ -36,11 +37,12 @@ class SeriesIndex {
   size_t size() const;
 
  private:
-  mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, int64_t> ids_;           // GUARDED_BY(mu_)
-  std::unordered_map<int64_t, SeriesKey> keys_;            // GUARDED_BY(mu_)
+  // Readers share it (absl::ReaderMutexLock); Add() takes it exclusively.
+  mutable absl::Mutex mu_;
+  std::unordered_map<std::string, int64_t> ids_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<int64_t, SeriesKey> keys_ ABSL_GUARDED_BY(mu_);
   // metric name -> ids, so a selector with a metric name skips the rest.
-  std::unordered_map<std::string, std::vector<int64_t>> by_metric_;  // GUARDED_BY(mu_)
+  std::unordered_map<std::string, std::vector<int64_t>> by_metric_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace scout::collector

@@ -3,8 +3,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "collector/storage/label_codec.h"
 #include "collector/storage/sqlite_db.h"
-#include "shared/selector.h"
 #include "shared/status_macros.h"
 
 namespace scout::collector {
@@ -14,16 +14,6 @@ using alerting::Alert;
 using alerting::AlertState;
 using alerting::AlertTransition;
 using alerting::Silence;
-
-std::string LabelsText(const Labels& labels) { return SeriesKeyString({"", labels}); }
-
-absl::StatusOr<Labels> ParseLabelsText(const std::string& text) {
-  SCOUT_ASSIGN_OR_RETURN(Selector s, ParseSelector(text));
-  std::vector<std::pair<std::string, std::string>> out;
-  for (LabelMatcher& m : s.matchers) out.emplace_back(std::move(m.name), std::move(m.value));
-  return MakeLabels(std::move(out));
-}
-
 
 }  // namespace
 
@@ -38,7 +28,7 @@ absl::StatusOr<std::unique_ptr<SqliteAlertStore>> SqliteAlertStore::Open(const s
 }
 
 absl::StatusOr<std::vector<Alert>> SqliteAlertStore::LoadAlerts() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   SCOUT_ASSIGN_OR_RETURN(
       SqliteStatement q,
       db_->Prepare("SELECT fingerprint, rule, labels, annotations, state, active_since_ms,"
@@ -50,8 +40,8 @@ absl::StatusOr<std::vector<Alert>> SqliteAlertStore::LoadAlerts() {
     Alert a;
     a.fingerprint = q.ColumnText(0);
     a.rule = q.ColumnText(1);
-    SCOUT_ASSIGN_OR_RETURN(a.labels, ParseLabelsText(q.ColumnText(2)));
-    SCOUT_ASSIGN_OR_RETURN(a.annotations, ParseLabelsText(q.ColumnText(3)));
+    SCOUT_ASSIGN_OR_RETURN(a.labels, DecodeLabelsText(q.ColumnText(2)));
+    SCOUT_ASSIGN_OR_RETURN(a.annotations, DecodeLabelsText(q.ColumnText(3)));
     if (!alerting::ParseAlertState(q.ColumnText(4), &a.state)) {
       return absl::DataLossError(absl::StrCat("alert ", a.fingerprint, ": unknown state ",
                                               q.ColumnText(4)));
@@ -70,18 +60,20 @@ absl::Status SqliteAlertStore::Save(const std::vector<Alert>& changed,
                                     const std::vector<std::string>& removed,
                                     const std::vector<AlertTransition>& transitions) {
   if (changed.empty() && removed.empty() && transitions.empty()) return absl::OkStatus();
-  std::lock_guard<std::mutex> lock(mu_);
-  return InTransaction(*db_, [&]() -> absl::Status {
+  absl::MutexLock lock(&mu_);
+  // The transaction runs under mu_, through a reference taken with it held.
+  SqliteDb& db = *db_;
+  return InTransaction(db, [&]() -> absl::Status {
     SCOUT_ASSIGN_OR_RETURN(
         SqliteStatement upsert,
-        db_->Prepare("INSERT OR REPLACE INTO alerts(fingerprint, rule, labels, annotations, state,"
+        db.Prepare("INSERT OR REPLACE INTO alerts(fingerprint, rule, labels, annotations, state,"
                      " active_since_ms, fired_ms, resolved_ms, value, last_sent_ms)"
                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     for (const Alert& a : changed) {
       upsert.Bind(1, a.fingerprint);
       upsert.Bind(2, a.rule);
-      upsert.Bind(3, LabelsText(a.labels));
-      upsert.Bind(4, LabelsText(a.annotations));
+      upsert.Bind(3, EncodeLabelsText(a.labels));
+      upsert.Bind(4, EncodeLabelsText(a.annotations));
       upsert.Bind(5, std::string(alerting::AlertStateName(a.state)));
       upsert.Bind(6, a.active_since_ms);
       upsert.Bind(7, a.fired_ms);
@@ -91,20 +83,20 @@ absl::Status SqliteAlertStore::Save(const std::vector<Alert>& changed,
       SCOUT_RETURN_IF_ERROR(upsert.Run());
     }
     SCOUT_ASSIGN_OR_RETURN(SqliteStatement del,
-                           db_->Prepare("DELETE FROM alerts WHERE fingerprint = ?"));
+                           db.Prepare("DELETE FROM alerts WHERE fingerprint = ?"));
     for (const std::string& f : removed) {
       del.Bind(1, f);
       SCOUT_RETURN_IF_ERROR(del.Run());
     }
     SCOUT_ASSIGN_OR_RETURN(
         SqliteStatement hist,
-        db_->Prepare("INSERT INTO alert_history(at_ms, fingerprint, rule, labels, from_state,"
+        db.Prepare("INSERT INTO alert_history(at_ms, fingerprint, rule, labels, from_state,"
                      " to_state, value) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     for (const AlertTransition& t : transitions) {
       hist.Bind(1, t.at_ms);
       hist.Bind(2, t.fingerprint);
       hist.Bind(3, t.rule);
-      hist.Bind(4, LabelsText(t.labels));
+      hist.Bind(4, EncodeLabelsText(t.labels));
       hist.Bind(5, t.from);
       hist.Bind(6, t.to);
       hist.Bind(7, t.value);
@@ -116,7 +108,7 @@ absl::Status SqliteAlertStore::Save(const std::vector<Alert>& changed,
 
 absl::StatusOr<std::vector<AlertTransition>> SqliteAlertStore::History(int64_t since_ms,
                                                                        size_t limit) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   SCOUT_ASSIGN_OR_RETURN(
       SqliteStatement q,
       db_->Prepare("SELECT at_ms, fingerprint, rule, labels, from_state, to_state, value FROM"
@@ -132,7 +124,7 @@ absl::StatusOr<std::vector<AlertTransition>> SqliteAlertStore::History(int64_t s
     t.at_ms = q.ColumnInt(0);
     t.fingerprint = q.ColumnText(1);
     t.rule = q.ColumnText(2);
-    SCOUT_ASSIGN_OR_RETURN(t.labels, ParseLabelsText(q.ColumnText(3)));
+    SCOUT_ASSIGN_OR_RETURN(t.labels, DecodeLabelsText(q.ColumnText(3)));
     t.from = q.ColumnText(4);
     t.to = q.ColumnText(5);
     t.value = q.ColumnDouble(6);
@@ -142,7 +134,7 @@ absl::StatusOr<std::vector<AlertTransition>> SqliteAlertStore::History(int64_t s
 }
 
 absl::Status SqliteAlertStore::AddSilence(const Silence& s) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   SCOUT_ASSIGN_OR_RETURN(
       SqliteStatement q,
       db_->Prepare("INSERT INTO silences(id, matchers, starts_ms, ends_ms, comment, created_by,"
@@ -158,7 +150,7 @@ absl::Status SqliteAlertStore::AddSilence(const Silence& s) {
 }
 
 absl::StatusOr<std::vector<Silence>> SqliteAlertStore::Silences(int64_t since_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   SCOUT_ASSIGN_OR_RETURN(
       SqliteStatement q,
       db_->Prepare("SELECT id, matchers, starts_ms, ends_ms, comment, created_by, created_ms"
@@ -182,7 +174,7 @@ absl::StatusOr<std::vector<Silence>> SqliteAlertStore::Silences(int64_t since_ms
 }
 
 absl::Status SqliteAlertStore::ExpireSilence(const std::string& id, int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   SCOUT_ASSIGN_OR_RETURN(SqliteStatement find,
                          db_->Prepare("SELECT ends_ms FROM silences WHERE id = ?"));
   find.Bind(1, id);

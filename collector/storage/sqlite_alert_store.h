@@ -4,9 +4,10 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "collector/alerting/alert_store.h"
 
 namespace scout::collector {
@@ -31,8 +32,8 @@ class SqliteAlertStore final : public alerting::AlertStore {
 
  private:
   explicit SqliteAlertStore(std::unique_ptr<SqliteDb> db);
-  std::mutex mu_;  // one connection, used by the engine and the service threads
-  std::unique_ptr<SqliteDb> db_;
+  absl::Mutex mu_;  // one connection, used by the engine and the service threads
+  std::unique_ptr<SqliteDb> db_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace scout::collector

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
+#include "collector/storage/label_codec.h"
 #include "collector/storage/migrations.h"
 #include "collector/storage/point_codec.h"
 #include "collector/storage/rollup_writer.h"
@@ -15,32 +16,6 @@
 #include "shared/logging.h"
 
 namespace scout::collector {
-
-std::string EncodeLabels(const Labels& labels) {
-  std::string out;
-  for (const auto& [name, value] : labels) {
-    out.append(name);
-    out.push_back('\0');
-    out.append(value);
-    out.push_back('\0');
-  }
-  return out;
-}
-
-Labels DecodeLabels(std::string_view blob) {
-  Labels labels;
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (size_t i = 0; i < blob.size(); ++i) {
-    if (blob[i] == '\0') {
-      parts.emplace_back(blob.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  for (size_t i = 0; i + 1 < parts.size(); i += 2) labels.emplace_back(parts[i], parts[i + 1]);
-  return labels;
-}
-
 
 SqliteStorage::SqliteStorage(SqliteOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock), last_flush_(clock.SteadyNow()) {}
@@ -54,6 +29,14 @@ absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(
   return storage;
 }
 
+absl::Status SqliteStorage::OpenReadConnection() {
+  // Nobody else can read yet; the lock is taken so the analysis sees it.
+  absl::MutexLock lock(&read_mu_);
+  SCOUT_ASSIGN_OR_RETURN(read_db_, SqliteDb::Open(options_.path, /*read_only=*/false));
+  SCOUT_RETURN_IF_ERROR(read_db_->Exec("PRAGMA query_only=1"));
+  return read_db_->Exec("PRAGMA cache_size=-16384");
+}
+
 absl::Status SqliteStorage::Init() {
   SCOUT_ASSIGN_OR_RETURN(db_, SqliteDb::Open(options_.path, /*read_only=*/false));
   SCOUT_RETURN_IF_ERROR(db_->Exec("PRAGMA journal_mode=WAL"));
@@ -63,9 +46,7 @@ absl::Status SqliteStorage::Init() {
   SCOUT_RETURN_IF_ERROR(db_->Exec("PRAGMA temp_store=MEMORY"));
   SCOUT_ASSIGN_OR_RETURN(schema_version_, MigrateSchema(*db_, clock_.NowMs()));
 
-  SCOUT_ASSIGN_OR_RETURN(read_db_, SqliteDb::Open(options_.path, /*read_only=*/false));
-  SCOUT_RETURN_IF_ERROR(read_db_->Exec("PRAGMA query_only=1"));
-  SCOUT_RETURN_IF_ERROR(read_db_->Exec("PRAGMA cache_size=-16384"));
+  SCOUT_RETURN_IF_ERROR(OpenReadConnection());
 
   SCOUT_RETURN_IF_ERROR(LoadSeries());
   SCOUT_RETURN_IF_ERROR(LoadLatestFromChunks());
@@ -79,7 +60,7 @@ absl::Status SqliteStorage::LoadSeries() {
   while (true) {
     SCOUT_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
-    SeriesKey key{stmt.ColumnText(1), DecodeLabels(stmt.ColumnBlob(2))};
+    SeriesKey key{stmt.ColumnText(1), DecodeLabelsBlob(stmt.ColumnBlob(2))};
     if (IsLatencyMetric(key.metric)) latency_ids_.insert(stmt.ColumnInt(0));
     index_.Add(stmt.ColumnInt(0), std::move(key), stmt.ColumnText(3));
   }
@@ -98,7 +79,7 @@ absl::Status SqliteStorage::LoadLatestFromChunks() {
     points.clear();
     SCOUT_RETURN_IF_ERROR(DecodeChunk(stmt.ColumnBlob(2), &points));
     if (!points.empty()) head_.SetLatest(stmt.ColumnInt(0), points.back());
-    std::lock_guard<std::mutex> lock(chunk_end_mu_);
+    absl::MutexLock lock(&chunk_end_mu_);
     chunk_end_ms_[stmt.ColumnInt(0)] = stmt.ColumnInt(1);
   }
   return absl::OkStatus();
@@ -186,7 +167,7 @@ absl::StatusOr<int64_t> SqliteStorage::InternSeries(SqliteStatement& insert,
                                                     const std::string& key_string,
                                                     std::vector<SeriesIndex::Match>* created) {
   insert.Bind(1, key.metric);
-  const std::string labels = EncodeLabels(key.labels);
+  const std::string labels = EncodeLabelsBlob(key.labels);
   insert.BindBlob(2, labels.data(), labels.size());
   insert.Bind(3, key_string);
   SCOUT_RETURN_IF_ERROR(insert.Run());
@@ -262,7 +243,7 @@ absl::Status SqliteStorage::UpsertAgent(const AgentRecord& agent) {
   stmt.Bind(1, agent.agent_id);
   stmt.Bind(2, agent.hostname);
   stmt.Bind(3, agent.version);
-  const std::string labels = EncodeLabels(agent.labels);
+  const std::string labels = EncodeLabelsBlob(agent.labels);
   stmt.BindBlob(4, labels.data(), labels.size());
   stmt.Bind(5, agent.incarnation_id);
   stmt.Bind(6, agent.interval_ms);
@@ -418,7 +399,7 @@ absl::Status SqliteStorage::FlushSlice() {
     return progress.Run();
   }));
   {
-    std::lock_guard<std::mutex> lock(chunk_end_mu_);
+    absl::MutexLock lock(&chunk_end_mu_);
     for (const auto& [id, end_ms] : chunk_ends) {
       int64_t& known = chunk_end_ms_[id];
       known = std::max(known, end_ms);
@@ -462,7 +443,7 @@ absl::Status SqliteStorage::FlushAll() {
 }
 
 absl::StatusOr<std::vector<AgentRecord>> SqliteStorage::ListAgents() const {
-  std::lock_guard<std::mutex> lock(read_mu_);
+  absl::MutexLock lock(&read_mu_);
   SCOUT_ASSIGN_OR_RETURN(
       SqliteStatement stmt,
       read_db_->Prepare("SELECT agent_id, hostname, version, labels, incarnation_id, interval_ms,"
@@ -475,7 +456,7 @@ absl::StatusOr<std::vector<AgentRecord>> SqliteStorage::ListAgents() const {
     a.agent_id = stmt.ColumnText(0);
     a.hostname = stmt.ColumnText(1);
     a.version = stmt.ColumnText(2);
-    a.labels = DecodeLabels(stmt.ColumnBlob(3));
+    a.labels = DecodeLabelsBlob(stmt.ColumnBlob(3));
     a.incarnation_id = stmt.ColumnText(4);
     a.interval_ms = stmt.ColumnInt(5);
     a.first_seen_ms = stmt.ColumnInt(6);
@@ -499,58 +480,66 @@ absl::StatusOr<Limited<SeriesPoints>> SqliteStorage::ReadRange(const CompiledSel
                                                                size_t series_limit) const {
   Limited<SeriesPoints> out;
   std::vector<SeriesIndex::Match> matches = index_.Select(selector, series_limit, &out.truncated);
-  std::unique_lock<std::mutex> read_lock(read_mu_, std::defer_lock);
-  std::optional<SqliteStatement> stmt;  // prepared on the first series that needs chunks
-  std::vector<Point> memory;
-  for (SeriesIndex::Match& m : matches) {
-    // Memory first: a chunk committed after this copy is then still read
-    // below, and one committed before it is in the database snapshot. The
-    // chunk end is read after the copy: a flush updates it before the head
-    // drops the points, so points missing from the copy are in a chunk
-    // whose end we then see.
-    memory.clear();
-    head_.CopyRange(m.id, start_ms, end_ms, &memory);
-    SeriesPoints series{std::move(m.key), {}};
-    bool need_chunks = false;
-    {
-      std::lock_guard<std::mutex> lock(chunk_end_mu_);
-      const auto it = chunk_end_ms_.find(m.id);
-      need_chunks = it != chunk_end_ms_.end() && it->second >= start_ms;
-    }
-    if (need_chunks) {
-      if (!stmt) {
-        read_lock.lock();
-        SCOUT_ASSIGN_OR_RETURN(
-            SqliteStatement prepared,
-            read_db_->Prepare("SELECT data FROM chunks WHERE series_id = ? AND end_ms >= ?"
-                              " AND start_ms < ? ORDER BY id"));
-        stmt.emplace(std::move(prepared));
-      }
-      stmt->Bind(1, m.id);
-      stmt->Bind(2, start_ms);
-      stmt->Bind(3, end_ms);
-      while (true) {
-        auto row = stmt->Step();
-        if (!row.ok()) {
-          stmt->Reset();
-          return row.status();
-        }
-        if (!*row) break;
-        SCOUT_RETURN_IF_ERROR(DecodeChunk(stmt->ColumnBlob(0), &series.points));
-      }
-      stmt->Reset();
-      series.points.erase(std::remove_if(series.points.begin(), series.points.end(),
-                                         [&](const Point& p) {
-                                           return p.timestamp_ms < start_ms ||
-                                                  p.timestamp_ms >= end_ms;
-                                         }),
-                          series.points.end());
-    }
-    series.points.insert(series.points.end(), memory.begin(), memory.end());
-    SortAndDedupLastWins(&series.points);
-    out.items.push_back(std::move(series));
+  // Per series, memory first: a chunk committed after this copy is then
+  // still read below, and one committed before it is in the database
+  // snapshot. The chunk end is read after the copy: a flush updates it
+  // before the head drops the points, so points missing from the copy are
+  // in a chunk whose end we then see.
+  std::vector<std::vector<Point>> memory(matches.size());
+  std::vector<size_t> need_chunks;  // indexes into out.items
+  for (size_t i = 0; i < matches.size(); ++i) {
+    head_.CopyRange(matches[i].id, start_ms, end_ms, &memory[i]);
+    if (ChunksMayHold(matches[i].id, start_ms)) need_chunks.push_back(i);
+    out.items.push_back({std::move(matches[i].key), {}});
+  }
+  if (!need_chunks.empty()) {
+    SCOUT_RETURN_IF_ERROR(ReadChunks(matches, need_chunks, start_ms, end_ms, &out.items));
+  }
+  for (size_t i = 0; i < out.items.size(); ++i) {
+    // Memory goes last so that it wins over chunks for equal timestamps.
+    std::vector<Point>& points = out.items[i].points;
+    points.insert(points.end(), memory[i].begin(), memory[i].end());
+    SortAndDedupLastWins(&points);
   }
   return out;
+}
+
+bool SqliteStorage::ChunksMayHold(int64_t series_id, int64_t start_ms) const {
+  absl::MutexLock lock(&chunk_end_mu_);
+  const auto it = chunk_end_ms_.find(series_id);
+  return it != chunk_end_ms_.end() && it->second >= start_ms;
+}
+
+absl::Status SqliteStorage::ReadChunks(const std::vector<SeriesIndex::Match>& matches,
+                                       const std::vector<size_t>& which, int64_t start_ms,
+                                       int64_t end_ms, std::vector<SeriesPoints>* out) const {
+  absl::MutexLock lock(&read_mu_);
+  SCOUT_ASSIGN_OR_RETURN(
+      SqliteStatement stmt,
+      read_db_->Prepare("SELECT data FROM chunks WHERE series_id = ? AND end_ms >= ?"
+                        " AND start_ms < ? ORDER BY id"));
+  for (size_t i : which) {
+    std::vector<Point>& points = (*out)[i].points;
+    stmt.Bind(1, matches[i].id);
+    stmt.Bind(2, start_ms);
+    stmt.Bind(3, end_ms);
+    while (true) {
+      auto row = stmt.Step();
+      if (!row.ok()) {
+        stmt.Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      SCOUT_RETURN_IF_ERROR(DecodeChunk(stmt.ColumnBlob(0), &points));
+    }
+    stmt.Reset();
+    points.erase(std::remove_if(points.begin(), points.end(),
+                                [&](const Point& p) {
+                                  return p.timestamp_ms < start_ms || p.timestamp_ms >= end_ms;
+                                }),
+                 points.end());
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Limited<SeriesPoints>> SqliteStorage::Latest(const CompiledSelector& selector,
@@ -570,7 +559,7 @@ absl::StatusOr<Limited<SeriesRollups>> SqliteStorage::ReadRollups(
   Limited<SeriesRollups> out;
   std::vector<SeriesIndex::Match> matches = index_.Select(selector, series_limit, &out.truncated);
   if (matches.empty()) return out;
-  std::lock_guard<std::mutex> lock(read_mu_);
+  absl::MutexLock lock(&read_mu_);
   SCOUT_ASSIGN_OR_RETURN(
       SqliteStatement stmt,
       read_db_->Prepare(absl::StrCat(
@@ -620,10 +609,17 @@ TierCoverage SqliteStorage::Coverage() const {
   return c;
 }
 
+StorageGauges SqliteStorage::Gauges() const {
+  StorageGauges g;
+  g.series = static_cast<int64_t>(index_.size());
+  g.buffered_points = static_cast<int64_t>(head_.point_count());
+  return g;
+}
+
 absl::StatusOr<StorageStats> SqliteStorage::Stats() const {
   StorageStats stats;
   stats.series = static_cast<int64_t>(index_.size());
-  std::lock_guard<std::mutex> lock(read_mu_);
+  absl::MutexLock lock(&read_mu_);
   // Bytes per table and index from the dbstat virtual table (Debian's
   // SQLite has it); without it the byte columns stay 0.
   std::unordered_map<std::string, int64_t> bytes;
@@ -688,19 +684,24 @@ absl::StatusOr<StorageStats> SqliteStorage::Stats() const {
   memory.bytes = sum_bytes({"samples_log"});  // its durable copy
   stats.tiers.push_back(std::move(memory));
 
+  SCOUT_RETURN_IF_ERROR(AddFileSizes(&stats));
+  return stats;
+}
+
+absl::Status SqliteStorage::AddFileSizes(StorageStats* stats) const {
   SCOUT_ASSIGN_OR_RETURN(SqliteStatement pages,
                          read_db_->Prepare("SELECT page_count * page_size, freelist_count *"
                                            " page_size FROM pragma_page_count(),"
                                            " pragma_freelist_count(), pragma_page_size()"));
   SCOUT_ASSIGN_OR_RETURN(bool row, pages.Step());
   if (row) {
-    stats.file_bytes = pages.ColumnInt(0);
-    stats.free_bytes = pages.ColumnInt(1);
+    stats->file_bytes = pages.ColumnInt(0);
+    stats->free_bytes = pages.ColumnInt(1);
   }
   std::error_code ec;
   const auto wal = std::filesystem::file_size(options_.path + "-wal", ec);
-  if (!ec) stats.file_bytes += static_cast<int64_t>(wal);
-  return stats;
+  if (!ec) stats->file_bytes += static_cast<int64_t>(wal);
+  return absl::OkStatus();
 }
 
 }  // namespace scout::collector

@@ -32,12 +32,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
 #include <unordered_set>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "collector/storage/head.h"
 #include "collector/storage/series_index.h"
 #include "collector/storage/storage.h"
@@ -97,6 +98,7 @@ class SqliteStorage final : public Storage {
                                                      size_t series_limit) const override;
   TierCoverage Coverage() const override;
   absl::StatusOr<StorageStats> Stats() const override;
+  StorageGauges Gauges() const override;
 
   // For tests: runs flush slices until the head is empty.
   absl::Status FlushAll();
@@ -106,12 +108,22 @@ class SqliteStorage final : public Storage {
   absl::StatusOr<size_t> DeleteExpired();
   bool backfill_pending() const { return backfill_done_ < backfill_upto_; }
   size_t head_points() const { return head_.point_count(); }
-  size_t series_count() const { return index_.size(); }
   int schema_version() const { return schema_version_; }
 
  private:
   SqliteStorage(SqliteOptions options, const Clock& clock);
   absl::Status Init();
+  absl::Status OpenReadConnection();
+  // Stats(): the file's bytes (main file + WAL) and its free pages.
+  absl::Status AddFileSizes(StorageStats* stats) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
+  // False when no chunk of the series ends at or after start_ms, so a read
+  // from there on is served from memory alone.
+  bool ChunksMayHold(int64_t series_id, int64_t start_ms) const;
+  // Appends to (*out)[i] the chunked points in [start_ms, end_ms) of
+  // matches[i], for each i in `which`.
+  absl::Status ReadChunks(const std::vector<SeriesIndex::Match>& matches,
+                          const std::vector<size_t>& which, int64_t start_ms, int64_t end_ms,
+                          std::vector<SeriesPoints>* out) const;
   absl::Status LoadSeries();
   absl::Status LoadLatestFromChunks();
   absl::Status ReplayLog();
@@ -144,21 +156,19 @@ class SqliteStorage final : public Storage {
 
   // Reader state: one connection, serialised. WAL lets it read while the
   // writer commits.
-  mutable std::mutex read_mu_;
-  std::unique_ptr<SqliteDb> read_db_;  // GUARDED_BY(read_mu_)
+  // Lock order: read_mu_ may be held while Head's and SeriesIndex's own
+  // locks are taken (Stats()), never the other way round.
+  mutable absl::Mutex read_mu_;
+  std::unique_ptr<SqliteDb> read_db_ ABSL_GUARDED_BY(read_mu_);
   // Newest chunk end per series: a read that starts after it needs no chunk
   // query, so recent windows (alert rules, `sctl latest`-like reads) are
   // served from memory alone. Updated after a flush commits and before the
   // head drops the flushed points (see ReadRange for why that order).
-  mutable std::mutex chunk_end_mu_;
-  std::unordered_map<int64_t, int64_t> chunk_end_ms_;  // GUARDED_BY(chunk_end_mu_)
+  mutable absl::Mutex chunk_end_mu_;
+  std::unordered_map<int64_t, int64_t> chunk_end_ms_ ABSL_GUARDED_BY(chunk_end_mu_);
 
   SeriesIndex index_;
   Head head_;
 };
-
-// Labels <-> the blob stored in series.labels (name NUL value NUL ...).
-std::string EncodeLabels(const Labels& labels);
-Labels DecodeLabels(std::string_view blob);
 
 }  // namespace scout::collector

@@ -120,6 +120,17 @@ struct StorageStats {
   int64_t free_bytes = 0;  // free pages inside the file, reused before it grows
 };
 
+// Cheap gauges for the collector's own metrics (scout_collector_series,
+// scout_collector_head_samples), read every few seconds from another
+// thread: an implementation answers from memory, never by scanning data.
+struct StorageGauges {
+  int64_t series = 0;           // distinct series ever written (not yet removed)
+  // Points accepted by Write() that are not yet in their long-term layout
+  // (SQLite: the in-memory head); 0 for a backend that writes them there
+  // directly. Maintain() brings it down.
+  int64_t buffered_points = 0;
+};
+
 template <typename T>
 struct Limited {
   std::vector<T> items;
@@ -171,6 +182,9 @@ class Storage {
   // Sizes per tier; may scan the whole database (an admin command, not a
   // hot path).
   virtual absl::StatusOr<StorageStats> Stats() const = 0;
+
+  // Never fails and never blocks on I/O (see StorageGauges).
+  virtual StorageGauges Gauges() const = 0;
 };
 
 }  // namespace scout::collector

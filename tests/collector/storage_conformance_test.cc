@@ -196,6 +196,20 @@ TEST_F(StorageTest, ListSeriesFiltersSortsAndTruncates) {
   EXPECT_TRUE(limited->truncated);
 }
 
+TEST_F(StorageTest, GaugesCountSeriesAndWhatMaintainHasNotMovedYet) {
+  EXPECT_EQ(storage_->Gauges().series, 0);
+  EXPECT_EQ(storage_->Gauges().buffered_points, 0);
+  for (const char* host : {"web-1", "db-1"}) ASSERT_TRUE(Write(Batch(host, kT0, 5, 0)).ok());
+  const StorageGauges written = storage_->Gauges();
+  EXPECT_EQ(written.series, 4);
+  EXPECT_GE(written.buffered_points, 0);
+  EXPECT_LE(written.buffered_points, 20);
+  FlushEverything();
+  EXPECT_EQ(storage_->Gauges().buffered_points, 0);
+  Reopen();
+  EXPECT_EQ(storage_->Gauges().series, 4);
+}
+
 TEST_F(StorageTest, LatestIsNewestByTimestampAcrossRestarts) {
   ASSERT_TRUE(Write(Batch("web-1", kT0 + 100'000, 1, 7.0)).ok());
   ASSERT_TRUE(Write(Batch("web-1", kT0, 1, 3.0)).ok());  // late, older sample
