@@ -6,26 +6,28 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "shared/guide/kpi.h"
 #include "shared/proto_convert.h"
 
 namespace scout::ctl {
 namespace {
 
-struct Rule {
-  double warning;
-  double critical;
-};
-constexpr Rule kCpu{0.70, 0.80};
-constexpr Rule kMemory{0.80, 0.85};
-constexpr Rule kDisk{0.85, 0.90};
+using Rule = guide::KpiSpec;
+constexpr const Rule& kCpu = guide::FindKpi(guide::kKpiCpu);
+constexpr const Rule& kMemory = guide::FindKpi(guide::kKpiMemory);
+constexpr const Rule& kDisk = guide::FindKpi(guide::kKpiDisk);
 
-Health Judge(double ratio, Rule rule) {
-  if (ratio >= rule.critical) return Health::kCritical;
-  if (ratio >= rule.warning) return Health::kWarning;
+Health Judge(double ratio, const Rule& rule) {
+  switch (guide::Judge(rule, ratio)) {
+    case guide::Level::kCritical: return Health::kCritical;
+    case guide::Level::kWarning: return Health::kWarning;
+    case guide::Level::kGood:
+    case guide::Level::kNoData: return Health::kOk;
+  }
   return Health::kOk;
 }
 
-std::string ThresholdText(Rule rule) {
+std::string ThresholdText(const Rule& rule) {
   return absl::StrFormat("< %.0f%% (critical %.0f%%)", rule.warning * 100, rule.critical * 100);
 }
 
@@ -48,9 +50,7 @@ absl::Status FetchLatest(v1::Query::StubInterface& stub, const Context& ctx,
   *request.mutable_selector() = SelectorToProto(selector);
   request.set_limit(100'000);
   v1::LatestResponse response;
-  grpc::ClientContext rpc;
-  rpc.set_deadline(std::chrono::system_clock::now() + ctx.timeout);
-  absl::Status status = StatusFromRpc(stub.Latest(&rpc, request, &response), ctx);
+  absl::Status status = Call(ctx, stub, &v1::Query::StubInterface::Latest, request, &response);
   if (!status.ok()) return status;
   for (const v1::SeriesPoints& s : response.series()) out->push_back(SeriesPointsFromProto(s));
   return absl::OkStatus();
@@ -81,7 +81,7 @@ const char* HealthName(Health h) {
 
 std::vector<SummaryRow> SummarizeHost(const std::vector<SeriesPoints>& latest) {
   std::vector<SummaryRow> rows;
-  auto ratio_row = [&](const std::string& name, const SeriesPoints* s, Rule rule) {
+  auto ratio_row = [&](const std::string& name, const SeriesPoints* s, const Rule& rule) {
     if (s == nullptr) return;
     rows.push_back({name, FormatPercent(Value(s)), Value(s), Judge(Value(s), rule),
                     ThresholdText(rule)});
