@@ -303,24 +303,60 @@ absl::Status RunDbConnections(v1::Query::StubInterface& stub, const Context& ctx
 
 namespace {
 
+// ---- Rows as records: the JSON array and the CSV of a command ----
+
+Records StatementRecords(const std::vector<DbStatement>& rows) {
+  Records r({"target", "host", "queryid", "database", "user", "calls", "mean_seconds",
+             "max_seconds", "total_seconds", "rows", "cache_hit_ratio", "query"});
+  for (const DbStatement& s : rows) {
+    r.Row().Text(s.target).Text(s.host).Text(s.queryid).Text(s.datname).Text(s.user)
+        .Known(s.calls).Known(s.mean_seconds).Known(s.max_seconds).Known(s.total_seconds)
+        .Known(s.rows).Known(s.cache_hit_ratio).Text(s.query);
+  }
+  return r;
+}
+
+Records LockRecords(const std::vector<DbLockWait>& locks) {
+  Records r({"target", "host", "database", "blocked_pid", "blocked_user", "wait_seconds",
+             "blocking_pid", "blocking_user", "blocking_state", "locktype", "mode", "status",
+             "blocked_query", "blocking_query"});
+  for (const DbLockWait& w : locks) {
+    r.Row().Text(w.target).Text(w.host).Text(w.datname).Text(w.blocked_pid)
+        .Text(w.blocked_user).Number(w.wait_seconds).Text(w.blocking_pid)
+        .Text(w.blocking_user).Text(w.blocking_state).Text(w.locktype).Text(w.mode)
+        .Text(HealthText(LockWaitHealth(w.wait_seconds))).Text(w.blocked_query)
+        .Text(w.blocking_query);
+  }
+  return r;
+}
+
+Records LongQueryRecords(const std::vector<DbLongQuery>& queries) {
+  Records r({"target", "host", "pid", "database", "user", "state", "running_seconds", "query"});
+  for (const DbLongQuery& q : queries) {
+    r.Row().Text(q.target).Text(q.host).Text(q.pid).Text(q.datname).Text(q.user).Text(q.state)
+        .Number(q.seconds).Text(q.query);
+  }
+  return r;
+}
+
+Records IndexRecords(const std::vector<DbIndex>& rows) {
+  Records r({"target", "host", "database", "schema", "table", "index", "kind", "scans",
+             "tup_read", "tup_fetch", "size_bytes", "status"});
+  for (const DbIndex& i : rows) {
+    r.Row().Text(i.target).Text(i.host).Text(i.datname).Text(i.schema).Text(i.table)
+        .Text(i.index).Text(i.kind).Known(i.scans).Known(i.tup_read).Known(i.tup_fetch)
+        .Known(i.size_bytes).Text(IndexUsageStatus(i.scans));
+  }
+  return r;
+}
+
 void WriteSlowJson(const DbSnapshot& snap, const std::vector<DbStatement>& rows,
                    const SlowFilter& filter, const Output& out) {
   JsonWriter json(*out.out);
   json.BeginObject().Key("min_mean_seconds").Number(filter.min_mean_seconds)
-      .Key("all").Bool(filter.all).Key("statements").BeginArray();
-  for (const DbStatement& s : rows) {
-    json.BeginObject().Key("target").String(s.target).Key("host").String(s.host)
-        .Key("queryid").String(s.queryid).Key("database").String(s.datname)
-        .Key("user").String(s.user);
-    JsonValue(json, "calls", s.calls);
-    JsonValue(json, "mean_seconds", s.mean_seconds);
-    JsonValue(json, "max_seconds", s.max_seconds);
-    JsonValue(json, "total_seconds", s.total_seconds);
-    JsonValue(json, "rows", s.rows);
-    JsonValue(json, "cache_hit_ratio", s.cache_hit_ratio);
-    json.Key("query").String(s.query).EndObject();
-  }
-  json.EndArray().Key("targets").BeginArray();
+      .Key("all").Bool(filter.all).Key("statements");
+  StatementRecords(rows).WriteJsonArray(json);
+  json.Key("targets").BeginArray();
   for (const DbTarget& t : snap.targets) {
     json.BeginObject().Key("target").String(t.target).Key("host").String(t.host);
     json.Key("stat_statements_available");
@@ -338,14 +374,7 @@ void WriteSlowJson(const DbSnapshot& snap, const std::vector<DbStatement>& rows,
 
 void WriteSlowCsv(const DbSnapshot& snap, const std::vector<DbStatement>& rows,
                   const Output& out) {
-  WriteCsvRow(*out.out, {"target", "host", "queryid", "database", "user", "calls",
-                         "mean_seconds", "max_seconds", "total_seconds", "rows",
-                         "cache_hit_ratio", "query"});
-  for (const DbStatement& s : rows) {
-    WriteCsvRow(*out.out, {s.target, s.host, s.queryid, s.datname, s.user, Raw(s.calls),
-                           Raw(s.mean_seconds), Raw(s.max_seconds), Raw(s.total_seconds),
-                           Raw(s.rows), Raw(s.cache_hit_ratio), s.query});
-  }
+  StatementRecords(rows).WriteCsv(*out.out);
   for (const DbTarget& t : snap.targets) {
     if (t.stat_statements_available == 0) {
       *out.err << "sctl: target " << t.target << ": " << kEnableStatStatements << '\n';
@@ -410,20 +439,9 @@ absl::Status RunDbLocks(v1::Query::StubInterface& stub, const Context& ctx,
       &snap));
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
-    json.BeginObject().Key("locks").BeginArray();
-    for (const DbLockWait& w : snap.locks) {
-      json.BeginObject().Key("target").String(w.target).Key("host").String(w.host)
-          .Key("database").String(w.datname)
-          .Key("blocked_pid").String(w.blocked_pid).Key("blocked_user").String(w.blocked_user)
-          .Key("wait_seconds").Number(w.wait_seconds)
-          .Key("blocking_pid").String(w.blocking_pid).Key("blocking_user").String(w.blocking_user)
-          .Key("blocking_state").String(w.blocking_state).Key("locktype").String(w.locktype)
-          .Key("mode").String(w.mode)
-          .Key("status").String(HealthText(LockWaitHealth(w.wait_seconds)))
-          .Key("blocked_query").String(w.blocked_query)
-          .Key("blocking_query").String(w.blocking_query).EndObject();
-    }
-    json.EndArray().Key("targets").BeginArray();
+    json.BeginObject().Key("locks");
+    LockRecords(snap.locks).WriteJsonArray(json);
+    json.Key("targets").BeginArray();
     for (const DbTarget& t : snap.targets) {
       json.BeginObject().Key("target").String(t.target).Key("host").String(t.host);
       JsonValue(json, "up", t.up);
@@ -437,16 +455,7 @@ absl::Status RunDbLocks(v1::Query::StubInterface& stub, const Context& ctx,
     return absl::OkStatus();
   }
   if (out.format == OutputFormat::kCsv) {
-    WriteCsvRow(*out.out, {"target", "host", "database", "blocked_pid", "blocked_user",
-                           "wait_seconds", "blocking_pid", "blocking_user", "blocking_state",
-                           "locktype", "mode", "status", "blocked_query", "blocking_query"});
-    for (const DbLockWait& w : snap.locks) {
-      WriteCsvRow(*out.out, {w.target, w.host, w.datname, w.blocked_pid, w.blocked_user,
-                             FormatRawNumber(w.wait_seconds), w.blocking_pid, w.blocking_user,
-                             w.blocking_state, w.locktype, w.mode,
-                             HealthText(LockWaitHealth(w.wait_seconds)), w.blocked_query,
-                             w.blocking_query});
-    }
+    LockRecords(snap.locks).WriteCsv(*out.out);
     return absl::OkStatus();
   }
   if (NoteNoTargets(snap, target, out)) return absl::OkStatus();
@@ -487,14 +496,9 @@ absl::Status RunDbLong(v1::Query::StubInterface& stub, const Context& ctx,
       Metrics("long_running_queries|oldest_query_seconds|long_running_query_seconds"), out, &snap));
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
-    json.BeginObject().Key("queries").BeginArray();
-    for (const DbLongQuery& q : snap.long_queries) {
-      json.BeginObject().Key("target").String(q.target).Key("host").String(q.host)
-          .Key("pid").String(q.pid).Key("database").String(q.datname).Key("user").String(q.user)
-          .Key("state").String(q.state).Key("running_seconds").Number(q.seconds)
-          .Key("query").String(q.query).EndObject();
-    }
-    json.EndArray().Key("targets").BeginArray();
+    json.BeginObject().Key("queries");
+    LongQueryRecords(snap.long_queries).WriteJsonArray(json);
+    json.Key("targets").BeginArray();
     for (const DbTarget& t : snap.targets) {
       json.BeginObject().Key("target").String(t.target).Key("host").String(t.host);
       JsonValue(json, "up", t.up);
@@ -507,12 +511,7 @@ absl::Status RunDbLong(v1::Query::StubInterface& stub, const Context& ctx,
     return absl::OkStatus();
   }
   if (out.format == OutputFormat::kCsv) {
-    WriteCsvRow(*out.out, {"target", "host", "pid", "database", "user", "state",
-                           "running_seconds", "query"});
-    for (const DbLongQuery& q : snap.long_queries) {
-      WriteCsvRow(*out.out, {q.target, q.host, q.pid, q.datname, q.user, q.state,
-                             FormatRawNumber(q.seconds), q.query});
-    }
+    LongQueryRecords(snap.long_queries).WriteCsv(*out.out);
     return absl::OkStatus();
   }
   if (NoteNoTargets(snap, target, out)) return absl::OkStatus();
@@ -684,29 +683,14 @@ absl::Status RunDbIndexes(v1::Query::StubInterface& stub, const Context& ctx,
   const std::vector<DbIndex> rows = IndexesByScans(snap);
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
-    json.BeginObject().Key("indexes").BeginArray();
-    for (const DbIndex& i : rows) {
-      json.BeginObject().Key("target").String(i.target).Key("host").String(i.host)
-          .Key("database").String(i.datname).Key("schema").String(i.schema)
-          .Key("table").String(i.table).Key("index").String(i.index).Key("kind").String(i.kind);
-      JsonValue(json, "scans", i.scans);
-      JsonValue(json, "tup_read", i.tup_read);
-      JsonValue(json, "tup_fetch", i.tup_fetch);
-      JsonValue(json, "size_bytes", i.size_bytes);
-      json.Key("status").String(IndexUsageStatus(i.scans)).EndObject();
-    }
-    json.EndArray().EndObject();
+    json.BeginObject().Key("indexes");
+    IndexRecords(rows).WriteJsonArray(json);
+    json.EndObject();
     *out.out << '\n';
     return absl::OkStatus();
   }
   if (out.format == OutputFormat::kCsv) {
-    WriteCsvRow(*out.out, {"target", "host", "database", "schema", "table", "index", "kind",
-                           "scans", "tup_read", "tup_fetch", "size_bytes", "status"});
-    for (const DbIndex& i : rows) {
-      WriteCsvRow(*out.out, {i.target, i.host, i.datname, i.schema, i.table, i.index, i.kind,
-                             Raw(i.scans), Raw(i.tup_read), Raw(i.tup_fetch), Raw(i.size_bytes),
-                             IndexUsageStatus(i.scans)});
-    }
+    IndexRecords(rows).WriteCsv(*out.out);
     return absl::OkStatus();
   }
   if (NoteNoTargets(snap, target, out)) return absl::OkStatus();

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -170,5 +171,64 @@ void WriteCsvRow(std::ostream& out, const std::vector<std::string>& fields) {
   out << '\n';
 }
 
+
+Records::Records(std::vector<std::string> names) : names_(std::move(names)) {}
+
+Records& Records::Row() {
+  rows_.emplace_back();
+  rows_.back().reserve(names_.size());
+  return *this;
+}
+
+Records& Records::Text(std::string value) {
+  std::string csv = value;
+  rows_.back().push_back({Value::Kind::kText, std::move(value), 0, 0, std::move(csv)});
+  return *this;
+}
+
+Records& Records::Number(double value) {
+  rows_.back().push_back({Value::Kind::kNumber, "", value, 0, FormatRawNumber(value)});
+  return *this;
+}
+
+Records& Records::Known(double value) {
+  if (value < 0) {
+    rows_.back().push_back({Value::Kind::kNumber, "", std::nan(""), 0, ""});
+    return *this;
+  }
+  return Number(value);
+}
+
+Records& Records::Int(int64_t value) {
+  rows_.back().push_back({Value::Kind::kInt, "", 0, value, absl::StrCat(value)});
+  return *this;
+}
+
+void Records::WriteJsonArray(JsonWriter& json) const {
+  json.BeginArray();
+  for (const std::vector<Value>& row : rows_) {
+    json.BeginObject();
+    for (size_t i = 0; i < row.size() && i < names_.size(); ++i) {
+      json.Key(names_[i]);
+      switch (row[i].kind) {
+        case Value::Kind::kText: json.String(row[i].text); break;
+        case Value::Kind::kNumber: json.Number(row[i].number); break;
+        case Value::Kind::kInt: json.Int(row[i].integer); break;
+      }
+    }
+    json.EndObject();
+  }
+  json.EndArray();
+}
+
+void Records::WriteCsv(std::ostream& out) const {
+  WriteCsvRow(out, names_);
+  for (const std::vector<Value>& row : rows_) {
+    std::vector<std::string> fields;
+    fields.reserve(row.size());
+    for (const Value& v : row) fields.push_back(v.csv);
+    WriteCsvRow(out, fields);
+  }
+}
 
 }  // namespace scout::ctl

@@ -112,4 +112,41 @@ using ::scout::JsonString;
 // Streaming JSON: shared/json_writer.h.
 using ::scout::JsonWriter;
 
+// A command's rows as named raw values: the one source of its JSON records
+// and of its CSV (header: the names), so the two formats list the same
+// fields in the same order. Usage:
+//   Records records({"target", "wait_seconds"});
+//   for (const auto& w : waits) records.Row().Text(w.target).Number(w.seconds);
+//   records.WriteJsonArray(json);  // or records.WriteCsv(*out.out);
+class Records {
+ public:
+  explicit Records(std::vector<std::string> names);
+
+  // Starts a row; then give one value per name, in order.
+  Records& Row();
+  Records& Text(std::string value);
+  // JSON: a number (null when not finite); CSV: FormatRawNumber.
+  Records& Number(double value);
+  // A figure where negative means unknown: JSON null, CSV empty.
+  Records& Known(double value);
+  // JSON: an integer; CSV: its decimal text.
+  Records& Int(int64_t value);
+
+  // [{name: value, ...}, ...] at the writer's current position.
+  void WriteJsonArray(JsonWriter& json) const;
+  // The header row, then one row per record.
+  void WriteCsv(std::ostream& out) const;
+
+ private:
+  struct Value {
+    enum class Kind { kText, kNumber, kInt } kind;
+    std::string text;  // kText
+    double number;     // kNumber (NaN: JSON null)
+    int64_t integer;   // kInt
+    std::string csv;   // the CSV field
+  };
+  std::vector<std::string> names_;
+  std::vector<std::vector<Value>> rows_;
+};
+
 }  // namespace scout::ctl

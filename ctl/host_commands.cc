@@ -63,6 +63,24 @@ Selector HostSelector(const std::string& host, const std::string& metric_regex) 
   return sel;
 }
 
+Records SummaryRecords(const std::vector<SummaryRow>& rows) {
+  Records r({"resource", "value", "display", "status", "threshold"});
+  for (const SummaryRow& s : rows) {
+    r.Row().Text(s.resource).Number(s.raw).Text(s.value).Text(HealthName(s.health))
+        .Text(s.threshold);
+  }
+  return r;
+}
+
+Records ProcessRecords(const std::vector<ProcessRow>& procs) {
+  Records r({"host", "pid", "name", "user", "cpu_ratio", "rss_bytes", "threads", "open_fds"});
+  for (const ProcessRow& p : procs) {
+    r.Row().Text(p.host).Text(p.pid).Text(p.name).Text(p.user).Number(p.cpu_ratio)
+        .Number(p.rss_bytes).Number(p.threads).Number(p.open_fds);
+  }
+  return r;
+}
+
 std::string Cell(double v, const std::string& metric) {
   return v < 0 ? "-" : HumanizeValue(metric, v);
 }
@@ -190,20 +208,12 @@ absl::Status RunHost(v1::Query::StubInterface& stub, const Context& ctx, const s
   const std::vector<SummaryRow> rows = SummarizeHost(latest);
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
-    json.BeginObject().Key("host").String(host).Key("resources").BeginArray();
-    for (const SummaryRow& r : rows) {
-      json.BeginObject().Key("resource").String(r.resource).Key("value").Number(r.raw)
-          .Key("display").String(r.value).Key("status").String(HealthName(r.health))
-          .Key("threshold").String(r.threshold).EndObject();
-    }
-    json.EndArray().EndObject();
+    json.BeginObject().Key("host").String(host).Key("resources");
+    SummaryRecords(rows).WriteJsonArray(json);
+    json.EndObject();
     *out.out << '\n';
   } else if (out.format == OutputFormat::kCsv) {
-    WriteCsvRow(*out.out, {"resource", "value", "display", "status", "threshold"});
-    for (const SummaryRow& r : rows) {
-      WriteCsvRow(*out.out, {r.resource, FormatRawNumber(r.raw), r.value, HealthName(r.health),
-                             r.threshold});
-    }
+    SummaryRecords(rows).WriteCsv(*out.out);
   } else {
     if (rows.empty()) {
       *out.err << "no recent data for host \"" << host << "\" (see sctl agents)\n";
@@ -228,14 +238,9 @@ absl::Status RunTop(v1::Query::StubInterface& stub, const Context& ctx, const st
   const auto groups = ProcessGroups(latest);
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
-    json.BeginObject().Key("processes").BeginArray();
-    for (const ProcessRow& p : procs) {
-      json.BeginObject().Key("host").String(p.host).Key("pid").String(p.pid)
-          .Key("name").String(p.name).Key("user").String(p.user)
-          .Key("cpu_ratio").Number(p.cpu_ratio).Key("rss_bytes").Number(p.rss_bytes)
-          .Key("threads").Number(p.threads).Key("open_fds").Number(p.open_fds).EndObject();
-    }
-    json.EndArray().Key("groups").BeginArray();
+    json.BeginObject().Key("processes");
+    ProcessRecords(procs).WriteJsonArray(json);
+    json.Key("groups").BeginArray();
     for (const GroupRow& g : groups) {
       json.BeginObject().Key("host").String(g.host).Key("group").String(g.group)
           .Key("processes").Number(g.processes).Key("cpu_ratio").Number(g.cpu_ratio)
@@ -246,13 +251,7 @@ absl::Status RunTop(v1::Query::StubInterface& stub, const Context& ctx, const st
     return absl::OkStatus();
   }
   if (out.format == OutputFormat::kCsv) {
-    WriteCsvRow(*out.out, {"host", "pid", "name", "user", "cpu_ratio", "rss_bytes", "threads",
-                           "open_fds"});
-    for (const ProcessRow& p : procs) {
-      WriteCsvRow(*out.out, {p.host, p.pid, p.name, p.user, FormatRawNumber(p.cpu_ratio),
-                             FormatRawNumber(p.rss_bytes), FormatRawNumber(p.threads),
-                             FormatRawNumber(p.open_fds)});
-    }
+    ProcessRecords(procs).WriteCsv(*out.out);
     return absl::OkStatus();
   }
   TextTable table({{"HOST"}, {"PID", TextTable::Align::kRight}, {"USER"}, {"NAME"},

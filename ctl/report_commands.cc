@@ -107,29 +107,21 @@ absl::Status RunReportList(v1::Reports::StubInterface& stub, const Context& ctx,
                              v1::ListReportsRequest(), &resp));
   const int64_t now = ctx.clock != nullptr ? ctx.clock->NowMs() : 0;
   const auto kind = [](v1::ReportKind k) { return k == v1::REPORT_WEEKLY ? "weekly" : "daily"; };
+  Records records({"name", "kind", "period", "format", "size_bytes", "modified_ms"});
+  for (const v1::ReportFile& r : resp.reports()) {
+    records.Row().Text(r.name()).Text(kind(r.kind())).Text(r.period()).Text(FormatName(r.format()))
+        .Int(r.size_bytes()).Int(r.modified_ms());
+  }
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
-    json.BeginObject().Key("directory").String(resp.directory()).Key("reports").BeginArray();
-    for (const v1::ReportFile& r : resp.reports()) {
-      json.BeginObject()
-          .Key("name").String(r.name())
-          .Key("kind").String(kind(r.kind()))
-          .Key("period").String(r.period())
-          .Key("format").String(FormatName(r.format()))
-          .Key("size_bytes").Int(r.size_bytes())
-          .Key("modified_ms").Int(r.modified_ms())
-          .EndObject();
-    }
-    json.EndArray().EndObject();
+    json.BeginObject().Key("directory").String(resp.directory()).Key("reports");
+    records.WriteJsonArray(json);
+    json.EndObject();
     *out.out << "\n";
     return absl::OkStatus();
   }
   if (out.format == OutputFormat::kCsv) {
-    WriteCsvRow(*out.out, {"name", "kind", "period", "format", "size_bytes", "modified_ms"});
-    for (const v1::ReportFile& r : resp.reports()) {
-      WriteCsvRow(*out.out, {r.name(), kind(r.kind()), r.period(), FormatName(r.format()),
-                             absl::StrCat(r.size_bytes()), absl::StrCat(r.modified_ms())});
-    }
+    records.WriteCsv(*out.out);
     return absl::OkStatus();
   }
   TextTable table({{"NAME"}, {"KIND"}, {"PERIOD"}, {"SIZE", TextTable::Align::kRight},
