@@ -539,7 +539,7 @@ absl::Status RunAlerts(v1::Alerts::StubInterface& stub, const Context& ctx, bool
   request.set_include_resolved(include_resolved);
   v1::ListAlertsResponse response;
   absl::Status status = Call(ctx, stub, &v1::Alerts::StubInterface::ListAlerts, request,
-      &response);
+                             &response);
   if (!status.ok()) return status;
   RenderAlerts(response, ctx.clock->NowMs(), include_resolved, out);
   return absl::OkStatus();
@@ -549,7 +549,7 @@ absl::Status RunAlertHistory(v1::Alerts::StubInterface& stub, const Context& ctx
                              const v1::AlertHistoryRequest& request, const Output& out) {
   v1::AlertHistoryResponse response;
   absl::Status status = Call(ctx, stub, &v1::Alerts::StubInterface::History, request,
-      &response);
+                             &response);
   if (!status.ok()) return status;
   RenderAlertHistory(response, request, out);
   return absl::OkStatus();
@@ -568,7 +568,7 @@ absl::Status RunSilenceAdd(v1::Alerts::StubInterface& stub, const Context& ctx,
                            const v1::AddSilenceRequest& request, const Output& out) {
   v1::AddSilenceResponse response;
   absl::Status status = Call(ctx, stub, &v1::Alerts::StubInterface::AddSilence, request,
-      &response);
+                             &response);
   if (!status.ok()) return status;
   RenderSilenceAdded(response, ctx.clock->NowMs(), out);
   return absl::OkStatus();
@@ -580,7 +580,7 @@ absl::Status RunSilenceList(v1::Alerts::StubInterface& stub, const Context& ctx,
   request.set_include_expired(all);
   v1::ListSilencesResponse response;
   absl::Status status = Call(ctx, stub, &v1::Alerts::StubInterface::ListSilences, request,
-      &response);
+                             &response);
   if (!status.ok()) return status;
   RenderSilences(response, ctx.clock->NowMs(), all, out);
   return absl::OkStatus();
@@ -592,7 +592,7 @@ absl::Status RunSilenceExpire(v1::Alerts::StubInterface& stub, const Context& ct
   request.set_id(id);
   v1::ExpireSilenceResponse response;
   absl::Status status = Call(ctx, stub, &v1::Alerts::StubInterface::ExpireSilence, request,
-      &response);
+                             &response);
   if (status.code() == absl::StatusCode::kNotFound) {
     return absl::NotFoundError(
         absl::StrCat("no silence with id \"", id, "\" (see sctl silence list --all)"));

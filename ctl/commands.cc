@@ -308,7 +308,7 @@ absl::Status RunLatest(v1::Query::StubInterface& stub, const Context& ctx,
   *request.mutable_selector() = selector;
   v1::LatestResponse response;
   absl::Status status = Call(ctx, stub, &v1::Query::StubInterface::Latest, request,
-      &response);
+                             &response);
   if (!status.ok()) return status;
   std::vector<SeriesPoints> series = SortedSeries(response.series());
   // The protocol promises one point per series; a series without one has
