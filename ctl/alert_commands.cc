@@ -28,14 +28,6 @@ constexpr size_t kCommentChars = 60;
 
 constexpr const char* kMatchForms = "expected NAME=VALUE, NAME!=VALUE, NAME=~REGEX or NAME!~REGEX";
 
-template <typename Method, typename Request, typename Response>
-absl::Status Call(const Context& ctx, Method method, const Request& request,
-                  Response* response) {
-  grpc::ClientContext rpc;
-  rpc.set_deadline(std::chrono::system_clock::now() + ctx.timeout);
-  return StatusFromRpc(method(&rpc, request, response), ctx);
-}
-
 bool IsLabelStart(char c) { return absl::ascii_isalpha(static_cast<unsigned char>(c)) || c == '_'; }
 bool IsLabelChar(char c) { return IsLabelStart(c) || absl::ascii_isdigit(static_cast<unsigned char>(c)); }
 
@@ -531,9 +523,8 @@ absl::Status RunAlerts(v1::Alerts::StubInterface& stub, const Context& ctx, bool
   v1::ListAlertsRequest request;
   request.set_include_resolved(include_resolved);
   v1::ListAlertsResponse response;
-  absl::Status status = Call(
-      ctx, [&](auto* c, const auto& q, auto* r) { return stub.ListAlerts(c, q, r); }, request,
-      &response);
+  absl::Status status = Call(ctx, stub, &v1::Alerts::StubInterface::ListAlerts, request,
+                             &response);
   if (!status.ok()) return status;
   RenderAlerts(response, ctx.clock->NowMs(), include_resolved, out);
   return absl::OkStatus();
@@ -542,9 +533,8 @@ absl::Status RunAlerts(v1::Alerts::StubInterface& stub, const Context& ctx, bool
 absl::Status RunAlertHistory(v1::Alerts::StubInterface& stub, const Context& ctx,
                              const v1::AlertHistoryRequest& request, const Output& out) {
   v1::AlertHistoryResponse response;
-  absl::Status status = Call(
-      ctx, [&](auto* c, const auto& q, auto* r) { return stub.History(c, q, r); }, request,
-      &response);
+  absl::Status status = Call(ctx, stub, &v1::Alerts::StubInterface::History, request,
+                             &response);
   if (!status.ok()) return status;
   RenderAlertHistory(response, request, out);
   return absl::OkStatus();
@@ -552,9 +542,8 @@ absl::Status RunAlertHistory(v1::Alerts::StubInterface& stub, const Context& ctx
 
 absl::Status RunRules(v1::Alerts::StubInterface& stub, const Context& ctx, const Output& out) {
   v1::ListRulesResponse response;
-  absl::Status status = Call(
-      ctx, [&](auto* c, const auto& q, auto* r) { return stub.ListRules(c, q, r); },
-      v1::ListRulesRequest(), &response);
+  absl::Status status = Call(ctx, stub, &v1::Alerts::StubInterface::ListRules,
+                             v1::ListRulesRequest(), &response);
   if (!status.ok()) return status;
   RenderRules(response, ctx.clock->NowMs(), out);
   return absl::OkStatus();
@@ -563,9 +552,8 @@ absl::Status RunRules(v1::Alerts::StubInterface& stub, const Context& ctx, const
 absl::Status RunSilenceAdd(v1::Alerts::StubInterface& stub, const Context& ctx,
                            const v1::AddSilenceRequest& request, const Output& out) {
   v1::AddSilenceResponse response;
-  absl::Status status = Call(
-      ctx, [&](auto* c, const auto& q, auto* r) { return stub.AddSilence(c, q, r); }, request,
-      &response);
+  absl::Status status = Call(ctx, stub, &v1::Alerts::StubInterface::AddSilence, request,
+                             &response);
   if (!status.ok()) return status;
   RenderSilenceAdded(response, ctx.clock->NowMs(), out);
   return absl::OkStatus();
@@ -576,9 +564,8 @@ absl::Status RunSilenceList(v1::Alerts::StubInterface& stub, const Context& ctx,
   v1::ListSilencesRequest request;
   request.set_include_expired(all);
   v1::ListSilencesResponse response;
-  absl::Status status = Call(
-      ctx, [&](auto* c, const auto& q, auto* r) { return stub.ListSilences(c, q, r); }, request,
-      &response);
+  absl::Status status = Call(ctx, stub, &v1::Alerts::StubInterface::ListSilences, request,
+                             &response);
   if (!status.ok()) return status;
   RenderSilences(response, ctx.clock->NowMs(), all, out);
   return absl::OkStatus();
@@ -589,9 +576,8 @@ absl::Status RunSilenceExpire(v1::Alerts::StubInterface& stub, const Context& ct
   v1::ExpireSilenceRequest request;
   request.set_id(id);
   v1::ExpireSilenceResponse response;
-  absl::Status status = Call(
-      ctx, [&](auto* c, const auto& q, auto* r) { return stub.ExpireSilence(c, q, r); }, request,
-      &response);
+  absl::Status status = Call(ctx, stub, &v1::Alerts::StubInterface::ExpireSilence, request,
+                             &response);
   if (status.code() == absl::StatusCode::kNotFound) {
     return absl::NotFoundError(
         absl::StrCat("no silence with id \"", id, "\" (see sctl silence list --all)"));

@@ -32,42 +32,6 @@ const char* AggregationName(v1::Aggregation agg) {
   return "avg";  // AGGREGATION_UNSPECIFIED is AVG on the collector
 }
 
-// Turns gRPC's multi-part transport text ("failed to connect to all
-// addresses; last error: UNKNOWN: ipv4:...: Connection refused") into the
-// few words a user needs.
-std::string UnreachableReason(const grpc::Status& status, const Context& ctx) {
-  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    return absl::StrCat("no answer within ", FormatDuration(ctx.timeout));
-  }
-  std::string text = absl::AsciiStrToLower(status.error_message());
-  constexpr std::pair<const char*, const char*> kKnown[] = {
-      {"connection refused", "connection refused"},
-      {"dns resolution failed", "cannot resolve host name"},
-      {"name or service not known", "cannot resolve host name"},
-      {"no route to host", "no route to host"},
-      {"network is unreachable", "network is unreachable"},
-      {"connection reset", "connection reset"},
-      {"timed out", "connection timed out"},
-      {"socket closed", "connection closed"},
-  };
-  for (const auto& [needle, reason] : kKnown) {
-    if (absl::StrContains(text, needle)) return reason;
-  }
-  text = text.substr(0, text.find('\n'));
-  size_t colon = text.rfind(": ");
-  if (colon != std::string::npos) text = text.substr(colon + 2);
-  if (text.empty() || text.size() > 80) return "unavailable";
-  return text;
-}
-
-template <typename Method, typename Request, typename Response>
-absl::Status Call(const Context& ctx, Method method, const Request& request,
-                  Response* response) {
-  grpc::ClientContext rpc;
-  rpc.set_deadline(std::chrono::system_clock::now() + ctx.timeout);
-  return StatusFromRpc(method(&rpc, request, response), ctx);
-}
-
 std::string LabelPairs(const Labels& labels) {
   if (labels.empty()) return "-";
   return absl::StrJoin(labels, ",", [](std::string* out, const auto& label) {
@@ -127,18 +91,6 @@ std::string HumanizeAggregated(const std::string& metric, v1::Aggregation agg,
 
 }  // namespace
 
-absl::Status StatusFromRpc(const grpc::Status& status, const Context& ctx) {
-  if (status.ok()) return absl::OkStatus();
-  auto code = status.error_code();
-  if (code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    return absl::UnavailableError(absl::StrCat("cannot reach collector at ", ctx.collector,
-                                               " (", UnreachableReason(status, ctx), ")"));
-  }
-  std::string message = status.error_message();
-  if (message.empty()) message = absl::StrCat("collector returned error code ", code);
-  return absl::Status(static_cast<absl::StatusCode>(code), message);
-}
-
 absl::StatusOr<v1::Selector> ParseSelectorArg(const std::string& text) {
   auto selector = ParseSelector(text);
   if (!selector.ok()) return selector.status();
@@ -185,9 +137,8 @@ absl::StatusOr<QueryPlan> PlanQuery(const QueryArgs& args, int64_t now_ms,
 absl::Status RunAgents(v1::Query::StubInterface& stub, const Context& ctx,
                        const Output& out) {
   v1::ListAgentsResponse response;
-  absl::Status status = Call(
-      ctx, [&](auto* c, const auto& q, auto* r) { return stub.ListAgents(c, q, r); },
-      v1::ListAgentsRequest(), &response);
+  absl::Status status = Call(ctx, stub, &v1::Query::StubInterface::ListAgents,
+                             v1::ListAgentsRequest(), &response);
   if (!status.ok()) return status;
   std::vector<v1::AgentInfo> agents(response.agents().begin(), response.agents().end());
   std::sort(agents.begin(), agents.end(),
@@ -252,9 +203,7 @@ absl::Status RunSeries(v1::Query::StubInterface& stub, const Context& ctx,
   v1::ListSeriesRequest request;
   *request.mutable_selector() = selector;
   v1::ListSeriesResponse response;
-  absl::Status status = Call(
-      ctx, [&](auto* c, const auto& q, auto* r) { return stub.ListSeries(c, q, r); },
-      request, &response);
+  absl::Status status = Call(ctx, stub, &v1::Query::StubInterface::ListSeries, request, &response);
   if (!status.ok()) return status;
   std::vector<SeriesKey> keys;
   for (const v1::SeriesInfo& s : response.series()) {
@@ -288,9 +237,8 @@ absl::Status RunSeries(v1::Query::StubInterface& stub, const Context& ctx,
 absl::Status RunQuery(v1::Query::StubInterface& stub, const Context& ctx,
                       const QueryPlan& plan, const Output& out) {
   v1::QueryRangeResponse response;
-  absl::Status status = Call(
-      ctx, [&](auto* c, const auto& q, auto* r) { return stub.QueryRange(c, q, r); },
-      plan.request, &response);
+  absl::Status status = Call(ctx, stub, &v1::Query::StubInterface::QueryRange,
+                             plan.request, &response);
   if (!status.ok()) return status;
   const std::vector<SeriesPoints> series = SortedSeries(response.series());
   const v1::Aggregation agg = plan.request.aggregation();
@@ -359,9 +307,8 @@ absl::Status RunLatest(v1::Query::StubInterface& stub, const Context& ctx,
   v1::LatestRequest request;
   *request.mutable_selector() = selector;
   v1::LatestResponse response;
-  absl::Status status = Call(
-      ctx, [&](auto* c, const auto& q, auto* r) { return stub.Latest(c, q, r); }, request,
-      &response);
+  absl::Status status = Call(ctx, stub, &v1::Query::StubInterface::Latest, request,
+                             &response);
   if (!status.ok()) return status;
   std::vector<SeriesPoints> series = SortedSeries(response.series());
   // The protocol promises one point per series; a series without one has

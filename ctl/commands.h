@@ -6,10 +6,7 @@
 //    functions; their errors (InvalidArgument) are usage errors. Run*
 //    functions only fail because of the RPC, so callers can tell the two
 //    apart without inspecting status codes.
-//  * Every RPC carries a deadline of Context::timeout. An unreachable
-//    collector (UNAVAILABLE or DEADLINE_EXCEEDED) becomes one UNAVAILABLE
-//    status "cannot reach collector at ADDR (reason)"; any other gRPC error
-//    keeps its code and message.
+//  * Every RPC goes through ctl/rpc.h (deadline, error mapping).
 //  * Output goes to Output::out; notes for humans (truncated results, empty
 //    matches in table mode) go to Output::err so pipelines stay clean.
 #pragma once
@@ -22,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "ctl/format.h"
+#include "ctl/rpc.h"
 #include "scout/v1/query.grpc.pb.h"
 #include "shared/clock.h"
 
@@ -32,12 +30,6 @@ struct Output {
   std::ostream* err = nullptr;
   OutputFormat format = OutputFormat::kTable;
   absl::TimeZone tz;  // for table timestamps; sctl passes the local zone
-};
-
-struct Context {
-  std::string collector;                      // address, named in errors
-  std::chrono::milliseconds timeout{10'000};  // deadline of each RPC
-  const Clock* clock = nullptr;               // "now" for ages and --since
 };
 
 // ---- Argument checking (usage errors) ----
@@ -75,8 +67,5 @@ absl::Status RunQuery(v1::Query::StubInterface& stub, const Context& ctx,
                       const QueryPlan& plan, const Output& out);
 absl::Status RunLatest(v1::Query::StubInterface& stub, const Context& ctx,
                        const v1::Selector& selector, const Output& out);
-
-// The error mapping described above; exposed for tests.
-absl::Status StatusFromRpc(const grpc::Status& status, const Context& ctx);
 
 }  // namespace scout::ctl

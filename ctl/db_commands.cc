@@ -50,9 +50,7 @@ absl::Status FetchSnapshot(v1::Query::StubInterface& stub, const Context& ctx,
   *request.mutable_selector() = SelectorToProto(DbSelector(target, metric_regex));
   request.set_limit(100'000);
   v1::LatestResponse response;
-  grpc::ClientContext rpc;
-  rpc.set_deadline(std::chrono::system_clock::now() + ctx.timeout);
-  SCOUT_RETURN_IF_ERROR(StatusFromRpc(stub.Latest(&rpc, request, &response), ctx));
+  SCOUT_RETURN_IF_ERROR(Call(ctx, stub, &v1::Query::StubInterface::Latest, request, &response));
   std::vector<SeriesPoints> latest;
   latest.reserve(response.series_size());
   for (const v1::SeriesPoints& s : response.series()) latest.push_back(SeriesPointsFromProto(s));
@@ -156,22 +154,22 @@ std::string GrowthCell(const Growth& g) {
 
 Health ConnectionHealth(double used_ratio) {
   if (used_ratio < 0) return Health::kInfo;
-  if (used_ratio >= kConnectionsCriticalRatio) return Health::kCritical;
-  if (used_ratio >= kConnectionsWarningRatio) return Health::kWarning;
+  if (used_ratio >= guide::kConnectionsCriticalRatio) return Health::kCritical;
+  if (used_ratio >= guide::kConnectionsWarningRatio) return Health::kWarning;
   return Health::kOk;
 }
 
 Health LockWaitHealth(double wait_seconds) {
   if (wait_seconds < 0) return Health::kInfo;
-  if (wait_seconds >= kBlockingAlertSeconds) return Health::kCritical;
-  if (wait_seconds >= kLockWaitKpiSeconds) return Health::kWarning;
+  if (wait_seconds >= guide::kBlockingAlertSeconds) return Health::kCritical;
+  if (wait_seconds >= guide::kLockWaitKpiSeconds) return Health::kWarning;
   return Health::kOk;
 }
 
 const char* IndexUsageStatus(double scans) {
   if (scans < 0) return "";
   if (scans == 0) return "UNUSED";
-  if (scans < kIndexLowUsageScans) return "LOW_USAGE";
+  if (scans < guide::kIndexLowUsageScans) return "LOW_USAGE";
   return "ACTIVE";
 }
 
@@ -303,61 +301,89 @@ absl::Status RunDbConnections(v1::Query::StubInterface& stub, const Context& ctx
   return absl::OkStatus();
 }
 
-absl::Status RunDbSlow(v1::Query::StubInterface& stub, const Context& ctx,
-                       const std::string& target, const SlowFilter& filter, const Output& out) {
-  DbSnapshot snap;
-  SCOUT_RETURN_IF_ERROR(
-      FetchSnapshot(stub, ctx, target, Metrics("stat_statements_available|statement_.*"), out, &snap));
-  const std::vector<DbStatement> rows = SlowStatements(snap, filter);
-  if (out.format == OutputFormat::kJson) {
-    JsonWriter json(*out.out);
-    json.BeginObject().Key("min_mean_seconds").Number(filter.min_mean_seconds)
-        .Key("all").Bool(filter.all).Key("statements").BeginArray();
-    for (const DbStatement& s : rows) {
-      json.BeginObject().Key("target").String(s.target).Key("host").String(s.host)
-          .Key("queryid").String(s.queryid).Key("database").String(s.datname)
-          .Key("user").String(s.user);
-      JsonValue(json, "calls", s.calls);
-      JsonValue(json, "mean_seconds", s.mean_seconds);
-      JsonValue(json, "max_seconds", s.max_seconds);
-      JsonValue(json, "total_seconds", s.total_seconds);
-      JsonValue(json, "rows", s.rows);
-      JsonValue(json, "cache_hit_ratio", s.cache_hit_ratio);
-      json.Key("query").String(s.query).EndObject();
-    }
-    json.EndArray().Key("targets").BeginArray();
-    for (const DbTarget& t : snap.targets) {
-      json.BeginObject().Key("target").String(t.target).Key("host").String(t.host);
-      json.Key("stat_statements_available");
-      if (t.stat_statements_available < 0) {
-        json.Number(std::nan(""));
-      } else {
-        json.Bool(t.stat_statements_available > 0);
-      }
-      if (t.stat_statements_available == 0) json.Key("hint").String(kEnableStatStatements);
-      json.EndObject();
-    }
-    json.EndArray().EndObject();
-    *out.out << '\n';
-    return absl::OkStatus();
+namespace {
+
+// ---- Rows as records: the JSON array and the CSV of a command ----
+
+Records StatementRecords(const std::vector<DbStatement>& rows) {
+  Records r({"target", "host", "queryid", "database", "user", "calls", "mean_seconds",
+             "max_seconds", "total_seconds", "rows", "cache_hit_ratio", "query"});
+  for (const DbStatement& s : rows) {
+    r.Row().Text(s.target).Text(s.host).Text(s.queryid).Text(s.datname).Text(s.user)
+        .Known(s.calls).Known(s.mean_seconds).Known(s.max_seconds).Known(s.total_seconds)
+        .Known(s.rows).Known(s.cache_hit_ratio).Text(s.query);
   }
-  if (out.format == OutputFormat::kCsv) {
-    WriteCsvRow(*out.out, {"target", "host", "queryid", "database", "user", "calls",
-                           "mean_seconds", "max_seconds", "total_seconds", "rows",
-                           "cache_hit_ratio", "query"});
-    for (const DbStatement& s : rows) {
-      WriteCsvRow(*out.out, {s.target, s.host, s.queryid, s.datname, s.user, Raw(s.calls),
-                             Raw(s.mean_seconds), Raw(s.max_seconds), Raw(s.total_seconds),
-                             Raw(s.rows), Raw(s.cache_hit_ratio), s.query});
-    }
-    for (const DbTarget& t : snap.targets) {
-      if (t.stat_statements_available == 0) {
-        *out.err << "sctl: target " << t.target << ": " << kEnableStatStatements << '\n';
-      }
-    }
-    return absl::OkStatus();
+  return r;
+}
+
+Records LockRecords(const std::vector<DbLockWait>& locks) {
+  Records r({"target", "host", "database", "blocked_pid", "blocked_user", "wait_seconds",
+             "blocking_pid", "blocking_user", "blocking_state", "locktype", "mode", "status",
+             "blocked_query", "blocking_query"});
+  for (const DbLockWait& w : locks) {
+    r.Row().Text(w.target).Text(w.host).Text(w.datname).Text(w.blocked_pid)
+        .Text(w.blocked_user).Number(w.wait_seconds).Text(w.blocking_pid)
+        .Text(w.blocking_user).Text(w.blocking_state).Text(w.locktype).Text(w.mode)
+        .Text(HealthText(LockWaitHealth(w.wait_seconds))).Text(w.blocked_query)
+        .Text(w.blocking_query);
   }
-  if (NoteNoTargets(snap, target, out)) return absl::OkStatus();
+  return r;
+}
+
+Records LongQueryRecords(const std::vector<DbLongQuery>& queries) {
+  Records r({"target", "host", "pid", "database", "user", "state", "running_seconds", "query"});
+  for (const DbLongQuery& q : queries) {
+    r.Row().Text(q.target).Text(q.host).Text(q.pid).Text(q.datname).Text(q.user).Text(q.state)
+        .Number(q.seconds).Text(q.query);
+  }
+  return r;
+}
+
+Records IndexRecords(const std::vector<DbIndex>& rows) {
+  Records r({"target", "host", "database", "schema", "table", "index", "kind", "scans",
+             "tup_read", "tup_fetch", "size_bytes", "status"});
+  for (const DbIndex& i : rows) {
+    r.Row().Text(i.target).Text(i.host).Text(i.datname).Text(i.schema).Text(i.table)
+        .Text(i.index).Text(i.kind).Known(i.scans).Known(i.tup_read).Known(i.tup_fetch)
+        .Known(i.size_bytes).Text(IndexUsageStatus(i.scans));
+  }
+  return r;
+}
+
+void WriteSlowJson(const DbSnapshot& snap, const std::vector<DbStatement>& rows,
+                   const SlowFilter& filter, const Output& out) {
+  JsonWriter json(*out.out);
+  json.BeginObject().Key("min_mean_seconds").Number(filter.min_mean_seconds)
+      .Key("all").Bool(filter.all).Key("statements");
+  StatementRecords(rows).WriteJsonArray(json);
+  json.Key("targets").BeginArray();
+  for (const DbTarget& t : snap.targets) {
+    json.BeginObject().Key("target").String(t.target).Key("host").String(t.host);
+    json.Key("stat_statements_available");
+    if (t.stat_statements_available < 0) {
+      json.Number(std::nan(""));
+    } else {
+      json.Bool(t.stat_statements_available > 0);
+    }
+    if (t.stat_statements_available == 0) json.Key("hint").String(kEnableStatStatements);
+    json.EndObject();
+  }
+  json.EndArray().EndObject();
+  *out.out << '\n';
+}
+
+void WriteSlowCsv(const DbSnapshot& snap, const std::vector<DbStatement>& rows,
+                  const Output& out) {
+  StatementRecords(rows).WriteCsv(*out.out);
+  for (const DbTarget& t : snap.targets) {
+    if (t.stat_statements_available == 0) {
+      *out.err << "sctl: target " << t.target << ": " << kEnableStatStatements << '\n';
+    }
+  }
+}
+
+void WriteSlowTable(const DbSnapshot& snap, const std::vector<DbStatement>& rows,
+                    const SlowFilter& filter, const Output& out) {
   if (!rows.empty()) {
     TextTable table({{"TARGET"}, {"QUERYID"}, {"DATABASE"}, {"USER"},
                      {"CALLS", Align::kRight}, {"MEAN", Align::kRight}, {"MAX", Align::kRight},
@@ -385,6 +411,23 @@ absl::Status RunDbSlow(v1::Query::StubInterface& stub, const Context& ctx,
              << " in the current scrape (KPI: average < 100 ms; --all shows every one)\n";
   }
   NoteDown(snap, out);
+}
+
+}  // namespace
+
+absl::Status RunDbSlow(v1::Query::StubInterface& stub, const Context& ctx,
+                       const std::string& target, const SlowFilter& filter, const Output& out) {
+  DbSnapshot snap;
+  SCOUT_RETURN_IF_ERROR(FetchSnapshot(
+      stub, ctx, target, Metrics("stat_statements_available|statement_.*"), out, &snap));
+  const std::vector<DbStatement> rows = SlowStatements(snap, filter);
+  if (out.format == OutputFormat::kJson) {
+    WriteSlowJson(snap, rows, filter, out);
+  } else if (out.format == OutputFormat::kCsv) {
+    WriteSlowCsv(snap, rows, out);
+  } else if (!NoteNoTargets(snap, target, out)) {
+    WriteSlowTable(snap, rows, filter, out);
+  }
   return absl::OkStatus();
 }
 
@@ -396,20 +439,9 @@ absl::Status RunDbLocks(v1::Query::StubInterface& stub, const Context& ctx,
       &snap));
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
-    json.BeginObject().Key("locks").BeginArray();
-    for (const DbLockWait& w : snap.locks) {
-      json.BeginObject().Key("target").String(w.target).Key("host").String(w.host)
-          .Key("database").String(w.datname)
-          .Key("blocked_pid").String(w.blocked_pid).Key("blocked_user").String(w.blocked_user)
-          .Key("wait_seconds").Number(w.wait_seconds)
-          .Key("blocking_pid").String(w.blocking_pid).Key("blocking_user").String(w.blocking_user)
-          .Key("blocking_state").String(w.blocking_state).Key("locktype").String(w.locktype)
-          .Key("mode").String(w.mode)
-          .Key("status").String(HealthText(LockWaitHealth(w.wait_seconds)))
-          .Key("blocked_query").String(w.blocked_query)
-          .Key("blocking_query").String(w.blocking_query).EndObject();
-    }
-    json.EndArray().Key("targets").BeginArray();
+    json.BeginObject().Key("locks");
+    LockRecords(snap.locks).WriteJsonArray(json);
+    json.Key("targets").BeginArray();
     for (const DbTarget& t : snap.targets) {
       json.BeginObject().Key("target").String(t.target).Key("host").String(t.host);
       JsonValue(json, "up", t.up);
@@ -423,16 +455,7 @@ absl::Status RunDbLocks(v1::Query::StubInterface& stub, const Context& ctx,
     return absl::OkStatus();
   }
   if (out.format == OutputFormat::kCsv) {
-    WriteCsvRow(*out.out, {"target", "host", "database", "blocked_pid", "blocked_user",
-                           "wait_seconds", "blocking_pid", "blocking_user", "blocking_state",
-                           "locktype", "mode", "status", "blocked_query", "blocking_query"});
-    for (const DbLockWait& w : snap.locks) {
-      WriteCsvRow(*out.out, {w.target, w.host, w.datname, w.blocked_pid, w.blocked_user,
-                             FormatRawNumber(w.wait_seconds), w.blocking_pid, w.blocking_user,
-                             w.blocking_state, w.locktype, w.mode,
-                             HealthText(LockWaitHealth(w.wait_seconds)), w.blocked_query,
-                             w.blocking_query});
-    }
+    LockRecords(snap.locks).WriteCsv(*out.out);
     return absl::OkStatus();
   }
   if (NoteNoTargets(snap, target, out)) return absl::OkStatus();
@@ -473,14 +496,9 @@ absl::Status RunDbLong(v1::Query::StubInterface& stub, const Context& ctx,
       Metrics("long_running_queries|oldest_query_seconds|long_running_query_seconds"), out, &snap));
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
-    json.BeginObject().Key("queries").BeginArray();
-    for (const DbLongQuery& q : snap.long_queries) {
-      json.BeginObject().Key("target").String(q.target).Key("host").String(q.host)
-          .Key("pid").String(q.pid).Key("database").String(q.datname).Key("user").String(q.user)
-          .Key("state").String(q.state).Key("running_seconds").Number(q.seconds)
-          .Key("query").String(q.query).EndObject();
-    }
-    json.EndArray().Key("targets").BeginArray();
+    json.BeginObject().Key("queries");
+    LongQueryRecords(snap.long_queries).WriteJsonArray(json);
+    json.Key("targets").BeginArray();
     for (const DbTarget& t : snap.targets) {
       json.BeginObject().Key("target").String(t.target).Key("host").String(t.host);
       JsonValue(json, "up", t.up);
@@ -493,12 +511,7 @@ absl::Status RunDbLong(v1::Query::StubInterface& stub, const Context& ctx,
     return absl::OkStatus();
   }
   if (out.format == OutputFormat::kCsv) {
-    WriteCsvRow(*out.out, {"target", "host", "pid", "database", "user", "state",
-                           "running_seconds", "query"});
-    for (const DbLongQuery& q : snap.long_queries) {
-      WriteCsvRow(*out.out, {q.target, q.host, q.pid, q.datname, q.user, q.state,
-                             FormatRawNumber(q.seconds), q.query});
-    }
+    LongQueryRecords(snap.long_queries).WriteCsv(*out.out);
     return absl::OkStatus();
   }
   if (NoteNoTargets(snap, target, out)) return absl::OkStatus();
@@ -526,97 +539,98 @@ absl::Status RunDbLong(v1::Query::StubInterface& stub, const Context& ctx,
   return absl::OkStatus();
 }
 
-absl::Status RunDbTables(v1::Query::StubInterface& stub, const Context& ctx,
-                         const std::string& target, size_t limit, const Output& out) {
-  DbSnapshot snap;
-  SCOUT_RETURN_IF_ERROR(FetchSnapshot(stub, ctx, target, Metrics("table_.*|database_scrape_error"), out, &snap));
-  const std::vector<DbTable> rows = TablesBySize(snap, limit);
+namespace {
 
-  // Size history for the growth column.
-  std::map<std::string, Growth> growth;
-  if (!rows.empty()) {
-    const int64_t now = ctx.clock->NowMs();
-    v1::QueryRangeRequest req;
-    Selector sel;
-    sel.metric = "scout_postgres_table_size_bytes";
-    if (!target.empty()) sel.matchers.push_back({"target", MatchOp::kEqual, target});
-    *req.mutable_selector() = SelectorToProto(sel);
-    req.set_start_ms(now - kGrowthReadMs);
-    req.set_end_ms(now + 1);
-    req.set_step_ms(kGrowthStepMs);
-    req.set_aggregation(v1::LAST);
-    req.set_series_limit(100'000);
-    v1::QueryRangeResponse resp;
-    grpc::ClientContext rpc;
-    rpc.set_deadline(std::chrono::system_clock::now() + ctx.timeout);
-    SCOUT_RETURN_IF_ERROR(StatusFromRpc(stub.QueryRange(&rpc, req, &resp), ctx));
-    for (const v1::SeriesPoints& proto : resp.series()) {
-      SeriesPoints s = SeriesPointsFromProto(proto);
-      DbTable key;
-      key.host = LabelValue(s.key.labels, "host");
-      key.target = LabelValue(s.key.labels, "target");
-      key.datname = LabelValue(s.key.labels, "datname");
-      key.schema = LabelValue(s.key.labels, "schema");
-      key.table = LabelValue(s.key.labels, "table");
-      growth[TableId(key)] = ComputeGrowth(s.points, kGrowthWindowMs);
-    }
-  }
-  auto growth_of = [&](const DbTable& t) {
-    auto it = growth.find(TableId(t));
-    return it == growth.end() ? Growth{} : it->second;
-  };
-  const int64_t now_ms = ctx.clock->NowMs();
+using GrowthByTable = std::map<std::string, Growth>;
 
-  if (out.format == OutputFormat::kJson) {
-    JsonWriter json(*out.out);
-    json.BeginObject().Key("tables").BeginArray();
-    for (const DbTable& t : rows) {
-      const Growth g = growth_of(t);
-      json.BeginObject().Key("target").String(t.target).Key("host").String(t.host)
-          .Key("database").String(t.datname).Key("schema").String(t.schema)
-          .Key("table").String(t.table);
-      JsonValue(json, "size_bytes", t.size_bytes);
-      json.Key("growth_bytes").Number(g.known ? g.bytes : std::nan(""));
-      json.Key("growth_span_ms");
-      if (g.known) {
-        json.Int(g.span_ms);
-      } else {
-        json.Number(std::nan(""));
-      }
-      JsonValue(json, "live_tuples", t.live_tuples);
-      JsonValue(json, "dead_tuples", t.dead_tuples);
-      const double dead = DeadTupleRatio(t);
-      json.Key("dead_ratio").Number(dead < 0 ? std::nan("") : dead);
-      JsonValue(json, "seq_scans", t.seq_scans);
-      JsonValue(json, "seq_tup_read", t.seq_tup_read);
-      JsonValue(json, "avg_rows_per_seq_scan", SeqScanAvgRows(t));
-      JsonValue(json, "idx_scans", t.idx_scans);
-      JsonValue(json, "writes", t.writes);
-      JsonValue(json, "last_vacuum_seconds", t.last_vacuum_s);
-      json.EndObject();
-    }
-    json.EndArray().EndObject();
-    *out.out << '\n';
-    return absl::OkStatus();
+// The GROWTH/24h column: each table's size history, read in 10-minute
+// buckets.
+absl::Status FetchGrowth(v1::Query::StubInterface& stub, const Context& ctx,
+                         const std::string& target, GrowthByTable* growth) {
+  const int64_t now = ctx.clock->NowMs();
+  v1::QueryRangeRequest req;
+  Selector sel;
+  sel.metric = "scout_postgres_table_size_bytes";
+  if (!target.empty()) sel.matchers.push_back({"target", MatchOp::kEqual, target});
+  *req.mutable_selector() = SelectorToProto(sel);
+  req.set_start_ms(now - kGrowthReadMs);
+  req.set_end_ms(now + 1);
+  req.set_step_ms(kGrowthStepMs);
+  req.set_aggregation(v1::LAST);
+  req.set_series_limit(100'000);
+  v1::QueryRangeResponse resp;
+  SCOUT_RETURN_IF_ERROR(Call(ctx, stub, &v1::Query::StubInterface::QueryRange, req, &resp));
+  for (const v1::SeriesPoints& proto : resp.series()) {
+    SeriesPoints s = SeriesPointsFromProto(proto);
+    DbTable key;
+    key.host = LabelValue(s.key.labels, "host");
+    key.target = LabelValue(s.key.labels, "target");
+    key.datname = LabelValue(s.key.labels, "datname");
+    key.schema = LabelValue(s.key.labels, "schema");
+    key.table = LabelValue(s.key.labels, "table");
+    (*growth)[TableId(key)] = ComputeGrowth(s.points, kGrowthWindowMs);
   }
-  if (out.format == OutputFormat::kCsv) {
-    WriteCsvRow(*out.out, {"target", "host", "database", "schema", "table", "size_bytes",
-                           "growth_bytes", "growth_span_ms", "live_tuples", "dead_tuples",
-                           "dead_ratio", "seq_scans", "avg_rows_per_seq_scan", "idx_scans",
-                           "last_vacuum_seconds"});
-    for (const DbTable& t : rows) {
-      const Growth g = growth_of(t);
-      const double dead = DeadTupleRatio(t);
-      WriteCsvRow(*out.out,
-                  {t.target, t.host, t.datname, t.schema, t.table, Raw(t.size_bytes),
-                   g.known ? FormatRawNumber(g.bytes) : "", g.known ? absl::StrCat(g.span_ms) : "",
-                   Raw(t.live_tuples), Raw(t.dead_tuples),
-                   dead < 0 || std::isinf(dead) ? "" : FormatRawNumber(dead), Raw(t.seq_scans),
-                   Raw(SeqScanAvgRows(t)), Raw(t.idx_scans), Raw(t.last_vacuum_s)});
+  return absl::OkStatus();
+}
+
+Growth GrowthOf(const GrowthByTable& growth, const DbTable& t) {
+  auto it = growth.find(TableId(t));
+  return it == growth.end() ? Growth{} : it->second;
+}
+
+void WriteTablesJson(const std::vector<DbTable>& rows, const GrowthByTable& growth,
+                     const Output& out) {
+  JsonWriter json(*out.out);
+  json.BeginObject().Key("tables").BeginArray();
+  for (const DbTable& t : rows) {
+    const Growth g = GrowthOf(growth, t);
+    json.BeginObject().Key("target").String(t.target).Key("host").String(t.host)
+        .Key("database").String(t.datname).Key("schema").String(t.schema)
+        .Key("table").String(t.table);
+    JsonValue(json, "size_bytes", t.size_bytes);
+    json.Key("growth_bytes").Number(g.known ? g.bytes : std::nan(""));
+    json.Key("growth_span_ms");
+    if (g.known) {
+      json.Int(g.span_ms);
+    } else {
+      json.Number(std::nan(""));
     }
-    return absl::OkStatus();
+    JsonValue(json, "live_tuples", t.live_tuples);
+    JsonValue(json, "dead_tuples", t.dead_tuples);
+    const double dead = DeadTupleRatio(t);
+    json.Key("dead_ratio").Number(dead < 0 ? std::nan("") : dead);
+    JsonValue(json, "seq_scans", t.seq_scans);
+    JsonValue(json, "seq_tup_read", t.seq_tup_read);
+    JsonValue(json, "avg_rows_per_seq_scan", SeqScanAvgRows(t));
+    JsonValue(json, "idx_scans", t.idx_scans);
+    JsonValue(json, "writes", t.writes);
+    JsonValue(json, "last_vacuum_seconds", t.last_vacuum_s);
+    json.EndObject();
   }
-  if (NoteNoTargets(snap, target, out)) return absl::OkStatus();
+  json.EndArray().EndObject();
+  *out.out << '\n';
+}
+
+void WriteTablesCsv(const std::vector<DbTable>& rows, const GrowthByTable& growth,
+                    const Output& out) {
+  WriteCsvRow(*out.out, {"target", "host", "database", "schema", "table", "size_bytes",
+                         "growth_bytes", "growth_span_ms", "live_tuples", "dead_tuples",
+                         "dead_ratio", "seq_scans", "avg_rows_per_seq_scan", "idx_scans",
+                         "last_vacuum_seconds"});
+  for (const DbTable& t : rows) {
+    const Growth g = GrowthOf(growth, t);
+    const double dead = DeadTupleRatio(t);
+    WriteCsvRow(*out.out,
+                {t.target, t.host, t.datname, t.schema, t.table, Raw(t.size_bytes),
+                 g.known ? FormatRawNumber(g.bytes) : "", g.known ? absl::StrCat(g.span_ms) : "",
+                 Raw(t.live_tuples), Raw(t.dead_tuples),
+                 dead < 0 || std::isinf(dead) ? "" : FormatRawNumber(dead), Raw(t.seq_scans),
+                 Raw(SeqScanAvgRows(t)), Raw(t.idx_scans), Raw(t.last_vacuum_s)});
+  }
+}
+
+void WriteTablesTable(const DbSnapshot& snap, const std::vector<DbTable>& rows,
+                      const GrowthByTable& growth, int64_t now_ms, const Output& out) {
   TextTable table({{"TARGET"}, {"DATABASE"}, {"SCHEMA"}, {"TABLE"}, {"SIZE", Align::kRight},
                    {"GROWTH/24h", Align::kRight}, {"LIVE", Align::kRight},
                    {"DEAD", Align::kRight}, {"DEAD %", Align::kRight},
@@ -626,7 +640,7 @@ absl::Status RunDbTables(v1::Query::StubInterface& stub, const Context& ctx,
     const double dead = DeadTupleRatio(t);
     const double avg = SeqScanAvgRows(t);
     table.AddRow({t.target, t.datname, t.schema, t.table, Bytes(t.size_bytes),
-                  GrowthCell(growth_of(t)), Num(t.live_tuples), Num(t.dead_tuples),
+                  GrowthCell(GrowthOf(growth, t)), Num(t.live_tuples), Num(t.dead_tuples),
                   dead < 0 || std::isinf(dead) ? "-" : FormatPercent(dead), Num(t.seq_scans),
                   avg < 0 ? "-" : FormatNumber(std::round(avg)), Num(t.idx_scans),
                   t.last_vacuum_s < 0
@@ -640,6 +654,25 @@ absl::Status RunDbTables(v1::Query::StubInterface& stub, const Context& ctx,
   }
   if (rows.empty()) *out.err << "sctl: no table statistics from the postgres plugin yet\n";
   NoteUnreadable(snap, out);
+}
+
+}  // namespace
+
+absl::Status RunDbTables(v1::Query::StubInterface& stub, const Context& ctx,
+                         const std::string& target, size_t limit, const Output& out) {
+  DbSnapshot snap;
+  SCOUT_RETURN_IF_ERROR(FetchSnapshot(stub, ctx, target, Metrics("table_.*|database_scrape_error"),
+                                      out, &snap));
+  const std::vector<DbTable> rows = TablesBySize(snap, limit);
+  GrowthByTable growth;
+  if (!rows.empty()) SCOUT_RETURN_IF_ERROR(FetchGrowth(stub, ctx, target, &growth));
+  if (out.format == OutputFormat::kJson) {
+    WriteTablesJson(rows, growth, out);
+  } else if (out.format == OutputFormat::kCsv) {
+    WriteTablesCsv(rows, growth, out);
+  } else if (!NoteNoTargets(snap, target, out)) {
+    WriteTablesTable(snap, rows, growth, ctx.clock->NowMs(), out);
+  }
   return absl::OkStatus();
 }
 
@@ -650,29 +683,14 @@ absl::Status RunDbIndexes(v1::Query::StubInterface& stub, const Context& ctx,
   const std::vector<DbIndex> rows = IndexesByScans(snap);
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
-    json.BeginObject().Key("indexes").BeginArray();
-    for (const DbIndex& i : rows) {
-      json.BeginObject().Key("target").String(i.target).Key("host").String(i.host)
-          .Key("database").String(i.datname).Key("schema").String(i.schema)
-          .Key("table").String(i.table).Key("index").String(i.index).Key("kind").String(i.kind);
-      JsonValue(json, "scans", i.scans);
-      JsonValue(json, "tup_read", i.tup_read);
-      JsonValue(json, "tup_fetch", i.tup_fetch);
-      JsonValue(json, "size_bytes", i.size_bytes);
-      json.Key("status").String(IndexUsageStatus(i.scans)).EndObject();
-    }
-    json.EndArray().EndObject();
+    json.BeginObject().Key("indexes");
+    IndexRecords(rows).WriteJsonArray(json);
+    json.EndObject();
     *out.out << '\n';
     return absl::OkStatus();
   }
   if (out.format == OutputFormat::kCsv) {
-    WriteCsvRow(*out.out, {"target", "host", "database", "schema", "table", "index", "kind",
-                           "scans", "tup_read", "tup_fetch", "size_bytes", "status"});
-    for (const DbIndex& i : rows) {
-      WriteCsvRow(*out.out, {i.target, i.host, i.datname, i.schema, i.table, i.index, i.kind,
-                             Raw(i.scans), Raw(i.tup_read), Raw(i.tup_fetch), Raw(i.size_bytes),
-                             IndexUsageStatus(i.scans)});
-    }
+    IndexRecords(rows).WriteCsv(*out.out);
     return absl::OkStatus();
   }
   if (NoteNoTargets(snap, target, out)) return absl::OkStatus();

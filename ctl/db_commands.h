@@ -4,7 +4,7 @@
 // and "Database Query Optimization" queries and KPIs.
 //
 // The selection and judging below are pure functions over a DbSnapshot
-// (ctl/db_advice.h) that the tests feed fixed data; Run* fetch the
+// (shared/guide/db_advice.h) that the tests feed fixed data; Run* fetch the
 // collector's Latest values (and, for `tables`, a 25 h QueryRange of
 // table sizes), then render as table, JSON or CSV. Error contract as in
 // ctl/commands.h: Plan* report usage errors, Run* only RPC errors.
@@ -24,11 +24,25 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ctl/commands.h"
-#include "ctl/db_advice.h"
 #include "ctl/host_commands.h"  // Health
+#include "shared/guide/db_advice.h"
 #include "shared/metric.h"
 
 namespace scout::ctl {
+
+// The guide's database model and tuning rules, under sctl's names.
+using guide::Advice;
+using guide::Advise;
+using guide::BuildDbSnapshot;
+using guide::DbIndex;
+using guide::DbLockWait;
+using guide::DbLongQuery;
+using guide::DbSnapshot;
+using guide::DbStatement;
+using guide::DbTable;
+using guide::DbTarget;
+using guide::Severity;
+using guide::SeverityName;
 
 // ---- Judging ----
 
@@ -49,7 +63,7 @@ struct SlowArgs {
   bool all = false;                // every statement, whatever its mean
 };
 struct SlowFilter {
-  double min_mean_seconds = kSlowMeanSeconds;
+  double min_mean_seconds = guide::kSlowMeanSeconds;
   bool all = false;
 };
 // InvalidArgument for a bad --min-mean.

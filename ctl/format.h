@@ -1,13 +1,13 @@
-// Output building blocks for sctl: humanized values and times, an aligned
-// text table, RFC 4180 CSV fields, a small JSON writer, and parsing of the
-// time arguments users type (--since/--until/--start/--end).
+// Output building blocks for sctl: times, an aligned text table, RFC 4180
+// CSV fields, and parsing of the time arguments users type
+// (--since/--until/--start/--end). Humanized units (shared/units.h) and the
+// JSON writer (shared/json_writer.h) are shared with the collector's
+// reports and re-exported here under sctl's names.
 //
 // Contract: everything here is pure (no I/O except into the given stream,
 // no reading of the clock or of global time-zone state): "now" and the time
 // zone are always parameters, so output is reproducible in tests.
 #pragma once
-
-#include "shared/json_string.h"
 
 #include <cstdint>
 #include <ostream>
@@ -17,6 +17,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "shared/json_string.h"
+#include "shared/json_writer.h"
+#include "shared/units.h"
 
 namespace scout::ctl {
 
@@ -25,33 +28,19 @@ enum class OutputFormat { kTable, kJson, kCsv };
 // "table", "json" or "csv"; anything else is InvalidArgument.
 absl::StatusOr<OutputFormat> ParseOutputFormat(std::string_view text);
 
-// ---- Humanized values (table output only) ----
+// ---- Humanized and raw values: shared/units.h ----
 
-// Up to 4 decimals for |v| >= 1, 4 significant digits below 1, trailing
-// zeros trimmed: 42 -> "42", 3.14159 -> "3.1416", 0.00012346 -> "0.0001235".
-// Very large or tiny magnitudes use exponent form ("1.5e+20"). Non-finite
-// values print as "NaN", "+Inf", "-Inf".
-std::string FormatNumber(double v);
-// 0.421 -> "42.1%".
-std::string FormatPercent(double ratio);
-// IEC units: 512 -> "512 B", 536870912 -> "512.0 MiB".
-std::string FormatBytes(double bytes);
-// 0.123 -> "123 ms", 0.0025 -> "2.50 ms", 2.5 -> "2.50 s", 90 -> "1m30s".
-std::string FormatSeconds(double seconds);
-// Picks the unit from the metric-name suffix (_ratio, _bytes, _seconds);
-// anything else (including _total) is FormatNumber.
-std::string HumanizeValue(std::string_view metric, double value);
+using ::scout::FormatAge;
+using ::scout::FormatAgo;
+using ::scout::FormatBytes;
+using ::scout::FormatNumber;
+using ::scout::FormatPercent;
+using ::scout::FormatRawNumber;
+using ::scout::FormatSeconds;
+using ::scout::HumanizeValue;
 
-// Coarse elapsed time, at most two units: "3s", "1m20s", "2h5m", "3d4h".
-// Negative input gets a leading "-".
-std::string FormatAge(int64_t age_ms);
-// "3s ago"; a timestamp in the future (clock skew) reads "in 3s".
-std::string FormatAgo(int64_t age_ms);
+// ---- Times ----
 
-// ---- Raw values (CSV and JSON) ----
-
-// Shortest text that reads back as the same double; "NaN", "+Inf", "-Inf".
-std::string FormatRawNumber(double v);
 // "2026-11-27 14:03:10" in `tz` (sctl passes the local zone).
 std::string FormatLocalTime(int64_t ms, absl::TimeZone tz);
 // "2026-11-27T13:03:10.000Z": always UTC, always milliseconds.
@@ -120,33 +109,44 @@ void WriteCsvRow(std::ostream& out, const std::vector<std::string>& fields);
 // JSON string literals: shared/json_string.h (invalid UTF-8 becomes U+FFFD).
 using ::scout::JsonString;
 
-// Streaming JSON with 2-space indentation. The caller keeps calls balanced;
-// Key() is only valid inside an object and must precede every value there.
-class JsonWriter {
- public:
-  explicit JsonWriter(std::ostream& out) : out_(out) {}
+// Streaming JSON: shared/json_writer.h.
+using ::scout::JsonWriter;
 
-  JsonWriter& BeginObject();
-  JsonWriter& EndObject();
-  JsonWriter& BeginArray();
-  JsonWriter& EndArray();
-  JsonWriter& Key(std::string_view key);
-  JsonWriter& String(std::string_view value);
-  // Non-finite values are written as null: JSON has no NaN or Inf.
-  JsonWriter& Number(double value);
-  JsonWriter& Int(int64_t value);
-  JsonWriter& Bool(bool value);
+// A command's rows as named raw values: the one source of its JSON records
+// and of its CSV (header: the names), so the two formats list the same
+// fields in the same order. Usage:
+//   Records records({"target", "wait_seconds"});
+//   for (const auto& w : waits) records.Row().Text(w.target).Number(w.seconds);
+//   records.WriteJsonArray(json);  // or records.WriteCsv(*out.out);
+class Records {
+ public:
+  explicit Records(std::vector<std::string> names);
+
+  // Starts a row; then give one value per name, in order.
+  Records& Row();
+  Records& Text(std::string value);
+  // JSON: a number (null when not finite); CSV: FormatRawNumber.
+  Records& Number(double value);
+  // A figure where negative means unknown: JSON null, CSV empty.
+  Records& Known(double value);
+  // JSON: an integer; CSV: its decimal text.
+  Records& Int(int64_t value);
+
+  // [{name: value, ...}, ...] at the writer's current position.
+  void WriteJsonArray(JsonWriter& json) const;
+  // The header row, then one row per record.
+  void WriteCsv(std::ostream& out) const;
 
  private:
-  void BeforeValue();
-  JsonWriter& Close(char bracket);
-
-  struct Level {
-    int count = 0;
+  struct Value {
+    enum class Kind { kText, kNumber, kInt } kind;
+    std::string text;  // kText
+    double number;     // kNumber (NaN: JSON null)
+    int64_t integer;   // kInt
+    std::string csv;   // the CSV field
   };
-  std::ostream& out_;
-  std::vector<Level> stack_;
-  bool after_key_ = false;
+  std::vector<std::string> names_;
+  std::vector<std::vector<Value>> rows_;
 };
 
 }  // namespace scout::ctl

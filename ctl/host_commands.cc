@@ -6,26 +6,28 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "shared/guide/kpi.h"
 #include "shared/proto_convert.h"
 
 namespace scout::ctl {
 namespace {
 
-struct Rule {
-  double warning;
-  double critical;
-};
-constexpr Rule kCpu{0.70, 0.80};
-constexpr Rule kMemory{0.80, 0.85};
-constexpr Rule kDisk{0.85, 0.90};
+using Rule = guide::KpiSpec;
+constexpr const Rule& kCpu = guide::FindKpi(guide::kKpiCpu);
+constexpr const Rule& kMemory = guide::FindKpi(guide::kKpiMemory);
+constexpr const Rule& kDisk = guide::FindKpi(guide::kKpiDisk);
 
-Health Judge(double ratio, Rule rule) {
-  if (ratio >= rule.critical) return Health::kCritical;
-  if (ratio >= rule.warning) return Health::kWarning;
+Health Judge(double ratio, const Rule& rule) {
+  switch (guide::Judge(rule, ratio)) {
+    case guide::Level::kCritical: return Health::kCritical;
+    case guide::Level::kWarning: return Health::kWarning;
+    case guide::Level::kGood:
+    case guide::Level::kNoData: return Health::kOk;
+  }
   return Health::kOk;
 }
 
-std::string ThresholdText(Rule rule) {
+std::string ThresholdText(const Rule& rule) {
   return absl::StrFormat("< %.0f%% (critical %.0f%%)", rule.warning * 100, rule.critical * 100);
 }
 
@@ -48,9 +50,7 @@ absl::Status FetchLatest(v1::Query::StubInterface& stub, const Context& ctx,
   *request.mutable_selector() = SelectorToProto(selector);
   request.set_limit(100'000);
   v1::LatestResponse response;
-  grpc::ClientContext rpc;
-  rpc.set_deadline(std::chrono::system_clock::now() + ctx.timeout);
-  absl::Status status = StatusFromRpc(stub.Latest(&rpc, request, &response), ctx);
+  absl::Status status = Call(ctx, stub, &v1::Query::StubInterface::Latest, request, &response);
   if (!status.ok()) return status;
   for (const v1::SeriesPoints& s : response.series()) out->push_back(SeriesPointsFromProto(s));
   return absl::OkStatus();
@@ -61,6 +61,24 @@ Selector HostSelector(const std::string& host, const std::string& metric_regex) 
   sel.matchers.push_back({"__name__", MatchOp::kRegexMatch, metric_regex});
   if (!host.empty()) sel.matchers.push_back({"host", MatchOp::kEqual, host});
   return sel;
+}
+
+Records SummaryRecords(const std::vector<SummaryRow>& rows) {
+  Records r({"resource", "value", "display", "status", "threshold"});
+  for (const SummaryRow& s : rows) {
+    r.Row().Text(s.resource).Number(s.raw).Text(s.value).Text(HealthName(s.health))
+        .Text(s.threshold);
+  }
+  return r;
+}
+
+Records ProcessRecords(const std::vector<ProcessRow>& procs) {
+  Records r({"host", "pid", "name", "user", "cpu_ratio", "rss_bytes", "threads", "open_fds"});
+  for (const ProcessRow& p : procs) {
+    r.Row().Text(p.host).Text(p.pid).Text(p.name).Text(p.user).Number(p.cpu_ratio)
+        .Number(p.rss_bytes).Number(p.threads).Number(p.open_fds);
+  }
+  return r;
 }
 
 std::string Cell(double v, const std::string& metric) {
@@ -81,7 +99,7 @@ const char* HealthName(Health h) {
 
 std::vector<SummaryRow> SummarizeHost(const std::vector<SeriesPoints>& latest) {
   std::vector<SummaryRow> rows;
-  auto ratio_row = [&](const std::string& name, const SeriesPoints* s, Rule rule) {
+  auto ratio_row = [&](const std::string& name, const SeriesPoints* s, const Rule& rule) {
     if (s == nullptr) return;
     rows.push_back({name, FormatPercent(Value(s)), Value(s), Judge(Value(s), rule),
                     ThresholdText(rule)});
@@ -190,20 +208,12 @@ absl::Status RunHost(v1::Query::StubInterface& stub, const Context& ctx, const s
   const std::vector<SummaryRow> rows = SummarizeHost(latest);
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
-    json.BeginObject().Key("host").String(host).Key("resources").BeginArray();
-    for (const SummaryRow& r : rows) {
-      json.BeginObject().Key("resource").String(r.resource).Key("value").Number(r.raw)
-          .Key("display").String(r.value).Key("status").String(HealthName(r.health))
-          .Key("threshold").String(r.threshold).EndObject();
-    }
-    json.EndArray().EndObject();
+    json.BeginObject().Key("host").String(host).Key("resources");
+    SummaryRecords(rows).WriteJsonArray(json);
+    json.EndObject();
     *out.out << '\n';
   } else if (out.format == OutputFormat::kCsv) {
-    WriteCsvRow(*out.out, {"resource", "value", "display", "status", "threshold"});
-    for (const SummaryRow& r : rows) {
-      WriteCsvRow(*out.out, {r.resource, FormatRawNumber(r.raw), r.value, HealthName(r.health),
-                             r.threshold});
-    }
+    SummaryRecords(rows).WriteCsv(*out.out);
   } else {
     if (rows.empty()) {
       *out.err << "no recent data for host \"" << host << "\" (see sctl agents)\n";
@@ -228,14 +238,9 @@ absl::Status RunTop(v1::Query::StubInterface& stub, const Context& ctx, const st
   const auto groups = ProcessGroups(latest);
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
-    json.BeginObject().Key("processes").BeginArray();
-    for (const ProcessRow& p : procs) {
-      json.BeginObject().Key("host").String(p.host).Key("pid").String(p.pid)
-          .Key("name").String(p.name).Key("user").String(p.user)
-          .Key("cpu_ratio").Number(p.cpu_ratio).Key("rss_bytes").Number(p.rss_bytes)
-          .Key("threads").Number(p.threads).Key("open_fds").Number(p.open_fds).EndObject();
-    }
-    json.EndArray().Key("groups").BeginArray();
+    json.BeginObject().Key("processes");
+    ProcessRecords(procs).WriteJsonArray(json);
+    json.Key("groups").BeginArray();
     for (const GroupRow& g : groups) {
       json.BeginObject().Key("host").String(g.host).Key("group").String(g.group)
           .Key("processes").Number(g.processes).Key("cpu_ratio").Number(g.cpu_ratio)
@@ -246,13 +251,7 @@ absl::Status RunTop(v1::Query::StubInterface& stub, const Context& ctx, const st
     return absl::OkStatus();
   }
   if (out.format == OutputFormat::kCsv) {
-    WriteCsvRow(*out.out, {"host", "pid", "name", "user", "cpu_ratio", "rss_bytes", "threads",
-                           "open_fds"});
-    for (const ProcessRow& p : procs) {
-      WriteCsvRow(*out.out, {p.host, p.pid, p.name, p.user, FormatRawNumber(p.cpu_ratio),
-                             FormatRawNumber(p.rss_bytes), FormatRawNumber(p.threads),
-                             FormatRawNumber(p.open_fds)});
-    }
+    ProcessRecords(procs).WriteCsv(*out.out);
     return absl::OkStatus();
   }
   TextTable table({{"HOST"}, {"PID", TextTable::Align::kRight}, {"USER"}, {"NAME"},

@@ -87,10 +87,9 @@ absl::Status RunReport(v1::Reports::StubInterface& stub, const Context& ctx,
                        const v1::GenerateReportRequest& request, const std::string& output_file,
                        const Output& out) {
   v1::GenerateReportResponse resp;
-  grpc::ClientContext rpc;
   // A week of many hosts takes a while to build: allow more than the usual.
-  rpc.set_deadline(std::chrono::system_clock::now() + std::max(ctx.timeout, std::chrono::milliseconds(120'000)));
-  SCOUT_RETURN_IF_ERROR(StatusFromRpc(stub.Generate(&rpc, request, &resp), ctx));
+  SCOUT_RETURN_IF_ERROR(Call(ctx, stub, &v1::Reports::StubInterface::Generate,
+                             request, &resp, std::chrono::milliseconds(120'000)));
   SCOUT_RETURN_IF_ERROR(WriteOut(resp.content(), output_file, out));
   if (!output_file.empty() && output_file != "-") {
     *out.err << "sctl: wrote " << (request.kind() == v1::REPORT_WEEKLY ? "weekly" : "daily")
@@ -104,34 +103,25 @@ absl::Status RunReport(v1::Reports::StubInterface& stub, const Context& ctx,
 absl::Status RunReportList(v1::Reports::StubInterface& stub, const Context& ctx,
                            const Output& out) {
   v1::ListReportsResponse resp;
-  grpc::ClientContext rpc;
-  rpc.set_deadline(std::chrono::system_clock::now() + ctx.timeout);
-  SCOUT_RETURN_IF_ERROR(StatusFromRpc(stub.List(&rpc, v1::ListReportsRequest(), &resp), ctx));
+  SCOUT_RETURN_IF_ERROR(Call(ctx, stub, &v1::Reports::StubInterface::List,
+                             v1::ListReportsRequest(), &resp));
   const int64_t now = ctx.clock != nullptr ? ctx.clock->NowMs() : 0;
   const auto kind = [](v1::ReportKind k) { return k == v1::REPORT_WEEKLY ? "weekly" : "daily"; };
+  Records records({"name", "kind", "period", "format", "size_bytes", "modified_ms"});
+  for (const v1::ReportFile& r : resp.reports()) {
+    records.Row().Text(r.name()).Text(kind(r.kind())).Text(r.period()).Text(FormatName(r.format()))
+        .Int(r.size_bytes()).Int(r.modified_ms());
+  }
   if (out.format == OutputFormat::kJson) {
     JsonWriter json(*out.out);
-    json.BeginObject().Key("directory").String(resp.directory()).Key("reports").BeginArray();
-    for (const v1::ReportFile& r : resp.reports()) {
-      json.BeginObject()
-          .Key("name").String(r.name())
-          .Key("kind").String(kind(r.kind()))
-          .Key("period").String(r.period())
-          .Key("format").String(FormatName(r.format()))
-          .Key("size_bytes").Int(r.size_bytes())
-          .Key("modified_ms").Int(r.modified_ms())
-          .EndObject();
-    }
-    json.EndArray().EndObject();
+    json.BeginObject().Key("directory").String(resp.directory()).Key("reports");
+    records.WriteJsonArray(json);
+    json.EndObject();
     *out.out << "\n";
     return absl::OkStatus();
   }
   if (out.format == OutputFormat::kCsv) {
-    WriteCsvRow(*out.out, {"name", "kind", "period", "format", "size_bytes", "modified_ms"});
-    for (const v1::ReportFile& r : resp.reports()) {
-      WriteCsvRow(*out.out, {r.name(), kind(r.kind()), r.period(), FormatName(r.format()),
-                             absl::StrCat(r.size_bytes()), absl::StrCat(r.modified_ms())});
-    }
+    records.WriteCsv(*out.out);
     return absl::OkStatus();
   }
   TextTable table({{"NAME"}, {"KIND"}, {"PERIOD"}, {"SIZE", TextTable::Align::kRight},
@@ -154,9 +144,7 @@ absl::Status RunReportGet(v1::Reports::StubInterface& stub, const Context& ctx,
   v1::GetReportRequest req;
   req.set_name(name);
   v1::GetReportResponse resp;
-  grpc::ClientContext rpc;
-  rpc.set_deadline(std::chrono::system_clock::now() + ctx.timeout);
-  SCOUT_RETURN_IF_ERROR(StatusFromRpc(stub.Get(&rpc, req, &resp), ctx));
+  SCOUT_RETURN_IF_ERROR(Call(ctx, stub, &v1::Reports::StubInterface::Get, req, &resp));
   return WriteOut(resp.content(), output_file, out);
 }
 

@@ -30,10 +30,8 @@ std::string Retention(const v1::StorageTier& t) {
 absl::Status RunStorage(v1::Query::StubInterface& stub, const Context& ctx, const Output& out) {
   v1::StorageStatsResponse response;
   {
-    grpc::ClientContext rpc;
-    rpc.set_deadline(std::chrono::system_clock::now() + ctx.timeout);
-    absl::Status status =
-        StatusFromRpc(stub.StorageStats(&rpc, v1::StorageStatsRequest(), &response), ctx);
+    absl::Status status = Call(ctx, stub, &v1::Query::StubInterface::StorageStats,
+                               v1::StorageStatsRequest(), &response);
     if (!status.ok()) return status;
   }
   if (out.format == OutputFormat::kJson) {

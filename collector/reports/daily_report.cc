@@ -45,6 +45,7 @@ bool Any(const T&) {
 
 }  // namespace
 
+// One add() per KPI tile, in tile order: a table, kept in one piece.
 std::vector<Kpi> ComputeKpis(const DailyReport& r) {
   using E = EndpointStats;
   using H = HostStats;
@@ -55,7 +56,7 @@ std::vector<Kpi> ComputeKpis(const DailyReport& r) {
   const auto dname = [](const D& d) { return absl::StrCat(d.target, " (", d.host, ")"); };
   const auto sname = [](const S& s) { return absl::StrCat("source ", s.source); };
   std::vector<Kpi> kpis;
-  auto add = [&](const char* id, std::pair<double, std::string> worst, std::string basis) {
+  auto add = [&](std::string_view id, std::pair<double, std::string> worst, std::string basis) {
     kpis.push_back(MakeKpi(id, worst.first, std::move(worst.second), std::move(basis)));
   };
 

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "collector/reports/report_util.h"
-#include "ctl/db_advice.h"
+#include "shared/guide/db_advice.h"
 #include "shared/status_macros.h"
 
 namespace scout::collector::reports {
@@ -130,7 +130,7 @@ absl::Status SlowQueries(ReportSource& source, const DayWindow& day, DatabaseSec
     q.mean_basis = HasData(day_mean) ? "day" : "since_reset";
     q.calls_per_hour = HasData(call_rate) ? call_rate * 3600 : kNoData;
     q.max_seconds = Get(*max, key);
-    q.slow = q.mean_seconds > ctl::kSlowMeanSeconds;
+    q.slow = q.mean_seconds > guide::kSlowMeanSeconds;
     auto t = texts.find(key);
     if (t != texts.end()) q.query = t->second;
     all.push_back(std::move(q));
@@ -193,7 +193,7 @@ absl::StatusOr<DatabaseSection> ComputeDatabase(ReportSource& source, const DayW
   auto latest = source.Latest("{__name__=~\"scout_postgres_.*\"}", out.advice_at_ms,
                               kSampleLookbackMs);
   if (!latest.ok()) return latest.status();
-  out.advice = ctl::Advise(ctl::BuildDbSnapshot(*latest));
+  out.advice = guide::Advise(guide::BuildDbSnapshot(*latest));
   return out;
 }
 

@@ -15,7 +15,7 @@
 //    not called that day are left out; a statement seen in one scrape only
 //    falls back to its mean since the statistics reset), text from
 //    scout_postgres_statement_info, the 10 slowest;
-//  * advice: ctl::Advise (the `sctl db advise` rules) on the snapshot at
+//  * advice: guide::Advise (the `sctl db advise` rules) on the snapshot at
 //    the end of the day.
 #pragma once
 

@@ -1,6 +1,7 @@
 #include "collector/reports/endpoints.h"
 
 #include <map>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -45,8 +46,18 @@ bool IsWebEndpoint(const EndpointStats& e) { return IsHttpEndpoint(e) && !IsApiE
 bool IsTcpEndpoint(const EndpointStats& e) { return e.protocol == "tcp"; }
 std::string EndpointName(const EndpointStats& e) { return absl::StrCat(e.probe, " (", e.host, ")"); }
 
+namespace {
+
+// The latency KPI an endpoint's response-time chart is drawn against.
+std::string_view LatencyKpiOf(const EndpointStats& e) {
+  if (IsApiEndpoint(e)) return kKpiApiResponse;
+  return IsTcpEndpoint(e) ? kKpiNetworkLatency : kKpiResponseTime;
+}
+
+}  // namespace
+
 bool EndpointMissesKpi(const EndpointStats& e) {
-  auto misses = [](const char* kpi, double v) {
+  auto misses = [](std::string_view kpi, double v) {
     const KpiStatus s = MakeKpi(kpi, v, "", "").status;
     return s == KpiStatus::kWarning || s == KpiStatus::kCritical;
   };
@@ -100,7 +111,7 @@ absl::StatusOr<std::vector<EndpointStats>> ComputeEndpoints(ReportSource& source
       e.chart = MakeChart(absl::StrCat("Response time: ", EndpointName(e)), Unit::kSeconds,
                           day.start_ms, day.end_ms, 3 * kOneHourMs, "%H:%M", tz);
       e.chart.max_gap_ms = 2 * kOneHourMs;
-      e.chart.threshold = IsApiEndpoint(e) ? 5.0 : IsTcpEndpoint(e) ? 0.1 : 2.0;
+      e.chart.threshold = guide::FindKpi(LatencyKpiOf(e)).warning;
       e.chart.threshold_label = IsApiEndpoint(e) ? "KPI 5 s" : IsTcpEndpoint(e) ? "KPI 100 ms"
                                                                                 : "KPI 2 s";
     }

@@ -6,8 +6,8 @@
 #include "collector/reports/endpoints.h"
 #include "collector/reports/report_format.h"
 #include "collector/reports/svg_chart.h"
-#include "ctl/db_advice.h"
-#include "ctl/format.h"
+#include "shared/guide/db_advice.h"
+#include "shared/units.h"
 
 namespace scout::collector::reports {
 namespace {
@@ -184,9 +184,9 @@ void Database(std::string& out, const DailyReport& r, absl::TimeZone tz) {
     out += Empty("No findings.");
   } else {
     absl::StrAppend(&out, "<table>", Th({"Severity", "Target", "Object", "Finding", "Detail"}));
-    for (const ctl::Advice& a : db.advice) {
-      absl::StrAppend(&out, a.severity == ctl::Severity::kCritical ? "<tr class=\"bad\">" : "<tr>",
-                      Td(ctl::SeverityName(a.severity)), Td(a.target), Td(a.object),
+    for (const guide::Advice& a : db.advice) {
+      absl::StrAppend(&out, a.severity == guide::Severity::kCritical ? "<tr class=\"bad\">" : "<tr>",
+                      Td(guide::SeverityName(a.severity)), Td(a.target), Td(a.object),
                       Td(a.finding), Td(a.detail), "</tr>");
     }
     absl::StrAppend(&out, "</table>");
@@ -255,7 +255,7 @@ void Alerts(std::string& out, const DailyReport& r, absl::TimeZone tz) {
   absl::StrAppend(&out, "</p><table>", Th({"Time", "Rule", "Severity", "Labels", "Value"}));
   for (const FiredAlert& a : r.alerts.fired) {
     absl::StrAppend(&out, "<tr>", Td(FormatClock(a.at_ms, tz)), Td(a.rule), Td(a.severity),
-                    Td(a.labels), "<td class=\"num\">", E(ctl::FormatNumber(a.value)), "</td></tr>");
+                    Td(a.labels), "<td class=\"num\">", E(FormatNumber(a.value)), "</td></tr>");
   }
   absl::StrAppend(&out, "</table></section>");
 }

@@ -27,7 +27,8 @@
 
 namespace scout::collector::reports {
 
-inline constexpr double kGapSeconds = 7200;  // the guide: "Alert if > 2 hours"
+// The guide: "Alert if > 2 hours" (the freshness KPI's critical step).
+inline constexpr double kGapSeconds = guide::FindKpi(guide::kKpiFreshness).critical;
 
 // `detailed`: gaps, errors, freshness and the chart as well.
 absl::StatusOr<IngestionSection> ComputeIngestion(ReportSource& source, const DayWindow& day,

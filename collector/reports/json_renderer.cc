@@ -2,13 +2,13 @@
 
 #include <sstream>
 
-#include "ctl/db_advice.h"
-#include "ctl/format.h"
+#include "shared/guide/db_advice.h"
+#include "shared/json_writer.h"
 
 namespace scout::collector::reports {
 namespace {
 
-using ctl::JsonWriter;
+using ::scout::JsonWriter;
 
 void Field(JsonWriter& j, const char* key, double v) { j.Key(key).Number(v); }
 void Field(JsonWriter& j, const char* key, int64_t v) { j.Key(key).Int(v); }
@@ -169,9 +169,9 @@ void WriteDatabase(JsonWriter& j, const DatabaseSection& db) {
   j.EndArray();
   Field(j, "advice_at_ms", db.advice_at_ms);
   j.Key("advice").BeginArray();
-  for (const ctl::Advice& a : db.advice) {
+  for (const guide::Advice& a : db.advice) {
     j.BeginObject();
-    Field(j, "severity", std::string(ctl::SeverityName(a.severity)));
+    Field(j, "severity", std::string(guide::SeverityName(a.severity)));
     Field(j, "rule", a.rule);
     Field(j, "host", a.host);
     Field(j, "target", a.target);

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "collector/reports/report_format.h"
 #include "collector/reports/report_util.h"
-#include "ctl/db_advice.h"
+#include "shared/guide/db_advice.h"
 
 namespace scout::collector::reports {
 namespace {
@@ -66,13 +66,15 @@ void Sparklines(std::string& out, const Chart& chart) {
   out += "\n";
 }
 
-void Daily(std::string& out, const DailyReport& r, absl::TimeZone tz) {
+void KpisMd(std::string& out, const DailyReport& r) {
   out += "## KPIs\n\n";
   Header(out, {"KPI", "Value", "Status", "Worst", "Target"});
   for (const Kpi& k : r.kpis) {
     Row(out, {k.name, V(k.unit, k.value), KpiStatusTitle(k.status), k.subject, k.target});
   }
+}
 
+void EndpointsMd(std::string& out, const DailyReport& r) {
   out += "\n## Endpoints\n\n";
   if (r.endpoints.empty()) {
     out += "_No probe data for this day._\n";
@@ -84,7 +86,9 @@ void Daily(std::string& out, const DailyReport& r, absl::TimeZone tz) {
                 V(Unit::kRatio, e.error_rate), V(Unit::kRatio, e.availability)});
     }
   }
+}
 
+void HostsMd(std::string& out, const DailyReport& r) {
   out += "\n## Hosts\n\n";
   if (r.hosts.empty()) {
     out += "_No host data for this day._\n";
@@ -99,7 +103,9 @@ void Daily(std::string& out, const DailyReport& r, absl::TimeZone tz) {
     out += "\n";
     for (const HostStats& h : r.hosts) Sparklines(out, h.chart);
   }
+}
 
+void DatabaseMd(std::string& out, const DailyReport& r) {
   const DatabaseSection& db = r.database;
   out += "\n## Database\n\n";
   if (db.targets.empty()) {
@@ -141,12 +147,14 @@ void Daily(std::string& out, const DailyReport& r, absl::TimeZone tz) {
   if (db.advice.empty()) {
     out += "_No findings._\n";
   } else {
-    for (const ctl::Advice& a : db.advice) {
-      absl::StrAppend(&out, "- **", ctl::SeverityName(a.severity), "** ", a.object, ": ",
+    for (const guide::Advice& a : db.advice) {
+      absl::StrAppend(&out, "- **", guide::SeverityName(a.severity), "** ", a.object, ": ",
                       a.finding, " (", a.detail, ")\n");
     }
   }
+}
 
+void IngestionMd(std::string& out, const DailyReport& r, absl::TimeZone tz) {
   const IngestionSection& in = r.ingestion;
   out += "\n## Event ingestion\n\n";
   if (in.hours_sampled == 0 && in.sources.empty()) {
@@ -174,7 +182,9 @@ void Daily(std::string& out, const DailyReport& r, absl::TimeZone tz) {
       }
     }
   }
+}
 
+void AlertsFiredMd(std::string& out, const DailyReport& r, absl::TimeZone tz) {
   out += "\n## Alerts fired\n\n";
   if (r.alerts.fired.empty()) {
     out += "_No alert fired this day._\n";
@@ -184,7 +194,9 @@ void Daily(std::string& out, const DailyReport& r, absl::TimeZone tz) {
       Row(out, {FormatClock(a.at_ms, tz), a.rule, a.severity, a.labels});
     }
   }
+}
 
+void GroupGrowthMd(std::string& out, const DailyReport& r) {
   out += "\n## Process groups: memory growth\n\n";
   bool any = false;
   for (const ProcessGroupGrowth& g : r.process_groups) {
@@ -198,6 +210,16 @@ void Daily(std::string& out, const DailyReport& r, absl::TimeZone tz) {
     absl::StrAppend(&out, "_", r.process_groups.size(),
                     " groups checked; none grew by more than 10 % or 50 MiB._\n");
   }
+}
+
+void Daily(std::string& out, const DailyReport& r, absl::TimeZone tz) {
+  KpisMd(out, r);
+  EndpointsMd(out, r);
+  HostsMd(out, r);
+  DatabaseMd(out, r);
+  IngestionMd(out, r, tz);
+  AlertsFiredMd(out, r, tz);
+  GroupGrowthMd(out, r);
 }
 
 void DayRow(std::string& out, const std::string& first, const DayFigures& d) {

@@ -4,23 +4,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "ctl/format.h"
+#include "shared/units.h"
 
 namespace scout::collector::reports {
 
 std::string FormatValue(Unit unit, double value) {
   if (!HasData(value)) return kNoDataText;
   switch (unit) {
-    case Unit::kSeconds: return ctl::FormatSeconds(value);
+    case Unit::kSeconds: return FormatSeconds(value);
     case Unit::kRatio: return absl::StrFormat("%.2f%%", value * 100);
-    case Unit::kBytes: return ctl::FormatBytes(value);
+    case Unit::kBytes: return FormatBytes(value);
     case Unit::kCount:
       return value == std::floor(value) && std::fabs(value) < 1e15
                  ? absl::StrCat(static_cast<int64_t>(value))
                  : absl::StrFormat("%.2f", value);
     case Unit::kPerHour: return absl::StrFormat("%.1f/h", value);
   }
-  return ctl::FormatNumber(value);
+  return FormatNumber(value);
 }
 
 std::string FormatChange(const WeekChange& c) {

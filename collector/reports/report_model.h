@@ -13,7 +13,8 @@
 #include <vector>
 
 #include "collector/reports/report_period.h"
-#include "ctl/db_advice.h"
+#include "shared/guide/db_advice.h"
+#include "shared/guide/kpi.h"
 #include "shared/metric.h"
 
 namespace scout::collector::reports {
@@ -21,7 +22,8 @@ namespace scout::collector::reports {
 inline constexpr double kNoData = std::numeric_limits<double>::quiet_NaN();
 inline bool HasData(double v) { return !std::isnan(v); }
 
-enum class Unit { kSeconds, kRatio, kBytes, kCount, kPerHour };
+// The guide's units (shared/guide/kpi.h), for every figure in a report.
+using Unit = guide::Unit;
 const char* UnitName(Unit unit);  // "seconds", "ratio", "bytes", "count", "per_hour"
 
 enum class KpiStatus { kGood, kWarning, kCritical, kMissing };  // kMissing: no data
@@ -121,7 +123,7 @@ struct DatabaseSection {
   std::vector<SlowQuery> slow_queries;  // slowest first, at most 10
   std::vector<LockWait> lock_waits;     // longest first, at most 10
   int64_t advice_at_ms = 0;             // the snapshot the advice is about
-  std::vector<ctl::Advice> advice;
+  std::vector<guide::Advice> advice;
 };
 
 struct SourceIngestion {

@@ -51,7 +51,7 @@ class ReportSource {
 
   // Per series, the newest point with at - lookback < t <= at, with its own
   // timestamp (a snapshot: series of one scrape share it, which is how
-  // ctl::BuildDbSnapshot tells current rows from stale ones).
+  // guide::BuildDbSnapshot tells current rows from stale ones).
   virtual absl::StatusOr<std::vector<SeriesPoints>> Latest(const std::string& selector,
                                                            int64_t at_ms, int64_t lookback_ms) = 0;
 

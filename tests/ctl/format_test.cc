@@ -274,6 +274,35 @@ TEST(Json, WriterNestsAndIndents) {
             "}");
 }
 
+TEST(Records, JsonAndCsvFromOneList) {
+  Records records({"name", "seconds", "rows", "bytes"});
+  records.Row().Text("a,b").Number(0.25).Known(-1).Int(42);
+  records.Row().Text("c").Number(std::nan("")).Known(3).Int(-7);
+  std::ostringstream json_text;
+  JsonWriter json(json_text);
+  json.BeginObject().Key("items");
+  records.WriteJsonArray(json);
+  json.EndObject();
+  EXPECT_EQ(json_text.str(),
+            "{\n  \"items\": [\n    {\n      \"name\": \"a,b\",\n      \"seconds\": 0.25,\n"
+            "      \"rows\": null,\n      \"bytes\": 42\n    },\n    {\n      \"name\": \"c\",\n"
+            "      \"seconds\": null,\n      \"rows\": 3,\n      \"bytes\": -7\n    }\n  ]\n}");
+  std::ostringstream csv;
+  records.WriteCsv(csv);
+  EXPECT_EQ(csv.str(), "name,seconds,rows,bytes\n\"a,b\",0.25,,42\nc,NaN,3,-7\n");
+}
+
+TEST(Records, EmptyHasTheHeaderAndAnEmptyArray) {
+  Records records({"a", "b"});
+  std::ostringstream csv;
+  records.WriteCsv(csv);
+  EXPECT_EQ(csv.str(), "a,b\n");
+  std::ostringstream json_text;
+  JsonWriter json(json_text);
+  records.WriteJsonArray(json);
+  EXPECT_EQ(json_text.str(), "[]");
+}
+
 TEST(OutputFormat, Parse) {
   EXPECT_EQ(*ParseOutputFormat("table"), OutputFormat::kTable);
   EXPECT_EQ(*ParseOutputFormat("json"), OutputFormat::kJson);

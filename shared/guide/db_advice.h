@@ -1,4 +1,5 @@
-// The PostgreSQL view behind `sctl db ...`: a snapshot of the postgres
+// The guide's PostgreSQL tuning rules. The view behind `sctl db ...` and the
+// reports' database section: a snapshot of the postgres
 // plugin's series (docs/metrics.md, "PostgreSQL") and the guide's tuning
 // rules applied to it.
 //
@@ -21,9 +22,10 @@
 #include <utility>
 #include <vector>
 
+#include "shared/guide/kpi.h"
 #include "shared/metric.h"
 
-namespace scout::ctl {
+namespace scout::guide {
 
 // ---- Thresholds (source: the SceneScout performance-monitoring guide) ----
 // "Database Performance" KPIs: Query Response Time < 100ms (average),
@@ -35,7 +37,9 @@ namespace scout::ctl {
 // "Index Usage Analysis": idx_scan = 0 UNUSED, < 100 LOW_USAGE.
 // "Database Performance Alerts": connections > 80 %, blocked_duration > 30,
 // query_start < NOW() - INTERVAL '5 minutes'.
-inline constexpr double kSlowMeanSeconds = 0.100;          // mean_exec_time > 100 (ms)
+// The KPI bounds come from the KPI table (shared/guide/kpi.h); the SQL's
+// other numbers are the tuning rules' own and live only here.
+inline constexpr double kSlowMeanSeconds = FindKpi(kKpiQueryTime).warning;  // mean_exec_time > 100 (ms)
 inline constexpr double kLowCacheHitRatio = 0.95;          // hit_percent < 95
 inline constexpr double kVerySlowMeanSeconds = 1.0;        // mean_exec_time > 1000 (ms)
 inline constexpr double kHighFrequencyCalls = 1000;        // calls > 1000
@@ -43,10 +47,10 @@ inline constexpr double kSeqScanCount = 1000;              // seq_scan > 1000
 inline constexpr double kSeqScanAvgRows = 10000;           // seq_tup_read / seq_scan > 10000
 inline constexpr double kDeadTupleRatio = 0.10;            // n_dead_tup > n_live_tup * 0.1
 inline constexpr double kIndexLowUsageScans = 100;         // idx_scan < 100 -> LOW_USAGE
-inline constexpr double kConnectionsWarningRatio = 0.80;   // pool usage < 80 %
-inline constexpr double kConnectionsCriticalRatio = 0.90;  // sctl's critical step
-inline constexpr double kLockWaitKpiSeconds = 1.0;         // lock wait < 1 s
-inline constexpr double kBlockingAlertSeconds = 30.0;      // blocking query alert
+inline constexpr double kConnectionsWarningRatio = FindKpi(kKpiConnections).warning;  // < 80 %
+inline constexpr double kConnectionsCriticalRatio = FindKpi(kKpiConnections).critical;  // sctl's step
+inline constexpr double kLockWaitKpiSeconds = FindKpi(kKpiLockWait).warning;  // lock wait < 1 s
+inline constexpr double kBlockingAlertSeconds = FindKpi(kKpiLockWait).critical;  // blocking alert
 inline constexpr double kLongRunningSeconds = 300.0;       // 5 minutes (agent default)
 
 // ---- Snapshot ----
@@ -112,8 +116,6 @@ struct DbSnapshot {
   std::vector<DbLongQuery> long_queries;  // current rows, oldest first
   std::vector<DbTable> tables;            // by (target, datname, schema, table)
   std::vector<DbIndex> indexes;
-
-  const DbTarget* FindTarget(const std::string& host, const std::string& target) const;
 };
 
 // `latest`: the Latest answer for scout_postgres_* series (one point each;
@@ -145,4 +147,4 @@ struct Advice {
 // Sorted by severity (critical first), then target and object.
 std::vector<Advice> Advise(const DbSnapshot& snapshot);
 
-}  // namespace scout::ctl
+}  // namespace scout::guide

@@ -1,12 +1,12 @@
 // BuildDbSnapshot (the "current rows" rule, the statement text join) and
 // every rule of Advise at and around its threshold, on fixed series.
-#include "ctl/db_advice.h"
+#include "shared/guide/db_advice.h"
 
 #include <cmath>
 
 #include <gtest/gtest.h>
 
-namespace scout::ctl {
+namespace scout::guide {
 namespace {
 
 constexpr int64_t kScrape = 1'764'200'000'000;  // the target's latest scrape
@@ -440,4 +440,4 @@ TEST(Advise, SortedBySeverityThenTarget) {
 }
 
 }  // namespace
-}  // namespace scout::ctl
+}  // namespace scout::guide
