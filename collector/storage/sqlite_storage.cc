@@ -475,6 +475,29 @@ absl::StatusOr<Limited<SeriesKey>> SqliteStorage::ListSeries(const CompiledSelec
   return out;
 }
 
+namespace {
+
+// Binds (series id, start, end) as parameters 1-3 of a per-series range
+// query and runs `on_row` on each result row; the statement is reset after.
+template <typename OnRow>
+absl::Status ForEachSeriesRow(SqliteStatement& stmt, int64_t series_id, int64_t start_ms,
+                              int64_t end_ms, OnRow on_row) {
+  stmt.Bind(1, series_id);
+  stmt.Bind(2, start_ms);
+  stmt.Bind(3, end_ms);
+  absl::Status status = absl::OkStatus();
+  while (status.ok()) {
+    absl::StatusOr<bool> row = stmt.Step();
+    if (!row.ok()) status = row.status();
+    if (!status.ok() || !*row) break;
+    status = on_row();
+  }
+  stmt.Reset();
+  return status;
+}
+
+}  // namespace
+
 absl::StatusOr<Limited<SeriesPoints>> SqliteStorage::ReadRange(const CompiledSelector& selector,
                                                                int64_t start_ms, int64_t end_ms,
                                                                size_t series_limit) const {
@@ -520,19 +543,9 @@ absl::Status SqliteStorage::ReadChunks(const std::vector<SeriesIndex::Match>& ma
                         " AND start_ms < ? ORDER BY id"));
   for (size_t i : which) {
     std::vector<Point>& points = (*out)[i].points;
-    stmt.Bind(1, matches[i].id);
-    stmt.Bind(2, start_ms);
-    stmt.Bind(3, end_ms);
-    while (true) {
-      auto row = stmt.Step();
-      if (!row.ok()) {
-        stmt.Reset();
-        return row.status();
-      }
-      if (!*row) break;
-      SCOUT_RETURN_IF_ERROR(DecodeChunk(stmt.ColumnBlob(0), &points));
-    }
-    stmt.Reset();
+    SCOUT_RETURN_IF_ERROR(ForEachSeriesRow(stmt, matches[i].id, start_ms, end_ms, [&] {
+      return DecodeChunk(stmt.ColumnBlob(0), &points);
+    }));
     points.erase(std::remove_if(points.begin(), points.end(),
                                 [&](const Point& p) {
                                   return p.timestamp_ms < start_ms || p.timestamp_ms >= end_ms;
@@ -569,16 +582,7 @@ absl::StatusOr<Limited<SeriesRollups>> SqliteStorage::ReadRollups(
           " ORDER BY bucket_start_ms")));
   for (SeriesIndex::Match& m : matches) {
     SeriesRollups series{std::move(m.key), {}};
-    stmt.Bind(1, m.id);
-    stmt.Bind(2, start_ms);
-    stmt.Bind(3, end_ms);
-    while (true) {
-      auto row = stmt.Step();
-      if (!row.ok()) {
-        stmt.Reset();
-        return row.status();
-      }
-      if (!*row) break;
+    SCOUT_RETURN_IF_ERROR(ForEachSeriesRow(stmt, m.id, start_ms, end_ms, [&] {
       RollupRow r;
       r.bucket_start_ms = stmt.ColumnInt(0);
       r.min = stmt.ColumnDouble(1);
@@ -589,8 +593,8 @@ absl::StatusOr<Limited<SeriesRollups>> SqliteStorage::ReadRollups(
       r.last_ms = stmt.ColumnInt(6);
       if (!stmt.ColumnIsNull(7)) r.sketch = std::string(stmt.ColumnBlob(7));
       series.rows.push_back(std::move(r));
-    }
-    stmt.Reset();
+      return absl::OkStatus();
+    }));
     out.items.push_back(std::move(series));
   }
   return out;
