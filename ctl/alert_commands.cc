@@ -28,9 +28,6 @@ constexpr size_t kCommentChars = 60;
 
 constexpr const char* kMatchForms = "expected NAME=VALUE, NAME!=VALUE, NAME=~REGEX or NAME!~REGEX";
 
-bool IsLabelStart(char c) { return absl::ascii_isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool IsLabelChar(char c) { return IsLabelStart(c) || absl::ascii_isdigit(static_cast<unsigned char>(c)); }
-
 const std::string& ProtoLabel(const google::protobuf::RepeatedPtrField<v1::Label>& labels,
                               const std::string& name) {
   static const std::string kEmpty;
