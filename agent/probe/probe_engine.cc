@@ -80,14 +80,14 @@ void ProbeEngine::Stop() {
 }
 
 std::vector<ProbeResult> ProbeEngine::Drain() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<ProbeResult> out;
   out.swap(results_);
   return out;
 }
 
 void ProbeEngine::Push(ProbeResult result) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (results_.size() >= options_.max_queued_results && !results_.empty()) {
     results_.erase(results_.begin());
     ++dropped_;

@@ -19,11 +19,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/status/statusor.h"
 #include "agent/probe/probe_result.h"
 #include "agent/probe/probe_spec.h"
@@ -53,7 +54,7 @@ class ProbeEngine {
   void Stop();   // aborts transfers in flight and joins; idempotent
 
   // Results finished since the previous call, oldest first.
-  std::vector<ProbeResult> Drain();
+  std::vector<ProbeResult> Drain() ABSL_LOCKS_EXCLUDED(mu_);
 
   size_t probe_count() const { return probes_.size(); }
 
@@ -75,7 +76,7 @@ class ProbeEngine {
   void Run();
   void StartDue(std::chrono::steady_clock::time_point now);
   void CollectFinished();
-  void Push(ProbeResult result);
+  void Push(ProbeResult result) ABSL_LOCKS_EXCLUDED(mu_);
 
   const std::vector<HttpProbeSpec> http_;
   const std::vector<TcpProbeSpec> tcp_;
@@ -85,8 +86,8 @@ class ProbeEngine {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> dropped_{0};
-  std::mutex mu_;
-  std::vector<ProbeResult> results_;  // guarded by mu_
+  absl::Mutex mu_;
+  std::vector<ProbeResult> results_ ABSL_GUARDED_BY(mu_);
 };
 
 // Runs one HTTP probe now and blocks until it finished (at most the spec's
