@@ -1,6 +1,7 @@
 #include "agent/host/filesystem_plugin.h"
 
 #include <algorithm>
+#include <functional>
 #include <chrono>
 #include <iterator>
 #include <map>
@@ -158,7 +159,7 @@ class FilesystemPlugin final : public Plugin {
     };
     DeviceCache devices;
     std::set<std::string> listed;
-    std::vector<std::pair<const MountEntry*, std::string>> suspects;  // not visible: why
+    Suspects suspects;
     for (const MountEntry* m : visible) {
       listed.insert(m->mount_point);
       const bool want_device = host_table.has_value() && devices.count(m->mount_point) == 0;
@@ -182,31 +183,7 @@ class FilesystemPlugin final : public Plugin {
       }
       Emit(*m, *probe.usage, sink);
     }
-    // The tables were read before the stat() calls, so a mount unmounted
-    // in between (a pod's volume on a busy node) looks exactly like one
-    // that never propagated. Only a mount still there, with the same id,
-    // after the stat() calls is reported; one that went away gets nothing
-    // (its figures would be the parent's) and leaves the table next cycle.
-    if (!suspects.empty()) {
-      const std::set<uint64_t> still_mounted = MountIds(mountinfo_file);
-      for (const auto& [m, reason] : suspects) {
-        const uint64_t id = host_table->at(m->mount_point).mount_id;
-        if (!still_mounted.empty() && still_mounted.count(id) == 0) {
-          listed.erase(m->mount_point);
-          continue;
-        }
-        fail(*m, absl::FailedPreconditionError(absl::StrCat(
-                     "not visible under ", host_.roots().rootfs, ": ", reason, "; ",
-                     kPropagationHint)));
-        if (hidden_.insert(m->mount_point).second) {
-          spdlog::warn(
-              "filesystem {}: not visible under the host root {}: {}; its figures would be "
-              "another filesystem's, so none are reported (node_filesystem_device_error 1) "
-              "until it is; {}",
-              m->mount_point, host_.roots().rootfs, reason, kPropagationHint);
-        }
-      }
-    }
+    if (!suspects.empty()) ConfirmHidden(suspects, mountinfo_file, *host_table, listed, fail);
     // Unmounted or now excluded: a later return is a new story.
     for (auto it = hidden_.begin(); it != hidden_.end();) {
       it = listed.count(*it) > 0 ? std::next(it) : hidden_.erase(it);
@@ -224,6 +201,38 @@ class FilesystemPlugin final : public Plugin {
   }
 
  private:
+  using Suspects = std::vector<std::pair<const MountEntry*, std::string>>;  // not visible: why
+
+  // The tables were read before the stat() calls, so a mount unmounted
+  // in between (a pod's volume on a busy node) looks exactly like one
+  // that never propagated. Only a mount still there, with the same id,
+  // after the stat() calls is reported; one that went away gets nothing
+  // (its figures would be the parent's) and leaves the table next cycle.
+  // Each confirmed one fails (`fail`) and is logged once; `listed` loses
+  // those that went away.
+  void ConfirmHidden(const Suspects& suspects, const char* mountinfo_file,
+                     const MountInfoByPoint& table, std::set<std::string>& listed,
+                     const std::function<void(const MountEntry&, const absl::Status&)>& fail) {
+    const std::set<uint64_t> still_mounted = MountIds(mountinfo_file);
+    for (const auto& [m, reason] : suspects) {
+      const uint64_t id = table.at(m->mount_point).mount_id;
+      if (!still_mounted.empty() && still_mounted.count(id) == 0) {
+        listed.erase(m->mount_point);
+        continue;
+      }
+      fail(*m, absl::FailedPreconditionError(absl::StrCat(
+                   "not visible under ", host_.roots().rootfs, ": ", reason, "; ",
+                   kPropagationHint)));
+      if (hidden_.insert(m->mount_point).second) {
+        spdlog::warn(
+            "filesystem {}: not visible under the host root {}: {}; its figures would be "
+            "another filesystem's, so none are reported (node_filesystem_device_error 1) "
+            "until it is; {}",
+            m->mount_point, host_.roots().rootfs, reason, kPropagationHint);
+      }
+    }
+  }
+
   bool Excluded(const MountEntry& m) const {
     return Matches(exclude_mountpoints_, m.mount_point) || Matches(exclude_fstypes_, m.fstype);
   }

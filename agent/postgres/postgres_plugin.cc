@@ -272,39 +272,11 @@ class PostgresPlugin final : public Plugin {
     std::string main_db;
     std::vector<std::string> other_dbs;
     std::vector<std::string> failed_sets;  // "set: reason" of sets that failed this scrape
-    const auto note = [&](const char* set, const absl::Status& status) {
-      if (!status.ok()) failed_sets.push_back(absl::StrCat(set, ": ", status.message()));
-    };
     try {
       ReadOnlyTx tx(*t.conn, "scout_monitoring");
       SetTimeouts(tx, t.spec.statement_timeout);
       main_db = tx.exec_params("SELECT current_database()").at(0).at(0).as<std::string>();
-      if (core_due) {
-        t.measure_sizes = !t.sizes_measured_ms ||
-                          now_ms - *t.sizes_measured_ms >= t.spec.size_interval.count();
-        note("connections", InSavepoint(tx, "scout_activity", [&](pqxx::transaction_base& sub) {
-               EmitActivity(pg::QueryActivity(sub), base, buffer);
-             }));
-        note("databases", InSavepoint(tx, "scout_databases", [&](pqxx::transaction_base& sub) {
-               std::vector<pg::DatabaseStats> dbs = pg::QueryDatabases(sub, t.measure_sizes);
-               RememberDatabaseSizes(t, dbs);
-               EmitDatabases(t, dbs, now_ms, base, buffer);
-             }));
-        CollectStatements(t, tx, now_ms, base, buffer);
-        note("locks and long queries", InSavepoint(tx, "scout_activity_lists",
-                                                   [&](pqxx::transaction_base& sub) {
-               BufferSink lists;
-               CollectLocksAndLongQueries(t, sub, base, lists);
-               lists.FlushTo(buffer);
-             }));
-        note("database list", InSavepoint(tx, "scout_database_list", [&](pqxx::transaction_base& sub) {
-               other_dbs = TableDatabases(t, sub, main_db);
-             }));
-        const auto& only = t.spec.databases;
-        if (only.empty() || std::find(only.begin(), only.end(), main_db) != only.end()) {
-          CollectRelations(t, tx, main_db, base, buffer);
-        }
-      }
+      if (core_due) other_dbs = CollectCoreSets(t, tx, now_ms, main_db, base, buffer, failed_sets);
       RunQueries(t, tx, main_db, main_db, due_queries, base, buffer);
       tx.commit();
     } catch (const std::exception& e) {
@@ -338,6 +310,44 @@ class PostgresPlugin final : public Plugin {
     }
     CollectOtherDatabases(t, now_ms, core_due, main_db, other_dbs, due_queries, base, sink);
     if (core_due) emit_duration();
+  }
+
+  // The built-in sets of a due scrape, each in its own savepoint; a set that
+  // fails is added to `failed_sets` ("set: reason"). Returns the other
+  // databases whose tables are read this scrape.
+  static std::vector<std::string> CollectCoreSets(Target& t, pqxx::transaction_base& tx,
+                                                  int64_t now_ms, const std::string& main_db,
+                                                  const Labels& base, SampleSink& buffer,
+                                                  std::vector<std::string>& failed_sets) {
+    const auto note = [&](const char* set, const absl::Status& status) {
+      if (!status.ok()) failed_sets.push_back(absl::StrCat(set, ": ", status.message()));
+    };
+    std::vector<std::string> other_dbs;
+    t.measure_sizes = !t.sizes_measured_ms ||
+                      now_ms - *t.sizes_measured_ms >= t.spec.size_interval.count();
+    note("connections", InSavepoint(tx, "scout_activity", [&](pqxx::transaction_base& sub) {
+           EmitActivity(pg::QueryActivity(sub), base, buffer);
+         }));
+    note("databases", InSavepoint(tx, "scout_databases", [&](pqxx::transaction_base& sub) {
+           std::vector<pg::DatabaseStats> dbs = pg::QueryDatabases(sub, t.measure_sizes);
+           RememberDatabaseSizes(t, dbs);
+           EmitDatabases(t, dbs, now_ms, base, buffer);
+         }));
+    CollectStatements(t, tx, now_ms, base, buffer);
+    note("locks and long queries", InSavepoint(tx, "scout_activity_lists",
+                                               [&](pqxx::transaction_base& sub) {
+           BufferSink lists;
+           CollectLocksAndLongQueries(t, sub, base, lists);
+           lists.FlushTo(buffer);
+         }));
+    note("database list", InSavepoint(tx, "scout_database_list", [&](pqxx::transaction_base& sub) {
+           other_dbs = TableDatabases(t, sub, main_db);
+         }));
+    const auto& only = t.spec.databases;
+    if (only.empty() || std::find(only.begin(), only.end(), main_db) != only.end()) {
+      CollectRelations(t, tx, main_db, base, buffer);
+    }
+    return other_dbs;
   }
 
   static absl::Status Connect(Target& t) {

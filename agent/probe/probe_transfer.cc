@@ -1,5 +1,6 @@
 #include "agent/probe/probe_transfer.h"
 #include "shared/secret_ref.h"
+#include "shared/url_redact.h"
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -87,16 +88,6 @@ curl_off_t Info(CURL* easy, CURLINFO what) {
   curl_off_t v = 0;
   if (curl_easy_getinfo(easy, what, &v) != CURLE_OK) return 0;
   return v;
-}
-
-// user:password@ in a URL must not end up in labels or logs.
-std::string RedactUserinfo(const std::string& url) {
-  const size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  const size_t host = scheme + 3;
-  const size_t at = url.find('@', host);
-  if (at == std::string::npos || at > url.find_first_of("/?#", host)) return url;
-  return absl::StrCat(url.substr(0, host), url.substr(at + 1));
 }
 
 std::string TcpUrl(const TcpProbeSpec& spec) {
@@ -197,7 +188,7 @@ ProbeResult ProbeTransfer::BaseResult() const {
   r.kind = tcp_ != nullptr ? ProbeKind::kTcp : ProbeKind::kHttp;
   r.name = tcp_ != nullptr ? tcp_->name : http_->name;
   r.target = tcp_ != nullptr ? absl::StrCat(tcp_->host, ":", tcp_->port)
-                                    : RedactUserinfo(http_->url);
+                                    : UrlWithoutUserinfo(http_->url);  // no user:password@ in labels or logs
   r.finished_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
