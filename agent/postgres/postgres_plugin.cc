@@ -17,7 +17,7 @@
 #include "agent/postgres/postgres_queries.h"
 #include "agent/postgres/relation_queries.h"
 #include "agent/postgres/statement_tracker.h"
-#include "agent/probe/probe_spec.h"
+#include "shared/secret_ref.h"
 #include "re2/re2.h"
 #include "shared/backoff.h"
 #include "shared/logging.h"

@@ -30,8 +30,8 @@
 #include <vector>
 
 #include "agent/plugin.h"
-#include "agent/probe/probe_engine.h"
-#include "agent/probe/probe_spec.h"
+#include "shared/probe/probe_engine.h"
+#include "shared/probe/probe_spec.h"
 
 namespace scout::agent {
 

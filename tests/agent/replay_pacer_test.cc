@@ -40,13 +40,23 @@ TEST(ReplayPacer, BanksAtMostOneSecond) {
   EXPECT_FALSE(pacer.Ready());
 }
 
+// A spool of its own in a test directory, on a ManualClock.
+struct CursorTest {
+  CursorTest() {
+    SpoolOptions options;
+    options.dir = dir / "spool";
+    options.fsync = false;
+    spool = Spool::Open(options, clock);
+  }
+  scout::testing::TestDir dir{"scout-cursor"};
+  ManualClock clock{1'764'200'000'000};
+  absl::StatusOr<std::unique_ptr<Spool>> spool = absl::UnknownError("not opened");
+};
+
 TEST(StreamCursor, LiveFirstThenTheBacklogAtThePacersRate) {
-  scout::testing::TestDir dir("scout-cursor");
-  ManualClock clock(1'764'200'000'000);
-  SpoolOptions options;
-  options.dir = dir / "spool";
-  options.fsync = false;
-  auto spool = Spool::Open(options, clock);
+  CursorTest t;
+  ManualClock& clock = t.clock;
+  auto& spool = t.spool;
   ASSERT_TRUE(spool.ok()) << spool.status();
   ASSERT_TRUE((*spool)->Append(BatchOf(80)).ok());  // backlog: 1, 2
   ASSERT_TRUE((*spool)->Append(BatchOf(80)).ok());
@@ -72,12 +82,9 @@ TEST(StreamCursor, LiveFirstThenTheBacklogAtThePacersRate) {
 }
 
 TEST(StreamCursor, ReplayWaitsForBudget) {
-  scout::testing::TestDir dir("scout-cursor");
-  ManualClock clock(1'764'200'000'000);
-  SpoolOptions options;
-  options.dir = dir / "spool";
-  options.fsync = false;
-  auto spool = Spool::Open(options, clock);
+  CursorTest t;
+  ManualClock& clock = t.clock;
+  auto& spool = t.spool;
   ASSERT_TRUE(spool.ok()) << spool.status();
   ASSERT_TRUE((*spool)->Append(BatchOf(150)).ok());
   ASSERT_TRUE((*spool)->Append(BatchOf(10)).ok());

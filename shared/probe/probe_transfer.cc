@@ -1,4 +1,4 @@
-#include "agent/probe/probe_transfer.h"
+#include "shared/probe/probe_transfer.h"
 #include "shared/secret_ref.h"
 #include "shared/url_redact.h"
 

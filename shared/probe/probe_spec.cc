@@ -1,4 +1,4 @@
-#include "agent/probe/probe_spec.h"
+#include "shared/probe/probe_spec.h"
 
 #include <cerrno>
 #include <cstdlib>

@@ -1,10 +1,10 @@
-#include "agent/probe/probe_engine.h"
+#include "shared/probe/probe_engine.h"
 
 #include <pthread.h>
 
 #include <algorithm>
 
-#include "agent/probe/probe_transfer.h"
+#include "shared/probe/probe_transfer.h"
 #include "shared/logging.h"
 
 namespace scout::agent {

@@ -17,8 +17,8 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "agent/probe/probe_result.h"
-#include "agent/probe/probe_spec.h"
+#include "shared/probe/probe_result.h"
+#include "shared/probe/probe_spec.h"
 
 namespace scout::agent {
 

@@ -26,8 +26,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/status/statusor.h"
-#include "agent/probe/probe_result.h"
-#include "agent/probe/probe_spec.h"
+#include "shared/probe/probe_result.h"
+#include "shared/probe/probe_spec.h"
 
 namespace scout::agent {
 

@@ -1,4 +1,4 @@
-#include "agent/probe/probe_result.h"
+#include "shared/probe/probe_result.h"
 
 #include <ctime>
 
