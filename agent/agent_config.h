@@ -8,7 +8,7 @@
 //   labels: {env: prod, role: web}
 //   log_level: info
 //   reconnect_max_backoff: 30s    # ceiling of the jittered reconnect delay
-//   collectors: [cpu, memory, filesystem, load]
+//   collectors: [cpu, memory, filesystem, load]   # plugins to run (agent/builtin_plugins.cc)
 //   host:                         # where the host's filesystems are visible
 //     proc: /proc                 # /host/proc in a container
 //     sys: /sys
@@ -59,11 +59,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "agent/host/filesystem_collector.h"
+#include "agent/host/filesystem_plugin.h"
 #include "agent/host/host_fs.h"
-#include "agent/host/network_collector.h"
-#include "agent/host/process_collector.h"
-#include "agent/postgres/postgres_collector.h"
+#include "agent/host/network_plugin.h"
+#include "agent/host/process_plugin.h"
+#include "agent/postgres/postgres_config.h"
 #include "agent/probe/probe_config.h"
 #include "agent/spool.h"
 
@@ -78,7 +78,7 @@ struct AgentConfig {
   std::chrono::milliseconds interval = std::chrono::seconds(10);
   std::map<std::string, std::string> labels;
   std::string log_level = "info";
-  std::vector<std::string> collectors;  // empty = DefaultCollectorNames()
+  std::vector<std::string> collectors;  // empty = DefaultPluginNames()
   HostRoots host;
   size_t max_batch_bytes = 1 << 20;
   std::chrono::milliseconds plugin_timeout = std::chrono::seconds(5);
@@ -94,8 +94,15 @@ struct AgentConfig {
   std::chrono::milliseconds reconnect_max_backoff = std::chrono::seconds(30);
 };
 
-// Errors name file, line and key.
-absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path);
+class PluginRegistry;
+
+// Reads the agent's own keys, and each plugin's section with the reader
+// registered in `plugins`. Errors name file, line and key.
+absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path,
+                                            const PluginRegistry& plugins);
+absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text, const std::string& file_name,
+                                             const PluginRegistry& plugins);
+// Same, with the built-in plugins (RegisterBuiltinPlugins).
 absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text, const std::string& file_name);
 
 // Checks values that flags may also have set (interval bounds, label names,

@@ -1,5 +1,7 @@
 #include "agent/ingest_client.h"
 
+#include "agent/replay_pacer.h"
+
 #include <grpcpp/grpcpp.h>
 #include <pthread.h>
 
@@ -35,12 +37,6 @@ absl::Status FromGrpc(const grpc::Status& s) {
   return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
 }
 
-uint64_t Points(const v1::Batch& b) {
-  uint64_t n = 0;
-  for (const auto& s : b.series()) n += static_cast<uint64_t>(s.points_size());
-  return n;
-}
-
 }  // namespace
 
 IngestClient::IngestClient(IngestClientOptions options, Spool& spool, AgentCounters& counters,
@@ -58,17 +54,16 @@ void IngestClient::Start() {
 
 void IngestClient::Stop(std::chrono::milliseconds grace) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (stopping_) return;
     stopping_ = true;
-    stop_deadline_ = std::chrono::steady_clock::now() + grace;
+    stop_deadline_ = absl::Now() + absl::FromChrono(grace);
   }
-  cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
 void IngestClient::SetConnected(bool connected, const absl::Status& why) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (connected && !connected_) {
     spdlog::info("connected to collector {}", options_.address);
     failure_logged_ = false;
@@ -93,7 +88,7 @@ void IngestClient::Loop() {
     absl::Status ended = RunStream();
     bool was_connected;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       was_connected = connected_;
       if (stopping_) return;
     }
@@ -101,58 +96,18 @@ void IngestClient::Loop() {
     SetConnected(false, ended);
     const auto delay = backoff.NextDelay();
     spdlog::debug("reconnecting in {} ms", delay.count());
-    std::unique_lock<std::mutex> lock(mu_);
-    if (cv_.wait_for(lock, delay, [this] { return stopping_; })) return;
+    absl::MutexLock lock(&mu_);
+    if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(delay))) return;
   }
 }
 
-std::optional<v1::Batch> IngestClient::NextBatch(uint64_t* last_live, uint64_t stream_start,
-                                                 std::deque<uint64_t>* backlog, double* tokens,
-                                                 std::chrono::steady_clock::time_point* refill_at,
-                                                 bool* is_replay) {
-  const auto now = std::chrono::steady_clock::now();
-  // Refill the replay budget: at most one second's worth banked.
-  const double rate = options_.replay_samples_per_second;
-  *tokens = std::min(rate, *tokens + rate * std::chrono::duration<double>(now - *refill_at).count());
-  *refill_at = now;
-
-  if (auto live = spool_.FirstAfter(std::max(*last_live, stream_start))) {
-    *last_live = *live;
-    *is_replay = false;
-    return spool_.Read(*live);
-  }
-  while (!backlog->empty() && *tokens > 0) {
-    auto batch = spool_.Read(backlog->front());
-    if (!batch) {  // acked on an earlier stream, or dropped by the spool
-      backlog->pop_front();
-      continue;
-    }
-    backlog->pop_front();
-    *tokens -= static_cast<double>(Points(*batch));
-    *is_replay = true;
-    return batch;
-  }
-  // Nothing sendable now: wait for new data, or for replay budget.
-  auto wake = now + std::chrono::milliseconds(200);
-  if (!backlog->empty() && *tokens <= 0) {
-    wake = std::min(wake, now + std::chrono::milliseconds(
-                                    static_cast<int64_t>(1000.0 * (1 - *tokens) / rate) + 1));
-  }
-  spool_.WaitForNewer(std::max(*last_live, stream_start), wake);
-  return std::nullopt;
+bool IngestClient::CanSendLocked() const {
+  return stopping_ || !stream_live_ || static_cast<int>(awaiting_ack_.size()) < options_.window;
 }
 
-absl::Status IngestClient::RunStream() {
-  auto stub = v1::Ingest::NewStub(NewChannel(options_.address));
-  grpc::ClientContext context;
-  context.set_wait_for_ready(false);
-  auto stream = stub->Stream(&context);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    awaiting_ack_.clear();
-    stream_live_ = true;
-  }
+bool IngestClient::AllAckedLocked() const { return awaiting_ack_.empty() || !stream_live_; }
 
+v1::AgentMessage IngestClient::Hello() const {
   v1::AgentMessage hello_msg;
   v1::Hello* hello = hello_msg.mutable_hello();
   hello->set_agent_id(options_.agent_id);
@@ -163,56 +118,68 @@ absl::Status IngestClient::RunStream() {
   hello->set_started_at_ms(clock_.NowMs());
   hello->set_protocol_version(1);
   hello->set_interval_ms(options_.interval_ms);
+  return hello_msg;
+}
 
+bool IngestClient::AdmitLocked(const v1::Batch& batch) {
+  if (batch.ByteSizeLong() > max_batch_bytes_) {
+    spdlog::error("batch {} is {} bytes, over the collector's {}-byte limit; dropping it",
+                  batch.seq(), batch.ByteSizeLong(), max_batch_bytes_);
+    spool_.Remove(batch.seq());
+    ++counters_.batches_rejected;
+    counters_.samples_rejected += CountPoints(batch);
+    return false;
+  }
+  awaiting_ack_.insert(batch.seq());
+  return true;
+}
+
+void IngestClient::SendBatches(Stream& stream) {
+  // Everything already spooled is backlog for this stream.
+  StreamCursor cursor(spool_, pacing_clock_, options_.replay_samples_per_second);
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &IngestClient::CanSendLocked));
+      if (stopping_ || !stream_live_) break;
+    }
+    auto next = cursor.Take();
+    if (!next) continue;
+    next->batch.set_sent_at_ms(clock_.NowMs());
+    {
+      absl::MutexLock lock(&mu_);
+      if (!AdmitLocked(next->batch)) continue;
+    }
+    v1::AgentMessage msg;
+    *msg.mutable_batch() = std::move(next->batch);
+    if (!stream.Write(msg)) break;
+    ++counters_.batches_sent;
+    if (next->is_replay) ++counters_.batches_replayed;
+  }
+}
+
+absl::Status IngestClient::RunStream() {
+  auto stub = v1::Ingest::NewStub(NewChannel(options_.address));
+  grpc::ClientContext context;
+  context.set_wait_for_ready(false);
+  auto stream = stub->Stream(&context);
+  {
+    absl::MutexLock lock(&mu_);
+    awaiting_ack_.clear();
+    stream_live_ = true;
+  }
   std::thread reader;
-  if (stream->Write(hello_msg)) {
+  if (stream->Write(Hello())) {
     reader = std::thread([this, s = stream.get(), &context] {
       pthread_setname_np(pthread_self(), "scout-recv");
       ReadAcks(s, &context);
     });
-    // Everything already spooled is backlog for this stream.
-    const uint64_t stream_start = spool_.last_seq();
-    std::deque<uint64_t> backlog;
-    for (uint64_t seq : spool_.Pending()) backlog.push_back(seq);
-    uint64_t last_live = stream_start;
-    double tokens = options_.replay_samples_per_second;
-    auto refill_at = std::chrono::steady_clock::now();
-    while (true) {
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] {
-          return stopping_ || !stream_live_ ||
-                 static_cast<int>(awaiting_ack_.size()) < options_.window;
-        });
-        if (stopping_ || !stream_live_) break;
-      }
-      bool is_replay = false;
-      auto batch = NextBatch(&last_live, stream_start, &backlog, &tokens, &refill_at, &is_replay);
-      if (!batch) continue;
-      batch->set_sent_at_ms(clock_.NowMs());
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (batch->ByteSizeLong() > max_batch_bytes_) {
-          spdlog::error("batch {} is {} bytes, over the collector's {}-byte limit; dropping it",
-                        batch->seq(), batch->ByteSizeLong(), max_batch_bytes_);
-          spool_.Remove(batch->seq());
-          ++counters_.batches_rejected;
-          counters_.samples_rejected += Points(*batch);
-          continue;
-        }
-        awaiting_ack_.insert(batch->seq());
-      }
-      v1::AgentMessage msg;
-      *msg.mutable_batch() = std::move(*batch);
-      if (!stream->Write(msg)) break;
-      ++counters_.batches_sent;
-      if (is_replay) ++counters_.batches_replayed;
-    }
+    SendBatches(*stream);
     stream->WritesDone();
     // On a clean stop, give outstanding acks until the deadline.
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_until(lock, stopping_ ? stop_deadline_ : std::chrono::steady_clock::now(),
-                   [this] { return awaiting_ack_.empty() || !stream_live_; });
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithDeadline(absl::Condition(this, &IngestClient::AllAckedLocked),
+                          stopping_ ? stop_deadline_ : absl::Now());
     if (stream_live_) context.TryCancel();
   }
   if (reader.joinable()) reader.join();
@@ -227,7 +194,7 @@ void IngestClient::ReadAcks(Stream* stream, grpc::ClientContext* context) {
     switch (msg.kind_case()) {
       case v1::CollectorMessage::kWelcome: {
         {
-          std::lock_guard<std::mutex> lock(mu_);
+          absl::MutexLock lock(&mu_);
           if (msg.welcome().max_batch_bytes() > 0) max_batch_bytes_ = msg.welcome().max_batch_bytes();
         }
         SetConnected(true, absl::OkStatus());
@@ -243,7 +210,7 @@ void IngestClient::ReadAcks(Stream* stream, grpc::ClientContext* context) {
           spdlog::debug("batch {}: {} invalid points dropped by the collector", ack.seq(),
                         ack.points_rejected());
         }
-        std::lock_guard<std::mutex> lock(mu_);
+        absl::MutexLock lock(&mu_);
         awaiting_ack_.erase(ack.seq());
         break;
       }
@@ -253,10 +220,10 @@ void IngestClient::ReadAcks(Stream* stream, grpc::ClientContext* context) {
           // Never retried: it would be rejected again.
           spdlog::error("collector rejected batch {} as invalid, dropping it: {}", r.seq(),
                         r.reason());
-          if (auto batch = spool_.Read(r.seq())) counters_.samples_rejected += Points(*batch);
+          if (auto batch = spool_.Read(r.seq())) counters_.samples_rejected += CountPoints(*batch);
           spool_.Remove(r.seq());
           ++counters_.batches_rejected;
-          std::lock_guard<std::mutex> lock(mu_);
+          absl::MutexLock lock(&mu_);
           awaiting_ack_.erase(r.seq());
         } else {
           // Retryable: end this stream; the batch is resent after backoff.
@@ -270,11 +237,9 @@ void IngestClient::ReadAcks(Stream* stream, grpc::ClientContext* context) {
       default:
         break;  // newer collector message kinds: ignore
     }
-    cv_.notify_all();
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   stream_live_ = false;
-  cv_.notify_all();
 }
 
 }  // namespace scout::agent

@@ -2,11 +2,9 @@
 // batches from the Spool onto it.
 //
 // Per stream: send Hello, then batches with at most `window` awaiting an
-// Ack. Which batch next: live data first (batches spooled after the stream
-// opened, oldest of them first), then the backlog (batches that were
-// already in the spool when it opened, oldest first) at no more than
-// `replay_samples_per_second`, so a recovering collector is not flattened
-// by a fleet's backlog. A reader thread removes acked batches from the
+// Ack. Which batch next: a StreamCursor (agent/replay_pacer.h) — live data
+// first, then the backlog at no more than `replay_samples_per_second`, so
+// a recovering collector is not flattened by a fleet's backlog. A reader thread removes acked batches from the
 // spool. A batch rejected as INVALID_ARGUMENT is removed (resending cannot
 // help); any other rejection, or a broken stream, ends the stream and
 // everything unacked is sent again on the next one.
@@ -21,15 +19,15 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <optional>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "agent/agent_counters.h"
 #include "agent/spool.h"
 #include "scout/v1/ingest.grpc.pb.h"
@@ -64,34 +62,42 @@ class IngestClient {
   void Start();
   // Stops sending new batches, half-closes the stream and waits up to
   // `grace` for outstanding acks, then cancels.
-  void Stop(std::chrono::milliseconds grace);
+  void Stop(std::chrono::milliseconds grace) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   using Stream = grpc::ClientReaderWriter<v1::AgentMessage, v1::CollectorMessage>;
-  void Loop();
-  absl::Status RunStream();
-  // The next batch to send on this stream, or nullopt after waiting a bit.
-  std::optional<v1::Batch> NextBatch(uint64_t* last_live, uint64_t stream_start,
-                                     std::deque<uint64_t>* backlog, double* tokens,
-                                     std::chrono::steady_clock::time_point* refill_at,
-                                     bool* is_replay);
-  void ReadAcks(Stream* stream, grpc::ClientContext* context);
-  void SetConnected(bool connected, const absl::Status& why);
+  void Loop() ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status RunStream() ABSL_LOCKS_EXCLUDED(mu_);
+  v1::AgentMessage Hello() const;
+  // Sends until the stream breaks or Stop(); batches from a StreamCursor,
+  // at most `window` awaiting an ack.
+  void SendBatches(Stream& stream) ABSL_LOCKS_EXCLUDED(mu_);
+  // false (and the batch dropped) when it is over the collector's limit;
+  // otherwise it now awaits an ack.
+  bool AdmitLocked(const v1::Batch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool CanSendLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool AllAckedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ReadAcks(Stream* stream, grpc::ClientContext* context) ABSL_LOCKS_EXCLUDED(mu_);
+  void SetConnected(bool connected, const absl::Status& why) ABSL_LOCKS_EXCLUDED(mu_);
 
   const IngestClientOptions options_;
   Spool& spool_;
   AgentCounters& counters_;
-  const Clock& clock_;
+  const Clock& clock_;  // timestamps (Hello, sent_at)
+  // Replay pacing bounds the real load on the collector, so it runs on
+  // real time even when clock_ is a ManualClock (tests stamp batches with
+  // fixed times and measure the pace on the wall); the pacing itself is
+  // tested with a ManualClock in replay_pacer_test.
+  const SystemClock pacing_clock_;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;                   // GUARDED_BY(mu_)
-  std::set<uint64_t> awaiting_ack_;         // GUARDED_BY(mu_): sent on this stream
-  bool stream_live_ = false;                // GUARDED_BY(mu_): reader still running
-  bool connected_ = false;                  // GUARDED_BY(mu_)
-  bool failure_logged_ = false;             // GUARDED_BY(mu_)
-  uint32_t max_batch_bytes_ = 4u << 20;     // GUARDED_BY(mu_): from the Welcome
-  std::chrono::steady_clock::time_point stop_deadline_;  // GUARDED_BY(mu_)
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::set<uint64_t> awaiting_ack_ ABSL_GUARDED_BY(mu_);  // sent on this stream
+  bool stream_live_ ABSL_GUARDED_BY(mu_) = false;         // reader still running
+  bool connected_ ABSL_GUARDED_BY(mu_) = false;
+  bool failure_logged_ ABSL_GUARDED_BY(mu_) = false;
+  uint32_t max_batch_bytes_ ABSL_GUARDED_BY(mu_) = 4u << 20;  // from the Welcome
+  absl::Time stop_deadline_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

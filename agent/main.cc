@@ -1,19 +1,16 @@
 // scout-agent: samples this host and streams the samples to the collector.
+// Parses flags and config, builds an Agent, runs until SIGINT/SIGTERM.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
-#include <functional>
 #include <iostream>
 #include <memory>
-#include <random>
 #include <thread>
 
-#include "absl/strings/str_format.h"
+#include "agent/agent.h"
 #include "agent/agent_config.h"
 #include "agent/alive_file.h"
-#include "agent/collector_registry.h"
-#include "agent/ingest_client.h"
-#include "agent/spool.h"
+#include "agent/plugin_registry.h"
 #include "agent/sample_output.h"
 #include "agent/scheduler.h"
 #include "shared/duration.h"
@@ -22,171 +19,148 @@
 
 namespace {
 
-constexpr int kExitConfigError = 2;
+using namespace scout::agent;
 
-std::string NewIncarnationId() {
-  std::random_device rd;
-  return absl::StrFormat("%08x%08x%08x%08x", rd(), rd(), rd(), rd());
-}
+constexpr int kExitConfigError = 2;
 
 int ConfigError(const std::string& message) {
   std::cerr << "scout-agent: " << message << "\n";
   return kExitConfigError;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  using namespace scout::agent;
-  CLI::App app{"scout-agent: samples host resources and streams them to scout-collector"};
+struct Flags {
   std::string config_path, collector, id, hostname, interval, host_root, spool_dir, log_level,
       alive_file, check_alive, max_age = "60s", output = "text";
   bool test = false, check_config = false;
-  app.add_option("--config", config_path, "YAML config file");
-  app.add_option("--collector", collector, "collector address (default 127.0.0.1:7070)");
-  app.add_option("--id", id, "agent id (default: the hostname)");
-  app.add_option("--hostname", hostname,
+};
+
+void AddFlags(CLI::App& app, Flags& f) {
+  app.add_option("--config", f.config_path, "YAML config file");
+  app.add_option("--collector", f.collector, "collector address (default 127.0.0.1:7070)");
+  app.add_option("--id", f.id, "agent id (default: the hostname)");
+  app.add_option("--hostname", f.hostname,
                  "hostname reported to the collector (default: this machine's; in a pod, "
                  "pass the node's name)");
-  app.add_option("--interval", interval, "collection interval, e.g. 10s");
-  app.add_option("--host-root", host_root,
+  app.add_option("--interval", f.interval, "collection interval, e.g. 10s");
+  app.add_option("--host-root", f.host_root,
                  "where the host's / is mounted (e.g. /host): reads ROOT/proc, ROOT/sys");
-  app.add_option("--spool-dir", spool_dir,
+  app.add_option("--spool-dir", f.spool_dir,
                  "directory for unacked batches (default /var/lib/scout/spool)");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
-  app.add_option("--alive-file", alive_file,
+  app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error");
+  app.add_option("--alive-file", f.alive_file,
                  "touch this file after every collection cycle (for --check-alive)");
   CLI::Option* check_alive_option = app.add_option(
-      "--check-alive", check_alive,
+      "--check-alive", f.check_alive,
       "exit 0 if this alive file was touched within --max-age, else 1 (an exec probe); "
       "reads no config and no spool");
-  app.add_option("--max-age", max_age, "--check-alive: how old the file may be (default 60s)")
+  app.add_option("--max-age", f.max_age, "--check-alive: how old the file may be (default 60s)")
       ->needs(check_alive_option);
-  app.add_flag("--test", test, "run one collection cycle, print the samples and exit");
-  app.add_option("-o,--output", output, "--test output: text or json")
+  app.add_flag("--test", f.test, "run one collection cycle, print the samples and exit");
+  app.add_option("-o,--output", f.output, "--test output: text or json")
       ->check(CLI::IsMember({"text", "json"}));
-  app.add_flag("--check-config", check_config, "validate the config and exit");
+  app.add_flag("--check-config", f.check_config, "validate the config and exit");
   app.set_version_flag("--version", std::string("scout-agent ") + scout::kVersion);
-  CLI11_PARSE(app, argc, argv);
+}
 
-  if (!check_alive.empty()) {
-    auto d = scout::ParseDuration(max_age);
-    if (!d.ok()) return ConfigError("--max-age: " + std::string(d.status().message()));
-    if (d->count() <= 0) return ConfigError("--max-age: must be positive");
-    return CheckAlive(check_alive, *d);
-  }
-
+// The config file, then the flags on top, validated and defaulted.
+absl::StatusOr<AgentConfig> BuildConfig(const Flags& f, const PluginRegistry& plugins) {
   AgentConfig config;
-  if (!config_path.empty()) {
-    auto loaded = LoadAgentConfig(config_path);
-    if (!loaded.ok()) return ConfigError(std::string(loaded.status().message()));
+  if (!f.config_path.empty()) {
+    auto loaded = LoadAgentConfig(f.config_path, plugins);
+    if (!loaded.ok()) return loaded.status();
     config = *std::move(loaded);
   }
-  if (!collector.empty()) config.collector = collector;
-  if (!id.empty()) config.id = id;
-  if (!hostname.empty()) config.hostname = hostname;
-  if (!interval.empty()) {
-    auto d = scout::ParseDuration(interval);
-    if (!d.ok()) return ConfigError("--interval: " + std::string(d.status().message()));
+  if (!f.collector.empty()) config.collector = f.collector;
+  if (!f.id.empty()) config.id = f.id;
+  if (!f.hostname.empty()) config.hostname = f.hostname;
+  if (!f.interval.empty()) {
+    auto d = scout::ParseDuration(f.interval);
+    if (!d.ok()) return absl::InvalidArgumentError("--interval: " + std::string(d.status().message()));
     config.interval = *d;
   }
-  if (!host_root.empty()) {
-    config.host = {host_root + "/proc", host_root + "/sys", host_root};
-  }
-  if (!spool_dir.empty()) config.spool.dir = spool_dir;
-  if (!log_level.empty()) config.log_level = log_level;
+  if (!f.host_root.empty()) config.host = {f.host_root + "/proc", f.host_root + "/sys", f.host_root};
+  if (!f.spool_dir.empty()) config.spool.dir = f.spool_dir;
+  if (!f.log_level.empty()) config.log_level = f.log_level;
   if (config.id.empty()) config.id = LocalHostname();
-  if (auto valid = ValidateAgentConfig(config); !valid.ok()) {
-    return ConfigError(std::string(valid.message()));
-  }
+  if (absl::Status valid = ValidateAgentConfig(config); !valid.ok()) return valid;
   if (config.hostname.empty()) config.hostname = LocalHostname();
-  if (auto status = scout::InitLogging(config.log_level, "agent"); !status.ok()) {
-    return ConfigError(std::string(status.message()));
-  }
+  return config;
+}
 
+int RunCheckAlive(const Flags& f) {
+  auto d = scout::ParseDuration(f.max_age);
+  if (!d.ok()) return ConfigError("--max-age: " + std::string(d.status().message()));
+  if (d->count() <= 0) return ConfigError("--max-age: must be positive");
+  return CheckAlive(f.check_alive, *d);
+}
+
+// --check-config and --test: the plugins without a spool (neither may need
+// or create /var/lib/scout).
+int RunWithoutSpool(const Flags& f, const AgentConfig& config, const PluginRegistry& plugins) {
   scout::SystemClock clock;
   AgentCounters counters;
   HostFs host(config.host);
-  CollectorRegistry registry;
-  RegisterBuiltinCollectors(registry);
-  const auto names = config.collectors.empty() ? DefaultCollectorNames(config) : config.collectors;
-  // The spool is opened only to run for real: --test and --check-config
-  // must not need (or create) /var/lib/scout.
-  std::unique_ptr<Spool> spool;
-  if (!test && !check_config) {
-    auto opened = Spool::Open(config.spool, clock);
-    if (!opened.ok()) {
-      std::cerr << "scout-agent: cannot open the spool: " << opened.status().message() << "\n";
-      return 1;
-    }
-    spool = *std::move(opened);
-  }
-  auto plugins = registry.Create(names, {host, clock, config, counters, spool.get()});
-  if (!plugins.ok()) return ConfigError(std::string(plugins.status().message()));
-  if (check_config) {
-    std::cout << "config OK" << (config_path.empty() ? "" : ": " + config_path) << "\n";
+  auto created = CreateEnabledPlugins(plugins, {host, clock, config, counters, nullptr});
+  if (!created.ok()) return ConfigError(std::string(created.status().message()));
+  if (f.check_config) {
+    std::cout << "config OK" << (f.config_path.empty() ? "" : ": " + f.config_path) << "\n";
     return 0;
   }
-  Scheduler scheduler(*std::move(plugins), config.id, clock, counters,
+  Scheduler scheduler(*std::move(created), config.id, clock, counters,
                       std::min(config.plugin_timeout, config.interval));
-
-  if (test) {
-    // Rates need two readings: prime, wait a second, then print.
-    scheduler.RunCycle(clock.NowMs());
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-    auto samples = scheduler.RunCycle(clock.NowMs());
-    if (output == "json") {
-      PrintSamplesJson(samples, std::cout);
-    } else {
-      PrintSamplesText(samples, std::cout);
-    }
-    return 0;
+  // Rates need two readings: prime, wait a second, then print.
+  scheduler.RunCycle(clock.NowMs());
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  auto samples = scheduler.RunCycle(clock.NowMs());
+  if (f.output == "json") {
+    PrintSamplesJson(samples, std::cout);
+  } else {
+    PrintSamplesText(samples, std::cout);
   }
+  return 0;
+}
 
+int Run(const Flags& f, const AgentConfig& config, const PluginRegistry& plugins) {
+  // Blocked before any thread starts, so every thread inherits the mask
+  // and the signals reach sigwait below.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  IngestClientOptions client_options;
-  client_options.address = config.collector;
-  client_options.agent_id = config.id;
-  client_options.hostname = config.hostname;
-  client_options.labels = scout::MakeLabels({config.labels.begin(), config.labels.end()});
-  client_options.incarnation_id = NewIncarnationId();
-  client_options.interval_ms = config.interval.count();
-  client_options.max_backoff = config.reconnect_max_backoff;
-  client_options.replay_samples_per_second = config.replay_samples_per_second;
-  IngestClient client(client_options, *spool, counters, clock);
-
-  spdlog::info("scout-agent {} id={} hostname={} collector={} interval={} spool={}",
-               scout::kVersion, config.id, config.hostname, config.collector,
-               scout::FormatDuration(config.interval), config.spool.dir);
-  std::function<void()> after_cycle;
-  if (!alive_file.empty()) {
-    auto alive = std::make_shared<AliveFile>(alive_file);
-    alive->RemoveStale();
-    after_cycle = [alive] { alive->Touch(); };
+  scout::SystemClock clock;
+  auto agent = Agent::Start(config, plugins, clock, {f.alive_file});
+  if (!agent.ok()) {
+    if (absl::IsFailedPrecondition(agent.status())) {
+      std::cerr << "scout-agent: " << agent.status().message() << "\n";
+      return 1;
+    }
+    return ConfigError(std::string(agent.status().message()));
   }
-  client.Start();
-  scheduler.Start(config.interval, config.max_batch_bytes, *spool, std::move(after_cycle));
-
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("received {}, stopping", strsignal(signal_number));
-  scheduler.Stop();
-  client.Stop(std::chrono::seconds(5));
-  const SpoolStats s = spool->stats();
-  // One line the fault tests (and operators) can reconcile.
-  spdlog::info("final counters: collected={} spooled={} sent={} replayed={} acked={} "
-               "samples_acked={} rejected={} samples_rejected={} dropped={} samples_dropped={} "
-               "spool_batches={} spool_samples={} spool_errors={} recovered={} recovered_samples={}",
-               counters.samples_collected.load(), counters.batches_spooled.load(),
-               counters.batches_sent.load(), counters.batches_replayed.load(),
-               counters.batches_acked.load(), counters.samples_acked.load(),
-               counters.batches_rejected.load(), counters.samples_rejected.load(),
-               s.dropped_batches, s.dropped_samples, s.batches, s.samples,
-               counters.spool_write_errors.load(), s.recovered_batches, s.recovered_samples);
+  (*agent)->Stop();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"scout-agent: samples host resources and streams them to scout-collector"};
+  Flags flags;
+  AddFlags(app, flags);
+  CLI11_PARSE(app, argc, argv);
+  if (!flags.check_alive.empty()) return RunCheckAlive(flags);
+
+  PluginRegistry plugins;
+  RegisterBuiltinPlugins(plugins);
+  auto config = BuildConfig(flags, plugins);
+  if (!config.ok()) return ConfigError(std::string(config.status().message()));
+  if (auto status = scout::InitLogging(config->log_level, "agent"); !status.ok()) {
+    return ConfigError(std::string(status.message()));
+  }
+  if (flags.test || flags.check_config) return RunWithoutSpool(flags, *config, plugins);
+  return Run(flags, *config, plugins);
 }

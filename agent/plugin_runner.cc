@@ -1,7 +1,5 @@
 #include "agent/plugin_runner.h"
 
-#include <pthread.h>
-
 namespace scout::agent {
 namespace {
 
@@ -21,78 +19,38 @@ class LabellingSink final : public SampleSink {
 
 }  // namespace
 
-PluginRunner::PluginRunner(std::unique_ptr<CollectorPlugin> plugin, std::string host_label)
-    : plugin_(std::move(plugin)), name_(plugin_->name()), host_label_(std::move(host_label)) {
-  thread_ = std::thread([this] {
-    // Thread names are limited to 15 characters.
-    pthread_setname_np(pthread_self(), ("scout-p-" + name_).substr(0, 15).c_str());
-    Loop();
-  });
-}
-
-PluginRunner::~PluginRunner() {
-  bool stuck;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-    stuck = running_;
-  }
-  cv_.notify_all();
-  if (stuck) {
-    thread_.detach();
-    (void)plugin_.release();  // the detached thread may still be using it
-  } else {
-    thread_.join();
-  }
-}
+PluginRunner::PluginRunner(std::unique_ptr<Plugin> plugin, std::string host_label)
+    : plugin_(std::move(plugin)),
+      name_(plugin_->name()),
+      host_label_(std::move(host_label)),
+      call_("scout-p-" + name_) {}
 
 bool PluginRunner::Begin(int64_t timestamp_ms) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (running_ || run_requested_) return false;
-    run_requested_ = true;
-    abandoned_ = false;
-    result_.reset();
-    timestamp_ms_ = timestamp_ms;
+  if (call_.Running()) return false;
+  // A fresh slot: an abandoned run that returned late wrote into the old one.
+  auto result = std::make_shared<Result>();
+  absl::Status started =
+      call_.Start([plugin = plugin_, host = host_label_, result, timestamp_ms] {
+        VectorSink sink(timestamp_ms);
+        LabellingSink labelled(sink, host);
+        result->status = plugin->Collect(timestamp_ms, labelled);
+        result->samples = std::move(sink.samples());
+      });
+  if (!started.ok()) {
+    result->status = started;  // no thread: report it as this cycle's failure
+    result_ = std::move(result);
+    return true;
   }
-  cv_.notify_all();
+  result_ = std::move(result);
   return true;
 }
 
 std::optional<PluginRunner::Result> PluginRunner::Wait(
     std::chrono::steady_clock::time_point deadline) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (!cv_.wait_until(lock, deadline, [this] { return result_.has_value(); })) {
-    abandoned_ = true;
-    return std::nullopt;
-  }
-  std::optional<Result> out = std::move(result_);
+  if (result_ == nullptr || !call_.WaitUntil(deadline)) return std::nullopt;
+  std::optional<Result> out = std::move(*result_);
   result_.reset();
   return out;
-}
-
-void PluginRunner::Loop() {
-  while (true) {
-    int64_t timestamp;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || run_requested_; });
-      if (stopping_) return;
-      run_requested_ = false;
-      running_ = true;
-      timestamp = timestamp_ms_;
-    }
-    VectorSink sink(timestamp);
-    LabellingSink labelled(sink, host_label_);
-    absl::Status status = plugin_->Collect(timestamp, labelled);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      running_ = false;
-      if (!abandoned_) result_ = Result{std::move(status), std::move(sink.samples())};
-      if (stopping_) return;
-    }
-    cv_.notify_all();
-  }
 }
 
 }  // namespace scout::agent

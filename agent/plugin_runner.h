@@ -1,4 +1,4 @@
-// PluginRunner: runs one collector plugin on its own thread, so a plugin
+// PluginRunner: runs one plugin on its own thread, so a plugin
 // that hangs (a dead NFS mount, a stuck database) cannot stall the cycle or
 // the other plugins.
 //
@@ -7,20 +7,20 @@
 // abandoned for this cycle; while it is still running, Begin() refuses new
 // runs, so hung calls never pile up. Its late results are discarded.
 //
-// Threads: one per runner ("scout-p-<name>"), started in the constructor.
+// Threads: each run is a DeadlineCall ("scout-p-<name>"), joined when it
+// returns; one stuck at destruction is detached and keeps the plugin alive
+// until it returns, so shutdown never hangs.
 // Thread safety: Begin/Wait from one thread (the scheduler's).
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "agent/collector_plugin.h"
+#include "agent/deadline_call.h"
+#include "agent/plugin.h"
 
 namespace scout::agent {
 
@@ -32,34 +32,24 @@ class PluginRunner {
   };
 
   // Every sample gets the label host=`host_label`.
-  PluginRunner(std::unique_ptr<CollectorPlugin> plugin, std::string host_label);
-  // Joins the thread, unless the plugin is stuck in Collect(): then the
-  // thread is detached and the plugin leaked, so shutdown never hangs.
-  ~PluginRunner();
+  PluginRunner(std::unique_ptr<Plugin> plugin, std::string host_label);
 
   std::string_view name() const { return name_; }
 
   // Starts a run; false if the previous one has not returned yet.
   bool Begin(int64_t timestamp_ms);
-  // The run's result, or nullopt if it is still running at `deadline`.
+  // The run's result, or nullopt if it is still running at `deadline`
+  // (then abandoned: its result is dropped when it returns).
   std::optional<Result> Wait(std::chrono::steady_clock::time_point deadline);
 
  private:
-  void Loop();
-
-  std::unique_ptr<CollectorPlugin> plugin_;
+  // Shared with a run still going when the runner is destroyed.
+  const std::shared_ptr<Plugin> plugin_;
   const std::string name_;
   const std::string host_label_;
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;           // GUARDED_BY(mu_)
-  bool run_requested_ = false;      // GUARDED_BY(mu_)
-  bool running_ = false;            // GUARDED_BY(mu_)
-  bool abandoned_ = false;          // GUARDED_BY(mu_): the current run missed its deadline
-  int64_t timestamp_ms_ = 0;        // GUARDED_BY(mu_)
-  std::optional<Result> result_;    // GUARDED_BY(mu_)
-  std::thread thread_;
+  // The current run's; written by it, read once WaitUntil says it returned.
+  std::shared_ptr<Result> result_;
+  DeadlineCall call_;
 };
 
 }  // namespace scout::agent

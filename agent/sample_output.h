@@ -5,7 +5,7 @@
 #include <ostream>
 #include <vector>
 
-#include "agent/collector_plugin.h"
+#include "agent/plugin.h"
 
 namespace scout::agent {
 

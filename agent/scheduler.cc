@@ -9,7 +9,7 @@
 
 namespace scout::agent {
 
-Scheduler::Scheduler(std::vector<std::unique_ptr<CollectorPlugin>> plugins,
+Scheduler::Scheduler(std::vector<std::unique_ptr<Plugin>> plugins,
                      std::string host_label, const Clock& clock, AgentCounters& counters,
                      std::chrono::milliseconds plugin_timeout)
     : plugin_failing_(plugins.size(), false),
@@ -67,10 +67,9 @@ void Scheduler::Start(std::chrono::milliseconds interval, size_t max_batch_bytes
 
 void Scheduler::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -79,10 +78,11 @@ void Scheduler::Loop(std::chrono::milliseconds interval, size_t max_batch_bytes,
   while (true) {
     const int64_t now = clock_.NowMs();
     const int64_t next = (now / interval.count() + 1) * interval.count();
-    const auto wake = clock_.SteadyNow() + std::chrono::milliseconds(next - now);
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      if (cv_.wait_until(lock, wake, [this] { return stopping_; })) return;
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(next - now))) {
+        return;
+      }
     }
     std::vector<Sample> samples = RunCycle(next);
     counters_.samples_collected += samples.size();

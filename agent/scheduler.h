@@ -1,4 +1,4 @@
-// Scheduler: runs every collector plugin once per interval and appends the
+// Scheduler: runs every plugin once per interval and appends the
 // result to the Spool.
 //
 // Cycles are aligned to multiples of the interval on the wall clock (as
@@ -18,16 +18,16 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "agent/agent_counters.h"
-#include "agent/collector_plugin.h"
+#include "agent/plugin.h"
 #include "agent/plugin_runner.h"
 #include "agent/spool.h"
 #include "shared/clock.h"
@@ -36,7 +36,7 @@ namespace scout::agent {
 
 class Scheduler {
  public:
-  Scheduler(std::vector<std::unique_ptr<CollectorPlugin>> plugins, std::string host_label,
+  Scheduler(std::vector<std::unique_ptr<Plugin>> plugins, std::string host_label,
             const Clock& clock, AgentCounters& counters,
             std::chrono::milliseconds plugin_timeout = std::chrono::seconds(5));
   ~Scheduler();
@@ -50,11 +50,11 @@ class Scheduler {
   // loop is turning, for the agent's --alive-file. It must be quick.
   void Start(std::chrono::milliseconds interval, size_t max_batch_bytes, Spool& spool,
              std::function<void()> after_cycle = nullptr);
-  void Stop();
+  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   void Loop(std::chrono::milliseconds interval, size_t max_batch_bytes, Spool& spool,
-            const std::function<void()>& after_cycle);
+            const std::function<void()>& after_cycle) ABSL_LOCKS_EXCLUDED(mu_);
 
   std::vector<std::unique_ptr<PluginRunner>> runners_;
   std::vector<bool> plugin_failing_;  // collect thread only
@@ -64,9 +64,8 @@ class Scheduler {
   AgentCounters& counters_;
   bool spool_failing_ = false;  // collect thread only
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // GUARDED_BY(mu_)
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -32,16 +32,16 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "scout/v1/ingest.pb.h"
 #include "shared/clock.h"
 
@@ -55,6 +55,10 @@ struct SpoolOptions {
   uint64_t segment_bytes = 8ull << 20;
   bool fsync = true;
 };
+
+// The number of points (samples) in `batch`, as the spool and the ingest
+// client count them.
+uint32_t CountPoints(const v1::Batch& batch);
 
 struct SpoolStats {
   uint64_t batches = 0;              // unacked, in the spool now
@@ -112,25 +116,27 @@ class Spool {
 
   Spool(SpoolOptions options, const Clock& clock) : options_(std::move(options)), clock_(clock) {}
   absl::Status Lock();
-  absl::Status Load();
-  absl::Status LoadSegment(uint64_t first_seq, const std::string& path, bool is_last);
-  absl::Status StartSegment(uint64_t first_seq);
-  void EnforceBoundsLocked();
-  void DropSegmentLocked(uint64_t first_seq, const char* why);
+  absl::Status Load() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status LoadSegment(uint64_t first_seq, const std::string& path, bool is_last)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status StartSegment(uint64_t first_seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void EnforceBoundsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DropSegmentLocked(uint64_t first_seq, const char* why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool HasNewerLocked(uint64_t after_seq) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string SegmentPath(uint64_t first_seq) const;
 
   const SpoolOptions options_;
   const Clock& clock_;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<uint64_t, Entry> entries_;     // GUARDED_BY(mu_)
-  std::map<uint64_t, Segment> segments_;  // GUARDED_BY(mu_) by first seq
-  uint64_t active_ = 0;                   // GUARDED_BY(mu_) first seq of the active segment
-  uint64_t next_seq_ = 1;                 // GUARDED_BY(mu_)
-  int ack_fd_ = -1;                       // GUARDED_BY(mu_)
-  int lock_fd_ = -1;                      // LOCK, flock()ed until destruction
-  SpoolStats stats_;                      // GUARDED_BY(mu_)
+  mutable absl::Mutex mu_;
+  absl::CondVar appended_;  // signalled on every Append
+  std::map<uint64_t, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, Segment> segments_ ABSL_GUARDED_BY(mu_);  // by first seq
+  uint64_t active_ ABSL_GUARDED_BY(mu_) = 0;  // first seq of the active segment
+  uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
+  int ack_fd_ ABSL_GUARDED_BY(mu_) = -1;
+  int lock_fd_ = -1;  // LOCK, flock()ed until destruction
+  SpoolStats stats_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace scout::agent

@@ -18,7 +18,7 @@
 #include <CLI/CLI.hpp>
 #include <pqxx/pqxx>
 
-#include "agent/postgres/postgres_collector.h"
+#include "agent/postgres/postgres_plugin.h"
 
 namespace {
 
@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
   target.name = "bench";
   target.dsn = dsn;
   target.interval = std::chrono::milliseconds(0);
-  auto collector = scout::agent::NewPostgresCollector({target});
+  auto collector = scout::agent::NewPostgresPlugin({target});
 
   std::vector<double> db_ms, wall_ms;
   size_t samples = 0;

@@ -31,7 +31,7 @@
 #include "absl/synchronization/mutex.h"
 #include "scout/v1/ingest.grpc.pb.h"
 #include "scout/v1/query.grpc.pb.h"
-#include "agent/self/synthetic_collector.h"
+#include "agent/self/synthetic_plugin.h"
 #include "shared/duration.h"
 
 namespace {
@@ -284,7 +284,7 @@ int Query(const std::string& address, int points, int repeats, int collector_pid
   return returned == points ? 0 : 1;
 }
 
-// Checks the synthetic stream (agent/self/synthetic_collector.h) stored
+// Checks the synthetic stream (agent/self/synthetic_plugin.h) stored
 // for one agent: every series 0..series-1 present, `samples` points each
 // at consecutive multiples of the interval, each value exactly
 // SyntheticValue(i, t / interval), each bucket holding exactly one point.

@@ -1,4 +1,4 @@
-// Pure parsers for the /proc/net files the network collector reads
+// Pure parsers for the /proc/net files the network plugin reads
 // (net/dev, net/tcp, tcp6, udp, udp6, net/snmp). Same contract as
 // proc_parsers.h: text in, struct out, no I/O; a line the parser needs but
 // cannot understand yields InvalidArgument naming the file, the line
@@ -18,7 +18,7 @@
 namespace scout::agent {
 
 // One interface of /proc/net/dev. All 16 columns must be numbers; the
-// collector uses these 8.
+// plugin uses these 8.
 struct NetDevStats {
   std::string name;
   uint64_t rx_bytes = 0;

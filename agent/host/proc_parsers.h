@@ -126,7 +126,7 @@ struct DiskStats {
   uint64_t weighted_io_time_ms = 0;
 };
 // Devices in file order; a duplicate device name is an error (the
-// collector keys its previous counters by name).
+// plugin keys its previous counters by name).
 absl::StatusOr<std::vector<DiskStats>> ParseDiskstats(std::string_view text);
 
 // /proc/vmstat ("name value" per line) as a map.

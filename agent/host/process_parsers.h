@@ -1,5 +1,5 @@
 // Pure parsers for the per-process procfs files (/proc/<pid>/stat, statm,
-// status, cmdline) and for /etc/passwd, used by the "processes" collector.
+// status, cmdline) and for /etc/passwd, used by the "processes" plugin.
 // They take the file's text and do no I/O, so every edge case is testable
 // with a string.
 //

@@ -11,7 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "agent/postgres/postgres_collector.h"
+#include "agent/postgres/postgres_plugin.h"
 #include "shared/status_macros.h"
 
 namespace scout::agent {

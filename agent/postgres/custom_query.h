@@ -49,7 +49,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "agent/collector_plugin.h"
+#include "agent/plugin.h"
 #include "shared/metric.h"
 #include "shared/yaml_config.h"
 

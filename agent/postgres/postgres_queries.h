@@ -1,4 +1,4 @@
-// The monitoring queries of the postgres collector and their parsed
+// The monitoring queries of the postgres plugin and their parsed
 // results. Functions throw pqxx exceptions; the collector catches them.
 #pragma once
 

@@ -13,7 +13,7 @@
 
 #include <pqxx/pqxx>
 
-#include "agent/collector_plugin.h"
+#include "agent/plugin.h"
 
 namespace scout::agent::pg {
 

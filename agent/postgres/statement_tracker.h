@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/collector_plugin.h"
+#include "agent/plugin.h"
 #include "agent/postgres/postgres_queries.h"
 
 namespace scout::agent {

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "agent/probe/probe_spec.h"
+#include "shared/probe/probe_spec.h"
 #include "shared/yaml_config.h"
 
 namespace scout::agent {

@@ -24,6 +24,7 @@
 #include "shared/clock.h"
 #include "shared/logging.h"
 #include "shared/secret_ref.h"
+#include "shared/url_redact.h"
 
 namespace scout::collector::alerting {
 namespace {
@@ -168,21 +169,7 @@ struct Receiver {
 
 }  // namespace
 
-std::string RedactUrl(const std::string& url) {
-  const size_t scheme_end = url.find("://");
-  if (scheme_end == std::string::npos || scheme_end == 0) return "<unparseable url>";
-  const size_t authority_start = scheme_end + 3;
-  const size_t authority_end = std::min(url.find_first_of("/?#", authority_start), url.size());
-  std::string authority = url.substr(authority_start, authority_end - authority_start);
-  const size_t at = authority.rfind('@');
-  if (at != std::string::npos) authority.erase(0, at + 1);
-  // The path is left out too: chat webhooks (Slack, Teams, Discord) carry
-  // their token in it. "/…" says there was one.
-  const bool has_path = authority_end < url.size() && url[authority_end] == '/' &&
-                        authority_end + 1 < url.size() && url[authority_end + 1] != '?' &&
-                        url[authority_end + 1] != '#';
-  return absl::StrCat(url.substr(0, authority_start), authority, has_path ? "/\u2026" : "");
-}
+std::string RedactUrl(const std::string& url) { return UrlAuthorityOnly(url); }
 
 // ---------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "agent/collector_registry.h"
+#include "agent/plugin_registry.h"
 #include "tests/common/test_dir.h"
 
 #include <condition_variable>
@@ -11,7 +11,7 @@
 namespace scout::agent {
 namespace {
 
-class FakePlugin final : public CollectorPlugin {
+class FakePlugin final : public Plugin {
  public:
   explicit FakePlugin(bool* fail) : fail_(fail) {}
   std::string_view name() const override { return "fake"; }
@@ -28,7 +28,7 @@ class FakePlugin final : public CollectorPlugin {
 
 TEST(Scheduler, StampsCycleTimeAndHostLabelAndKeepsPartialResults) {
   bool fail = false;
-  std::vector<std::unique_ptr<CollectorPlugin>> plugins;
+  std::vector<std::unique_ptr<Plugin>> plugins;
   plugins.push_back(std::make_unique<FakePlugin>(&fail));
   ManualClock clock(1'764'200'000'000);
   AgentCounters counters;
@@ -48,7 +48,7 @@ TEST(Scheduler, StampsCycleTimeAndHostLabelAndKeepsPartialResults) {
 }
 
 // Blocks in Collect() until released, counting calls.
-class HangingPlugin final : public CollectorPlugin {
+class HangingPlugin final : public Plugin {
  public:
   std::string_view name() const override { return "hang"; }
   absl::Status Collect(int64_t, SampleSink& sink) override {
@@ -77,7 +77,7 @@ TEST(Scheduler, HungPluginIsSkippedAndNeverStartedTwice) {
   bool fail = false;
   auto hanging = std::make_unique<HangingPlugin>();
   HangingPlugin* hang = hanging.get();
-  std::vector<std::unique_ptr<CollectorPlugin>> plugins;
+  std::vector<std::unique_ptr<Plugin>> plugins;
   plugins.push_back(std::move(hanging));
   plugins.push_back(std::make_unique<FakePlugin>(&fail));
   ManualClock clock(1'764'200'000'000);
@@ -109,7 +109,7 @@ TEST(Scheduler, HungPluginIsSkippedAndNeverStartedTwice) {
 // and only once that cycle's batches are in the spool.
 TEST(Scheduler, AfterCycleRunsOnceTheCycleIsInTheSpool) {
   bool fail = false;
-  std::vector<std::unique_ptr<CollectorPlugin>> plugins;
+  std::vector<std::unique_ptr<Plugin>> plugins;
   plugins.push_back(std::make_unique<FakePlugin>(&fail));
   SystemClock clock;  // the loop sleeps on the real clock
   AgentCounters counters;
@@ -170,9 +170,9 @@ TEST(MakeBatches, SplitsBelowTheByteLimitWithoutLosingSamples) {
   EXPECT_EQ(series, 1000u);
 }
 
-TEST(CollectorRegistry, UnknownNameListsKnownOnes) {
-  CollectorRegistry registry;
-  RegisterBuiltinCollectors(registry);
+TEST(PluginRegistry, UnknownNameListsKnownOnes) {
+  PluginRegistry registry;
+  RegisterBuiltinPlugins(registry);
   HostFs host(HostRoots{});
   ManualClock clock(0);
   AgentConfig config;
@@ -182,7 +182,7 @@ TEST(CollectorRegistry, UnknownNameListsKnownOnes) {
   EXPECT_NE(plugins.status().message().find("unknown collector 'gpu' (known: agent, cpu, diskio, filesystem, load, memory, network, postgres, pressure, probes, processes, synthetic)"),
             std::string::npos)
       << plugins.status().message();
-  EXPECT_TRUE(registry.Create(DefaultCollectorNames(), {host, clock, config, counters, nullptr}).ok());
+  EXPECT_TRUE(registry.Create(DefaultPluginNames(), {host, clock, config, counters, nullptr}).ok());
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "agent/host/cpu_collector.h"
+#include "agent/host/cpu_plugin.h"
 
 #include <string>
 #include <vector>
@@ -25,7 +25,7 @@ int RatioSamples(const std::vector<Sample>& s) {
 
 TEST(CpuCollector, FirstCallEmitsOnlyCount) {
   FixtureHostFs host("cpu_basic/t0");
-  auto cpu = NewCpuCollector(host);
+  auto cpu = NewCpuPlugin(host);
   EXPECT_EQ(cpu->name(), "cpu");
   const std::vector<Sample> s = CollectOk(*cpu, 1000);
   ASSERT_EQ(s.size(), 1u);
@@ -41,7 +41,7 @@ TEST(CpuCollector, FirstCallEmitsOnlyCount) {
 //         total 300
 TEST(CpuCollector, RatiosFromHandComputedDeltas) {
   FixtureHostFs host("cpu_basic/t0");
-  auto cpu = NewCpuCollector(host);
+  auto cpu = NewCpuPlugin(host);
   CollectOk(*cpu, 1000);
   host.SetScenario("cpu_basic/t1");
   const std::vector<Sample> s = CollectOk(*cpu, 2000);
@@ -68,7 +68,7 @@ TEST(CpuCollector, RatiosFromHandComputedDeltas) {
 
 TEST(CpuCollector, UnchangedCountersEmitNoRatios) {
   FixtureHostFs host("cpu_basic/t0");
-  auto cpu = NewCpuCollector(host);
+  auto cpu = NewCpuPlugin(host);
   CollectOk(*cpu, 1000);
   const std::vector<Sample> s = CollectOk(*cpu, 2000);
   EXPECT_EQ(RatioSamples(s), 0);
@@ -77,7 +77,7 @@ TEST(CpuCollector, UnchangedCountersEmitNoRatios) {
 
 TEST(CpuCollector, HotPluggedCpuGetsNoRatioUntilItHasHistory) {
   FixtureHostFs host("cpu_hotplug/t0");
-  auto cpu = NewCpuCollector(host);
+  auto cpu = NewCpuPlugin(host);
   CollectOk(*cpu, 1000);
   host.SetScenario("cpu_hotplug/t1");
   const std::vector<Sample> s = CollectOk(*cpu, 2000);
@@ -91,7 +91,7 @@ TEST(CpuCollector, HotPluggedCpuGetsNoRatioUntilItHasHistory) {
 
 TEST(CpuCollector, CounterGoingBackwardsSkipsThatCpuThenRecovers) {
   FixtureHostFs host("cpu_backwards/t0");
-  auto cpu = NewCpuCollector(host);
+  auto cpu = NewCpuPlugin(host);
   CollectOk(*cpu, 1000);
 
   // t1: iowait of cpu1 and of the total went backwards (40 -> 35).
@@ -117,7 +117,7 @@ TEST(CpuCollector, CounterGoingBackwardsSkipsThatCpuThenRecovers) {
 
 TEST(CpuCollector, MissingFileIsNotFoundAndKeepsPreviousCounters) {
   FixtureHostFs host("cpu_basic/t0");
-  auto cpu = NewCpuCollector(host);
+  auto cpu = NewCpuPlugin(host);
   CollectOk(*cpu, 1000);
 
   host.SetScenario("does_not_exist");
@@ -134,7 +134,7 @@ TEST(CpuCollector, MissingFileIsNotFoundAndKeepsPreviousCounters) {
 
 TEST(CpuCollector, MalformedStatIsInvalidArgumentWithNoSamples) {
   FixtureHostFs host("stat_malformed");
-  auto cpu = NewCpuCollector(host);
+  auto cpu = NewCpuPlugin(host);
   VectorSink sink(1000);
   const absl::Status status = cpu->Collect(1000, sink);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
@@ -143,7 +143,7 @@ TEST(CpuCollector, MalformedStatIsInvalidArgumentWithNoSamples) {
 
 TEST(CpuCollector, RealSnapshotThroughProductionHostFs) {
   HostFs host(HostRoots{testing::FixtureDir("real"), "/nonexistent-sys", "/"});
-  auto cpu = NewCpuCollector(host);
+  auto cpu = NewCpuPlugin(host);
   EXPECT_EQ(ValueOf(CollectOk(*cpu, 1000), "node_cpu_count"), 2.0);
   EXPECT_EQ(RatioSamples(CollectOk(*cpu, 2000)), 0);  // same file twice
 }

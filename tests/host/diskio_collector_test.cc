@@ -1,4 +1,4 @@
-#include "agent/host/diskio_collector.h"
+#include "agent/host/diskio_plugin.h"
 
 #include <string>
 #include <vector>
@@ -57,7 +57,7 @@ int RateSamples(const std::vector<Sample>& s, const std::string& device) {
 
 TEST(DiskIoCollector, FirstCallEmitsRawCountersOfWholeDisksOnly) {
   DiskHostFs host("diskio_basic/t0", "diskio_basic/sysfs");
-  auto disk = NewDiskIoCollector(host);
+  auto disk = NewDiskIoPlugin(host);
   EXPECT_EQ(disk->name(), "diskio");
   const std::vector<Sample> s = CollectOk(*disk, 1000);
 
@@ -82,7 +82,7 @@ TEST(DiskIoCollector, FirstCallEmitsRawCountersOfWholeDisksOnly) {
 //   sdb: new in t1.
 TEST(DiskIoCollector, RatesFromHandComputedDeltas) {
   DiskHostFs host("diskio_basic/t0", "diskio_basic/sysfs");
-  auto disk = NewDiskIoCollector(host);
+  auto disk = NewDiskIoPlugin(host);
   CollectOk(*disk, 1000);
   host.SetProc("diskio_basic/t1");
   const std::vector<Sample> s = CollectOk(*disk, 11000);
@@ -131,7 +131,7 @@ TEST(DiskIoCollector, RatesFromHandComputedDeltas) {
 //   sdb:  reads +100, sectors read +800, read ms +200, io ms +500
 TEST(DiskIoCollector, ResetDeviceAndNewDeviceGetRatesNextCycle) {
   DiskHostFs host("diskio_basic/t0", "diskio_basic/sysfs");
-  auto disk = NewDiskIoCollector(host);
+  auto disk = NewDiskIoPlugin(host);
   CollectOk(*disk, 1000);
   host.SetProc("diskio_basic/t1");
   CollectOk(*disk, 11000);
@@ -159,7 +159,7 @@ TEST(DiskIoCollector, ResetDeviceAndNewDeviceGetRatesNextCycle) {
 
 TEST(DiskIoCollector, SameCycleTimeTwiceGivesNoRates) {
   DiskHostFs host("diskio_basic/t0", "diskio_basic/sysfs");
-  auto disk = NewDiskIoCollector(host);
+  auto disk = NewDiskIoPlugin(host);
   CollectOk(*disk, 5000);
   host.SetProc("diskio_basic/t1");
   const std::vector<Sample> s = CollectOk(*disk, 5000);
@@ -169,7 +169,7 @@ TEST(DiskIoCollector, SameCycleTimeTwiceGivesNoRates) {
 
 TEST(DiskIoCollector, NoSysfsIsNotFoundInsteadOfSilentlyNoDisks) {
   DiskHostFs host("diskio_basic/t0", "does_not_exist");
-  auto disk = NewDiskIoCollector(host);
+  auto disk = NewDiskIoPlugin(host);
   VectorSink sink(1);
   const absl::Status status = disk->Collect(1, sink);
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
@@ -179,7 +179,7 @@ TEST(DiskIoCollector, NoSysfsIsNotFoundInsteadOfSilentlyNoDisks) {
 
 TEST(DiskIoCollector, MissingDiskstatsIsNotFound) {
   DiskHostFs host("does_not_exist", "diskio_basic/sysfs");
-  auto disk = NewDiskIoCollector(host);
+  auto disk = NewDiskIoPlugin(host);
   VectorSink sink(1);
   EXPECT_EQ(disk->Collect(1, sink).code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(sink.samples().empty());
@@ -187,7 +187,7 @@ TEST(DiskIoCollector, MissingDiskstatsIsNotFound) {
 
 TEST(DiskIoCollector, RealSnapshotThroughProductionHostFs) {
   HostFs host(HostRoots{FixtureDir("real2"), FixtureDir("real2/sysfs"), "/"});
-  auto disk = NewDiskIoCollector(host);
+  auto disk = NewDiskIoPlugin(host);
   std::vector<Sample> s = CollectOk(*disk, 1000);
   // loop0..7 and zram0 skipped by name: only vda.
   ASSERT_EQ(s.size(), 2u);

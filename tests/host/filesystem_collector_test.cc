@@ -1,4 +1,4 @@
-#include "agent/host/filesystem_collector.h"
+#include "agent/host/filesystem_plugin.h"
 
 #include <string>
 #include <vector>
@@ -50,7 +50,7 @@ class FilesystemCollectorTest : public ::testing::Test {
 };
 
 TEST_F(FilesystemCollectorTest, SkipsPseudoDedupsAndStatsEachVisibleMountOnce) {
-  auto fs = NewFilesystemCollector(host_);
+  auto fs = NewFilesystemPlugin(host_);
   EXPECT_EQ(fs->name(), "filesystem");
   VectorSink sink(1);
   const absl::Status status = fs->Collect(1, sink);
@@ -71,7 +71,7 @@ TEST_F(FilesystemCollectorTest, SkipsPseudoDedupsAndStatsEachVisibleMountOnce) {
 }
 
 TEST_F(FilesystemCollectorTest, ValuesAndDfStyleRatios) {
-  auto fs = NewFilesystemCollector(host_);
+  auto fs = NewFilesystemPlugin(host_);
   VectorSink sink(1);
   (void)fs->Collect(1, sink);
   const std::vector<Sample>& s = sink.samples();
@@ -114,7 +114,7 @@ TEST_F(FilesystemCollectorTest, ValuesAndDfStyleRatios) {
 TEST(FilesystemCollector, FallsBackToMountsWithout1Mounts) {
   FixtureHostFs host("mounts_fallback");
   host.SetStatFs("/srv", Usage(500, 100, 100, 0, 0));
-  auto fs = NewFilesystemCollector(host);
+  auto fs = NewFilesystemPlugin(host);
   VectorSink sink(1);
   ASSERT_TRUE(fs->Collect(1, sink).ok());
   EXPECT_EQ(host.reads("1/mounts"), 1);
@@ -128,7 +128,7 @@ TEST(FilesystemCollector, FallsBackToMountsWithout1Mounts) {
 TEST(FilesystemCollector, RealMountTableKeepsOnlyTheRootDisk) {
   FixtureHostFs host("real");
   host.SetStatFs("/", Usage(100, 25, 20, 10, 5));
-  auto fs = NewFilesystemCollector(host);
+  auto fs = NewFilesystemPlugin(host);
   VectorSink sink(1);
   ASSERT_TRUE(fs->Collect(1, sink).ok());
   EXPECT_THAT(host.statfs_calls(), ElementsAre("/"));
@@ -139,7 +139,7 @@ TEST(FilesystemCollector, RealMountTableKeepsOnlyTheRootDisk) {
 
 TEST(FilesystemCollector, RealStatvfsOfThisMachinesRoot) {
   HostFs host(HostRoots{testing::FixtureDir("real"), "/nonexistent-sys", "/"});
-  auto fs = NewFilesystemCollector(host);
+  auto fs = NewFilesystemPlugin(host);
   VectorSink sink(1);
   const absl::Status status = fs->Collect(1, sink);
   ASSERT_TRUE(status.ok()) << status;
@@ -152,7 +152,7 @@ TEST(FilesystemCollector, RealStatvfsOfThisMachinesRoot) {
 
 TEST(FilesystemCollector, MissingMountTableIsNotFound) {
   FixtureHostFs host("does_not_exist");
-  auto fs = NewFilesystemCollector(host);
+  auto fs = NewFilesystemPlugin(host);
   VectorSink sink(1);
   EXPECT_EQ(fs->Collect(1, sink).code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(sink.samples().empty());
@@ -162,7 +162,7 @@ TEST(FilesystemCollector, MissingMountTableIsNotFound) {
 TEST(FilesystemCollector, MalformedMountTableIsInvalidArgument) {
   FixtureHostFs host("mounts_malformed");
   host.SetStatFs("/", Usage(100, 25, 20, 10, 5));
-  auto fs = NewFilesystemCollector(host);
+  auto fs = NewFilesystemPlugin(host);
   VectorSink sink(1);
   const absl::Status status = fs->Collect(1, sink);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;

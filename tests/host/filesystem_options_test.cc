@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "agent/host/filesystem_collector.h"
+#include "agent/host/filesystem_plugin.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "test_host_fs.h"
@@ -51,7 +51,7 @@ class FilesystemOptionsTest : public ::testing::Test {
     // "/mnt/nfs" has no figures: its StatFs fails.
   }
   std::vector<std::string> StatFsCallsWith(FilesystemOptions options) {
-    auto fs = NewFilesystemCollector(host_, std::move(options));
+    auto fs = NewFilesystemPlugin(host_, std::move(options));
     VectorSink sink(1);
     (void)fs->Collect(1, sink);
     return host_.statfs_calls();
@@ -86,7 +86,7 @@ TEST_F(FilesystemOptionsTest, InvalidOptionsAreReportedAndNothingIsRead) {
   EXPECT_EQ(invalid.code(), absl::StatusCode::kInvalidArgument) << invalid;
   EXPECT_THAT(std::string(invalid.message()), HasSubstr("exclude_mountpoints_regex"));
 
-  auto fs = NewFilesystemCollector(host_, options);
+  auto fs = NewFilesystemPlugin(host_, options);
   VectorSink sink(1);
   EXPECT_EQ(fs->Collect(1, sink), invalid);
   EXPECT_TRUE(sink.samples().empty());
@@ -104,7 +104,7 @@ TEST_F(FilesystemOptionsTest, InvalidOptionsAreReportedAndNothingIsRead) {
 }
 
 TEST_F(FilesystemOptionsTest, DeviceErrorIsZeroWhenStatFsAnswersAndOneWhenItFails) {
-  auto fs = NewFilesystemCollector(host_);
+  auto fs = NewFilesystemPlugin(host_);
   VectorSink sink(1);
   const absl::Status status = fs->Collect(1, sink);
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
@@ -177,7 +177,7 @@ TEST(FilesystemHungMount, CollectReturnsByTheDeadlineAndNeverStacksCalls) {
   HungHostFs host("fs_options", "/mnt/nfs");
   FilesystemOptions options;
   options.statfs_timeout = milliseconds(300);
-  auto fs = NewFilesystemCollector(host, options);
+  auto fs = NewFilesystemPlugin(host, options);
   const Labels nfs = Fs("/mnt/nfs", "server:/export", "nfs4");
   const Labels data = Fs("/data", "/dev/vdb1", "xfs");  // after /mnt/nfs in the table
 
@@ -235,7 +235,7 @@ TEST(FilesystemHungMount, DestroyingTheCollectorDoesNotWaitForAHungCall) {
   FilesystemOptions options;
   options.statfs_timeout = milliseconds(100);
   {
-    auto fs = NewFilesystemCollector(host, options);
+    auto fs = NewFilesystemPlugin(host, options);
     VectorSink sink(1);
     EXPECT_EQ(fs->Collect(1, sink).code(), absl::StatusCode::kDeadlineExceeded);
     EXPECT_EQ(ValueOf(sink.samples(), "node_filesystem_device_error", Fs("/", "/dev/vda1", "ext4")),

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "agent/host/filesystem_collector.h"
+#include "agent/host/filesystem_plugin.h"
 #include "agent/host/proc_parsers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -98,7 +98,7 @@ class FilesystemVisibilityTest : public ::testing::Test {
 
 TEST_F(FilesystemVisibilityTest, MountsThatDidNotPropagateAreFailuresNotRootFigures) {
   scout::testing::LogCapture log;
-  auto fs = NewFilesystemCollector(host_);
+  auto fs = NewFilesystemPlugin(host_);
   VectorSink sink(1);
   const absl::Status status = fs->Collect(1, sink);
   const std::vector<Sample>& s = sink.samples();
@@ -168,7 +168,7 @@ TEST_F(FilesystemVisibilityTest, MountsThatDidNotPropagateAreFailuresNotRootFigu
 
 TEST_F(FilesystemVisibilityTest, RecoversOnceTheMountIsVisibleAndLogsThatOnce) {
   scout::testing::LogCapture log;
-  auto fs = NewFilesystemCollector(host_);
+  auto fs = NewFilesystemPlugin(host_);
   VectorSink first(1);
   (void)fs->Collect(1, first);
   const Labels disk = Fs("/mnt/new disk", "/dev/sdc1", "ext4");
@@ -214,7 +214,7 @@ TEST(FilesystemVisibility, RootfsSlashKeepsTheOldBehaviourWithoutExtraCalls) {
   // what the collector always did.
   FixtureHostFs host("mountinfo_hidden");
   SetPodView(host);
-  auto fs = NewFilesystemCollector(host);
+  auto fs = NewFilesystemPlugin(host);
   VectorSink sink(1);
   const absl::Status status = fs->Collect(1, sink);
   EXPECT_TRUE(host.device_calls().empty());
@@ -236,7 +236,7 @@ TEST(FilesystemVisibility, WithoutMountinfoNothingIsChecked) {
   host.SetStatFs("/", kRootFigures);
   host.SetStatFs("/data", Usage(5000, 4000));
   host.SetDevice("/data", DeviceId{259, 1});  // would be "hidden", were it checked
-  auto fs = NewFilesystemCollector(host);
+  auto fs = NewFilesystemPlugin(host);
   VectorSink sink(1);
   (void)fs->Collect(1, sink);
   VectorSink second(2);
@@ -256,7 +256,7 @@ TEST(FilesystemVisibility, MountinfoComesFromTheMountTablesNamespace) {
   host.SetDevice("/", DeviceId{254, 1});
   host.SetStatFs("/srv", kRootFigures);
   host.SetDevice("/srv", DeviceId{254, 1});  // mountinfo: 254:17
-  auto fs = NewFilesystemCollector(host);
+  auto fs = NewFilesystemPlugin(host);
   VectorSink sink(1);
   const absl::Status status = fs->Collect(1, sink);
   EXPECT_EQ(host.reads("1/mountinfo"), 0);
@@ -270,7 +270,7 @@ TEST(FilesystemVisibility, MalformedMountinfoLeavesTheFiguresUnchecked) {
   FixtureHostFs host("mountinfo_malformed", kPodRoots);
   host.SetStatFs("/", kRootFigures);
   host.SetStatFs("/srv", Usage(4000, 1000));
-  auto fs = NewFilesystemCollector(host);
+  auto fs = NewFilesystemPlugin(host);
   VectorSink sink(1);
   const absl::Status status = fs->Collect(1, sink);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
@@ -322,7 +322,7 @@ TEST(FilesystemVisibility, AMountUnmountedWhileWeLookedIsNeitherReportedNorWarne
        "21 1 259:1 / / rw shared:1 - ext4 /dev/vda1 rw\n"
        "41 21 259:32 / /b rw shared:3 - ext4 /dev/vdc1 rw\n"
        "43 21 259:64 / /c rw shared:5 - ext4 /dev/vde1 rw\n"});
-  auto fs = NewFilesystemCollector(host);
+  auto fs = NewFilesystemPlugin(host);
   VectorSink sink(1);
   const absl::Status status = fs->Collect(1, sink);
   const std::vector<Sample>& s = sink.samples();
@@ -377,7 +377,7 @@ TEST(FilesystemVisibility, RealTreeOnOneFilesystemShowsTheMissingMount) {
   std::filesystem::create_directory_symlink(shm, dir.path() / "disk");
 
   HostFs host(HostRoots{FixtureDir("mountinfo_tree"), "/nonexistent-sys", dir.path().string()});
-  auto fs = NewFilesystemCollector(host);
+  auto fs = NewFilesystemPlugin(host);
   VectorSink sink(1);
   const absl::Status status = fs->Collect(1, sink);
   const std::vector<Sample>& s = sink.samples();

@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "agent/host/cpu_collector.h"
-#include "agent/host/load_collector.h"
-#include "agent/host/memory_collector.h"
+#include "agent/host/cpu_plugin.h"
+#include "agent/host/load_plugin.h"
+#include "agent/host/memory_plugin.h"
 #include "agent/host/proc_parsers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -31,7 +31,7 @@ constexpr double kEps = 1e-9;
 // at 1000, 5000 and 7000 ms.
 TEST(CpuRates, ContextSwitchAndForkRatesWithForksGoingBackwards) {
   FixtureHostFs host("cpu_rates/t0");
-  auto cpu = NewCpuCollector(host);
+  auto cpu = NewCpuPlugin(host);
   std::vector<Sample> s = CollectOk(*cpu, 1000);
   EXPECT_EQ(CountMetric(s, "node_context_switches_per_second"), 0);
   EXPECT_EQ(CountMetric(s, "node_forks_per_second"), 0);
@@ -51,7 +51,7 @@ TEST(CpuRates, ContextSwitchAndForkRatesWithForksGoingBackwards) {
 
 TEST(CpuRates, ExistingFixtureAndKernelWithoutTheLines) {
   FixtureHostFs host("cpu_basic/t0");  // ctxt 5000 -> 5600, processes 300 -> 310
-  auto cpu = NewCpuCollector(host);
+  auto cpu = NewCpuPlugin(host);
   CollectOk(*cpu, 1000);
   host.SetScenario("cpu_basic/t1");
   const std::vector<Sample> s = CollectOk(*cpu, 3000);
@@ -59,7 +59,7 @@ TEST(CpuRates, ExistingFixtureAndKernelWithoutTheLines) {
   EXPECT_NEAR(ValueOf(s, "node_forks_per_second"), 5.0, kEps);
 
   FixtureHostFs bare("cpu_backwards/t0");  // no ctxt/processes lines
-  auto cpu2 = NewCpuCollector(bare);
+  auto cpu2 = NewCpuPlugin(bare);
   CollectOk(*cpu2, 1000);
   const std::vector<Sample> none = CollectOk(*cpu2, 2000);
   EXPECT_EQ(CountMetric(none, "node_context_switches_per_second"), 0);
@@ -71,7 +71,7 @@ TEST(CpuRates, ExistingFixtureAndKernelWithoutTheLines) {
 // mem_vmstat: pgmajfault 1000 -> 1600 -> 500 (reset) at 1000/4000/6000 ms.
 TEST(MemoryMajorFaults, RawCounterAndRateWithReset) {
   FixtureHostFs host("mem_vmstat/t0");
-  auto mem = NewMemoryCollector(host);
+  auto mem = NewMemoryPlugin(host);
   std::vector<Sample> s = CollectOk(*mem, 1000);
   EXPECT_EQ(ValueOf(s, "node_vmstat_pgmajfault"), 1000.0);
   EXPECT_EQ(CountMetric(s, "node_memory_major_page_faults_per_second"), 0);
@@ -90,7 +90,7 @@ TEST(MemoryMajorFaults, RawCounterAndRateWithReset) {
 
 TEST(MemoryMajorFaults, MissingVmstatKeepsMeminfoAndIsNotFound) {
   FixtureHostFs host("mem_no_available");  // no vmstat either
-  auto mem = NewMemoryCollector(host);
+  auto mem = NewMemoryPlugin(host);
   VectorSink sink(1);
   const absl::Status status = mem->Collect(1, sink);
   // meminfo's error comes first; vmstat was still tried.
@@ -103,7 +103,7 @@ TEST(MemoryMajorFaults, MissingVmstatKeepsMeminfoAndIsNotFound) {
 // mem_vmstat/t3 has meminfo but no vmstat; t0 follows it 2 s later.
 TEST(MemoryMajorFaults, MissingVmstatAloneIsNotFoundAfterMeminfoSamples) {
   FixtureHostFs host("mem_vmstat/t1");
-  auto mem = NewMemoryCollector(host);
+  auto mem = NewMemoryPlugin(host);
   CollectOk(*mem, 1000);  // pgmajfault 1600
   host.SetScenario("mem_vmstat/t3");
   VectorSink sink(2000);
@@ -123,7 +123,7 @@ TEST(MemoryMajorFaults, MissingVmstatAloneIsNotFoundAfterMeminfoSamples) {
 
 TEST(MemoryMajorFaults, RealSnapshotThroughProductionHostFs) {
   HostFs host(HostRoots{FixtureDir("real2"), "/nonexistent-sys", "/"});
-  auto mem = NewMemoryCollector(host);
+  auto mem = NewMemoryPlugin(host);
   const std::vector<Sample> s = CollectOk(*mem, 1);
   EXPECT_EQ(ValueOf(s, "node_vmstat_pgmajfault"), 4753.0);
   EXPECT_EQ(ValueOf(s, "node_memory_MemTotal_bytes"), 24684092 * 1024.0);
@@ -133,7 +133,7 @@ TEST(MemoryMajorFaults, RealSnapshotThroughProductionHostFs) {
 
 TEST(LoadExtras, HandMadeFiles) {
   FixtureHostFs host("load_extras");  // load1 3.0, 4 CPUs, 5/1234, 2048/8192 fds
-  auto load = NewLoadCollector(host);
+  auto load = NewLoadPlugin(host);
   const std::vector<Sample> s = CollectOk(*load, 1);
   EXPECT_NEAR(ValueOf(s, "node_load1_per_core_ratio"), 0.75, kEps);
   EXPECT_EQ(ValueOf(s, "node_threads"), 1234.0);
@@ -146,7 +146,7 @@ TEST(LoadExtras, HandMadeFiles) {
 
 TEST(LoadExtras, PerCoreRatioNeedsBothFiles) {
   FixtureHostFs host("load_stat_only");  // no loadavg, file-nr or uptime
-  auto load = NewLoadCollector(host);
+  auto load = NewLoadPlugin(host);
   VectorSink sink(1);
   const absl::Status status = load->Collect(1, sink);
   EXPECT_THAT(std::string(status.message()), HasSubstr("loadavg"));  // the first error
@@ -158,7 +158,7 @@ TEST(LoadExtras, PerCoreRatioNeedsBothFiles) {
 
 TEST(LoadExtras, RealSnapshotThroughProductionHostFs) {
   HostFs host(HostRoots{FixtureDir("real2"), "/nonexistent-sys", "/"});
-  auto load = NewLoadCollector(host);
+  auto load = NewLoadPlugin(host);
   const std::vector<Sample> s = CollectOk(*load, 1);
   EXPECT_NEAR(ValueOf(s, "node_load1_per_core_ratio"), 0.23 / 2, kEps);
   EXPECT_EQ(ValueOf(s, "node_threads"), 94.0);

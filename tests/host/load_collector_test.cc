@@ -1,4 +1,4 @@
-#include "agent/host/load_collector.h"
+#include "agent/host/load_plugin.h"
 
 #include <string>
 #include <vector>
@@ -17,7 +17,7 @@ using testing::ValueOf;
 
 TEST(LoadCollector, HandMadeFiles) {
   FixtureHostFs host("load_basic");
-  auto load = NewLoadCollector(host);
+  auto load = NewLoadPlugin(host);
   EXPECT_EQ(load->name(), "load");
   VectorSink sink(1);
   ASSERT_TRUE(load->Collect(1, sink).ok());
@@ -42,7 +42,7 @@ TEST(LoadCollector, HandMadeFiles) {
 
 TEST(LoadCollector, RealSnapshotThroughProductionHostFs) {
   HostFs host(HostRoots{testing::FixtureDir("real"), "/nonexistent-sys", "/"});
-  auto load = NewLoadCollector(host);
+  auto load = NewLoadPlugin(host);
   VectorSink sink(1);
   ASSERT_TRUE(load->Collect(1, sink).ok());
   EXPECT_DOUBLE_EQ(ValueOf(sink.samples(), "node_load5"), 0.08);
@@ -52,7 +52,7 @@ TEST(LoadCollector, RealSnapshotThroughProductionHostFs) {
 
 TEST(LoadCollector, MissingLoadavgStillEmitsStatAndReportsNotFound) {
   FixtureHostFs host("load_stat_only");
-  auto load = NewLoadCollector(host);
+  auto load = NewLoadPlugin(host);
   VectorSink sink(1);
   const absl::Status status = load->Collect(1, sink);
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
@@ -64,7 +64,7 @@ TEST(LoadCollector, MissingLoadavgStillEmitsStatAndReportsNotFound) {
 
 TEST(LoadCollector, StatWithoutSomeScalarLinesNamesThem) {
   FixtureHostFs host("load_no_scalars");
-  auto load = NewLoadCollector(host);
+  auto load = NewLoadPlugin(host);
   VectorSink sink(1);
   const absl::Status status = load->Collect(1, sink);
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
@@ -81,7 +81,7 @@ TEST(LoadCollector, StatWithoutSomeScalarLinesNamesThem) {
 
 TEST(LoadCollector, MalformedStatIsInvalidArgumentAfterLoadavgSamples) {
   FixtureHostFs host("load_bad_stat");
-  auto load = NewLoadCollector(host);
+  auto load = NewLoadPlugin(host);
   VectorSink sink(1);
   const absl::Status status = load->Collect(1, sink);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
@@ -92,7 +92,7 @@ TEST(LoadCollector, MalformedStatIsInvalidArgumentAfterLoadavgSamples) {
 
 TEST(LoadCollector, BothFilesMissingIsNotFound) {
   FixtureHostFs host("does_not_exist");
-  auto load = NewLoadCollector(host);
+  auto load = NewLoadPlugin(host);
   VectorSink sink(1);
   EXPECT_EQ(load->Collect(1, sink).code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(sink.samples().empty());

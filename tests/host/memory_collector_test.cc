@@ -1,4 +1,4 @@
-#include "agent/host/memory_collector.h"
+#include "agent/host/memory_plugin.h"
 
 #include <string>
 #include <vector>
@@ -20,7 +20,7 @@ constexpr double kKiB = 1024.0;
 
 TEST(MemoryCollector, HandMadeMeminfo) {
   FixtureHostFs host("mem_basic");
-  auto mem = NewMemoryCollector(host);
+  auto mem = NewMemoryPlugin(host);
   EXPECT_EQ(mem->name(), "memory");
   VectorSink sink(5000);
   ASSERT_TRUE(mem->Collect(5000, sink).ok());
@@ -42,7 +42,7 @@ TEST(MemoryCollector, HandMadeMeminfo) {
 
 TEST(MemoryCollector, RealSnapshotThroughProductionHostFs) {
   HostFs host(HostRoots{testing::FixtureDir("real"), "/nonexistent-sys", "/"});
-  auto mem = NewMemoryCollector(host);
+  auto mem = NewMemoryPlugin(host);
   VectorSink sink(1);
   ASSERT_TRUE(mem->Collect(1, sink).ok());
   const std::vector<Sample>& s = sink.samples();
@@ -53,7 +53,7 @@ TEST(MemoryCollector, RealSnapshotThroughProductionHostFs) {
 
 TEST(MemoryCollector, MissingMemAvailableIsAnErrorNamingTheField) {
   FixtureHostFs host("mem_no_available");
-  auto mem = NewMemoryCollector(host);
+  auto mem = NewMemoryPlugin(host);
   VectorSink sink(1);
   const absl::Status status = mem->Collect(1, sink);
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
@@ -65,7 +65,7 @@ TEST(MemoryCollector, MissingMemAvailableIsAnErrorNamingTheField) {
 
 TEST(MemoryCollector, MissingFileIsNotFound) {
   FixtureHostFs host("does_not_exist");
-  auto mem = NewMemoryCollector(host);
+  auto mem = NewMemoryPlugin(host);
   VectorSink sink(1);
   const absl::Status status = mem->Collect(1, sink);
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
@@ -75,7 +75,7 @@ TEST(MemoryCollector, MissingFileIsNotFound) {
 
 TEST(MemoryCollector, MalformedFileIsInvalidArgument) {
   FixtureHostFs host("mem_malformed");
-  auto mem = NewMemoryCollector(host);
+  auto mem = NewMemoryPlugin(host);
   VectorSink sink(1);
   EXPECT_EQ(mem->Collect(1, sink).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(sink.samples().empty());

@@ -1,4 +1,4 @@
-#include "agent/host/network_collector.h"
+#include "agent/host/network_plugin.h"
 
 #include <string>
 #include <vector>
@@ -50,7 +50,7 @@ NetworkOptions WithLoopback() {
 
 TEST(NetworkCollector, FirstCallRawCountersFromTheHostNamespace) {
   FixtureHostFs host("net_basic/t0");
-  auto net = NewNetworkCollector(host, NetworkOptions{});
+  auto net = NewNetworkPlugin(host, NetworkOptions{});
   EXPECT_EQ(net->name(), "network");
   const std::vector<Sample> s = CollectOk(*net, 1000);
 
@@ -81,7 +81,7 @@ TEST(NetworkCollector, FirstCallRawCountersFromTheHostNamespace) {
 //   udp : 2 unconnected (07), 1 connected (01);  udp6: 1 unconnected
 TEST(NetworkCollector, SocketCountsPerStateAndFamily) {
   FixtureHostFs host("net_basic/t0");
-  auto net = NewNetworkCollector(host, NetworkOptions{});
+  auto net = NewNetworkPlugin(host, NetworkOptions{});
   const std::vector<Sample> s = CollectOk(*net, 1000);
 
   EXPECT_EQ(ValueOf(s, "node_tcp_connections", Tcp("listen", "ipv4")), 2.0);
@@ -110,7 +110,7 @@ TEST(NetworkCollector, SocketCountsPerStateAndFamily) {
 TEST(NetworkCollector, RatesFromHandComputedDeltas) {
   FixtureHostFs host("net_basic/t0");
   // Keep every interface: veth9a shows how a new interface starts.
-  auto net = NewNetworkCollector(host, Excluding(""));
+  auto net = NewNetworkPlugin(host, Excluding(""));
   CollectOk(*net, 1000);
   host.SetScenario("net_basic/t1");
   const std::vector<Sample> s = CollectOk(*net, 6000);
@@ -139,7 +139,7 @@ TEST(NetworkCollector, RatesFromHandComputedDeltas) {
 
 TEST(NetworkCollector, LoopbackOnRequest) {
   FixtureHostFs host("net_basic/t0");
-  auto net = NewNetworkCollector(host, WithLoopback());
+  auto net = NewNetworkPlugin(host, WithLoopback());
   CollectOk(*net, 1000);
   host.SetScenario("net_basic/t1");
   const std::vector<Sample> s = CollectOk(*net, 6000);
@@ -152,7 +152,7 @@ TEST(NetworkCollector, LoopbackOnRequest) {
 // missing tables are errors that do not hide the snmp counter.
 TEST(NetworkCollector, MissingFilesAndCounterResetDoNotHideTheRest) {
   FixtureHostFs host("net_basic/t1");
-  auto net = NewNetworkCollector(host, NetworkOptions{});
+  auto net = NewNetworkPlugin(host, NetworkOptions{});
   CollectOk(*net, 1000);
   host.SetScenario("net_basic/t2");
   VectorSink sink(2000);
@@ -177,7 +177,7 @@ TEST(NetworkCollector, MissingFilesAndCounterResetDoNotHideTheRest) {
 
 TEST(NetworkCollector, KernelWithoutIpv6AndNo1NetFallsBackQuietly) {
   FixtureHostFs host("net_no_ipv6");
-  auto net = NewNetworkCollector(host, NetworkOptions{});
+  auto net = NewNetworkPlugin(host, NetworkOptions{});
   const std::vector<Sample> s = CollectOk(*net, 1000);
   EXPECT_EQ(host.reads("1/net/dev"), 1);
   EXPECT_EQ(host.reads("net/dev"), 1);
@@ -190,7 +190,7 @@ TEST(NetworkCollector, KernelWithoutIpv6AndNo1NetFallsBackQuietly) {
 
 TEST(NetworkCollector, RealSnapshotThroughProductionHostFs) {
   HostFs host(HostRoots{FixtureDir("real2"), "/nonexistent-sys", "/"});
-  auto net = NewNetworkCollector(host, NetworkOptions{});
+  auto net = NewNetworkPlugin(host, NetworkOptions{});
   std::vector<Sample> s = CollectOk(*net, 1000);
   EXPECT_EQ(ValueOf(s, "node_network_receive_bytes_total", Dev("eth0")), 18897523.0);
   EXPECT_EQ(ValueOf(s, "node_network_transmit_packets_total", Dev("eth0")), 364.0);
@@ -211,13 +211,13 @@ TEST(NetworkCollector, RealSnapshotThroughProductionHostFs) {
 // keeps physical ones; a custom pattern replaces the default.
 TEST(NetworkCollector, ExcludesPerPodInterfacesByDefault) {
   FixtureHostFs host("net_basic/t1");
-  auto net = NewNetworkCollector(host, NetworkOptions{});
+  auto net = NewNetworkPlugin(host, NetworkOptions{});
   std::vector<Sample> s = CollectOk(*net, 1000);
   EXPECT_FALSE(HasSeries(s, "node_network_transmit_bytes_total", Dev("veth9a")));
   EXPECT_TRUE(HasSeries(s, "node_network_transmit_bytes_total", Dev("eth0")));
   EXPECT_TRUE(HasSeries(s, "node_network_transmit_bytes_total", Dev("eth1")));
 
-  auto custom = NewNetworkCollector(host, Excluding("^eth1$"));
+  auto custom = NewNetworkPlugin(host, Excluding("^eth1$"));
   s = CollectOk(*custom, 1000);
   EXPECT_TRUE(HasSeries(s, "node_network_transmit_bytes_total", Dev("veth9a")));
   EXPECT_FALSE(HasSeries(s, "node_network_transmit_bytes_total", Dev("eth1")));
@@ -227,7 +227,7 @@ TEST(NetworkCollector, InvalidExcludePatternFailsEveryCollect) {
   FixtureHostFs host("net_basic/t0");
   const NetworkOptions bad = Excluding("(veth");
   EXPECT_FALSE(ValidateNetworkOptions(bad).ok());
-  auto net = NewNetworkCollector(host, bad);
+  auto net = NewNetworkPlugin(host, bad);
   VectorSink sink(1000);
   EXPECT_FALSE(net->Collect(1000, sink).ok());
   EXPECT_TRUE(sink.samples().empty());

@@ -1,4 +1,4 @@
-#include "agent/host/pressure_collector.h"
+#include "agent/host/pressure_plugin.h"
 
 #include <string>
 #include <vector>
@@ -21,7 +21,7 @@ constexpr double kEps = 1e-9;
 
 TEST(PressureCollector, TotalsInSecondsAndAvg10AsRatio) {
   FixtureHostFs host("pressure_basic");
-  auto psi = NewPressureCollector(host);
+  auto psi = NewPressurePlugin(host);
   EXPECT_EQ(psi->name(), "pressure");
   VectorSink sink(1);
   ASSERT_TRUE(psi->Collect(1, sink).ok());
@@ -42,7 +42,7 @@ TEST(PressureCollector, TotalsInSecondsAndAvg10AsRatio) {
 
 TEST(PressureCollector, KernelWithoutPsiIsSilentlyEmpty) {
   FixtureHostFs host("psi_missing");
-  auto psi = NewPressureCollector(host);
+  auto psi = NewPressurePlugin(host);
   VectorSink sink(1);
   const absl::Status status = psi->Collect(1, sink);
   EXPECT_TRUE(status.ok()) << status;
@@ -53,7 +53,7 @@ TEST(PressureCollector, KernelWithoutPsiIsSilentlyEmpty) {
 
 TEST(PressureCollector, CpuWithoutFullLineBefore513) {
   FixtureHostFs host("pressure_old_kernel");
-  auto psi = NewPressureCollector(host);
+  auto psi = NewPressurePlugin(host);
   VectorSink sink(1);
   ASSERT_TRUE(psi->Collect(1, sink).ok());
   EXPECT_NEAR(ValueOf(sink.samples(), "node_pressure_cpu_waiting_seconds_total"), 4.0, kEps);
@@ -63,7 +63,7 @@ TEST(PressureCollector, CpuWithoutFullLineBefore513) {
 
 TEST(PressureCollector, MalformedFileSkipsOnlyThatResource) {
   FixtureHostFs host("pressure_malformed");
-  auto psi = NewPressureCollector(host);
+  auto psi = NewPressurePlugin(host);
   VectorSink sink(1);
   const absl::Status status = psi->Collect(1, sink);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
@@ -76,7 +76,7 @@ TEST(PressureCollector, MalformedFileSkipsOnlyThatResource) {
 
 TEST(PressureCollector, RealSnapshotThroughProductionHostFs) {
   HostFs host(HostRoots{FixtureDir("real2"), "/nonexistent-sys", "/"});
-  auto psi = NewPressureCollector(host);
+  auto psi = NewPressurePlugin(host);
   VectorSink sink(1);
   ASSERT_TRUE(psi->Collect(1, sink).ok());
   const std::vector<Sample>& s = sink.samples();

@@ -1,4 +1,4 @@
-#include "agent/host/process_collector.h"
+#include "agent/host/process_plugin.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -40,9 +40,9 @@ void SetSnapshot(FixtureHostFs& host, const std::string& snapshot) {
   host.SetScenario("processes_basic/" + snapshot);
 }
 
-std::unique_ptr<CollectorPlugin> MakeCollector(const HostFs& host, ProcessOptions options) {
-  absl::StatusOr<std::unique_ptr<CollectorPlugin>> plugin =
-      NewProcessCollector(host, std::move(options));
+std::unique_ptr<Plugin> MakeCollector(const HostFs& host, ProcessOptions options) {
+  absl::StatusOr<std::unique_ptr<Plugin>> plugin =
+      NewProcessPlugin(host, std::move(options));
   EXPECT_TRUE(plugin.ok()) << plugin.status();
   return plugin.ok() ? std::move(*plugin) : nullptr;
 }
@@ -277,7 +277,7 @@ TEST(ProcessCollector, FailedListingKeepsHistoryAndAStalledClockGivesNoRatios) {
 TEST(ProcessCollector, FactoryRejectsBadOptionsNamingTheGroup) {
   HostFs host(HostRoots{});
   const auto error = [&](ProcessOptions o) {
-    absl::StatusOr<std::unique_ptr<CollectorPlugin>> p = NewProcessCollector(host, std::move(o));
+    absl::StatusOr<std::unique_ptr<Plugin>> p = NewProcessPlugin(host, std::move(o));
     EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
     return std::string(p.status().message());
   };

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "agent/collector_plugin.h"
+#include "agent/plugin.h"
 #include "agent/host/host_fs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -142,7 +142,7 @@ inline bool HasSeries(const std::vector<Sample>& samples, const std::string& met
 }
 
 // One Collect() that must succeed; its samples.
-inline std::vector<Sample> CollectOk(CollectorPlugin& plugin, int64_t now_ms) {
+inline std::vector<Sample> CollectOk(Plugin& plugin, int64_t now_ms) {
   VectorSink sink(now_ms);
   const absl::Status status = plugin.Collect(now_ms, sink);
   EXPECT_TRUE(status.ok()) << status;

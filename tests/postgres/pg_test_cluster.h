@@ -18,7 +18,7 @@
 #include <string>
 #include <thread>
 
-#include "agent/collector_plugin.h"
+#include "agent/plugin.h"
 #include "tests/common/log_capture.h"
 
 namespace scout::agent::pgtest {

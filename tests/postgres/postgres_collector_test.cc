@@ -1,6 +1,6 @@
 // The postgres collector against a real throw-away PostgreSQL 15 cluster
 // (tests/postgres/start_cluster.sh), plus the secret-sanitizing helpers.
-#include "agent/postgres/postgres_collector.h"
+#include "agent/postgres/postgres_plugin.h"
 
 #include "agent/postgres/database_dsn.h"
 #include "agent/postgres/statement_tracker.h"
@@ -50,8 +50,8 @@ class PostgresCollectorTest : public ::testing::Test {
   }
   void SetUp() override { ASSERT_TRUE(cluster_) << "could not start a PostgreSQL cluster"; }
 
-  static std::unique_ptr<CollectorPlugin> Collector(std::string dsn) {
-    return NewPostgresCollector({MakeTarget("main", std::move(dsn), milliseconds(0))});
+  static std::unique_ptr<Plugin> Collector(std::string dsn) {
+    return NewPostgresPlugin({MakeTarget("main", std::move(dsn), milliseconds(0))});
   }
   static uint64_t Commits() {
     pqxx::connection c(cluster_->dsn);
@@ -141,7 +141,7 @@ TEST_F(PostgresCollectorTest, NoRateAfterCounterReset) {
 }
 
 TEST_F(PostgresCollectorTest, HonoursInterval) {
-  auto collector = NewPostgresCollector({MakeTarget("main", cluster_->dsn, milliseconds(30000))});
+  auto collector = NewPostgresPlugin({MakeTarget("main", cluster_->dsn, milliseconds(30000))});
   VectorSink a(0), b(1000), c(30000);
   ASSERT_TRUE(collector->Collect(0, a).ok());
   ASSERT_TRUE(collector->Collect(1000, b).ok());
@@ -233,7 +233,7 @@ TEST_F(PostgresCollectorTest, SlowStatementsWithTextsAndBoundedTopN) {
   PostgresTarget target = Target(cluster_->dsn);
   target.top_statements = 5;
   target.query_text_length = 40;
-  auto collector = NewPostgresCollector({target});
+  auto collector = NewPostgresPlugin({target});
   VectorSink sink(0);
   ASSERT_TRUE(collector->Collect(0, sink).ok());
   EXPECT_EQ(Find(sink, "scout_postgres_stat_statements_available", main_), 1);
@@ -318,7 +318,7 @@ TEST_F(PostgresCollectorTest, MissingStatStatementsWarnsOnceAndOtherSetsRun) {
   Exec(cluster_->dsn, "DROP DATABASE IF EXISTS nostats");
   Exec(cluster_->dsn, "CREATE DATABASE nostats");
   LogCapture logs;
-  auto collector = NewPostgresCollector({Target(DbDsn(cluster_->dsn, "nostats"))});
+  auto collector = NewPostgresPlugin({Target(DbDsn(cluster_->dsn, "nostats"))});
   for (int i = 0; i < 3; ++i) {
     VectorSink sink(i * 1000);
     ASSERT_TRUE(collector->Collect(i * 1000, sink).ok());
@@ -352,7 +352,7 @@ TEST_F(PostgresCollectorTest, BlockedAndBlockingSessionsWithWaitTime) {
                         "SELECT count(*) = 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'"));
   std::this_thread::sleep_for(milliseconds(1500));
 
-  auto collector = NewPostgresCollector({Target(cluster_->dsn)});
+  auto collector = NewPostgresPlugin({Target(cluster_->dsn)});
   VectorSink sink(0);
   const absl::Status s = collector->Collect(0, sink);
   hold.abort();  // releases the waiter
@@ -395,7 +395,7 @@ TEST_F(PostgresCollectorTest, LongRunningQueryPastALoweredThreshold) {
   std::this_thread::sleep_for(milliseconds(1500));
   PostgresTarget target = Target(cluster_->dsn);
   target.long_query_threshold = milliseconds(1000);
-  auto collector = NewPostgresCollector({target});
+  auto collector = NewPostgresPlugin({target});
   VectorSink sink(0);
   const absl::Status s = collector->Collect(0, sink);
   sleeper.join();
@@ -411,7 +411,7 @@ TEST_F(PostgresCollectorTest, LongRunningQueryPastALoweredThreshold) {
   EXPECT_LT(rows[0]->point.value, 3.5);
 
   VectorSink quiet(1000);  // default 5 min threshold: nothing is long
-  auto defaults = NewPostgresCollector({Target(cluster_->dsn)});
+  auto defaults = NewPostgresPlugin({Target(cluster_->dsn)});
   ASSERT_TRUE(defaults->Collect(1000, quiet).ok());
   EXPECT_EQ(Find(quiet, "scout_postgres_long_running_queries", main_), 0);
 }
@@ -440,7 +440,7 @@ TEST_F(PostgresCollectorTest, TablesAndIndexesInEveryDatabase) {
   const auto seq_reads = Scalar<int64_t>(app, "SELECT seq_tup_read FROM pg_stat_user_tables WHERE relname = 'scanned'");
 
   // The DSN names the postgres database; appdb is found on the server.
-  auto collector = NewPostgresCollector({Target(cluster_->dsn)});
+  auto collector = NewPostgresPlugin({Target(cluster_->dsn)});
   VectorSink sink(0);
   ASSERT_TRUE(collector->Collect(0, sink).ok());
   const Labels scanned = {{"target", "main"}, {"datname", "appdb"}, {"schema", "public"},
@@ -471,7 +471,7 @@ TEST_F(PostgresCollectorTest, TablesAndIndexesInEveryDatabase) {
   PostgresTarget only = Target(cluster_->dsn);
   only.databases = {"appdb"};
   only.max_tables = 1;
-  auto restricted = NewPostgresCollector({only});
+  auto restricted = NewPostgresPlugin({only});
   VectorSink one(1000);
   ASSERT_TRUE(restricted->Collect(1000, one).ok());
   const auto sizes = Matching(one, "scout_postgres_table_size_bytes", main_);
@@ -487,7 +487,7 @@ TEST_F(PostgresCollectorTest, SizesAreMeasuredOnTheirOwnInterval) {
   PostgresTarget target = Target(cluster_->dsn);
   target.databases = {"postgres"};
   target.size_interval = milliseconds(300000);
-  auto collector = NewPostgresCollector({target});
+  auto collector = NewPostgresPlugin({target});
   const Labels grows = {{"target", "main"}, {"datname", "postgres"}, {"schema", "public"},
                         {"table", "grows"}};
   const Labels db = {{"target", "main"}, {"datname", "postgres"}};
@@ -539,7 +539,7 @@ TEST_F(PostgresCollectorTest, CustomQueriesRunOnTheirIntervalAndDatabaseAndFailA
   orders.values = {"count", "total"};
   target.queries = {broken, orders};
   LogCapture logs;
-  auto collector = NewPostgresCollector({target});
+  auto collector = NewPostgresPlugin({target});
 
   VectorSink first(0);
   EXPECT_TRUE(collector->Collect(0, first).ok()) << "a failing custom query does not fail the target";
@@ -572,7 +572,7 @@ TEST_F(PostgresCollectorTest, UnreachableDatabaseDoesNotStopTheTarget) {
   PostgresTarget target = Target(cluster_->dsn);
   target.databases = {"does_not_exist"};
   LogCapture logs;
-  auto collector = NewPostgresCollector({target});
+  auto collector = NewPostgresPlugin({target});
   for (int i = 0; i < 2; ++i) {
     VectorSink sink(i);
     EXPECT_TRUE(collector->Collect(i, sink).ok());
@@ -596,10 +596,10 @@ TEST_F(PostgresCollectorTest, AHangingTargetDelaysNeitherTheOthersNorTheCycle) {
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   const std::string hang = "host=127.0.0.1 port=" + std::to_string(ntohs(addr.sin_port)) +
                            " user=scout dbname=postgres";
-  PostgresCollectorOptions options;
+  PostgresPluginOptions options;
   options.connect_timeout = std::chrono::seconds(2);
   options.collect_wait = milliseconds(300);
-  auto collector = NewPostgresCollector({MakeTarget("hang", hang, milliseconds(0)),
+  auto collector = NewPostgresPlugin({MakeTarget("hang", hang, milliseconds(0)),
                                          MakeTarget("main", cluster_->dsn, milliseconds(0))},
                                         options);
   const auto start = std::chrono::steady_clock::now();
@@ -628,7 +628,7 @@ TEST_F(PostgresCollectorTest, AFailingSetLosesOnlyItself) {
   hold.exec("LOCK TABLE locked_t IN ACCESS EXCLUSIVE MODE");
   PostgresTarget target = Target(cluster_->dsn);
   target.databases = {"postgres"};
-  auto collector = NewPostgresCollector({target});
+  auto collector = NewPostgresPlugin({target});
   VectorSink sink(0);
   const auto start = std::chrono::steady_clock::now();
   const absl::Status s = collector->Collect(0, sink);
@@ -659,9 +659,9 @@ TEST(PostgresCollectorDownTest, ClosedPortBacksOffWithoutLeakingSecrets) {
   LogCapture logs;
   const std::string dsn = "host=127.0.0.1 port=" + std::to_string(ClosedPort()) +
                           " user=scout password=SuperSecret123 dbname=postgres connect_timeout=1";
-  PostgresCollectorOptions options;
+  PostgresPluginOptions options;
   options.backoff_initial = milliseconds(10000);
-  auto collector = NewPostgresCollector({MakeTarget("down", dsn, milliseconds(0))}, options);
+  auto collector = NewPostgresPlugin({MakeTarget("down", dsn, milliseconds(0))}, options);
   const Labels down = {{"target", "down"}};
 
   const auto start = std::chrono::steady_clock::now();
@@ -702,7 +702,7 @@ TEST(PostgresCollectorDownTest, BadDsnsNeverLeakThePassword) {
   };
   for (const std::string& dsn : dsns) {
     LogCapture logs;
-    auto collector = NewPostgresCollector({MakeTarget("bad", dsn, milliseconds(0))});
+    auto collector = NewPostgresPlugin({MakeTarget("bad", dsn, milliseconds(0))});
     VectorSink sink(0);
     const absl::Status s = collector->Collect(0, sink);
     EXPECT_FALSE(s.ok()) << dsn;

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "agent/probe/probe_engine.h"
+#include "shared/probe/probe_engine.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/probe/test_servers.h"

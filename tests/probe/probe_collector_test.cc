@@ -10,7 +10,7 @@
 #include <set>
 #include <thread>
 
-#include "agent/probe/probe_collector.h"
+#include "agent/probe/probe_plugin.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/probe/test_servers.h"
@@ -34,7 +34,7 @@ std::optional<double> Find(const std::vector<Sample>& samples, const std::string
 }
 
 // Calls Collect every 20 ms until `done` holds for the samples (max 10 s).
-std::vector<Sample> CollectUntil(CollectorPlugin& c,
+std::vector<Sample> CollectUntil(Plugin& c,
                                  const std::function<bool(const std::vector<Sample>&)>& done) {
   std::vector<Sample> last;
   testing::WaitFor([&] {
@@ -78,7 +78,7 @@ class ProbeCollectorTest : public ::testing::Test {
 TEST_F(ProbeCollectorTest, EmitsLabelledHttpMetrics) {
   HttpProbeSpec s = Http("/api/events", "/ok");
   s.labels = {{"service", "web"}};
-  auto c = NewProbeCollector({s}, {}, NoJitter());
+  auto c = NewProbePlugin({s}, {}, NoJitter());
   const auto samples = CollectUntil(*c, [](const std::vector<Sample>& v) {
     return Find(v, "scout_probe_success", {}).has_value();
   });
@@ -102,7 +102,7 @@ TEST_F(ProbeCollectorTest, TcpProbeSuccessAndRefused) {
                         milliseconds(2000), {}};
   const TcpProbeSpec down{"cache", "127.0.0.1", closed, milliseconds(1000), milliseconds(50),
                           milliseconds(2000), {}};
-  auto c = NewProbeCollector({}, {up, down}, NoJitter());
+  auto c = NewProbePlugin({}, {up, down}, NoJitter());
   const auto samples = CollectUntil(*c, [](const std::vector<Sample>& v) {
     return Find(v, "scout_probe_failures_total", {{"probe", "cache"}}).value_or(0) >= 2 &&
            Find(v, "scout_probe_success", {{"probe", "db"}});
@@ -180,7 +180,7 @@ TEST_F(ProbeCollectorTest, JitteredProbeDoesNotRunBeforeItsOffset) {
 TEST_F(ProbeCollectorTest, RepeatingFailureLoggedOnceThenRecovery) {
   testing::LogCapture logs;
   const int port = testing::UnusedPort();
-  auto c = NewProbeCollector({Http("/api/events", "/ok", port)}, {}, NoJitter());
+  auto c = NewProbePlugin({Http("/api/events", "/ok", port)}, {}, NoJitter());
   CollectUntil(*c, [](const std::vector<Sample>& v) {
     return Find(v, "scout_probe_failures_total", {{"reason", "refused"}}).value_or(0) >= 5;
   });
@@ -210,7 +210,7 @@ TEST_F(ProbeCollectorTest, SlowAndErrorLogLines) {
   testing::LogCapture logs;
   HttpProbeSpec slow = Http("/slow", "/slow?ms=120");
   slow.slow_after = milliseconds(50);
-  auto c = NewProbeCollector({slow, Http("/broken", "/status?code=503")}, {}, NoJitter());
+  auto c = NewProbePlugin({slow, Http("/broken", "/status?code=503")}, {}, NoJitter());
   CollectUntil(*c, [](const std::vector<Sample>& v) {
     return Find(v, "scout_probe_slow", {{"probe", "/slow"}}).value_or(0) == 1.0 &&
            Find(v, "scout_probe_failures_total", {{"probe", "/broken"}}).value_or(0) >= 3;
@@ -233,7 +233,7 @@ TEST_F(ProbeCollectorTest, SecretsNeverReachLogs) {
   file.headers = {{"Authorization", "@file:" + dir_ + "/token"}};
   HttpProbeSpec unset = Http("unset", "/auth");
   unset.headers = {{"Authorization", "Bearer ${SCOUT_PROBE_TEST_NOT_SET}"}};
-  auto c = NewProbeCollector({good, bad, file, unset}, {}, NoJitter());
+  auto c = NewProbePlugin({good, bad, file, unset}, {}, NoJitter());
   const auto samples = CollectUntil(*c, [](const std::vector<Sample>& v) {
     return Find(v, "scout_probe_success", {{"probe", "unset"}}) &&
            Find(v, "scout_probe_success", {{"probe", "file"}}) &&

@@ -2,8 +2,8 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "agent/probe/probe_result.h"
-#include "agent/probe/probe_spec.h"
+#include "shared/probe/probe_result.h"
+#include "shared/probe/probe_spec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/probe/test_servers.h"
