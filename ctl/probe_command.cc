@@ -46,7 +46,7 @@ absl::StatusOr<std::vector<std::pair<int, int>>> ParseExpect(const std::string& 
 
 absl::StatusOr<bool> RunProbeCommand(const ProbeArgs& args, std::ostream& out,
                                      OutputFormat format) {
-  agent::HttpProbeSpec spec;
+  probe::HttpProbeSpec spec;
   spec.name = args.url;
   spec.url = args.url;
   spec.method = args.method;
@@ -66,13 +66,13 @@ absl::StatusOr<bool> RunProbeCommand(const ProbeArgs& args, std::ostream& out,
   spec.tls_verify = !args.insecure;
   spec.ca_file = args.ca_file;
   spec.follow_redirects = !args.no_follow;
-  SCOUT_RETURN_IF_ERROR(agent::ValidateHttpProbeSpec(spec));
-  SCOUT_ASSIGN_OR_RETURN(agent::ProbeResult r, agent::RunHttpProbeOnce(spec));
+  SCOUT_RETURN_IF_ERROR(probe::ValidateHttpProbeSpec(spec));
+  SCOUT_ASSIGN_OR_RETURN(probe::ProbeResult r, probe::RunHttpProbeOnce(spec));
 
   if (format == OutputFormat::kJson) {
     JsonWriter json(out);
     json.BeginObject().Key("url").String(r.target).Key("success").Bool(r.success)
-        .Key("reason").String(agent::FailureReasonName(r.reason)).Key("error").String(r.error)
+        .Key("reason").String(probe::FailureReasonName(r.reason)).Key("error").String(r.error)
         .Key("http_status").Int(r.http_status).Key("duration_seconds").Number(r.duration_seconds)
         .Key("slow").Bool(r.slow).Key("response_bytes").Int(r.response_bytes)
         .Key("phases").BeginObject()
@@ -83,8 +83,8 @@ absl::StatusOr<bool> RunProbeCommand(const ProbeArgs& args, std::ostream& out,
     json.EndObject();
     out << '\n';
   } else {
-    out << agent::FormatPhaseBreakdown(r);
-    if (agent::FormatPhaseBreakdown(r).back() != '\n') out << '\n';
+    out << probe::FormatPhaseBreakdown(r);
+    if (probe::FormatPhaseBreakdown(r).back() != '\n') out << '\n';
   }
   return r.success;
 }

@@ -26,7 +26,7 @@ bool ParseStatusRange(const std::string& text, std::pair<int, int>* out) {
   return true;
 }
 
-absl::Status ReadLabels(ConfigMap& m, ProbeLabels* out) {
+absl::Status ReadLabels(ConfigMap& m, probe::ProbeLabels* out) {
   std::map<std::string, std::string> labels;
   SCOUT_RETURN_IF_ERROR(m.Read("labels", &labels));
   for (const auto& [name, value] : labels) {
@@ -40,7 +40,7 @@ absl::Status ReadLabels(ConfigMap& m, ProbeLabels* out) {
   return absl::OkStatus();
 }
 
-absl::Status ReadHttp(ConfigMap& m, HttpProbeSpec* spec) {
+absl::Status ReadHttp(ConfigMap& m, probe::HttpProbeSpec* spec) {
   SCOUT_RETURN_IF_ERROR(m.Read("name", &spec->name));
   SCOUT_RETURN_IF_ERROR(m.Read("url", &spec->url));
   SCOUT_RETURN_IF_ERROR(m.Read("method", &spec->method));
@@ -70,12 +70,12 @@ absl::Status ReadHttp(ConfigMap& m, HttpProbeSpec* spec) {
   SCOUT_RETURN_IF_ERROR(m.ReadDuration("slow_after", &spec->slow_after));
   SCOUT_RETURN_IF_ERROR(ReadLabels(m, &spec->labels));
   SCOUT_RETURN_IF_ERROR(m.CheckNoUnknownKeys());
-  absl::Status valid = ValidateHttpProbeSpec(*spec);
+  absl::Status valid = probe::ValidateHttpProbeSpec(*spec);
   if (!valid.ok()) return m.ErrorAt("name", std::string(valid.message()));
   return absl::OkStatus();
 }
 
-absl::Status ReadTcp(ConfigMap& m, TcpProbeSpec* spec) {
+absl::Status ReadTcp(ConfigMap& m, probe::TcpProbeSpec* spec) {
   SCOUT_RETURN_IF_ERROR(m.Read("name", &spec->name));
   SCOUT_RETURN_IF_ERROR(m.Read("host", &spec->host));
   int64_t port = 0;
@@ -88,7 +88,7 @@ absl::Status ReadTcp(ConfigMap& m, TcpProbeSpec* spec) {
   SCOUT_RETURN_IF_ERROR(m.CheckNoUnknownKeys());
   if (port < 1 || port > 65535) return m.ErrorAt("port", "must be between 1 and 65535");
   spec->port = static_cast<int>(port);
-  absl::Status valid = ValidateTcpProbeSpec(*spec);
+  absl::Status valid = probe::ValidateTcpProbeSpec(*spec);
   if (!valid.ok()) return m.ErrorAt("name", std::string(valid.message()));
   return absl::OkStatus();
 }
@@ -103,14 +103,14 @@ absl::Status ReadProbeConfig(ConfigMap& probes, ProbeConfig* out) {
   };
   SCOUT_ASSIGN_OR_RETURN(auto http, probes.ChildList("http"));
   for (ConfigMap& m : http) {
-    HttpProbeSpec spec;
+    probe::HttpProbeSpec spec;
     SCOUT_RETURN_IF_ERROR(ReadHttp(m, &spec));
     SCOUT_RETURN_IF_ERROR(unique(m, spec.name));
     out->http.push_back(std::move(spec));
   }
   SCOUT_ASSIGN_OR_RETURN(auto tcp, probes.ChildList("tcp"));
   for (ConfigMap& m : tcp) {
-    TcpProbeSpec spec;
+    probe::TcpProbeSpec spec;
     SCOUT_RETURN_IF_ERROR(ReadTcp(m, &spec));
     SCOUT_RETURN_IF_ERROR(unique(m, spec.name));
     out->tcp.push_back(std::move(spec));
@@ -119,8 +119,8 @@ absl::Status ReadProbeConfig(ConfigMap& probes, ProbeConfig* out) {
 }
 
 ProbeConfig ExpandProbeTemplates(ProbeConfig config, const std::string& agent_id) {
-  for (HttpProbeSpec& s : config.http) s.url = absl::StrReplaceAll(s.url, {{"{host}", agent_id}});
-  for (TcpProbeSpec& s : config.tcp) s.host = absl::StrReplaceAll(s.host, {{"{host}", agent_id}});
+  for (probe::HttpProbeSpec& s : config.http) s.url = absl::StrReplaceAll(s.url, {{"{host}", agent_id}});
+  for (probe::TcpProbeSpec& s : config.tcp) s.host = absl::StrReplaceAll(s.host, {{"{host}", agent_id}});
   return config;
 }
 

@@ -35,8 +35,8 @@
 namespace scout::agent {
 
 struct ProbeConfig {
-  std::vector<HttpProbeSpec> http;
-  std::vector<TcpProbeSpec> tcp;
+  std::vector<probe::HttpProbeSpec> http;
+  std::vector<probe::TcpProbeSpec> tcp;
   bool empty() const { return http.empty() && tcp.empty(); }
 };
 

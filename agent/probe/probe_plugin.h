@@ -1,6 +1,6 @@
 // Probe plugin ("probe"): endpoint and API checks as a Plugin.
 //
-// Owns a ProbeEngine (its own "scout-probe" thread, started by the
+// Owns a probe::ProbeEngine (its own "scout-probe" thread, started by the
 // factory). Each Collect() drains the results finished since the last call
 // and emits, for every probe that has produced a result so far (the newest
 // one; re-emitted unchanged while no newer one exists, so a probe interval
@@ -35,11 +35,11 @@
 
 namespace scout::agent {
 
-std::unique_ptr<Plugin> NewProbePlugin(std::vector<HttpProbeSpec> http,
-                                                   std::vector<TcpProbeSpec> tcp);
+std::unique_ptr<Plugin> NewProbePlugin(std::vector<probe::HttpProbeSpec> http,
+                                                   std::vector<probe::TcpProbeSpec> tcp);
 // Same, with engine options (tests disable the start jitter).
-std::unique_ptr<Plugin> NewProbePlugin(std::vector<HttpProbeSpec> http,
-                                                   std::vector<TcpProbeSpec> tcp,
-                                                   ProbeEngine::Options options);
+std::unique_ptr<Plugin> NewProbePlugin(std::vector<probe::HttpProbeSpec> http,
+                                                   std::vector<probe::TcpProbeSpec> tcp,
+                                                   probe::ProbeEngine::Options options);
 
 }  // namespace scout::agent

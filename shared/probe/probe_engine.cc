@@ -7,7 +7,7 @@
 #include "shared/probe/probe_transfer.h"
 #include "shared/logging.h"
 
-namespace scout::agent {
+namespace scout::probe {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
@@ -176,4 +176,4 @@ absl::StatusOr<ProbeResult> RunHttpProbeOnce(const HttpProbeSpec& spec) {
   return result;
 }
 
-}  // namespace scout::agent
+}  // namespace scout::probe

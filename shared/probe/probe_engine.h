@@ -29,7 +29,7 @@
 #include "shared/probe/probe_result.h"
 #include "shared/probe/probe_spec.h"
 
-namespace scout::agent {
+namespace scout::probe {
 
 class ProbeTransfer;
 
@@ -97,4 +97,4 @@ class ProbeEngine {
 // Thread-safe (each call has its own curl handles).
 absl::StatusOr<ProbeResult> RunHttpProbeOnce(const HttpProbeSpec& spec);
 
-}  // namespace scout::agent
+}  // namespace scout::probe

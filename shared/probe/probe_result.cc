@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace scout::agent {
+namespace scout::probe {
 
 const char* FailureReasonName(FailureReason reason) {
   switch (reason) {
@@ -56,4 +56,4 @@ std::string FormatPhaseBreakdown(const ProbeResult& r) {
   return out;
 }
 
-}  // namespace scout::agent
+}  // namespace scout::probe

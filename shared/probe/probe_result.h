@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-namespace scout::agent {
+namespace scout::probe {
 
 // Fixed set so the failures_total series stay bounded.
 enum class FailureReason { kNone, kTimeout, kRefused, kDns, kTls, kStatus, kBody, kOther };
@@ -51,4 +51,4 @@ struct ProbeResult {
 //     certificate expires 2025-01-31T00:00:00Z (in 12.3 days)
 std::string FormatPhaseBreakdown(const ProbeResult& result);
 
-}  // namespace scout::agent
+}  // namespace scout::probe

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "re2/re2.h"
 
-namespace scout::agent {
+namespace scout::probe {
 namespace {
 
 absl::Status CheckRegex(const std::string& what, const std::string& pattern) {
@@ -57,4 +57,4 @@ absl::Status ValidateTcpProbeSpec(const TcpProbeSpec& spec) {
   return absl::OkStatus();
 }
 
-}  // namespace scout::agent
+}  // namespace scout::probe

@@ -13,7 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-namespace scout::agent {
+namespace scout::probe {
 
 using ProbeLabels = std::vector<std::pair<std::string, std::string>>;
 
@@ -53,4 +53,4 @@ struct TcpProbeSpec {
 absl::Status ValidateHttpProbeSpec(const HttpProbeSpec& spec);
 absl::Status ValidateTcpProbeSpec(const TcpProbeSpec& spec);
 
-}  // namespace scout::agent
+}  // namespace scout::probe

@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "re2/re2.h"
 
-namespace scout::agent {
+namespace scout::probe {
 namespace {
 
 constexpr size_t kMaxBodyKept = 1 << 20;  // regexes look at the first MiB only
@@ -266,4 +266,4 @@ void ProbeTransfer::CheckHttp(ProbeResult& r) const {
   }
 }
 
-}  // namespace scout::agent
+}  // namespace scout::probe

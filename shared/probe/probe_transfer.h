@@ -20,7 +20,7 @@
 #include "shared/probe/probe_result.h"
 #include "shared/probe/probe_spec.h"
 
-namespace scout::agent {
+namespace scout::probe {
 
 // curl_global_init exactly once per process; call before any curl use.
 void EnsureCurlGlobalInit();
@@ -62,4 +62,4 @@ class ProbeTransfer {
   std::optional<int64_t> cert_expiry_;
 };
 
-}  // namespace scout::agent
+}  // namespace scout::probe

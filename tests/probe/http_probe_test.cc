@@ -11,7 +11,7 @@
 #include "gtest/gtest.h"
 #include "tests/probe/test_servers.h"
 
-namespace scout::agent {
+namespace scout::probe {
 namespace {
 
 using std::chrono::milliseconds;
@@ -275,4 +275,4 @@ TEST_F(HttpProbeTest, InvalidSpecIsAnError) {
 }
 
 }  // namespace
-}  // namespace scout::agent
+}  // namespace scout::probe

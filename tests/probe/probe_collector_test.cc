@@ -1,4 +1,4 @@
-// ProbeEngine + probe collector end to end against local servers: metrics
+// probe::ProbeEngine + probe collector end to end against local servers: metrics
 // and labels, TCP probes, one thread for all probes, log once per state
 // change, and secrets never reaching the logs.
 #include <dirent.h>
@@ -56,16 +56,16 @@ class ProbeCollectorTest : public ::testing::Test {
     server_.reset();
     std::system(("rm -rf " + dir_).c_str());
   }
-  HttpProbeSpec Http(const std::string& name, const std::string& path, int port = 0) const {
-    HttpProbeSpec s;
+  probe::HttpProbeSpec Http(const std::string& name, const std::string& path, int port = 0) const {
+    probe::HttpProbeSpec s;
     s.name = name;
     s.url = "http://127.0.0.1:" + std::to_string(port ? port : port_) + path;
     s.interval = milliseconds(50);
     s.timeout = milliseconds(2000);
     return s;
   }
-  static ProbeEngine::Options NoJitter() {
-    ProbeEngine::Options o;
+  static probe::ProbeEngine::Options NoJitter() {
+    probe::ProbeEngine::Options o;
     o.jitter = false;
     return o;
   }
@@ -76,7 +76,7 @@ class ProbeCollectorTest : public ::testing::Test {
 };
 
 TEST_F(ProbeCollectorTest, EmitsLabelledHttpMetrics) {
-  HttpProbeSpec s = Http("/api/events", "/ok");
+  probe::HttpProbeSpec s = Http("/api/events", "/ok");
   s.labels = {{"service", "web"}};
   auto c = NewProbePlugin({s}, {}, NoJitter());
   const auto samples = CollectUntil(*c, [](const std::vector<Sample>& v) {
@@ -98,9 +98,9 @@ TEST_F(ProbeCollectorTest, EmitsLabelledHttpMetrics) {
 
 TEST_F(ProbeCollectorTest, TcpProbeSuccessAndRefused) {
   const int closed = testing::UnusedPort();
-  const TcpProbeSpec up{"db", "127.0.0.1", port_, milliseconds(1000), milliseconds(50),
+  const probe::TcpProbeSpec up{"db", "127.0.0.1", port_, milliseconds(1000), milliseconds(50),
                         milliseconds(2000), {}};
-  const TcpProbeSpec down{"cache", "127.0.0.1", closed, milliseconds(1000), milliseconds(50),
+  const probe::TcpProbeSpec down{"cache", "127.0.0.1", closed, milliseconds(1000), milliseconds(50),
                           milliseconds(2000), {}};
   auto c = NewProbePlugin({}, {up, down}, NoJitter());
   const auto samples = CollectUntil(*c, [](const std::vector<Sample>& v) {
@@ -131,23 +131,23 @@ int CountThreadsNamed(const std::string& name) {
 }
 
 TEST_F(ProbeCollectorTest, OneThreadForAllProbes) {
-  std::vector<HttpProbeSpec> http;
+  std::vector<probe::HttpProbeSpec> http;
   for (int i = 0; i < 6; ++i) http.push_back(Http("p" + std::to_string(i), "/slow?ms=300"));
-  ProbeEngine engine(http, {TcpProbeSpec{"t", "127.0.0.1", port_, milliseconds(500),
+  probe::ProbeEngine engine(http, {probe::TcpProbeSpec{"t", "127.0.0.1", port_, milliseconds(500),
                                          milliseconds(50), milliseconds(2000), {}}},
                      NoJitter());
   engine.Start();
   std::this_thread::sleep_for(milliseconds(150));  // all six in flight now
   EXPECT_EQ(CountThreadsNamed("scout-probe"), 1);
-  std::vector<ProbeResult> results;
+  std::vector<probe::ProbeResult> results;
   testing::WaitFor([&] {
-    for (ProbeResult& r : engine.Drain()) results.push_back(std::move(r));
+    for (probe::ProbeResult& r : engine.Drain()) results.push_back(std::move(r));
     return results.size() >= 7;
   });
   engine.Stop();
   EXPECT_EQ(CountThreadsNamed("scout-probe"), 0);
   int ok = 0;
-  for (const ProbeResult& r : results) ok += r.success;
+  for (const probe::ProbeResult& r : results) ok += r.success;
   EXPECT_GE(ok, 7);
 }
 
@@ -156,22 +156,22 @@ TEST(ProbeEngineJitterTest, OffsetsAreStableSpreadAndWithinInterval) {
   std::set<int64_t> offsets;
   for (int i = 0; i < 20; ++i) {
     const std::string name = "/api/" + std::to_string(i);
-    const milliseconds o = ProbeEngine::StartOffset(name, interval);
+    const milliseconds o = probe::ProbeEngine::StartOffset(name, interval);
     EXPECT_GE(o.count(), 0);
     EXPECT_LT(o, interval);
-    EXPECT_EQ(o, ProbeEngine::StartOffset(name, interval));
+    EXPECT_EQ(o, probe::ProbeEngine::StartOffset(name, interval));
     offsets.insert(o.count());
   }
   EXPECT_GE(offsets.size(), 18u);  // not all at once
-  EXPECT_EQ(ProbeEngine::StartOffset("x", milliseconds(0)).count(), 0);
+  EXPECT_EQ(probe::ProbeEngine::StartOffset("x", milliseconds(0)).count(), 0);
 }
 
 TEST_F(ProbeCollectorTest, JitteredProbeDoesNotRunBeforeItsOffset) {
-  HttpProbeSpec s = Http("late", "/ok");
+  probe::HttpProbeSpec s = Http("late", "/ok");
   s.interval = milliseconds(60000);
-  const milliseconds offset = ProbeEngine::StartOffset("late", s.interval);
+  const milliseconds offset = probe::ProbeEngine::StartOffset("late", s.interval);
   ASSERT_GT(offset, milliseconds(500)) << "pick another name for this test";
-  ProbeEngine engine({s}, {});
+  probe::ProbeEngine engine({s}, {});
   engine.Start();
   std::this_thread::sleep_for(milliseconds(300));
   EXPECT_TRUE(engine.Drain().empty());
@@ -208,7 +208,7 @@ TEST_F(ProbeCollectorTest, RepeatingFailureLoggedOnceThenRecovery) {
 
 TEST_F(ProbeCollectorTest, SlowAndErrorLogLines) {
   testing::LogCapture logs;
-  HttpProbeSpec slow = Http("/slow", "/slow?ms=120");
+  probe::HttpProbeSpec slow = Http("/slow", "/slow?ms=120");
   slow.slow_after = milliseconds(50);
   auto c = NewProbePlugin({slow, Http("/broken", "/status?code=503")}, {}, NoJitter());
   CollectUntil(*c, [](const std::vector<Sample>& v) {
@@ -225,13 +225,13 @@ TEST_F(ProbeCollectorTest, SecretsNeverReachLogs) {
   setenv("SCOUT_PROBE_TEST_GOOD", "s3cret", 1);
   setenv("SCOUT_PROBE_TEST_BAD", "s3cret-but-wrong", 1);
   std::ofstream(dir_ + "/token") << "Bearer s3cret-from-file\n";
-  HttpProbeSpec good = Http("good", "/auth");
+  probe::HttpProbeSpec good = Http("good", "/auth");
   good.headers = {{"Authorization", "Bearer ${SCOUT_PROBE_TEST_GOOD}"}};
-  HttpProbeSpec bad = Http("bad", "/auth");
+  probe::HttpProbeSpec bad = Http("bad", "/auth");
   bad.headers = {{"Authorization", "Bearer ${SCOUT_PROBE_TEST_BAD}"}};
-  HttpProbeSpec file = Http("file", "/auth");
+  probe::HttpProbeSpec file = Http("file", "/auth");
   file.headers = {{"Authorization", "@file:" + dir_ + "/token"}};
-  HttpProbeSpec unset = Http("unset", "/auth");
+  probe::HttpProbeSpec unset = Http("unset", "/auth");
   unset.headers = {{"Authorization", "Bearer ${SCOUT_PROBE_TEST_NOT_SET}"}};
   auto c = NewProbePlugin({good, bad, file, unset}, {}, NoJitter());
   const auto samples = CollectUntil(*c, [](const std::vector<Sample>& v) {

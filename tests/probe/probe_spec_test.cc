@@ -8,7 +8,7 @@
 #include "gtest/gtest.h"
 #include "tests/probe/test_servers.h"
 
-namespace scout::agent {
+namespace scout::probe {
 namespace {
 
 using ::testing::HasSubstr;
@@ -58,4 +58,4 @@ TEST(FormatPhaseBreakdownTest, ShowsOutcomePhasesAndCertificate) {
 }
 
 }  // namespace
-}  // namespace scout::agent
+}  // namespace scout::probe
