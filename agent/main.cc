@@ -16,6 +16,7 @@
 #include "shared/duration.h"
 #include "shared/logging.h"
 #include "shared/version.h"
+#include "shared/mutex_mode.h"
 
 namespace {
 
@@ -148,6 +149,7 @@ int Run(const Flags& f, const AgentConfig& config, const PluginRegistry& plugins
 }  // namespace
 
 int main(int argc, char** argv) {
+  scout::DisableMutexDeadlockDetection();
   CLI::App app{"scout-agent: samples host resources and streams them to scout-collector"};
   Flags flags;
   AddFlags(app, flags);

@@ -23,6 +23,7 @@
 #include "collector/storage/sqlite_storage.h"
 #include "collector/storage_series_source.h"
 #include "shared/clock.h"
+#include "shared/mutex_mode.h"
 
 namespace {
 
@@ -50,6 +51,7 @@ std::string RuleFor(int i, int metrics) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  scout::DisableMutexDeadlockDetection();
   CLI::App app("scout-alert-bench: alert evaluation cost per cycle");
   int series = 10000, rules = 500, cycles = 20;
   app.add_option("--series", series, "series in storage (default 10000)");

@@ -19,6 +19,7 @@
 #include <pqxx/pqxx>
 
 #include "agent/postgres/postgres_plugin.h"
+#include "shared/mutex_mode.h"
 
 namespace {
 
@@ -38,6 +39,7 @@ double Percentile(std::vector<double> v, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  scout::DisableMutexDeadlockDetection();
   CLI::App app("scout-postgres-bench: database cost of the postgres plugin per scrape");
   std::string dsn, admin_dsn, role;
   int cycles = 21;

@@ -22,6 +22,7 @@
 
 #include "collector/range_query.h"
 #include "collector/storage/sqlite_storage.h"
+#include "shared/mutex_mode.h"
 
 using namespace scout;
 using namespace scout::collector;
@@ -43,6 +44,7 @@ struct Timings {
 }  // namespace
 
 int main(int argc, char** argv) {
+  scout::DisableMutexDeadlockDetection();
   CLI::App app{"Rollups and retention benchmark"};
   int series = 100, days = 8, interval_s = 10, repeats = 20;
   size_t housekeeping_rows = 500;

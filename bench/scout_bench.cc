@@ -33,6 +33,7 @@
 #include "scout/v1/query.grpc.pb.h"
 #include "agent/self/synthetic_plugin.h"
 #include "shared/duration.h"
+#include "shared/mutex_mode.h"
 
 namespace {
 
@@ -356,6 +357,7 @@ int Verify(const std::string& address, const std::string& host, int series, int 
 }  // namespace
 
 int main(int argc, char** argv) {
+  scout::DisableMutexDeadlockDetection();
   CLI::App app{"scout-bench: load generator for scout-collector"};
   app.require_subcommand(1);
   std::string address = "127.0.0.1:7070", duration_text = "30s";

@@ -11,6 +11,7 @@
 #include "collector/collector_server.h"
 #include "shared/logging.h"
 #include "shared/version.h"
+#include "shared/mutex_mode.h"
 
 namespace {
 
@@ -99,6 +100,7 @@ int Serve(const CollectorConfig& config, const std::string& ready_file) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  scout::DisableMutexDeadlockDetection();
   CLI::App app{"scout-collector: stores samples from scout-agents and answers sctl queries"};
   Flags flags;
   app.add_option("--config", flags.config_path, "YAML config file");

@@ -22,6 +22,7 @@
 #include "shared/duration.h"
 #include "shared/version.h"
 #include "shared/yaml_config.h"
+#include "shared/mutex_mode.h"
 
 namespace scout::ctl {
 namespace {
@@ -180,4 +181,7 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace scout::ctl
 
-int main(int argc, char** argv) { return scout::ctl::Main(argc, argv); }
+int main(int argc, char** argv) {
+  scout::DisableMutexDeadlockDetection();
+  return scout::ctl::Main(argc, argv);
+}

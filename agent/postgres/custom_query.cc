@@ -216,20 +216,21 @@ absl::Status ReadCustomQueries(ConfigMap& target, const std::string& config_dir,
   return absl::OkStatus();
 }
 
-absl::StatusOr<int64_t> RunCustomQuery(pqxx::transaction_base& tx, const CustomQuery& q,
-                                       const Labels& base, SampleSink& sink) {
-  // A savepoint around the query, so a failure rolls back only to it and the
-  // caller's transaction goes on. This is what pqxx::subtransaction does, set
-  // by hand: libpqxx 6.4's exec_params() does not begin a nascent
-  // subtransaction, so its SAVEPOINT would never be sent. exec_params uses
-  // the extended protocol: exactly one statement, so the SQL cannot leave the
-  // caller's READ ONLY transaction with `COMMIT; ...`.
+namespace {
+
+// Runs q.sql inside a savepoint, so a failure rolls back only to it and the
+// caller's transaction goes on. This is what pqxx::subtransaction does, set
+// by hand: libpqxx 6.4's exec_params() does not begin a nascent
+// subtransaction, so its SAVEPOINT would never be sent. exec_params uses
+// the extended protocol: exactly one statement, so the SQL cannot leave the
+// caller's READ ONLY transaction with `COMMIT; ...`.
+absl::StatusOr<pqxx::result> ExecInSavepoint(pqxx::transaction_base& tx, const CustomQuery& q) {
   const bool savepoint = dynamic_cast<pqxx::dbtransaction*>(&tx) != nullptr;
-  pqxx::result r;
   try {
     if (savepoint) tx.exec("SAVEPOINT scout_custom_query");
-    r = tx.exec_params(q.sql);
+    pqxx::result r = tx.exec_params(q.sql);
     if (savepoint) tx.exec("RELEASE SAVEPOINT scout_custom_query");
+    return r;
   } catch (const std::exception& e) {
     absl::Status error = QueryError(q, e);
     if (savepoint && error.code() != absl::StatusCode::kUnavailable) {
@@ -243,19 +244,24 @@ absl::StatusOr<int64_t> RunCustomQuery(pqxx::transaction_base& tx, const CustomQ
     }
     return error;
   }
+}
 
-  std::vector<pqxx::row_size_type> label_cols;
+struct ValueColumn {
+  pqxx::row_size_type index;
+  pqxx::oid type;
+  const std::string* column;
+  std::string metric;
+};
+
+// The result columns named by q.labels and q.values; a value column must be
+// numeric.
+absl::Status ResolveColumns(const pqxx::result& r, const CustomQuery& q,
+                            std::vector<pqxx::row_size_type>* label_cols,
+                            std::vector<ValueColumn>* value_cols) {
   for (const std::string& l : q.labels) {
     SCOUT_ASSIGN_OR_RETURN(pqxx::row_size_type c, Column(r, q, l, "label"));
-    label_cols.push_back(c);
+    label_cols->push_back(c);
   }
-  struct ValueColumn {
-    pqxx::row_size_type index;
-    pqxx::oid type;
-    const std::string* column;
-    std::string metric;
-  };
-  std::vector<ValueColumn> value_cols;
   for (const std::string& v : q.values) {
     SCOUT_ASSIGN_OR_RETURN(pqxx::row_size_type c, Column(r, q, v, "value"));
     const pqxx::oid type = r.column_type(c);
@@ -265,9 +271,22 @@ absl::StatusOr<int64_t> RunCustomQuery(pqxx::transaction_base& tx, const CustomQ
           ", not a number (smallint, integer, bigint, real, double precision, numeric, boolean); "
           "cast it in the SQL, e.g. ::float8"));
     }
-    value_cols.push_back({c, type, &v, absl::StrCat(q.name, "_", v)});
+    value_cols->push_back({c, type, &v, absl::StrCat(q.name, "_", v)});
   }
+  return absl::OkStatus();
+}
 
+}  // namespace
+
+absl::StatusOr<int64_t> RunCustomQuery(pqxx::transaction_base& tx, const CustomQuery& q,
+                                       const Labels& base, SampleSink& sink) {
+  SCOUT_ASSIGN_OR_RETURN(const pqxx::result r, ExecInSavepoint(tx, q));
+  std::vector<pqxx::row_size_type> label_cols;
+  std::vector<ValueColumn> value_cols;
+  SCOUT_RETURN_IF_ERROR(ResolveColumns(r, q, &label_cols, &value_cols));
+
+  // Every row is checked before any sample is added: a query with duplicate
+  // label values adds nothing.
   struct Pending {
     std::string metric;
     Labels labels;

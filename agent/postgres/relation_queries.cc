@@ -15,10 +15,28 @@ std::string Key(const std::string& schema, const std::string& table) {
 
 }  // namespace
 
-RelationStats QueryRelations(pqxx::transaction_base& tx, int max_tables, bool measure_sizes,
-                             SizeCache& cache) {
-  RelationStats out;
-  if (cache.bytes.empty()) measure_sizes = true;
+namespace {
+
+// A text[] literal of the cached table keys, for `= ANY($1)`.
+std::string CachedKeysArray(const SizeCache& cache) {
+  std::string known = "{";
+  bool first = true;
+  for (const auto& [key, bytes] : cache.bytes) {
+    absl::StrAppend(&known, first ? "" : ",", "\"");
+    first = false;
+    for (const char c : key) {
+      if (c == '"' || c == '\\') known.push_back('\\');
+      known.push_back(c);
+    }
+    known.push_back('"');
+  }
+  known.push_back('}');
+  return known;
+}
+
+// Every user table, largest first; sizes from the cache where not measured.
+std::vector<TableStats> ReadTables(pqxx::transaction_base& tx, bool measure_sizes,
+                                   const SizeCache& cache) {
   // Without measuring, only relations missing from the cache are measured
   // (a new table), through the `known` list of cached keys.
   std::string size_expr = "pg_total_relation_size(relid)";
@@ -26,28 +44,15 @@ RelationStats QueryRelations(pqxx::transaction_base& tx, int max_tables, bool me
     size_expr = "CASE WHEN schemaname || '.' || relname = ANY($1) THEN NULL"
                 " ELSE pg_total_relation_size(relid) END";
   }
-  std::string known = "{";
-  if (!measure_sizes) {
-    bool first = true;
-    for (const auto& [key, bytes] : cache.bytes) {
-      absl::StrAppend(&known, first ? "" : ",", "\"");
-      first = false;
-      for (const char c : key) {
-        if (c == '"' || c == '\\') known.push_back('\\');
-        known.push_back(c);
-      }
-      known.push_back('"');
-    }
-  }
-  known.push_back('}');
   const std::string tables_sql = absl::StrCat(
       "SELECT relid, schemaname, relname, ", size_expr, ","
       " n_live_tup, n_dead_tup, seq_scan, seq_tup_read, idx_scan,"
       " n_tup_ins + n_tup_upd + n_tup_del,"
       " extract(epoch FROM greatest(last_vacuum, last_autovacuum))"
       " FROM pg_stat_user_tables");
-  const pqxx::result tables =
-      measure_sizes ? tx.exec_params(tables_sql) : tx.exec_params(tables_sql, known);
+  const pqxx::result tables = measure_sizes
+                                  ? tx.exec_params(tables_sql)
+                                  : tx.exec_params(tables_sql, CachedKeysArray(cache));
   std::vector<TableStats> all;
   all.reserve(tables.size());
   for (const pqxx::row& r : tables) {
@@ -73,22 +78,17 @@ RelationStats QueryRelations(pqxx::transaction_base& tx, int max_tables, bool me
   std::sort(all.begin(), all.end(), [](const TableStats& a, const TableStats& b) {
     return a.size_bytes != b.size_bytes ? a.size_bytes > b.size_bytes : a.relid < b.relid;
   });
-  // Every table's size is cached (not only the reported ones), so a
-  // database over max_tables does not measure the rest on every scrape.
-  std::map<std::string, int64_t> sizes;
-  for (const TableStats& t : all) sizes[Key(t.schema, t.table)] = t.size_bytes;
-  out.truncated = static_cast<int>(all.size()) > max_tables;
-  if (out.truncated) all.resize(static_cast<size_t>(max_tables));
-  out.tables = std::move(all);
-  if (out.tables.empty()) {
-    cache.bytes = std::move(sizes);
-    return out;
-  }
+  return all;
+}
 
+// The indexes of `tables` (all of them unless truncated); sizes from the
+// cache where not measured, a new index measured on its own.
+std::vector<IndexStats> ReadIndexes(pqxx::transaction_base& tx, bool measure_sizes,
+                                    const SizeCache& cache, const RelationStats& tables) {
   std::string filter;
-  if (out.truncated) {
+  if (tables.truncated) {
     std::vector<int64_t> relids;
-    for (const TableStats& t : out.tables) relids.push_back(t.relid);
+    for (const TableStats& t : tables.tables) relids.push_back(t.relid);
     filter = absl::StrCat(" WHERE s.relid IN (", absl::StrJoin(relids, ","), ")");
   }
   const pqxx::result indexes = tx.exec_params(absl::StrCat(
@@ -99,7 +99,8 @@ RelationStats QueryRelations(pqxx::transaction_base& tx, int max_tables, bool me
       measure_sizes ? "pg_relation_size(s.indexrelid)" : "NULL::bigint",
       " FROM pg_stat_user_indexes s JOIN pg_index i ON i.indexrelid = s.indexrelid",
       filter, " ORDER BY 1, 2, 3"));
-  std::vector<std::string> unmeasured;  // new indexes on a cached scrape
+  std::vector<IndexStats> out;
+  bool unmeasured = false;  // new indexes on a cached scrape
   for (const pqxx::row& r : indexes) {
     IndexStats i;
     i.indexrelid = r[0].as<long long>();
@@ -117,17 +118,35 @@ RelationStats QueryRelations(pqxx::transaction_base& tx, int max_tables, bool me
       i.size_bytes = it->second;
     } else {
       i.size_bytes = -1;
-      unmeasured.push_back(key);
+      unmeasured = true;
     }
-    out.indexes.push_back(std::move(i));
+    out.push_back(std::move(i));
   }
-  if (!unmeasured.empty()) {
-    for (IndexStats& i : out.indexes) {
+  if (unmeasured) {
+    for (IndexStats& i : out) {
       if (i.size_bytes >= 0) continue;
       i.size_bytes = tx.exec_params("SELECT pg_relation_size($1::oid)", i.indexrelid)
                          .at(0).at(0).as<long long>();
     }
   }
+  return out;
+}
+
+}  // namespace
+
+RelationStats QueryRelations(pqxx::transaction_base& tx, int max_tables, bool measure_sizes,
+                             SizeCache& cache) {
+  RelationStats out;
+  if (cache.bytes.empty()) measure_sizes = true;
+  std::vector<TableStats> all = ReadTables(tx, measure_sizes, cache);
+  // Every table's size is cached (not only the reported ones), so a
+  // database over max_tables does not measure the rest on every scrape.
+  std::map<std::string, int64_t> sizes;
+  for (const TableStats& t : all) sizes[Key(t.schema, t.table)] = t.size_bytes;
+  out.truncated = static_cast<int>(all.size()) > max_tables;
+  if (out.truncated) all.resize(static_cast<size_t>(max_tables));
+  out.tables = std::move(all);
+  if (!out.tables.empty()) out.indexes = ReadIndexes(tx, measure_sizes, cache, out);
 
   // Rebuilt from what exists now, so dropped relations leave the cache.
   cache.bytes = std::move(sizes);

@@ -33,6 +33,7 @@
 #include "collector/storage/sqlite_alert_store.h"
 #include "collector/storage/sqlite_storage.h"
 #include "shared/clock.h"
+#include "shared/mutex_mode.h"
 
 namespace {
 
@@ -122,6 +123,7 @@ double Median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  scout::DisableMutexDeadlockDetection();
   CLI::App app("scout-report-bench: weekly/daily report time over a large dataset");
   Spec spec;
   int runs = 3;

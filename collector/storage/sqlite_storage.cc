@@ -521,7 +521,11 @@ absl::StatusOr<Limited<SeriesPoints>> SqliteStorage::ReadRange(const CompiledSel
   for (size_t i = 0; i < out.items.size(); ++i) {
     // Memory goes last so that it wins over chunks for equal timestamps.
     std::vector<Point>& points = out.items[i].points;
-    points.insert(points.end(), memory[i].begin(), memory[i].end());
+    if (points.empty()) {
+      points = std::move(memory[i]);  // the common case: a recent window, all in memory
+    } else {
+      points.insert(points.end(), memory[i].begin(), memory[i].end());
+    }
     SortAndDedupLastWins(&points);
   }
   return out;
