@@ -3,14 +3,22 @@
 # Usage: source lib.sh COLLECTOR AGENT SCTL BENCH PROXY
 COLLECTOR=$1 AGENT=$2 SCTL=$3 BENCH=$4 PROXY=${5:-}
 source "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../common/security.sh"
+
+# The fault tests run Scout as it ships: TLS with client certificates and
+# bearer tokens (issue 15). SCOUT_FAULT_TLS=0 runs them in plaintext.
+FAULT_TLS=${SCOUT_FAULT_TLS:-1}
+if [ "$FAULT_TLS" = 1 ]; then security_init; fi
 
 # start_collector [LISTEN] [EXTRA_ARGS...]: sets COLLECTOR_PID and ADDR.
 start_collector() {
   local listen=${1:-127.0.0.1:0}
   shift || true
   rm -f "$WORK/ready"
+  local tls=()
+  if [ "$FAULT_TLS" = 1 ]; then read -ra tls <<<"$(collector_tls_args)"; fi
   "$COLLECTOR" --listen "$listen" --db "${DB:-$WORK/scout.db}" --ready-file "$WORK/ready" \
-    --log-level "${COLLECTOR_LOG_LEVEL:-info}" "$@" >>"$WORK/collector.log" 2>&1 &
+    --log-level "${COLLECTOR_LOG_LEVEL:-info}" "${tls[@]}" "$@" >>"$WORK/collector.log" 2>&1 &
   COLLECTOR_PID=$!
   PIDS+=("$COLLECTOR_PID")
   wait_for 30 "collector ready" test -s "$WORK/ready"
@@ -31,6 +39,7 @@ spool:
   fsync: true
 ${6:-}
 YAML
+  if [ "$FAULT_TLS" = 1 ]; then agent_tls_yaml >>"$1"; fi
 }
 
 # start_agent CONFIG ID: sets AGENT_PID; log in $WORK/agent-ID.log
@@ -42,7 +51,9 @@ start_agent() {
 
 # verify ID SERIES SAMPLES: prints the verify line; exit 0 when exact.
 verify() {
-  "$BENCH" --collector "$ADDR" verify --host "$1" --series "$2" --samples "$3" --window 2h
+  local tls=()
+  if [ "$FAULT_TLS" = 1 ]; then read -ra tls <<<"$(client_tls_args)"; fi
+  "$BENCH" --collector "$ADDR" "${tls[@]}" verify --host "$1" --series "$2" --samples "$3" --window 2h
 }
 
 wait_verified() {  # wait_verified SECONDS ID SERIES SAMPLES
