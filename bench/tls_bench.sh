@@ -19,8 +19,8 @@ C=$WORK/certs
 TOKEN="scout_$(openssl rand -hex 24)"
 printf '%s\n' "$TOKEN" >"$WORK/token"
 HASH=$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)
-printf 'tokens:\n  - {principal: bench, role: admin, sha256: %s}\n' "$HASH" >"$WORK/tokens.yaml"
-# admin: the benchmark's streams use many agent ids, and verify-style reads.
+printf 'tokens:\n  - {principal: bench, role: agent, sha256: %s, agent_ids: ["*"]}\n' "$HASH" >"$WORK/tokens.yaml"
+# role agent, any id: the benchmark's streams use many agent ids.
 
 start_collector() {  # start_collector plain|tls
   rm -rf "$WORK"/scout.db* "$WORK/ready"
