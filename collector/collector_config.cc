@@ -270,6 +270,11 @@ absl::Status CheckReadable(const std::string& origin, const char* what, const st
   return absl::OkStatus();
 }
 
+std::string OriginOf(const CollectorConfig& config, const std::string& key) {
+  auto it = config.origin.find(key);
+  return it == config.origin.end() ? std::string("default") : it->second;
+}
+
 }  // namespace
 
 absl::StatusOr<ClientAuth> ParseClientAuth(const std::string& text) {
@@ -279,21 +284,23 @@ absl::StatusOr<ClientAuth> ParseClientAuth(const std::string& text) {
   return absl::InvalidArgumentError("must be none, request or require, got \"" + text + "\"");
 }
 
+absl::Status CheckTlsFiles(const CollectorConfig& config) {
+  if (!config.tls) return absl::OkStatus();
+  const TlsConfig& tls = *config.tls;
+  const std::string origin = OriginOf(config, "tls");
+  SCOUT_RETURN_IF_ERROR(CheckReadable(origin, "cert_file", tls.cert_file));
+  SCOUT_RETURN_IF_ERROR(CheckReadable(origin, "key_file", tls.key_file));
+  if (tls.client_ca_file.empty()) return absl::OkStatus();
+  return CheckReadable(origin, "client_ca_file", tls.client_ca_file);
+}
+
 absl::Status CheckSecurity(const CollectorConfig& config) {
-  auto origin = [&](const std::string& key) {
-    auto it = config.origin.find(key);
-    return it == config.origin.end() ? std::string("default") : it->second;
-  };
+  auto origin = [&](const std::string& key) { return OriginOf(config, key); };
   if (config.tls) {
     const TlsConfig& tls = *config.tls;
     if (tls.client_auth != ClientAuth::kNone && tls.client_ca_file.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
           origin("tls"), ": client_auth request/require needs client_ca_file"));
-    }
-    SCOUT_RETURN_IF_ERROR(CheckReadable(origin("tls"), "cert_file", tls.cert_file));
-    SCOUT_RETURN_IF_ERROR(CheckReadable(origin("tls"), "key_file", tls.key_file));
-    if (!tls.client_ca_file.empty()) {
-      SCOUT_RETURN_IF_ERROR(CheckReadable(origin("tls"), "client_ca_file", tls.client_ca_file));
     }
   }
   if (config.insecure || IsLocalAddress(config.listen)) return absl::OkStatus();

@@ -116,10 +116,13 @@ struct CollectorConfig {
   ReportsConfig reports;
 };
 
-// The start-up refusals (docs/security.md): plaintext or no auth on a
-// non-local listen address without `insecure`, client_auth request/require
-// without client_ca_file, unreadable TLS files. Run after flags are applied.
+// The start-up refusals of policy (docs/security.md): plaintext or no auth
+// on a non-local listen address without `insecure`, client_auth
+// request/require without client_ca_file. Run after flags are applied
+// (also by --check-config, which may run where the TLS files are not).
 absl::Status CheckSecurity(const CollectorConfig& config);
+// The TLS files exist, are readable and not empty (at start).
+absl::Status CheckTlsFiles(const CollectorConfig& config);
 
 // "none" | "request" | "require".
 absl::StatusOr<ClientAuth> ParseClientAuth(const std::string& text);

@@ -31,6 +31,7 @@ namespace scout::collector {
 absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
     const CollectorConfig& config, const Clock& clock) {
   SCOUT_RETURN_IF_ERROR(CheckSecurity(config));
+  SCOUT_RETURN_IF_ERROR(CheckTlsFiles(config));
   std::unique_ptr<CollectorServer> s(new CollectorServer());
   s->config_ = config;
   SCOUT_ASSIGN_OR_RETURN(s->authorizer_, auth::Authorizer::Create(config.auth, clock));
