@@ -4,6 +4,7 @@
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/security/tls_certificate_provider.h>
@@ -27,6 +28,27 @@
 #include "shared/logging.h"
 
 namespace scout::collector {
+namespace {
+
+// Every method of the health port but grpc.health.v1's (which gRPC routes
+// to its default health service first): UNIMPLEMENTED. gRPC 1.51 also
+// refuses to build a server with no callback or sync method of its own.
+class HealthPortOthers final : public grpc::CallbackGenericService {
+ public:
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext*) override {
+    class Refuse final : public grpc::ServerGenericBidiReactor {
+     public:
+      Refuse() {
+        Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                            "this port serves only grpc.health.v1"));
+      }
+      void OnDone() override { delete this; }
+    };
+    return new Refuse();
+  }
+};
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
     const CollectorConfig& config, const Clock& clock) {
@@ -144,11 +166,12 @@ std::shared_ptr<grpc::ServerCredentials> CollectorServer::Credentials(
 }
 
 absl::Status CollectorServer::StartHealthServer(const std::string& address) {
-  // No services registered: the server has only gRPC's default health
-  // service (EnableDefaultHealthCheckService), plaintext, for kubelet
-  // probes that cannot do TLS. It answers about this process only.
+  // gRPC's default health service (EnableDefaultHealthCheckService) and
+  // nothing else, plaintext, for kubelet probes that cannot do TLS.
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &health_port_);
+  health_others_ = std::make_unique<HealthPortOthers>();
+  builder.RegisterCallbackGenericService(health_others_.get());
   health_server_ = builder.BuildAndStart();
   if (!health_server_ || health_port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on health_listen ", address));

@@ -22,6 +22,7 @@
 #include "shared/clock.h"
 
 namespace grpc {
+class CallbackGenericService;
 class Server;
 class ServerCredentials;
 }
@@ -97,6 +98,7 @@ class CollectorServer {
   std::unique_ptr<ReportScheduler> report_scheduler_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::Server> health_server_;  // null without health_listen
+  std::unique_ptr<grpc::CallbackGenericService> health_others_;  // UNIMPLEMENTED for the rest
 };
 
 }  // namespace scout::collector

@@ -62,7 +62,7 @@ struct IngestResult {
 class SecurityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    scout::testing::MakeTestCerts(certs_);
+    scout::testing::MakeTestCerts(certs_.path());
     std::ofstream(dir_ / "tokens.yaml")
         << "tokens:\n"
         << Entry("node-agents", "agent", kAgentToken, "[\"node-a*\"]")
@@ -294,7 +294,7 @@ TEST_F(SecurityTest, FailuresAreCountedAndLoggedOncePerStateNeverWithTheToken) {
   std::map<std::string, double> by_key;
   for (int i = 0; i < 50 && by_key.size() < 3; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    auto latest = server_->storage().Latest(*compiled, 100, 0);
+    auto latest = server_->storage().Latest(*compiled, 100);
     if (!latest.ok()) continue;
     by_key.clear();
     for (const SeriesPoints& s : latest->items) {
