@@ -142,7 +142,10 @@ class IngestStream final
       return FailLocked(grpc::StatusCode::INVALID_ARGUMENT, std::string(valid.message()));
     }
     absl::Status bound = service_.authorizer_.CheckAgentId(principal_, hello.agent_id(), peer_);
-    if (!bound.ok()) return FailLocked(grpc::StatusCode::PERMISSION_DENIED, std::string(bound.message()));
+    if (!bound.ok()) {
+      // The Authorizer logged it, once per peer state, not once per reconnect.
+      return EndLocked(grpc::StatusCode::PERMISSION_DENIED, std::string(bound.message()));
+    }
     agent_id_ = hello.agent_id();
     service_.tracker_.Connected(agent_id_, peer_);
     spdlog::info("agent {} connected from {} (version {}, incarnation {})", agent_id_, peer_,
@@ -250,6 +253,11 @@ class IngestStream final
 
   void FailLocked(grpc::StatusCode code, const std::string& message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     spdlog::warn("ingest stream from {}: {}", peer_, message);
+    EndLocked(code, message);
+  }
+
+  // Stops reading; the stream finishes with this status.
+  void EndLocked(grpc::StatusCode code, const std::string& message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     final_status_ = grpc::Status(code, message);
     reads_done_ = true;
   }
