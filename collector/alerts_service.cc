@@ -1,9 +1,11 @@
 #include "collector/alerts_service.h"
 
+#include <limits>
 #include <random>
 
 #include "absl/strings/str_cat.h"
 #include "collector/grpc_status.h"
+#include "shared/duration.h"
 #include "shared/proto_convert.h"
 #include "shared/selector.h"
 
@@ -37,6 +39,11 @@ void SilenceToProto(const alerting::Silence& s, v1::Silence* out) {
   out->set_created_ms(s.created_ms);
 }
 
+// a + b for b > 0, clamped at the largest time instead of overflowing.
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  return a > std::numeric_limits<int64_t>::max() - b ? std::numeric_limits<int64_t>::max() : a + b;
+}
+
 std::string NewSilenceId() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   char buf[17];
@@ -46,8 +53,10 @@ std::string NewSilenceId() {
 
 }  // namespace
 
-grpc::Status AlertsService::ListAlerts(grpc::ServerContext*, const v1::ListAlertsRequest* req,
+grpc::Status AlertsService::ListAlerts(grpc::ServerContext* context, const v1::ListAlertsRequest* req,
                                        v1::ListAlertsResponse* resp) {
+  const absl::Status allowed = authorizer_.Check(*context, auth::Permission::kAlertsRead);
+  if (!allowed.ok()) return ToGrpc(allowed);
   if (engine_ == nullptr) return NotConfigured();
   for (const alerting::AlertView& v : engine_->Alerts()) {
     const alerting::Alert& a = v.alert;
@@ -68,8 +77,10 @@ grpc::Status AlertsService::ListAlerts(grpc::ServerContext*, const v1::ListAlert
   return grpc::Status::OK;
 }
 
-grpc::Status AlertsService::History(grpc::ServerContext*, const v1::AlertHistoryRequest* req,
+grpc::Status AlertsService::History(grpc::ServerContext* context, const v1::AlertHistoryRequest* req,
                                     v1::AlertHistoryResponse* resp) {
+  const absl::Status allowed = authorizer_.Check(*context, auth::Permission::kAlertsRead);
+  if (!allowed.ok()) return ToGrpc(allowed);
   if (store_ == nullptr) return NotConfigured();
   const size_t limit = req->limit() == 0 ? 1000 : req->limit();
   auto history = store_->History(req->since_ms(), limit + 1);
@@ -89,8 +100,10 @@ grpc::Status AlertsService::History(grpc::ServerContext*, const v1::AlertHistory
   return grpc::Status::OK;
 }
 
-grpc::Status AlertsService::ListRules(grpc::ServerContext*, const v1::ListRulesRequest*,
+grpc::Status AlertsService::ListRules(grpc::ServerContext* context, const v1::ListRulesRequest*,
                                       v1::ListRulesResponse* resp) {
+  const absl::Status allowed = authorizer_.Check(*context, auth::Permission::kAlertsRead);
+  if (!allowed.ok()) return ToGrpc(allowed);
   if (engine_ == nullptr) return NotConfigured();
   for (const alerting::RuleStatus& r : engine_->Rules()) {
     v1::RuleInfo* out = resp->add_rules();
@@ -113,8 +126,11 @@ grpc::Status AlertsService::ListRules(grpc::ServerContext*, const v1::ListRulesR
   return grpc::Status::OK;
 }
 
-grpc::Status AlertsService::AddSilence(grpc::ServerContext*, const v1::AddSilenceRequest* req,
+grpc::Status AlertsService::AddSilence(grpc::ServerContext* context, const v1::AddSilenceRequest* req,
                                        v1::AddSilenceResponse* resp) {
+  absl::StatusOr<auth::Principal> principal =
+      authorizer_.Authorize(*context, auth::Permission::kSilencesWrite);
+  if (!principal.ok()) return ToGrpc(principal.status());
   if (store_ == nullptr || engine_ == nullptr) return NotConfigured();
   absl::StatusOr<Selector> selector = ParseSelector(req->matchers());
   if (!selector.ok()) {
@@ -135,6 +151,11 @@ grpc::Status AlertsService::AddSilence(grpc::ServerContext*, const v1::AddSilenc
   if (req->duration_ms() <= 0) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "duration must be positive");
   }
+  if (req->duration_ms() > max_silence_.count()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("duration is over the collector's max_silence_duration (",
+                                     FormatDuration(max_silence_), ")"));
+  }
   if (req->comment().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "a comment is required (why is this silenced?)");
@@ -143,10 +164,11 @@ grpc::Status AlertsService::AddSilence(grpc::ServerContext*, const v1::AddSilenc
   s.id = NewSilenceId();
   s.matchers = FormatSelector(*selector);
   s.created_ms = s.starts_ms = clock_.NowMs();
-  s.ends_ms = s.starts_ms + req->duration_ms();
+  s.ends_ms = SaturatingAdd(s.starts_ms, req->duration_ms());
   s.comment = req->comment();
-  s.created_by = req->created_by();
-  if (absl::Status st = store_->AddSilence(s); !st.ok()) return ToGrpc(st);
+  // Who did it is what authentication says, not what the client claims.
+  s.created_by = authorizer_.enabled() ? principal->name : req->created_by();
+  if (absl::Status st = store_->AddSilence(s, s.created_by); !st.ok()) return ToGrpc(st);
   uint32_t matching = 0;
   for (const alerting::AlertView& v : engine_->Alerts()) {
     if (v.alert.state != AlertState::kResolved && compiled->Matches({"", v.alert.labels})) ++matching;
@@ -156,8 +178,10 @@ grpc::Status AlertsService::AddSilence(grpc::ServerContext*, const v1::AddSilenc
   return grpc::Status::OK;
 }
 
-grpc::Status AlertsService::ListSilences(grpc::ServerContext*, const v1::ListSilencesRequest* req,
+grpc::Status AlertsService::ListSilences(grpc::ServerContext* context, const v1::ListSilencesRequest* req,
                                          v1::ListSilencesResponse* resp) {
+  const absl::Status allowed = authorizer_.Check(*context, auth::Permission::kAlertsRead);
+  if (!allowed.ok()) return ToGrpc(allowed);
   if (store_ == nullptr) return NotConfigured();
   const int64_t since = req->include_expired() ? 0 : clock_.NowMs();
   auto silences = store_->Silences(since);
@@ -166,10 +190,13 @@ grpc::Status AlertsService::ListSilences(grpc::ServerContext*, const v1::ListSil
   return grpc::Status::OK;
 }
 
-grpc::Status AlertsService::ExpireSilence(grpc::ServerContext*, const v1::ExpireSilenceRequest* req,
+grpc::Status AlertsService::ExpireSilence(grpc::ServerContext* context, const v1::ExpireSilenceRequest* req,
                                           v1::ExpireSilenceResponse*) {
+  absl::StatusOr<auth::Principal> principal =
+      authorizer_.Authorize(*context, auth::Permission::kSilencesWrite);
+  if (!principal.ok()) return ToGrpc(principal.status());
   if (store_ == nullptr) return NotConfigured();
-  return ToGrpc(store_->ExpireSilence(req->id(), clock_.NowMs()));
+  return ToGrpc(store_->ExpireSilence(req->id(), clock_.NowMs(), principal->name));
 }
 
 }  // namespace scout::collector

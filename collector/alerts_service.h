@@ -2,10 +2,16 @@
 // the alert engine (live states, rules) and the alert store (history,
 // silences). Without alerting configured every call answers
 // FAILED_PRECONDITION with how to enable it.
+//
+// Silences (docs/security.md, "Silences and audit"): created_by is the
+// authenticated principal (the client's value only with auth off), the
+// duration is capped by max_silence_duration, and each add and expire is
+// written to the alert history with its principal.
 #pragma once
 
 #include "collector/alerting/alert_engine.h"
 #include "collector/alerting/alert_store.h"
+#include "collector/auth/authorizer.h"
 #include "scout/v1/alerts.grpc.pb.h"
 #include "shared/clock.h"
 
@@ -15,8 +21,10 @@ class AlertsService final : public v1::Alerts::Service {
  public:
   // `engine` and `store` may be null (alerting off).
   AlertsService(alerting::AlertEngine* engine, alerting::AlertStore* store, std::string rules_file,
+                auth::Authorizer& authorizer, std::chrono::milliseconds max_silence,
                 const Clock& clock)
-      : engine_(engine), store_(store), rules_file_(std::move(rules_file)), clock_(clock) {}
+      : engine_(engine), store_(store), rules_file_(std::move(rules_file)),
+        authorizer_(authorizer), max_silence_(max_silence), clock_(clock) {}
 
   grpc::Status ListAlerts(grpc::ServerContext*, const v1::ListAlertsRequest*,
                           v1::ListAlertsResponse*) override;
@@ -35,6 +43,8 @@ class AlertsService final : public v1::Alerts::Service {
   alerting::AlertEngine* engine_;
   alerting::AlertStore* store_;
   const std::string rules_file_;
+  auth::Authorizer& authorizer_;
+  const std::chrono::milliseconds max_silence_;
   const Clock& clock_;
 };
 

@@ -1,5 +1,6 @@
 #include "collector/batch_validation.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -32,6 +33,17 @@ std::string SeriesProblem(const SeriesKey& key, v1::RejectReason* reason) {
     }
   }
   return "";
+}
+
+// labels: sorted, names unique.
+void SetHostLabel(Labels* labels, const std::string& host) {
+  auto it = std::lower_bound(labels->begin(), labels->end(), std::string("host"),
+                             [](const auto& label, const std::string& name) { return label.first < name; });
+  if (it != labels->end() && it->first == "host") {
+    it->second = host;
+  } else {
+    labels->insert(it, {"host", host});
+  }
 }
 
 }  // namespace
@@ -68,7 +80,7 @@ absl::Status ValidateHello(const v1::Hello& hello) {
 }
 
 ValidatedBatch ValidateBatch(const v1::Batch& batch, const std::string& agent_id,
-                             int64_t received_ms, int64_t max_future_ms) {
+                             int64_t received_ms, int64_t max_future_ms, bool bind_host) {
   ValidatedBatch out;
   out.batch.agent_id = agent_id;
   out.batch.received_ms = received_ms;
@@ -90,6 +102,7 @@ ValidatedBatch ValidateBatch(const v1::Batch& batch, const std::string& agent_id
              s.metric().empty() ? "<empty metric name>" : s.metric(), problem);
       continue;
     }
+    if (bind_host) SetHostLabel(&sp.key.labels, agent_id);
     sp.points.reserve(s.points_size());
     for (const v1::Point& p : s.points()) {
       if (p.timestamp_ms() < kYear2000Ms) {

@@ -8,6 +8,10 @@
 // ahead of the collector's clock; values are finite (NaN and +-Inf break
 // every aggregate downstream). Each invalid point is counted under its
 // reason and never stored; valid points of the same batch are stored.
+//
+// With `bind_host` (the stream's principal is bound to agent ids, see
+// collector/auth/principal.h) every series' `host` label is set to the
+// Hello agent id, whatever the agent sent: one node cannot write as another.
 #pragma once
 
 #include <array>
@@ -39,7 +43,7 @@ struct ValidatedBatch {
 };
 
 ValidatedBatch ValidateBatch(const v1::Batch& batch, const std::string& agent_id,
-                             int64_t received_ms, int64_t max_future_ms);
+                             int64_t received_ms, int64_t max_future_ms, bool bind_host = false);
 
 // Checks agent_id of a Hello.
 absl::Status ValidateHello(const v1::Hello& hello);

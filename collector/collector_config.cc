@@ -1,11 +1,15 @@
 #include "collector/collector_config.h"
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "absl/time/time.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "shared/duration.h"
+#include "shared/net_address.h"
 #include "shared/status_macros.h"
 #include "shared/yaml_config.h"
 
@@ -183,9 +187,65 @@ absl::Status ReadIngest(ConfigMap& root, CollectorConfig* config) {
   return absl::OkStatus();
 }
 
+// "file:line:col: key 'k'": where `key` is (or would be) in `map`.
+std::string Origin(const ConfigMap& map, const std::string& key) {
+  std::string text(map.ErrorAt(key, "").message());
+  return std::string(absl::StripSuffix(text, ": "));
+}
+
+std::string Resolve(const std::string& config_dir, const std::string& path) {
+  if (path.empty() || config_dir.empty() || path.front() == '/') return path;
+  return (std::filesystem::path(config_dir) / path).string();
+}
+
+absl::Status ReadTls(ConfigMap& root, const std::string& config_dir, CollectorConfig* config) {
+  SCOUT_ASSIGN_OR_RETURN(auto t, root.Child("tls"));
+  if (!t) return absl::OkStatus();
+  TlsConfig tls;
+  SCOUT_RETURN_IF_ERROR(t->Read("cert_file", &tls.cert_file));
+  if (tls.cert_file.empty()) return t->ErrorAt("cert_file", "missing (the server certificate chain, PEM)");
+  SCOUT_RETURN_IF_ERROR(t->Read("key_file", &tls.key_file));
+  if (tls.key_file.empty()) return t->ErrorAt("key_file", "missing (the server's private key, PEM)");
+  SCOUT_RETURN_IF_ERROR(t->Read("client_ca_file", &tls.client_ca_file));
+  tls.cert_file = Resolve(config_dir, tls.cert_file);
+  tls.key_file = Resolve(config_dir, tls.key_file);
+  tls.client_ca_file = Resolve(config_dir, tls.client_ca_file);
+  std::string client_auth = tls.client_ca_file.empty() ? "none" : "require";
+  SCOUT_RETURN_IF_ERROR(t->Read("client_auth", &client_auth));
+  absl::StatusOr<ClientAuth> mode = ParseClientAuth(client_auth);
+  if (!mode.ok()) return t->ErrorAt("client_auth", std::string(mode.status().message()));
+  tls.client_auth = *mode;
+  if (tls.client_auth != ClientAuth::kNone && tls.client_ca_file.empty()) {
+    return t->ErrorAt("client_auth", client_auth + " needs client_ca_file (the CA that signs "
+                                                   "client certificates)");
+  }
+  SCOUT_RETURN_IF_ERROR(t->ReadDuration("reload_interval", &tls.reload_interval));
+  if (tls.reload_interval < std::chrono::seconds(1)) {
+    return t->ErrorAt("reload_interval", "must be at least 1s");
+  }
+  SCOUT_RETURN_IF_ERROR(t->CheckNoUnknownKeys());
+  config->tls = std::move(tls);
+  config->origin["tls"] = Origin(root, "tls");
+  return absl::OkStatus();
+}
+
+absl::Status ReadAuth(ConfigMap& root, const std::string& config_dir, CollectorConfig* config) {
+  SCOUT_ASSIGN_OR_RETURN(auto a, root.Child("auth"));
+  if (!a) return absl::OkStatus();
+  SCOUT_ASSIGN_OR_RETURN(config->auth,
+                         auth::ReadAuthConfig(*a, config_dir, &config->max_silence_duration));
+  config->origin["auth"] = Origin(root, "auth");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root, const std::string& config_dir) {
   CollectorConfig config;
   SCOUT_RETURN_IF_ERROR(root.Read("listen", &config.listen));
+  config.origin["listen"] = Origin(root, "listen");
+  SCOUT_RETURN_IF_ERROR(root.Read("insecure", &config.insecure));
+  SCOUT_RETURN_IF_ERROR(root.Read("health_listen", &config.health_listen));
+  SCOUT_RETURN_IF_ERROR(ReadTls(root, config_dir, &config));
+  SCOUT_RETURN_IF_ERROR(ReadAuth(root, config_dir, &config));
   SCOUT_RETURN_IF_ERROR(root.Read("log_level", &config.log_level));
   SCOUT_RETURN_IF_ERROR(root.ReadDuration("shutdown_grace", &config.shutdown_grace));
   SCOUT_RETURN_IF_ERROR(root.ReadDuration("self_metrics_interval", &config.self_interval));
@@ -201,7 +261,62 @@ absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root, const std::string& conf
   return config;
 }
 
+absl::Status CheckReadable(const std::string& origin, const char* what, const std::string& path) {
+  std::ifstream in(path);
+  if (!in || in.peek() == std::ifstream::traits_type::eof()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(origin, ": ", what, " ", path, " is missing, unreadable or empty"));
+  }
+  return absl::OkStatus();
+}
+
+std::string OriginOf(const CollectorConfig& config, const std::string& key) {
+  auto it = config.origin.find(key);
+  return it == config.origin.end() ? std::string("default") : it->second;
+}
+
 }  // namespace
+
+absl::StatusOr<ClientAuth> ParseClientAuth(const std::string& text) {
+  if (text == "none") return ClientAuth::kNone;
+  if (text == "request") return ClientAuth::kRequest;
+  if (text == "require") return ClientAuth::kRequire;
+  return absl::InvalidArgumentError("must be none, request or require, got \"" + text + "\"");
+}
+
+absl::Status CheckTlsFiles(const CollectorConfig& config) {
+  if (!config.tls) return absl::OkStatus();
+  const TlsConfig& tls = *config.tls;
+  const std::string origin = OriginOf(config, "tls");
+  SCOUT_RETURN_IF_ERROR(CheckReadable(origin, "cert_file", tls.cert_file));
+  SCOUT_RETURN_IF_ERROR(CheckReadable(origin, "key_file", tls.key_file));
+  if (tls.client_ca_file.empty()) return absl::OkStatus();
+  return CheckReadable(origin, "client_ca_file", tls.client_ca_file);
+}
+
+absl::Status CheckSecurity(const CollectorConfig& config) {
+  auto origin = [&](const std::string& key) { return OriginOf(config, key); };
+  if (config.tls) {
+    const TlsConfig& tls = *config.tls;
+    if (tls.client_auth != ClientAuth::kNone && tls.client_ca_file.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          origin("tls"), ": client_auth request/require needs client_ca_file"));
+    }
+  }
+  if (config.insecure || IsLocalAddress(config.listen)) return absl::OkStatus();
+  if (!config.tls) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        origin("listen"), ": listen address ", config.listen,
+        " is not local; refusing to serve plaintext: configure tls (or set insecure: true)"));
+  }
+  if (!config.auth) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        origin("listen"), ": listen address ", config.listen,
+        " is not local; refusing to serve without authentication: configure auth "
+        "(or set insecure: true)"));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<CollectorConfig> LoadCollectorConfig(const std::string& path) {
   SCOUT_ASSIGN_OR_RETURN(ConfigMap root, ConfigMap::LoadFile(path));

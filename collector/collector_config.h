@@ -37,15 +37,30 @@
 //     external_url: ""              # generatorURL / externalURL in notifications
 //     alertmanagers: [{name: am, url: "http://127.0.0.1:9093", timeout: 10s}]
 //     webhooks: [{name: chat, url: "${CHAT_WEBHOOK_URL}", headers: {Authorization: "Bearer ${TOKEN}"}}]
+//   insecure: false                 # allows plaintext / no auth on a non-local listen
+//   health_listen: ""               # plaintext grpc.health.v1 only (kubelet probes); "" = off
+//   tls:                            # absent = plaintext (docs/security.md)
+//     cert_file: /etc/scout/tls/tls.crt
+//     key_file: /etc/scout/tls/tls.key
+//     client_ca_file: /etc/scout/tls/ca.crt
+//     client_auth: require          # none | request | require (default: require with a CA)
+//     reload_interval: 60s          # files re-read when they change
+//   auth:                           # absent = everyone is admin (collector/auth/auth_config.h)
+//     tokens_file: /etc/scout/auth/tokens.yaml
+//     certificates: [{cn: "node-*", principal: "{cn}", role: agent, agent_ids: ["{cn}"]}]
+//     max_silence_duration: 30d
 #pragma once
 
 #include <chrono>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "collector/alerting/alert_engine.h"
 #include "collector/alerting/notifier.h"
+#include "collector/auth/auth_config.h"
 #include "collector/ingest_service.h"
 #include "collector/storage/sqlite_storage.h"
 
@@ -68,8 +83,26 @@ struct ReportsConfig {
   std::vector<std::string> formats{"html", "md", "json"};
 };
 
+enum class ClientAuth { kNone, kRequest, kRequire };
+
+struct TlsConfig {
+  std::string cert_file, key_file;
+  std::string client_ca_file;  // "" = client certificates are not asked for
+  ClientAuth client_auth = ClientAuth::kNone;
+  std::chrono::milliseconds reload_interval = std::chrono::seconds(60);
+};
+
 struct CollectorConfig {
   std::string listen = "127.0.0.1:7070";
+  // Plaintext, or no authentication, on a non-local listen address.
+  bool insecure = false;
+  std::string health_listen;  // "" = no plaintext health port
+  std::optional<TlsConfig> tls;
+  std::optional<auth::AuthConfig> auth;  // nullopt: authentication off
+  std::chrono::milliseconds max_silence_duration = auth::kDefaultMaxSilence;
+  // Where security-relevant keys came from ("scout.yaml:3:9", "--listen"),
+  // so CheckSecurity's refusals name them. Keys: listen, tls, auth.
+  std::map<std::string, std::string> origin;
   std::string log_level = "info";
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(20);
   SqliteOptions storage{"./var/scout.db"};
@@ -82,6 +115,17 @@ struct CollectorConfig {
   AlertingConfig alerting;
   ReportsConfig reports;
 };
+
+// The start-up refusals of policy (docs/security.md): plaintext or no auth
+// on a non-local listen address without `insecure`, client_auth
+// request/require without client_ca_file. Run after flags are applied
+// (also by --check-config, which may run where the TLS files are not).
+absl::Status CheckSecurity(const CollectorConfig& config);
+// The TLS files exist, are readable and not empty (at start).
+absl::Status CheckTlsFiles(const CollectorConfig& config);
+
+// "none" | "request" | "require".
+absl::StatusOr<ClientAuth> ParseClientAuth(const std::string& text);
 
 // Errors name file, line and key.
 absl::StatusOr<CollectorConfig> LoadCollectorConfig(const std::string& path);

@@ -4,10 +4,15 @@
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/resource_quota.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include "absl/strings/str_cat.h"
 #include "collector/agent_tracker.h"
+#include "collector/auth/authorizer.h"
 #include "collector/alerts_service.h"
 #include "collector/report_scheduler.h"
 #include "collector/reports/storage_report_source.h"
@@ -23,19 +28,48 @@
 #include "shared/logging.h"
 
 namespace scout::collector {
+namespace {
+
+// Every method of the health port but grpc.health.v1's (which gRPC routes
+// to its default health service first): UNIMPLEMENTED. gRPC 1.51 also
+// refuses to build a server with no callback or sync method of its own.
+class HealthPortOthers final : public grpc::CallbackGenericService {
+ public:
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext*) override {
+    class Refuse final : public grpc::ServerGenericBidiReactor {
+     public:
+      Refuse() {
+        Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                            "this port serves only grpc.health.v1"));
+      }
+      void OnDone() override { delete this; }
+    };
+    return new Refuse();
+  }
+};
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
     const CollectorConfig& config, const Clock& clock) {
+  SCOUT_RETURN_IF_ERROR(CheckSecurity(config));
+  SCOUT_RETURN_IF_ERROR(CheckTlsFiles(config));
   std::unique_ptr<CollectorServer> s(new CollectorServer());
   s->config_ = config;
+  SCOUT_ASSIGN_OR_RETURN(s->authorizer_, auth::Authorizer::Create(config.auth, clock));
+  if (!config.auth) {
+    spdlog::warn("authentication is off (no auth section): every caller on {} is admin",
+                 config.listen);
+  }
   SCOUT_RETURN_IF_ERROR(s->OpenBackend(config, clock, !config.alerting.rules_file.empty()));
   WriteQueueOptions write_options;
   write_options.max_pending_points = config.max_pending_points;
   s->writes_ = std::make_unique<WriteQueue>(*s->storage_, write_options, clock);
   s->writes_->Start();
   s->tracker_ = std::make_unique<AgentTracker>();
-  s->ingest_ = std::make_unique<IngestService>(*s->writes_, *s->tracker_, clock, config.ingest);
-  s->query_ = std::make_unique<QueryService>(*s->storage_, *s->tracker_, clock);
+  s->ingest_ = std::make_unique<IngestService>(*s->writes_, *s->tracker_, *s->authorizer_,
+                                             clock, config.ingest);
+  s->query_ = std::make_unique<QueryService>(*s->storage_, *s->tracker_, *s->authorizer_, clock);
   if (!config.alerting.rules_file.empty()) {
     if (absl::Status st = s->StartAlerting(config, clock); !st.ok()) {
       s->writes_->Stop();
@@ -43,12 +77,13 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
     }
   }
   s->alerts_ = std::make_unique<AlertsService>(s->engine_.get(), s->alert_store_.get(),
-                                               config.alerting.rules_file, clock);
+                                               config.alerting.rules_file, *s->authorizer_,
+                                               config.max_silence_duration, clock);
   s->StartReports(config, clock);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &s->port_);
+  builder.AddListeningPort(config.listen, Credentials(config), &s->port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.ingest.max_batch_bytes) + 1024);
   // Keepalive, agreeing with the agent's (agent/ingest_client.cc): we ping
   // idle connections every 20 s and drop them after 10 s without an answer;
@@ -80,13 +115,68 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen,
                                                " (address in use or not local?)"));
   }
+  if (!config.health_listen.empty()) {
+    if (absl::Status st = s->StartHealthServer(config.health_listen); !st.ok()) {
+      s->server_->Shutdown();
+      s->writes_->Stop();
+      return st;
+    }
+  }
   s->self_ = std::make_unique<SelfMetrics>(*s->ingest_, *s->writes_, *s->storage_, *s->tracker_,
                                            clock, config.self_host, config.self_interval,
-                                           s->engine_.get(), s->notifier_.get());
+                                           s->engine_.get(), s->notifier_.get(),
+                                           s->authorizer_.get());
   s->self_->Start();
   if (s->engine_) s->engine_->Start();
   if (s->report_scheduler_) s->report_scheduler_->Start();
   return s;
+}
+
+std::shared_ptr<grpc::ServerCredentials> CollectorServer::Credentials(
+    const CollectorConfig& config) {
+  if (!config.tls) return grpc::InsecureServerCredentials();
+  const TlsConfig& tls = *config.tls;
+  const auto refresh = static_cast<unsigned>(
+      std::chrono::duration_cast<std::chrono::seconds>(tls.reload_interval).count());
+  // gRPC re-reads the files every `refresh` seconds and uses a new pair
+  // (or CA bundle) for handshakes from then on; established connections
+  // keep theirs, so open streams survive a rotation.
+  auto provider = tls.client_ca_file.empty()
+                      ? std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+                            tls.key_file, tls.cert_file, refresh)
+                      : std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+                            tls.key_file, tls.cert_file, tls.client_ca_file, refresh);
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_identity_key_cert_pairs();
+  if (!tls.client_ca_file.empty()) options.watch_root_certs();
+  // Only the *_AND_VERIFY modes: an unverified certificate must never name
+  // a principal. gRPC core refuses TLS below 1.2.
+  switch (tls.client_auth) {
+    case ClientAuth::kNone:
+      options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+      break;
+    case ClientAuth::kRequest:
+      options.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+      break;
+    case ClientAuth::kRequire:
+      options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+      break;
+  }
+  return grpc::experimental::TlsServerCredentials(options);
+}
+
+absl::Status CollectorServer::StartHealthServer(const std::string& address) {
+  // gRPC's default health service (EnableDefaultHealthCheckService) and
+  // nothing else, plaintext, for kubelet probes that cannot do TLS.
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &health_port_);
+  health_others_ = std::make_unique<HealthPortOthers>();
+  builder.RegisterCallbackGenericService(health_others_.get());
+  health_server_ = builder.BuildAndStart();
+  if (!health_server_ || health_port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on health_listen ", address));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CollectorServer::OpenBackend(const CollectorConfig& config, const Clock& clock,
@@ -113,7 +203,8 @@ void CollectorServer::StartReports(const CollectorConfig& config, const Clock& c
   for (const std::string& f : config.reports.formats) {
     if (auto format = reports::ParseReportFormat(f); format.ok()) schedule.formats.push_back(*format);
   }
-  reports_ = std::make_unique<ReportsService>(*report_source_, schedule.dir, schedule.timezone, clock);
+  reports_ = std::make_unique<ReportsService>(*report_source_, schedule.dir, schedule.timezone,
+                                              *authorizer_, clock);
   if (config.reports.enabled) {
     report_scheduler_ = std::make_unique<ReportScheduler>(schedule, *report_source_, clock);
   }
@@ -149,9 +240,11 @@ void CollectorServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   // stop alerting and flush notifications (seconds); until
   // server_->Shutdown() closes the port, probes still connect and would see
   // SERVING. Nothing in flight is affected: streams run until the drain.
-  if (grpc::HealthCheckServiceInterface* health =
-          server_ ? server_->GetHealthCheckService() : nullptr) {
-    health->SetServingStatus(false);
+  for (grpc::Server* server : {server_.get(), health_server_.get()}) {
+    if (grpc::HealthCheckServiceInterface* health =
+            server ? server->GetHealthCheckService() : nullptr) {
+      health->SetServingStatus(false);
+    }
   }
   if (report_scheduler_) report_scheduler_->Stop();
   if (engine_) engine_->Stop();
@@ -166,6 +259,8 @@ void CollectorServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   if (server_) server_->Shutdown(deadline);
   if (writes_) writes_->Stop();
   server_.reset();
+  if (health_server_) health_server_->Shutdown(deadline);
+  health_server_.reset();
 }
 
 CollectorServer::~CollectorServer() {

@@ -22,11 +22,16 @@
 #include "shared/clock.h"
 
 namespace grpc {
+class CallbackGenericService;
 class Server;
+class ServerCredentials;
 }
 
 namespace scout::collector {
 
+namespace auth {
+class Authorizer;
+}
 class AgentTracker;
 class AlertsService;
 class IngestService;
@@ -41,7 +46,9 @@ class WriteQueue;
 class CollectorServer {
  public:
   // Opens storage and starts serving on config.listen ("host:0" picks a
-  // free port; see port()).
+  // free port; see port()), with TLS and authentication as configured, and
+  // grpc.health.v1 alone on config.health_listen when set (health_port()).
+  // Refuses what CheckSecurity() refuses.
   static absl::StatusOr<std::unique_ptr<CollectorServer>> Start(const CollectorConfig& config,
                                                                 const Clock& clock);
   ~CollectorServer();  // Shutdown() with the configured grace
@@ -52,6 +59,7 @@ class CollectorServer {
   void Shutdown(std::chrono::system_clock::time_point deadline);
 
   int port() const { return port_; }
+  int health_port() const { return health_port_; }
   // The collector's own counters, for the shutdown log line.
   std::string CountersLine() const;
   Storage& storage() { return *storage_; }
@@ -63,10 +71,15 @@ class CollectorServer {
   absl::Status OpenBackend(const CollectorConfig& config, const Clock& clock, bool with_alerts);
   absl::Status StartAlerting(const CollectorConfig& config, const Clock& clock);
   void StartReports(const CollectorConfig& config, const Clock& clock);
+  // Plaintext, or TLS whose files gRPC re-reads every reload_interval.
+  static std::shared_ptr<grpc::ServerCredentials> Credentials(const CollectorConfig& config);
+  absl::Status StartHealthServer(const std::string& address);
 
   CollectorConfig config_;
   int port_ = 0;
+  int health_port_ = 0;
   bool shut_down_ = false;
+  std::unique_ptr<auth::Authorizer> authorizer_;
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<WriteQueue> writes_;
   std::unique_ptr<AgentTracker> tracker_;
@@ -84,6 +97,8 @@ class CollectorServer {
   std::unique_ptr<ReportsService> reports_;
   std::unique_ptr<ReportScheduler> report_scheduler_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;  // null without health_listen
+  std::unique_ptr<grpc::CallbackGenericService> health_others_;  // UNIMPLEMENTED for the rest
 };
 
 }  // namespace scout::collector

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "collector/batch_validation.h"
+#include "collector/grpc_status.h"
 #include "shared/logging.h"
 #include "shared/proto_convert.h"
 #include "shared/version.h"
@@ -20,16 +21,19 @@ namespace scout::collector {
 class IngestStream final
     : public grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage> {
  public:
-  IngestStream(grpc::CallbackServerContext* context, IngestService& service)
-      : service_(service), options_(service.options_), peer_(context->peer()) {}
+  IngestStream(grpc::CallbackServerContext* context, IngestService& service,
+               auth::Principal principal)
+      : service_(service), options_(service.options_), peer_(context->peer()),
+        principal_(std::move(principal)) {}
 
-  // Called by the service after construction; may finish at once.
-  void Begin(bool refuse, const std::string& why) {
+  // Called by the service after construction; a `refusal` other than OK
+  // finishes the stream at once, before anything is read.
+  void Begin(const grpc::Status& refusal) {
     Actions actions;
     {
       absl::MutexLock lock(&mu_);
-      if (refuse) {
-        final_status_ = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, why);
+      if (!refusal.ok()) {
+        final_status_ = refusal;
         reads_done_ = true;
       }
       actions = PlanLocked();
@@ -137,6 +141,11 @@ class IngestStream final
     if (!valid.ok()) {
       return FailLocked(grpc::StatusCode::INVALID_ARGUMENT, std::string(valid.message()));
     }
+    absl::Status bound = service_.authorizer_.CheckAgentId(principal_, hello.agent_id(), peer_);
+    if (!bound.ok()) {
+      // The Authorizer logged it, once per peer state, not once per reconnect.
+      return EndLocked(grpc::StatusCode::PERMISSION_DENIED, std::string(bound.message()));
+    }
     agent_id_ = hello.agent_id();
     service_.tracker_.Connected(agent_id_, peer_);
     spdlog::info("agent {} connected from {} (version {}, incarnation {})", agent_id_, peer_,
@@ -182,7 +191,8 @@ class IngestStream final
                           absl::StrCat("batch of ", batch.ByteSizeLong(), " bytes is over the ",
                                        options_.max_batch_bytes, "-byte limit"));
     }
-    ValidatedBatch v = ValidateBatch(batch, agent_id_, now, options_.max_future_skew_ms);
+    ValidatedBatch v = ValidateBatch(batch, agent_id_, now, options_.max_future_skew_ms,
+                                     /*bind_host=*/principal_.role == auth::Role::kAgent);
     const uint32_t rejected = v.rejections.total();
     if (rejected > 0) {
       counters.points_rejected += rejected;
@@ -243,6 +253,11 @@ class IngestStream final
 
   void FailLocked(grpc::StatusCode code, const std::string& message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     spdlog::warn("ingest stream from {}: {}", peer_, message);
+    EndLocked(code, message);
+  }
+
+  // Stops reading; the stream finishes with this status.
+  void EndLocked(grpc::StatusCode code, const std::string& message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     final_status_ = grpc::Status(code, message);
     reads_done_ = true;
   }
@@ -301,6 +316,7 @@ class IngestStream final
   IngestService& service_;
   const IngestOptions& options_;
   const std::string peer_;
+  const auth::Principal principal_;  // who the stream authenticated as
 
   absl::Mutex mu_;
   v1::AgentMessage request_;  // owned by the read in flight
@@ -320,22 +336,29 @@ class IngestStream final
 
 grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* IngestService::Stream(
     grpc::CallbackServerContext* context) {
-  auto* stream = new IngestStream(context, *this);
-  bool refuse = false;
-  std::string why;
+  // Before anything else: an unauthorized stream reads nothing.
+  absl::StatusOr<auth::Principal> principal =
+      authorizer_.Authorize(*context, auth::Permission::kIngest);
+  // A refused stream gets a principal that may do nothing.
+  auto* stream = new IngestStream(context, *this,
+                                  principal.ok() ? *principal
+                                                 : auth::Principal{"", auth::Role::kAgent, {}});
+  grpc::Status refusal = principal.ok() ? grpc::Status::OK : ToGrpc(principal.status());
   {
     absl::MutexLock lock(&mu_);
-    if (shutting_down_) {
-      refuse = true;
-      why = "collector is shutting down; reconnect later";
+    if (!refusal.ok()) {
+      // refused by the authorizer (counted there)
+    } else if (shutting_down_) {
+      refusal = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                             "collector is shutting down; reconnect later");
     } else if (static_cast<int>(live_.size()) >= options_.max_streams) {
-      refuse = true;
-      why = absl::StrCat("too many agent streams (limit ", options_.max_streams, ")");
+      refusal = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                             absl::StrCat("too many agent streams (limit ", options_.max_streams, ")"));
       ++counters_.streams_refused;
     }
     live_.insert(stream);
   }
-  stream->Begin(refuse, why);
+  stream->Begin(refusal);
   return stream;
 }
 

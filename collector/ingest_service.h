@@ -11,6 +11,11 @@
 //    max_pending_points, every stream stops reading until it drains.
 // Not reading means gRPC flow control pushes back on the agents.
 //
+// Authorization (docs/security.md): a stream whose caller may not ingest
+// is finished at once with UNAUTHENTICATED or PERMISSION_DENIED; a Hello
+// for an agent id its principal is not bound to ends the stream with
+// PERMISSION_DENIED before anything (not even the agent record) is stored.
+//
 // Shutdown(): streams stop reading, their in-flight batches are committed
 // and acked, then each stream finishes with UNAVAILABLE ("shutting down").
 #pragma once
@@ -22,6 +27,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "collector/agent_tracker.h"
+#include "collector/auth/authorizer.h"
 #include "collector/write_queue.h"
 #include "scout/v1/ingest.grpc.pb.h"
 #include "shared/clock.h"
@@ -48,9 +54,10 @@ class IngestStream;
 
 class IngestService final : public v1::Ingest::CallbackService {
  public:
-  IngestService(WriteQueue& writes, AgentTracker& tracker, const Clock& clock,
-                IngestOptions options)
-      : writes_(writes), tracker_(tracker), clock_(clock), options_(options) {}
+  IngestService(WriteQueue& writes, AgentTracker& tracker, auth::Authorizer& authorizer,
+                const Clock& clock, IngestOptions options)
+      : writes_(writes), tracker_(tracker), authorizer_(authorizer), clock_(clock),
+        options_(options) {}
 
   grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* Stream(
       grpc::CallbackServerContext* context) override;
@@ -69,6 +76,7 @@ class IngestService final : public v1::Ingest::CallbackService {
 
   WriteQueue& writes_;
   AgentTracker& tracker_;
+  auth::Authorizer& authorizer_;
   const Clock& clock_;
   const IngestOptions options_;
   IngestCounters counters_;

@@ -21,6 +21,9 @@ constexpr int kExitConfigError = 2;
 
 struct Flags {
   std::string config_path, listen, db, log_level, ready_file, check_rules, rules;
+  // Security (docs/security.md); override the file's tls/auth keys.
+  std::string tls_cert, tls_key, tls_client_ca, client_auth, tokens_file, health_listen;
+  bool insecure = false;
   bool check_config = false;
 };
 
@@ -36,7 +39,43 @@ int CheckRules(const std::string& path) {
   return 0;
 }
 
-// The config file (if any) with the command line's overrides applied.
+absl::Status ApplySecurityFlags(const Flags& flags, CollectorConfig* config) {
+  using scout::collector::ClientAuth;
+  if (flags.insecure) config->insecure = true;
+  if (!flags.health_listen.empty()) config->health_listen = flags.health_listen;
+  if (!flags.tls_cert.empty() || !flags.tls_key.empty() || !flags.tls_client_ca.empty()) {
+    if (!config->tls) {
+      config->tls.emplace();
+      config->origin["tls"] = "--tls-cert/--tls-key";
+    }
+    if (!flags.tls_cert.empty()) config->tls->cert_file = flags.tls_cert;
+    if (!flags.tls_key.empty()) config->tls->key_file = flags.tls_key;
+    if (!flags.tls_client_ca.empty()) {
+      config->tls->client_ca_file = flags.tls_client_ca;
+      if (flags.client_auth.empty()) config->tls->client_auth = ClientAuth::kRequire;
+    }
+    if (config->tls->cert_file.empty() || config->tls->key_file.empty()) {
+      return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+    }
+  }
+  if (!flags.client_auth.empty()) {
+    if (!config->tls) return absl::InvalidArgumentError("--client-auth needs TLS (--tls-cert, --tls-key)");
+    auto mode = scout::collector::ParseClientAuth(flags.client_auth);
+    if (!mode.ok()) return absl::InvalidArgumentError("--client-auth " + std::string(mode.status().message()));
+    config->tls->client_auth = *mode;
+  }
+  if (!flags.tokens_file.empty()) {
+    if (!config->auth) {
+      config->auth.emplace();
+      config->origin["auth"] = "--tokens-file";
+    }
+    config->auth->tokens_file = flags.tokens_file;
+  }
+  return absl::OkStatus();
+}
+
+// The config file (if any) with the command line's overrides applied, and
+// checked against the start-up refusals.
 absl::StatusOr<CollectorConfig> LoadConfig(const Flags& flags) {
   CollectorConfig config;
   if (!flags.config_path.empty()) {
@@ -48,6 +87,9 @@ absl::StatusOr<CollectorConfig> LoadConfig(const Flags& flags) {
   if (!flags.db.empty()) config.storage.path = flags.db;
   if (!flags.log_level.empty()) config.log_level = flags.log_level;
   if (!flags.rules.empty()) config.alerting.rules_file = flags.rules;
+  if (!flags.listen.empty()) config.origin["listen"] = "--listen";
+  if (auto status = ApplySecurityFlags(flags, &config); !status.ok()) return status;
+  if (auto status = scout::collector::CheckSecurity(config); !status.ok()) return status;
   return config;
 }
 
@@ -113,6 +155,16 @@ int main(int argc, char** argv) {
                "validate the config (and its alerting.rules_file) and exit");
   app.add_option("--check-rules", flags.check_rules, "validate an alert rules file and exit");
   app.add_option("--rules", flags.rules, "alert rules file (sets alerting.rules_file)");
+  app.add_option("--tls-cert", flags.tls_cert, "server certificate chain, PEM (tls.cert_file)");
+  app.add_option("--tls-key", flags.tls_key, "server private key, PEM (tls.key_file)");
+  app.add_option("--tls-client-ca", flags.tls_client_ca,
+                 "CA bundle that verifies client certificates (tls.client_ca_file)");
+  app.add_option("--client-auth", flags.client_auth, "none, request or require (tls.client_auth)");
+  app.add_option("--tokens-file", flags.tokens_file, "bearer tokens file (auth.tokens_file)");
+  app.add_option("--health-listen", flags.health_listen,
+                 "plaintext address serving only grpc.health.v1 (health_listen)");
+  app.add_flag("--insecure", flags.insecure,
+               "allow plaintext or no auth on a non-local listen address (insecure: true)");
   app.set_version_flag("--version", std::string("scout-collector ") + scout::kVersion);
   CLI11_PARSE(app, argc, argv);
 

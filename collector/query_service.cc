@@ -45,8 +45,10 @@ bool AgentIsUp(bool connected, int64_t last_seen_ms, int64_t interval_ms, int64_
   return now_ms - last_seen_ms <= grace;
 }
 
-grpc::Status QueryService::ListAgents(grpc::ServerContext*, const v1::ListAgentsRequest*,
+grpc::Status QueryService::ListAgents(grpc::ServerContext* context, const v1::ListAgentsRequest*,
                                       v1::ListAgentsResponse* response) {
+  const absl::Status allowed = authorizer_.Check(*context, auth::Permission::kQuery);
+  if (!allowed.ok()) return ToGrpc(allowed);
   auto agents = storage_.ListAgents();
   if (!agents.ok()) return ToGrpc(agents.status());
   const int64_t now = clock_.NowMs();
@@ -68,8 +70,10 @@ grpc::Status QueryService::ListAgents(grpc::ServerContext*, const v1::ListAgents
   return grpc::Status::OK;
 }
 
-grpc::Status QueryService::ListSeries(grpc::ServerContext*, const v1::ListSeriesRequest* request,
+grpc::Status QueryService::ListSeries(grpc::ServerContext* context, const v1::ListSeriesRequest* request,
                                       v1::ListSeriesResponse* response) {
+  const absl::Status allowed = authorizer_.Check(*context, auth::Permission::kQuery);
+  if (!allowed.ok()) return ToGrpc(allowed);
   auto selector = Compile(request->selector());
   if (!selector.ok()) return ToGrpc(selector.status());
   const size_t limit = request->limit() ? request->limit() : kDefaultSeriesLimit;
@@ -84,8 +88,10 @@ grpc::Status QueryService::ListSeries(grpc::ServerContext*, const v1::ListSeries
   return grpc::Status::OK;
 }
 
-grpc::Status QueryService::QueryRange(grpc::ServerContext*, const v1::QueryRangeRequest* request,
+grpc::Status QueryService::QueryRange(grpc::ServerContext* context, const v1::QueryRangeRequest* request,
                                       v1::QueryRangeResponse* response) {
+  const absl::Status allowed = authorizer_.Check(*context, auth::Permission::kQuery);
+  if (!allowed.ok()) return ToGrpc(allowed);
   const int64_t start = request->start_ms();
   const int64_t end = request->end_ms();
   if (end <= start) {
@@ -111,8 +117,10 @@ grpc::Status QueryService::QueryRange(grpc::ServerContext*, const v1::QueryRange
   return grpc::Status::OK;
 }
 
-grpc::Status QueryService::Latest(grpc::ServerContext*, const v1::LatestRequest* request,
+grpc::Status QueryService::Latest(grpc::ServerContext* context, const v1::LatestRequest* request,
                                   v1::LatestResponse* response) {
+  const absl::Status allowed = authorizer_.Check(*context, auth::Permission::kQuery);
+  if (!allowed.ok()) return ToGrpc(allowed);
   auto selector = Compile(request->selector());
   if (!selector.ok()) return ToGrpc(selector.status());
   const size_t limit = request->limit() ? request->limit() : kDefaultSeriesLimit;
@@ -128,8 +136,10 @@ grpc::Status QueryService::Latest(grpc::ServerContext*, const v1::LatestRequest*
   return grpc::Status::OK;
 }
 
-grpc::Status QueryService::StorageStats(grpc::ServerContext*, const v1::StorageStatsRequest*,
+grpc::Status QueryService::StorageStats(grpc::ServerContext* context, const v1::StorageStatsRequest*,
                                         v1::StorageStatsResponse* response) {
+  const absl::Status allowed = authorizer_.Check(*context, auth::Permission::kQuery);
+  if (!allowed.ok()) return ToGrpc(allowed);
   auto stats = storage_.Stats();
   if (!stats.ok()) return ToGrpc(stats.status());
   for (const TierStats& t : stats->tiers) {

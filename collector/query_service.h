@@ -4,6 +4,7 @@
 #pragma once
 
 #include "collector/agent_tracker.h"
+#include "collector/auth/authorizer.h"
 #include "collector/storage/storage.h"
 #include "scout/v1/query.grpc.pb.h"
 #include "shared/clock.h"
@@ -12,8 +13,10 @@ namespace scout::collector {
 
 class QueryService final : public v1::Query::Service {
  public:
-  QueryService(const Storage& storage, const AgentTracker& tracker, const Clock& clock)
-      : storage_(storage), tracker_(tracker), clock_(clock) {}
+  // Every handler first asks `authorizer` for Permission::kQuery.
+  QueryService(const Storage& storage, const AgentTracker& tracker, auth::Authorizer& authorizer,
+               const Clock& clock)
+      : storage_(storage), tracker_(tracker), authorizer_(authorizer), clock_(clock) {}
 
   grpc::Status ListAgents(grpc::ServerContext*, const v1::ListAgentsRequest*,
                           v1::ListAgentsResponse*) override;
@@ -29,6 +32,7 @@ class QueryService final : public v1::Query::Service {
  private:
   const Storage& storage_;
   const AgentTracker& tracker_;
+  auth::Authorizer& authorizer_;
   const Clock& clock_;
 };
 

@@ -26,8 +26,10 @@ v1::ReportFormat FormatToProto(reports::ReportFormat f) {
 
 }  // namespace
 
-grpc::Status ReportsService::Generate(grpc::ServerContext*, const v1::GenerateReportRequest* req,
+grpc::Status ReportsService::Generate(grpc::ServerContext* context, const v1::GenerateReportRequest* req,
                                       v1::GenerateReportResponse* resp) {
+  const absl::Status allowed = authorizer_.Check(*context, auth::Permission::kReportsGenerate);
+  if (!allowed.ok()) return ToGrpc(allowed);
   const reports::ReportKind kind =
       req->kind() == v1::REPORT_WEEKLY ? reports::ReportKind::kWeekly : reports::ReportKind::kDaily;
   const std::string timezone = req->timezone().empty() ? timezone_ : req->timezone();
@@ -47,8 +49,10 @@ grpc::Status ReportsService::Generate(grpc::ServerContext*, const v1::GenerateRe
   return grpc::Status::OK;
 }
 
-grpc::Status ReportsService::List(grpc::ServerContext*, const v1::ListReportsRequest*,
+grpc::Status ReportsService::List(grpc::ServerContext* context, const v1::ListReportsRequest*,
                                   v1::ListReportsResponse* resp) {
+  const absl::Status allowed = authorizer_.Check(*context, auth::Permission::kReportsRead);
+  if (!allowed.ok()) return ToGrpc(allowed);
   absl::StatusOr<std::vector<ArchivedReport>> list = archive_.List();
   if (!list.ok()) return ToGrpc(list.status());
   resp->set_directory(archive_.dir());
@@ -64,8 +68,10 @@ grpc::Status ReportsService::List(grpc::ServerContext*, const v1::ListReportsReq
   return grpc::Status::OK;
 }
 
-grpc::Status ReportsService::Get(grpc::ServerContext*, const v1::GetReportRequest* req,
+grpc::Status ReportsService::Get(grpc::ServerContext* context, const v1::GetReportRequest* req,
                                  v1::GetReportResponse* resp) {
+  const absl::Status allowed = authorizer_.Check(*context, auth::Permission::kReportsRead);
+  if (!allowed.ok()) return ToGrpc(allowed);
   absl::StatusOr<std::string> content = archive_.Read(req->name());
   if (!content.ok()) return ToGrpc(content.status());
   resp->set_content(*std::move(content));

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "collector/auth/authorizer.h"
 #include "collector/report_archive.h"
 #include "collector/reports/report_source.h"
 #include "scout/v1/reports.grpc.pb.h"
@@ -15,9 +16,9 @@ namespace scout::collector {
 class ReportsService final : public v1::Reports::Service {
  public:
   ReportsService(reports::ReportSource& source, std::string reports_dir, std::string zone,
-                 const Clock& clock)
+                 auth::Authorizer& authorizer, const Clock& clock)
       : source_(source), archive_(std::move(reports_dir)), timezone_(std::move(zone)),
-        clock_(clock) {}
+        authorizer_(authorizer), clock_(clock) {}
 
   grpc::Status Generate(grpc::ServerContext*, const v1::GenerateReportRequest*,
                         v1::GenerateReportResponse*) override;
@@ -30,6 +31,7 @@ class ReportsService final : public v1::Reports::Service {
   reports::ReportSource& source_;
   const ReportArchive archive_;
   const std::string timezone_;
+  auth::Authorizer& authorizer_;
   const Clock& clock_;
 };
 

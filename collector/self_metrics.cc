@@ -10,9 +10,11 @@ namespace scout::collector {
 SelfMetrics::SelfMetrics(const IngestService& ingest, WriteQueue& writes,
                          const Storage& storage, const AgentTracker& tracker,
                          const Clock& clock, std::string host, std::chrono::milliseconds interval,
-                         const alerting::AlertEngine* engine, const alerting::Notifier* notifier)
+                         const alerting::AlertEngine* engine, const alerting::Notifier* notifier,
+                         const auth::Authorizer* authorizer)
     : ingest_(ingest), writes_(writes), storage_(storage), tracker_(tracker), clock_(clock),
-      host_(std::move(host)), interval_(interval), engine_(engine), notifier_(notifier) {}
+      host_(std::move(host)), interval_(interval), engine_(engine), notifier_(notifier),
+      authorizer_(authorizer) {}
 
 SelfMetrics::~SelfMetrics() { Stop(); }
 
@@ -57,6 +59,13 @@ std::vector<SeriesPoints> SelfMetrics::Snapshot() const {
   for (const auto& [agent, skew_ms] : tracker_.ClockSkews()) {
     add("scout_collector_agent_clock_skew_seconds", static_cast<double>(skew_ms) / 1000.0,
         {{"agent", agent}});
+  }
+  if (authorizer_ != nullptr) {
+    // Bounded: principals come from the config and the tokens file.
+    for (const auth::AuthFailureCount& f : authorizer_->Failures()) {
+      add("scout_collector_auth_failures_total", static_cast<double>(f.count),
+          {{"reason", f.reason}, {"principal", f.principal}});
+    }
   }
   if (engine_ != nullptr) {
     const alerting::EngineStats e = engine_->Stats();

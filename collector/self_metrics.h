@@ -20,6 +20,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "collector/agent_tracker.h"
+#include "collector/auth/authorizer.h"
 #include "collector/ingest_service.h"
 #include "collector/storage/storage.h"
 #include "collector/write_queue.h"
@@ -33,7 +34,8 @@ class SelfMetrics {
               const AgentTracker& tracker, const Clock& clock, std::string host,
               std::chrono::milliseconds interval,
               const alerting::AlertEngine* engine = nullptr,  // null: alerting off
-              const alerting::Notifier* notifier = nullptr);
+              const alerting::Notifier* notifier = nullptr,
+              const auth::Authorizer* authorizer = nullptr);
   ~SelfMetrics();
 
   void Start();
@@ -56,6 +58,7 @@ class SelfMetrics {
   const std::chrono::milliseconds interval_;
   const alerting::AlertEngine* engine_;
   const alerting::Notifier* notifier_;
+  const auth::Authorizer* authorizer_;
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -23,6 +23,18 @@ bool ParseAlertState(const std::string& name, AlertState* out) {
   return false;
 }
 
+AlertTransition SilenceTransition(const Silence& silence, const std::string& principal,
+                                  bool added, int64_t at_ms) {
+  AlertTransition t;
+  t.at_ms = at_ms;
+  t.fingerprint = silence.id;
+  t.rule = kSilenceHistoryRule;
+  t.labels = MakeLabels({{"matchers", silence.matchers}, {"principal", principal}});
+  t.from = added ? "none" : "active";
+  t.to = added ? "active" : "expired";
+  return t;
+}
+
 std::string AlertFingerprint(const std::string& rule, const Labels& labels) {
   // FNV-1a 64 over rule NUL name NUL value NUL ...: stable across builds and
   // platforms (std::hash is not), which persisted ids need.

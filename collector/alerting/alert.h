@@ -37,6 +37,15 @@ struct AlertTransition {
   double value = 0;
 };
 
+// Silence changes are kept in the alert history too (the audit trail,
+// docs/security.md): rule kSilenceHistoryRule, fingerprint = the silence
+// id, labels {matchers, principal}, "none" -> "active" when added and
+// "active" -> "expired" when expired early.
+inline constexpr char kSilenceHistoryRule[] = "(silence)";
+struct Silence;
+AlertTransition SilenceTransition(const Silence& silence, const std::string& principal,
+                                  bool added, int64_t at_ms);
+
 // Stable hex id of (rule, labels); labels must be sorted.
 std::string AlertFingerprint(const std::string& rule, const Labels& labels);
 

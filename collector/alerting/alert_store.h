@@ -31,11 +31,15 @@ class AlertStore {
   virtual absl::StatusOr<std::vector<AlertTransition>> History(int64_t since_ms,
                                                                size_t limit) = 0;
 
-  virtual absl::Status AddSilence(const Silence& silence) = 0;
+  // Adds the silence and, in the same transaction, its history entry
+  // (SilenceTransition) naming `principal`.
+  virtual absl::Status AddSilence(const Silence& silence, const std::string& principal) = 0;
   // Every silence that has not ended before `since_ms`.
   virtual absl::StatusOr<std::vector<Silence>> Silences(int64_t since_ms) = 0;
-  // Sets ends_ms = now_ms; NotFound for an unknown id.
-  virtual absl::Status ExpireSilence(const std::string& id, int64_t now_ms) = 0;
+  // Sets ends_ms = now_ms and records it in the history with `principal`;
+  // NotFound for an unknown id; nothing changes for one already over.
+  virtual absl::Status ExpireSilence(const std::string& id, int64_t now_ms,
+                                     const std::string& principal) = 0;
 };
 
 }  // namespace scout::collector::alerting

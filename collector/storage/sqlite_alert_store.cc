@@ -15,6 +15,24 @@ using alerting::AlertState;
 using alerting::AlertTransition;
 using alerting::Silence;
 
+absl::Status InsertTransitions(SqliteDb& db, const std::vector<AlertTransition>& transitions) {
+  SCOUT_ASSIGN_OR_RETURN(
+      SqliteStatement hist,
+      db.Prepare("INSERT INTO alert_history(at_ms, fingerprint, rule, labels, from_state,"
+                 " to_state, value) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  for (const AlertTransition& t : transitions) {
+    hist.Bind(1, t.at_ms);
+    hist.Bind(2, t.fingerprint);
+    hist.Bind(3, t.rule);
+    hist.Bind(4, EncodeLabelsText(t.labels));
+    hist.Bind(5, t.from);
+    hist.Bind(6, t.to);
+    hist.Bind(7, t.value);
+    SCOUT_RETURN_IF_ERROR(hist.Run());
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 SqliteAlertStore::SqliteAlertStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
@@ -88,21 +106,7 @@ absl::Status SqliteAlertStore::Save(const std::vector<Alert>& changed,
       del.Bind(1, f);
       SCOUT_RETURN_IF_ERROR(del.Run());
     }
-    SCOUT_ASSIGN_OR_RETURN(
-        SqliteStatement hist,
-        db.Prepare("INSERT INTO alert_history(at_ms, fingerprint, rule, labels, from_state,"
-                     " to_state, value) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    for (const AlertTransition& t : transitions) {
-      hist.Bind(1, t.at_ms);
-      hist.Bind(2, t.fingerprint);
-      hist.Bind(3, t.rule);
-      hist.Bind(4, EncodeLabelsText(t.labels));
-      hist.Bind(5, t.from);
-      hist.Bind(6, t.to);
-      hist.Bind(7, t.value);
-      SCOUT_RETURN_IF_ERROR(hist.Run());
-    }
-    return absl::OkStatus();
+    return InsertTransitions(db, transitions);
   });
 }
 
@@ -133,20 +137,24 @@ absl::StatusOr<std::vector<AlertTransition>> SqliteAlertStore::History(int64_t s
   return out;
 }
 
-absl::Status SqliteAlertStore::AddSilence(const Silence& s) {
+absl::Status SqliteAlertStore::AddSilence(const Silence& s, const std::string& principal) {
   absl::MutexLock lock(&mu_);
-  SCOUT_ASSIGN_OR_RETURN(
-      SqliteStatement q,
-      db_->Prepare("INSERT INTO silences(id, matchers, starts_ms, ends_ms, comment, created_by,"
+  SqliteDb& db = *db_;
+  return InTransaction(db, [&]() -> absl::Status {
+    SCOUT_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db.Prepare("INSERT INTO silences(id, matchers, starts_ms, ends_ms, comment, created_by,"
                    " created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  q.Bind(1, s.id);
-  q.Bind(2, s.matchers);
-  q.Bind(3, s.starts_ms);
-  q.Bind(4, s.ends_ms);
-  q.Bind(5, s.comment);
-  q.Bind(6, s.created_by);
-  q.Bind(7, s.created_ms);
-  return q.Run();
+    q.Bind(1, s.id);
+    q.Bind(2, s.matchers);
+    q.Bind(3, s.starts_ms);
+    q.Bind(4, s.ends_ms);
+    q.Bind(5, s.comment);
+    q.Bind(6, s.created_by);
+    q.Bind(7, s.created_ms);
+    SCOUT_RETURN_IF_ERROR(q.Run());
+    return InsertTransitions(db, {alerting::SilenceTransition(s, principal, true, s.created_ms)});
+  });
 }
 
 absl::StatusOr<std::vector<Silence>> SqliteAlertStore::Silences(int64_t since_ms) {
@@ -173,21 +181,29 @@ absl::StatusOr<std::vector<Silence>> SqliteAlertStore::Silences(int64_t since_ms
   return out;
 }
 
-absl::Status SqliteAlertStore::ExpireSilence(const std::string& id, int64_t now_ms) {
+absl::Status SqliteAlertStore::ExpireSilence(const std::string& id, int64_t now_ms,
+                                             const std::string& principal) {
   absl::MutexLock lock(&mu_);
-  SCOUT_ASSIGN_OR_RETURN(SqliteStatement find,
-                         db_->Prepare("SELECT ends_ms FROM silences WHERE id = ?"));
-  find.Bind(1, id);
-  SCOUT_ASSIGN_OR_RETURN(bool found, find.Step());
-  if (!found) return absl::NotFoundError(absl::StrCat("no silence with id ", id));
-  const int64_t ends = find.ColumnInt(0);
-  find.Reset();
-  if (ends <= now_ms) return absl::OkStatus();  // already over
-  SCOUT_ASSIGN_OR_RETURN(SqliteStatement q,
-                         db_->Prepare("UPDATE silences SET ends_ms = ? WHERE id = ?"));
-  q.Bind(1, now_ms);
-  q.Bind(2, id);
-  return q.Run();
+  SqliteDb& db = *db_;
+  return InTransaction(db, [&]() -> absl::Status {
+    SCOUT_ASSIGN_OR_RETURN(SqliteStatement find,
+                           db.Prepare("SELECT matchers, ends_ms FROM silences WHERE id = ?"));
+    find.Bind(1, id);
+    SCOUT_ASSIGN_OR_RETURN(bool found, find.Step());
+    if (!found) return absl::NotFoundError(absl::StrCat("no silence with id ", id));
+    Silence s;
+    s.id = id;
+    s.matchers = find.ColumnText(0);
+    const int64_t ends = find.ColumnInt(1);
+    find.Reset();
+    if (ends <= now_ms) return absl::OkStatus();  // already over
+    SCOUT_ASSIGN_OR_RETURN(SqliteStatement q,
+                           db.Prepare("UPDATE silences SET ends_ms = ? WHERE id = ?"));
+    q.Bind(1, now_ms);
+    q.Bind(2, id);
+    SCOUT_RETURN_IF_ERROR(q.Run());
+    return InsertTransitions(db, {alerting::SilenceTransition(s, principal, false, now_ms)});
+  });
 }
 
 }  // namespace scout::collector

@@ -26,9 +26,10 @@ class SqliteAlertStore final : public alerting::AlertStore {
                     const std::vector<alerting::AlertTransition>& transitions) override;
   absl::StatusOr<std::vector<alerting::AlertTransition>> History(int64_t since_ms,
                                                                  size_t limit) override;
-  absl::Status AddSilence(const alerting::Silence& silence) override;
+  absl::Status AddSilence(const alerting::Silence& silence, const std::string& principal) override;
   absl::StatusOr<std::vector<alerting::Silence>> Silences(int64_t since_ms) override;
-  absl::Status ExpireSilence(const std::string& id, int64_t now_ms) override;
+  absl::Status ExpireSilence(const std::string& id, int64_t now_ms,
+                             const std::string& principal) override;
 
  private:
   explicit SqliteAlertStore(std::unique_ptr<SqliteDb> db);

@@ -240,7 +240,7 @@ TEST_F(EngineTest, SilencedAlertsKeepTheirStateButAreNotSent) {
   s.starts_ms = kT0;
   s.ends_ms = kT0 + 120'000;
   s.comment = "maintenance";
-  ASSERT_TRUE(store_->AddSilence(s).ok());
+  ASSERT_TRUE(store_->AddSilence(s, "test").ok());
   auto engine = NewEngine();
   Sample("cpu", "db-1", 0.9);
   Sample("cpu", "web-1", 0.9);

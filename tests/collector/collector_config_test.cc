@@ -79,3 +79,83 @@ TEST(CollectorConfig, ErrorsNameFileLineAndKey) {
 
 }  // namespace
 }  // namespace scout::collector
+
+namespace scout::collector {
+namespace {
+
+TEST(CollectorConfigSecurity, ReadsTlsAndAuth) {
+  auto c = ParseCollectorConfig(
+      "listen: 0.0.0.0:7070\nhealth_listen: 0.0.0.0:7071\n"
+      "tls:\n  cert_file: /t/tls.crt\n  key_file: /t/tls.key\n  client_ca_file: /t/ca.crt\n"
+      "  reload_interval: 5s\n"
+      "auth:\n  tokens_file: /a/tokens.yaml\n  max_silence_duration: 7d\n"
+      "  certificates:\n    - cn: \"node-*\"\n      principal: \"{cn}\"\n      role: agent\n"
+      "      agent_ids: [\"{cn}\"]\n",
+      "c.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_TRUE(c->tls);
+  EXPECT_EQ(c->tls->client_auth, ClientAuth::kRequire);  // the default with a CA
+  EXPECT_EQ(c->tls->reload_interval, std::chrono::seconds(5));
+  EXPECT_EQ(c->health_listen, "0.0.0.0:7071");
+  ASSERT_TRUE(c->auth);
+  EXPECT_EQ(c->auth->tokens_file, "/a/tokens.yaml");
+  EXPECT_EQ(c->max_silence_duration, std::chrono::hours(24 * 7));
+  EXPECT_TRUE(CheckSecurity(*c).ok()) << CheckSecurity(*c);
+  EXPECT_FALSE(CheckTlsFiles(*c).ok());  // /t/tls.crt does not exist
+
+  auto plain = ParseCollectorConfig("listen: 127.0.0.1:7070\n", "c.yaml");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->tls);
+  EXPECT_FALSE(plain->auth);
+  EXPECT_FALSE(plain->insecure);
+  EXPECT_EQ(plain->max_silence_duration, std::chrono::hours(24 * 30));
+  EXPECT_TRUE(CheckSecurity(*plain).ok()) << "plaintext without auth on loopback, as today";
+}
+
+TEST(CollectorConfigSecurity, ErrorsNameFileLineKey) {
+  struct Case {
+    std::string text, want;
+  } cases[] = {
+      {"tls:\n  cert_file: a\n  key_file: b\n  client_auth: require\n",
+       "c.yaml:4:16: key 'tls.client_auth': require needs client_ca_file"},
+      {"tls:\n  cert_file: a\n  key_file: b\n  client_ca_file: c\n  client_auth: maybe\n",
+       "c.yaml:5:16: key 'tls.client_auth': must be none, request or require"},
+      {"tls:\n  key_file: b\n", "key 'tls.cert_file': missing"},
+      {"tls:\n  cert_file: a\n  key_file: b\n  reload_interval: 0s\n",
+       "key 'tls.reload_interval': must be at least 1s"},
+      {"auth:\n  max_silence_duration: 1d\n", "key 'auth.tokens_file': auth needs a tokens_file"},
+      {"auth:\n  tokens_file: t\n  max_silence_duration: -1d\n", "auth.max_silence_duration"},
+      {"auth:\n  tokens_file: t\n  tokenz: x\n", "auth.tokenz"},
+      {"insecure: maybe\n", "c.yaml:1:11: key 'insecure'"},
+  };
+  for (const Case& c : cases) {
+    auto parsed = ParseCollectorConfig(c.text, "c.yaml");
+    ASSERT_FALSE(parsed.ok()) << c.text;
+    EXPECT_NE(parsed.status().message().find(c.want), std::string::npos) << parsed.status();
+  }
+}
+
+TEST(CollectorConfigSecurity, RefusesPlaintextOrNoAuthOnANonLocalAddress) {
+  auto plain = ParseCollectorConfig("log_level: info\nlisten: 0.0.0.0:7070\n", "c.yaml");
+  ASSERT_TRUE(plain.ok());
+  absl::Status refused = CheckSecurity(*plain);
+  EXPECT_NE(refused.message().find("c.yaml:2:9: key 'listen'"), std::string::npos) << refused;
+  EXPECT_NE(refused.message().find("refusing to serve plaintext"), std::string::npos) << refused;
+
+  auto no_auth = ParseCollectorConfig(
+      "listen: 10.0.0.1:7070\ntls:\n  cert_file: a\n  key_file: b\n", "c.yaml");
+  ASSERT_TRUE(no_auth.ok());
+  refused = CheckSecurity(*no_auth);
+  EXPECT_NE(refused.message().find("without authentication"), std::string::npos) << refused;
+
+  auto insecure = ParseCollectorConfig("listen: 0.0.0.0:7070\ninsecure: true\n", "c.yaml");
+  ASSERT_TRUE(insecure.ok());
+  EXPECT_TRUE(CheckSecurity(*insecure).ok());
+
+  auto unix_socket = ParseCollectorConfig("listen: unix:/run/scout.sock\n", "c.yaml");
+  ASSERT_TRUE(unix_socket.ok());
+  EXPECT_TRUE(CheckSecurity(*unix_socket).ok());
+}
+
+}  // namespace
+}  // namespace scout::collector

@@ -67,6 +67,7 @@ class HealthTest : public ::testing::Test {
  protected:
   void SetUp() override {
     config_ = scout::testing::LoopbackCollectorConfig(dir_);
+    config_.health_listen = "127.0.0.1:0";  // the plaintext health-only port
     auto s = CollectorServer::Start(config_, clock_);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = *std::move(s);
@@ -267,6 +268,37 @@ TEST_F(HealthTest, OpenWatchIsCancelledAtTheShutdownDeadline) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(status.error_message(), "Cancelling all calls");
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900));
+  stopper_.join();
+}
+
+// The plaintext health-only port (health_listen) reports what the main
+// port does, and turns NOT_SERVING as soon as Shutdown() begins.
+TEST_F(HealthTest, HealthPortFollowsTheMainPort) {
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->health_port()),
+                                     grpc::InsecureChannelCredentials());
+  auto health = Health::NewStub(channel);
+  grpc::ClientContext watch_ctx;
+  auto watch = health->Watch(&watch_ctx, HealthCheckRequest());
+  HealthCheckResponse update;
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_EQ(update.status(), HealthCheckResponse::SERVING);
+
+  CommitHold hold(config_.storage.path);
+  grpc::ClientContext agent_ctx;
+  auto agent = SendOneBatch(&agent_ctx);
+  ShutdownInBackground(std::chrono::seconds(5));
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_EQ(update.status(), HealthCheckResponse::NOT_SERVING);
+  EXPECT_FALSE(shutdown_returned_);
+
+  hold.Release();
+  v1::CollectorMessage reply;
+  while (agent->Read(&reply)) {
+  }
+  agent->Finish();  // UNAVAILABLE after the drain: health_test covers it
+  watch_ctx.TryCancel();
+  while (watch->Read(&update)) {
+  }
   stopper_.join();
 }
 

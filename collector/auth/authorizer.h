@@ -1,0 +1,91 @@
+// Authorizer: who is calling and whether they may. Every gRPC handler calls
+// Authorize() first, before touching storage (docs/security.md).
+//
+// Identity rule: an `authorization: Bearer <token>` header must match the
+// tokens file (else UNAUTHENTICATED, even with a good certificate); without
+// one, the verified client certificate is mapped by the first matching
+// certificates rule; neither -> UNAUTHENTICATED. A known principal whose
+// role lacks the permission -> PERMISSION_DENIED (role.h has the table).
+//
+// Each failure counts in Failures() by (reason, principal) and is logged
+// once per change of (peer host, principal, reason), never with the token.
+// With authentication off (no `auth` section) every call is the anonymous
+// admin.
+//
+// Thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "collector/auth/auth_config.h"
+#include "collector/auth/principal.h"
+#include "collector/auth/tokens_file.h"
+#include "shared/clock.h"
+
+namespace grpc {
+class ServerContextBase;
+}
+
+namespace scout::collector::auth {
+
+// The first rule matching the certificate's CN and SANs, with "{cn}"
+// replaced by the CN in its principal name and agent ids.
+std::optional<Principal> MapCertificate(const std::vector<CertificateRule>& rules,
+                                        const std::string& cn, const std::vector<std::string>& sans);
+
+struct AuthFailureCount {
+  std::string reason;     // "unauthenticated", "permission_denied", "agent_id"
+  std::string principal;  // "" when unauthenticated
+  uint64_t count = 0;
+};
+
+class Authorizer {
+ public:
+  // nullopt: authentication off. Opens the tokens file (an error at start).
+  static absl::StatusOr<std::unique_ptr<Authorizer>> Create(const std::optional<AuthConfig>& config,
+                                                            const Clock& clock);
+
+  bool enabled() const { return config_.has_value(); }
+
+  // UNAUTHENTICATED or PERMISSION_DENIED (as absl codes), or the principal.
+  absl::StatusOr<Principal> Authorize(const grpc::ServerContextBase& context,
+                                      Permission permission);
+
+  // Authorize() for handlers that need only the verdict.
+  absl::Status Check(const grpc::ServerContextBase& context, Permission permission) {
+    return Authorize(context, permission).status();
+  }
+
+  // PERMISSION_DENIED unless `principal` may send a Hello for `agent_id`.
+  absl::Status CheckAgentId(const Principal& principal, const std::string& agent_id,
+                            const std::string& peer);
+
+  std::vector<AuthFailureCount> Failures() const;
+
+ private:
+  Authorizer(std::optional<AuthConfig> config, std::unique_ptr<TokensFile> tokens)
+      : config_(std::move(config)), tokens_(std::move(tokens)) {}
+
+  absl::StatusOr<Principal> Identify(const grpc::ServerContextBase& context);
+  absl::Status Fail(const std::string& peer, const std::string& principal,
+                    const std::string& reason, absl::Status status);
+  void Succeeded(const std::string& peer, const std::string& principal);
+
+  const std::optional<AuthConfig> config_;
+  const std::unique_ptr<TokensFile> tokens_;  // null without tokens_file
+
+  mutable absl::Mutex mu_;
+  std::map<std::pair<std::string, std::string>, uint64_t> failures_ ABSL_GUARDED_BY(mu_);
+  // Peer host -> "principal/reason" of its last failure (for log-once).
+  std::map<std::string, std::string> peer_state_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace scout::collector::auth
