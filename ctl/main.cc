@@ -100,7 +100,7 @@ int Main(int argc, char** argv) {
   const Command& command = ParsedCommand(nodes);
   SystemClock clock;
   Output out{&std::cout, &std::cerr, settings->format, absl::LocalTimeZone()};
-  Context ctx{settings->channel.collector, settings->timeout, &clock};
+  Context ctx{settings->channel.collector, settings->timeout, &clock, /*token=*/{}};
   // Check every argument before connecting, so usage errors never depend on
   // whether the collector happens to be up.
   if (command.plan != nullptr) {

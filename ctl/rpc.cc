@@ -27,8 +27,11 @@ std::string UnreachableReason(const grpc::Status& status, const Context& ctx) {
       // TLS first: a failed handshake also reads "connection closed".
       {"is not in peer certificate",
        "TLS: the collector's certificate is not for this name; check --server-name"},
-      {"certificate_verify_failed",
-       "TLS: the collector's certificate is not trusted; check --ca"},
+      // OpenSSL 3 writes "certificate verify failed", BoringSSL and 1.1
+      // CERTIFICATE_VERIFY_FAILED.
+      {"certificate verify failed", "TLS: the collector's certificate is not trusted; check --ca"},
+      {"certificate_verify_failed", "TLS: the collector's certificate is not trusted; check --ca"},
+      {"wrong version number", "TLS handshake failed: does the collector serve plaintext?"},
       {"wrong_version_number", "TLS handshake failed: does the collector serve plaintext?"},
       {"ssl handshake failed", "TLS handshake failed"},
       {"handshake failed", "TLS handshake failed"},

@@ -34,9 +34,11 @@ absl::Status ReadTls(ConfigMap& root, const std::string& base_dir, ClientSecurit
   SCOUT_RETURN_IF_ERROR(tls->Read("key_file", &security->key_file));
   SCOUT_RETURN_IF_ERROR(tls->Read("server_name", &security->server_name));
   SCOUT_RETURN_IF_ERROR(tls->CheckNoUnknownKeys());
+  // Named at the key that is there (it has a line); the other is missing.
   if (security->cert_file.empty() != security->key_file.empty()) {
-    return tls->ErrorAt(security->cert_file.empty() ? "key_file" : "cert_file",
-                        "cert_file and key_file go together: set both or neither");
+    return security->cert_file.empty()
+               ? tls->ErrorAt("key_file", "key_file without cert_file: set both or neither")
+               : tls->ErrorAt("cert_file", "cert_file without key_file: set both or neither");
   }
   security->ca_file = Resolve(base_dir, security->ca_file);
   security->cert_file = Resolve(base_dir, security->cert_file);

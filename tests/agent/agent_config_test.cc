@@ -143,7 +143,7 @@ TEST(AgentConfig, ErrorsNameFileLineAndKey) {
       {"hostname: \"web 1\"\n", "agent.yaml:1:11: key 'hostname': hostname \"web 1\": only"},
       {"tls:\n  ca_file: ca.crt\n  ca: x\n", "agent.yaml:3:3: key 'tls.ca': unknown key"},
       {"tls:\n  cert_file: tls.crt\n",
-       "agent.yaml:2:3: key 'tls.key_file': cert_file and key_file go together"},
+       "agent.yaml:2:14: key 'tls.cert_file': cert_file without key_file"},
       {"insecure: yes please\n", "agent.yaml:1:11: key 'insecure': expected"},
       {"token_file: [a]\n", "agent.yaml:1:13: key 'token_file': expected"},
   };

@@ -108,7 +108,7 @@ class IngestAuthTest : public ::testing::TestWithParam<grpc::StatusCode> {
     o.incarnation_id = "test";
     o.initial_backoff = kInitialBackoff;
     o.max_backoff = kMaxBackoff;
-    o.security.token_file = (dir_ / "token").string();
+    o.security.token_file = dir_ / "token";
     return o;
   }
 
