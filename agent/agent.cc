@@ -26,6 +26,7 @@ std::string NewIncarnationId() {
 IngestClientOptions ClientOptions(const AgentConfig& config) {
   IngestClientOptions options;
   options.address = config.collector;
+  options.security = config.security;
   options.agent_id = config.id;
   options.hostname = config.hostname;
   options.labels = MakeLabels({config.labels.begin(), config.labels.end()});
@@ -59,6 +60,9 @@ Agent::Agent(const AgentConfig& config)
 absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config,
                                                     const PluginRegistry& plugins,
                                                     const Clock& clock, Options options) {
+  if (absl::Status files = CheckClientFiles(config.security); !files.ok()) {
+    return absl::InvalidArgumentError(files.message());
+  }
   std::unique_ptr<Agent> agent(new Agent(config));
   auto spool = Spool::Open(config.spool, clock);
   if (!spool.ok()) {
@@ -74,8 +78,9 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config,
                                                   std::min(config.plugin_timeout, config.interval));
   agent->client_ = std::make_unique<IngestClient>(ClientOptions(config), *agent->spool_,
                                                   agent->counters_, clock);
-  spdlog::info("scout-agent {} id={} hostname={} collector={} interval={} spool={}", kVersion,
-               config.id, config.hostname, config.collector, FormatDuration(config.interval),
+  spdlog::info("scout-agent {} id={} hostname={} collector={} tls={} interval={} spool={}",
+               kVersion, config.id, config.hostname, config.collector,
+               config.security.tls ? "on" : "off", FormatDuration(config.interval),
                config.spool.dir);
   agent->client_->Start();
   agent->scheduler_->Start(config.interval, config.max_batch_bytes, *agent->spool_,

@@ -41,6 +41,17 @@ absl::Status ReadIdentity(ConfigMap& root, AgentConfig& config) {
   return absl::OkStatus();
 }
 
+// Plaintext to a non-local collector is refused for the file already,
+// naming its `collector` key, and again after flags (ValidateAgentConfig).
+// Checked after the unknown keys, so a misspelt `tls` is reported as such.
+absl::Status CheckPlaintext(const ConfigMap& root, const AgentConfig& config) {
+  if (absl::Status valid = ValidateClientSecurity(config.security, config.collector);
+      !valid.ok()) {
+    return root.ErrorAt("collector", std::string(valid.message()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReadHost(ConfigMap& root, HostRoots& host_roots) {
   SCOUT_ASSIGN_OR_RETURN(auto host, root.Child("host"));
   if (!host) return absl::OkStatus();
@@ -96,11 +107,13 @@ absl::StatusOr<AgentConfig> FromMap(ConfigMap& root, const std::string& config_d
                                     const PluginRegistry& plugins) {
   AgentConfig config;
   SCOUT_RETURN_IF_ERROR(ReadIdentity(root, config));
+  SCOUT_RETURN_IF_ERROR(ReadClientSecurity(root, config_dir, &config.security));
   SCOUT_RETURN_IF_ERROR(ReadHost(root, config.host));
   SCOUT_RETURN_IF_ERROR(ReadLimits(root, config));
   SCOUT_RETURN_IF_ERROR(ReadSpool(root, config));
   SCOUT_RETURN_IF_ERROR(plugins.ReadSections(root, config_dir, config));
   SCOUT_RETURN_IF_ERROR(root.CheckNoUnknownKeys());
+  SCOUT_RETURN_IF_ERROR(CheckPlaintext(root, config));
   return config;
 }
 
@@ -141,6 +154,7 @@ absl::Status ValidateAgentConfig(const AgentConfig& config) {
         "agent id \"", config.id, "\" holds an unexpanded $(VAR); define the variable in the pod spec"));
   }
   if (config.collector.empty()) return absl::InvalidArgumentError("collector address is empty");
+  SCOUT_RETURN_IF_ERROR(ValidateClientSecurity(config.security, config.collector));
   return ValidateHostname(config.hostname);
 }
 

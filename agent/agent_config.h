@@ -1,6 +1,15 @@
 // scout-agent configuration: YAML file, then command-line flags on top.
 //
 //   collector: 127.0.0.1:7070     # collector gRPC address
+//   insecure: false               # plaintext to a non-local collector needs this
+//   tls:                          # present (even {}) = TLS; absent = plaintext
+//     ca_file: /etc/scout/tls/ca.crt      # "" = system roots
+//     cert_file: /etc/scout/tls/tls.crt   # client certificate (with key_file)
+//     key_file: /etc/scout/tls/tls.key
+//     server_name: scout-collector.scout.svc  # default: host part of `collector`
+//   token_file: /var/run/secrets/scout/token  # bearer token; else $SCOUT_TOKEN_FILE,
+//                                 # then $SCOUT_TOKEN; re-read at every reconnect
+//                                 # (rules: shared/grpc_client_security.h)
 //   id: web-1                     # default: the hostname
 //   hostname: node-a              # reported to the collector; default: the
 //                                 # machine's (in a pod: the pod's name)
@@ -66,11 +75,13 @@
 #include "agent/postgres/postgres_config.h"
 #include "agent/probe/probe_config.h"
 #include "agent/spool.h"
+#include "shared/grpc_client_security.h"
 
 namespace scout::agent {
 
 struct AgentConfig {
   std::string collector = "127.0.0.1:7070";
+  ClientSecurity security;  // insecure, tls, token_file
   std::string id;  // empty until defaulted to the hostname
   // Empty until defaulted to LocalHostname(). Set it in a pod, whose own
   // hostname is the pod's name, not the node's.
@@ -106,7 +117,7 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text, const std:
 absl::StatusOr<AgentConfig> ParseAgentConfig(const std::string& text, const std::string& file_name);
 
 // Checks values that flags may also have set (interval bounds, label names,
-// the hostname's characters).
+// the hostname's characters, plaintext to a non-local collector).
 absl::Status ValidateAgentConfig(const AgentConfig& config);
 
 // Empty, or 1-253 of [A-Za-z0-9._-]: what a DNS name or Kubernetes node

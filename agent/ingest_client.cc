@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "shared/backoff.h"
+#include "shared/duration.h"
 #include "shared/logging.h"
 #include "shared/proto_convert.h"
 #include "shared/version.h"
@@ -16,7 +17,8 @@
 namespace scout::agent {
 namespace {
 
-std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> NewChannel(const std::string& address,
+                                                          const ClientSecurity& security) {
   grpc::ChannelArguments args;
   // A private subchannel pool: a fresh channel really reconnects now
   // instead of inheriting a shared subchannel's reconnect backoff.
@@ -29,7 +31,13 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   args.SetMaxReceiveMessageSize(4 * 1024 * 1024);
   args.SetMaxSendMessageSize(64 * 1024 * 1024);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return MakeClientChannel(address, security, args);
+}
+
+// The collector refused who we are (or what we may do): retrying at once
+// cannot help.
+bool IsRefusal(const absl::Status& status) {
+  return absl::IsUnauthenticated(status) || absl::IsPermissionDenied(status);
 }
 
 absl::Status FromGrpc(const grpc::Status& s) {
@@ -62,23 +70,44 @@ void IngestClient::Stop(std::chrono::milliseconds grace) {
   if (thread_.joinable()) thread_.join();
 }
 
-void IngestClient::SetConnected(bool connected, const absl::Status& why) {
+void IngestClient::SetLink(Link link, const absl::Status& why) {
   absl::MutexLock lock(&mu_);
-  if (connected && !connected_) {
-    spdlog::info("connected to collector {}", options_.address);
-    failure_logged_ = false;
-    ++counters_.connects;
-  } else if (!connected && connected_) {
-    spdlog::warn("lost connection to collector {}: {}; spooling and reconnecting with backoff",
-                 options_.address, why.message());
-    failure_logged_ = true;
-  } else if (!connected && !failure_logged_) {
-    spdlog::warn("cannot reach collector {}: {}; spooling and retrying with backoff (logged once)",
-                 options_.address, why.message());
-    failure_logged_ = true;
+  if (link != link_) LogLinkChangeLocked(link, why);
+  if (link == Link::kConnected && link_ != Link::kConnected) ++counters_.connects;
+  link_ = link;
+  counters_.connected = link == Link::kConnected;
+}
+
+void IngestClient::LogLinkChangeLocked(Link link, const absl::Status& why) const {
+  const std::string& address = options_.address;
+  switch (link) {
+    case Link::kConnected:
+      if (link_ == Link::kRefused) {
+        spdlog::info("collector {} accepted the credentials again; connected", address);
+      } else {
+        spdlog::info("connected to collector {}", address);
+      }
+      break;
+    case Link::kUnreachable:
+      if (link_ == Link::kConnected) {
+        spdlog::warn("lost connection to collector {}: {}; spooling and reconnecting with backoff",
+                     address, why.message());
+      } else {
+        spdlog::warn("cannot reach collector {}: {}; spooling and retrying with backoff "
+                     "(logged once)", address, why.message());
+      }
+      break;
+    case Link::kRefused:
+      // The collector's message names the principal at most; the token
+      // never leaves this process except on the wire.
+      spdlog::error("collector {} refused credentials: {}: {}; spooling and retrying every {} "
+                    "(logged once, until accepted)", address,
+                    absl::StatusCodeToString(why.code()), why.message(),
+                    FormatDuration(options_.max_backoff));
+      break;
+    case Link::kStarting:
+      break;
   }
-  connected_ = connected;
-  counters_.connected = connected;
 }
 
 void IngestClient::Loop() {
@@ -89,12 +118,13 @@ void IngestClient::Loop() {
     bool was_connected;
     {
       absl::MutexLock lock(&mu_);
-      was_connected = connected_;
+      was_connected = link_ == Link::kConnected;
       if (stopping_) return;
     }
     if (was_connected) backoff.Reset();
-    SetConnected(false, ended);
-    const auto delay = backoff.NextDelay();
+    const bool refused = IsRefusal(ended);
+    SetLink(refused ? Link::kRefused : Link::kUnreachable, ended);
+    const auto delay = refused ? backoff.FullDelay() : backoff.NextDelay();
     spdlog::debug("reconnecting in {} ms", delay.count());
     absl::MutexLock lock(&mu_);
     if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(delay))) return;
@@ -159,9 +189,16 @@ void IngestClient::SendBatches(Stream& stream) {
 }
 
 absl::Status IngestClient::RunStream() {
-  auto stub = v1::Ingest::NewStub(NewChannel(options_.address));
+  // Read again for every stream: rotated files and tokens apply from the
+  // next connection on.
+  auto channel = NewChannel(options_.address, options_.security);
+  if (!channel.ok()) return channel.status();
+  auto token = ReadClientToken(options_.security);
+  if (!token.ok()) return token.status();
+  auto stub = v1::Ingest::NewStub(*channel);
   grpc::ClientContext context;
   context.set_wait_for_ready(false);
+  AttachToken(*token, context);
   auto stream = stub->Stream(&context);
   {
     absl::MutexLock lock(&mu_);
@@ -197,7 +234,7 @@ void IngestClient::ReadAcks(Stream* stream, grpc::ClientContext* context) {
           absl::MutexLock lock(&mu_);
           if (msg.welcome().max_batch_bytes() > 0) max_batch_bytes_ = msg.welcome().max_batch_bytes();
         }
-        SetConnected(true, absl::OkStatus());
+        SetLink(Link::kConnected, absl::OkStatus());
         break;
       }
       case v1::CollectorMessage::kAck: {

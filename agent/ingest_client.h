@@ -14,6 +14,15 @@
 // Reconnects use capped, jittered exponential backoff on a fresh channel
 // each time. Connection state changes are logged once each.
 //
+// Security (shared/grpc_client_security.h): every stream gets a fresh
+// channel built from `security` (so rotated CA bundles and client
+// certificates are read again) and the token read again, sent as
+// "authorization: Bearer" metadata. A stream the collector ends with
+// UNAUTHENTICATED or PERMISSION_DENIED will not succeed on a quick retry:
+// the next attempt waits a full backoff step (Backoff::FullDelay, at least
+// max_backoff), and the refusal is logged once, then once more when the
+// credentials are accepted again — never per attempt, never the token.
+//
 // Threads: Start() runs the sender ("scout-send"); each stream adds a
 // reader ("scout-recv") that lives as long as the stream.
 #pragma once
@@ -32,6 +41,7 @@
 #include "agent/spool.h"
 #include "scout/v1/ingest.grpc.pb.h"
 #include "shared/clock.h"
+#include "shared/grpc_client_security.h"
 #include "shared/metric.h"
 
 namespace grpc {
@@ -42,6 +52,7 @@ namespace scout::agent {
 
 struct IngestClientOptions {
   std::string address;
+  ClientSecurity security;
   std::string agent_id;
   std::string hostname;
   Labels labels;
@@ -66,6 +77,8 @@ class IngestClient {
 
  private:
   using Stream = grpc::ClientReaderWriter<v1::AgentMessage, v1::CollectorMessage>;
+  // The link as logged: each change is one line.
+  enum class Link { kStarting, kConnected, kUnreachable, kRefused };
   void Loop() ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status RunStream() ABSL_LOCKS_EXCLUDED(mu_);
   v1::AgentMessage Hello() const;
@@ -78,7 +91,9 @@ class IngestClient {
   bool CanSendLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool AllAckedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ReadAcks(Stream* stream, grpc::ClientContext* context) ABSL_LOCKS_EXCLUDED(mu_);
-  void SetConnected(bool connected, const absl::Status& why) ABSL_LOCKS_EXCLUDED(mu_);
+  void SetLink(Link link, const absl::Status& why) ABSL_LOCKS_EXCLUDED(mu_);
+  void LogLinkChangeLocked(Link link, const absl::Status& why) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const IngestClientOptions options_;
   Spool& spool_;
@@ -94,8 +109,7 @@ class IngestClient {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::set<uint64_t> awaiting_ack_ ABSL_GUARDED_BY(mu_);  // sent on this stream
   bool stream_live_ ABSL_GUARDED_BY(mu_) = false;         // reader still running
-  bool connected_ ABSL_GUARDED_BY(mu_) = false;
-  bool failure_logged_ ABSL_GUARDED_BY(mu_) = false;
+  Link link_ ABSL_GUARDED_BY(mu_) = Link::kStarting;
   uint32_t max_batch_bytes_ ABSL_GUARDED_BY(mu_) = 4u << 20;  // from the Welcome
   absl::Time stop_deadline_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;

@@ -14,6 +14,12 @@
 //     Backfills one series with 24 h at 10 s, then times QueryRange over it.
 //
 // With --collector-pid PID both print the collector's peak RSS (VmHWM).
+//
+// Security, as sctl: --ca F --cert F --key F --server-name N (each turns TLS
+// on), --token-file F (else $SCOUT_TOKEN_FILE, else $SCOUT_TOKEN), --insecure
+// for plaintext to a non-local collector. Without them: plaintext, as
+// before. `ingest` needs an agent (or admin) token, `query` both Ingest
+// and Query (admin), `verify` a reader token.
 #include <grpcpp/grpcpp.h>
 
 #include <CLI/CLI.hpp>
@@ -21,6 +27,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <string>
@@ -28,11 +35,13 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "scout/v1/ingest.grpc.pb.h"
 #include "scout/v1/query.grpc.pb.h"
 #include "agent/self/synthetic_plugin.h"
 #include "shared/duration.h"
+#include "shared/grpc_client_security.h"
 #include "shared/mutex_mode.h"
 
 namespace {
@@ -62,12 +71,27 @@ std::string PeakRss(int pid) {
   return "n/a";
 }
 
-std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one TCP connection per agent
-  args.SetMaxSendMessageSize(64 * 1024 * 1024);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-}
+// The collector and how to reach it (shared/grpc_client_security.h).
+struct Target {
+  std::string address;
+  scout::ClientSecurity security;
+  std::string token;  // read once at start
+
+  // A new channel of its own: one TCP (TLS) connection per simulated agent.
+  std::shared_ptr<grpc::Channel> Connect(int max_receive_bytes = 4 << 20) const {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetMaxSendMessageSize(64 * 1024 * 1024);
+    args.SetMaxReceiveMessageSize(max_receive_bytes);
+    auto channel = scout::MakeClientChannel(address, security, args);
+    if (!channel.ok()) {  // the files were readable at start (main)
+      std::fprintf(stderr, "scout-bench: %s\n", std::string(channel.status().message()).c_str());
+      std::exit(2);
+    }
+    return *channel;
+  }
+  void Prepare(grpc::ClientContext& ctx) const { scout::AttachToken(token, ctx); }
+};
 
 AgentMessage Hello(const std::string& id) {
   AgentMessage m;
@@ -113,12 +137,13 @@ struct InFlight {
   bool reader_done ABSL_GUARDED_BY(mu) = false;
 };
 
-void RunAgent(const std::string& address, int index, int series, int window,
+void RunAgent(const Target* target, int index, int series, int window,
               std::chrono::microseconds period, Clock::time_point stop_at, int64_t base_ts,
               AgentResult* result) {
   const std::string id = "bench-agent-" + std::to_string(index);
-  auto stub = scout::v1::Ingest::NewStub(Connect(address));
+  auto stub = scout::v1::Ingest::NewStub(target->Connect());
   grpc::ClientContext ctx;
+  target->Prepare(ctx);
   auto stream = stub->Stream(&ctx);
   if (!stream->Write(Hello(id))) {
     result->error = stream->Finish().error_message();
@@ -181,7 +206,7 @@ void RunAgent(const std::string& address, int index, int series, int window,
   if (!status.ok()) result->error = status.error_message();
 }
 
-int Ingest(const std::string& address, int agents, int series, int window, double rate,
+int Ingest(const Target& target, int agents, int series, int window, double rate,
            std::chrono::milliseconds duration, int collector_pid) {
   // rate samples/s over agents*series series -> one batch per agent every period.
   const std::chrono::microseconds period(
@@ -194,7 +219,7 @@ int Ingest(const std::string& address, int agents, int series, int window, doubl
       std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::now().time_since_epoch()).count() - 86'400'000;
   for (int i = 0; i < agents; ++i) {
-    threads.emplace_back(RunAgent, address, i, series, window, period, stop_at, base_ts,
+    threads.emplace_back(RunAgent, &target, i, series, window, period, stop_at, base_ts,
                          &results[i]);
   }
   for (auto& t : threads) t.join();
@@ -223,14 +248,15 @@ int Ingest(const std::string& address, int agents, int series, int window, doubl
   return errors == 0 && points > 0 ? 0 : 1;
 }
 
-int Query(const std::string& address, int points, int repeats, int collector_pid) {
-  auto channel = Connect(address);
+int Query(const Target& target, int points, int repeats, int collector_pid) {
+  auto channel = target.Connect();
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
   const int64_t start = (now - 86'400'000) / 10'000 * 10'000;
   {  // backfill in batches of 1000 points
     auto stub = scout::v1::Ingest::NewStub(channel);
     grpc::ClientContext ctx;
+    target.Prepare(ctx);
     auto stream = stub->Stream(&ctx);
     stream->Write(Hello("bench-query"));
     int batches = 0;
@@ -270,6 +296,7 @@ int Query(const std::string& address, int points, int repeats, int collector_pid
     req.set_aggregation(scout::v1::AVG);
     scout::v1::QueryRangeResponse resp;
     grpc::ClientContext ctx;
+    target.Prepare(ctx);
     const auto t0 = Clock::now();
     grpc::Status status = stub->QueryRange(&ctx, req, &resp);
     latency.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
@@ -289,12 +316,9 @@ int Query(const std::string& address, int points, int repeats, int collector_pid
 // for one agent: every series 0..series-1 present, `samples` points each
 // at consecutive multiples of the interval, each value exactly
 // SyntheticValue(i, t / interval), each bucket holding exactly one point.
-int Verify(const std::string& address, const std::string& host, int series, int samples,
+int Verify(const Target& target, const std::string& host, int series, int samples,
            int64_t interval_ms, std::chrono::milliseconds window) {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(512 * 1024 * 1024);
-  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-  auto stub = scout::v1::Query::NewStub(channel);
+  auto stub = scout::v1::Query::NewStub(target.Connect(512 * 1024 * 1024));
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
   auto fetch = [&](scout::v1::Aggregation agg, scout::v1::QueryRangeResponse* resp) {
@@ -310,6 +334,7 @@ int Verify(const std::string& address, const std::string& host, int series, int 
     req.set_aggregation(agg);
     req.set_series_limit(static_cast<uint32_t>(series) + 10);
     grpc::ClientContext ctx;
+    target.Prepare(ctx);
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
     return stub->QueryRange(&ctx, req, resp);
   };
@@ -354,16 +379,56 @@ int Verify(const std::string& address, const std::string& host, int series, int 
              : 1;
 }
 
+// The security flags as typed (the same names and meaning as sctl's).
+struct BenchSecurityFlags {
+  std::string ca, cert, key, server_name, token_file;
+  bool insecure = false;
+};
+
+void AddSecurityFlags(CLI::App& app, BenchSecurityFlags& f) {
+  app.add_option("--ca", f.ca, "TLS: CA bundle of the collector's certificate");
+  app.add_option("--cert", f.cert, "TLS: client certificate (with --key)");
+  app.add_option("--key", f.key, "TLS: client certificate's key");
+  app.add_option("--server-name", f.server_name, "TLS: name in the collector's certificate");
+  app.add_option("--token-file", f.token_file,
+                 "bearer token file (default: $SCOUT_TOKEN_FILE, else $SCOUT_TOKEN)");
+  app.add_flag("--insecure", f.insecure, "allow plaintext to a non-local collector");
+}
+
+// Fills target.security and target.token; checks the rules and reads the
+// files once, so a bad flag fails here and not in 100 threads.
+absl::Status ResolveSecurity(const BenchSecurityFlags& f, Target& target) {
+  scout::ClientSecurity& s = target.security;
+  s.tls = !f.ca.empty() || !f.cert.empty() || !f.key.empty() || !f.server_name.empty();
+  s.ca_file = f.ca;
+  s.cert_file = f.cert;
+  s.key_file = f.key;
+  s.server_name = f.server_name;
+  s.token_file = f.token_file;
+  s.insecure = f.insecure;
+  if (absl::Status valid = scout::ValidateClientSecurity(s, target.address); !valid.ok()) {
+    return valid;
+  }
+  if (absl::Status files = scout::CheckClientFiles(s); !files.ok()) return files;
+  auto token = scout::ReadClientToken(s);
+  if (!token.ok()) return token.status();
+  target.token = *std::move(token);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   scout::DisableMutexDeadlockDetection();
   CLI::App app{"scout-bench: load generator for scout-collector"};
   app.require_subcommand(1);
-  std::string address = "127.0.0.1:7070", duration_text = "30s";
+  std::string duration_text = "30s";
+  Target target{"127.0.0.1:7070", {}, {}};
+  BenchSecurityFlags security_flags;
   int agents = 100, series = 1000, window = 8, pid = 0, points = 8640, repeats = 200;
   double rate = 0;
-  app.add_option("--collector", address, "collector address");
+  app.add_option("--collector", target.address, "collector address");
+  AddSecurityFlags(app, security_flags);
   app.add_option("--collector-pid", pid, "collector pid, to report its peak RSS");
   auto* ingest = app.add_subcommand("ingest", "stream from N simulated agents");
   ingest->add_option("--agents", agents);
@@ -382,6 +447,10 @@ int main(int argc, char** argv) {
   verify->add_option("--interval", interval_text);
   verify->add_option("--window", window_text, "how far back to look");
   CLI11_PARSE(app, argc, argv);
+  if (absl::Status ready = ResolveSecurity(security_flags, target); !ready.ok()) {
+    std::fprintf(stderr, "scout-bench: %s\n", std::string(ready.message()).c_str());
+    return 2;
+  }
   if (*verify) {
     auto interval = scout::ParseDuration(interval_text);
     auto lookback = scout::ParseDuration(window_text);
@@ -389,7 +458,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "bad --interval or --window\n");
       return 2;
     }
-    return Verify(address, host, series, points, interval->count(), *lookback);
+    return Verify(target, host, series, points, interval->count(), *lookback);
   }
   if (*ingest) {
     auto d = scout::ParseDuration(duration_text);
@@ -397,7 +466,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "--duration: %s\n", std::string(d.status().message()).c_str());
       return 2;
     }
-    return Ingest(address, agents, series, window, rate, *d, pid);
+    return Ingest(target, agents, series, window, rate, *d, pid);
   }
-  return Query(address, points, repeats, pid);
+  return Query(target, points, repeats, pid);
 }

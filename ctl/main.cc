@@ -17,78 +17,18 @@
 #include "absl/strings/str_cat.h"
 #include "ctl/command_table.h"
 #include "ctl/format.h"
+#include "ctl/global_flags.h"
 #include "ctl/rpc.h"
 #include "shared/clock.h"
 #include "shared/duration.h"
 #include "shared/version.h"
-#include "shared/yaml_config.h"
+#include "shared/grpc_client_security.h"
 #include "shared/mutex_mode.h"
 
 namespace scout::ctl {
 namespace {
 
-constexpr const char* kDefaultCollector = "127.0.0.1:7070";
-
-// ---- Global flags: the one place they are declared and resolved ----
-
-// Global flags as typed; empty means "not given".
-struct GlobalFlags {
-  std::string collector;
-  std::string output;
-  std::string timeout;
-  std::string config;
-};
-
-struct Settings {
-  ChannelOptions channel{kDefaultCollector};
-  OutputFormat format = OutputFormat::kTable;
-  std::chrono::milliseconds timeout{10'000};
-};
-
-// Precedence per setting: flag > environment > config file > default.
-absl::StatusOr<Settings> ResolveSettings(const GlobalFlags& flags, const char* env_collector) {
-  Settings settings;
-  std::string output = "table";
-  if (!flags.config.empty()) {
-    auto config = ConfigMap::LoadFile(flags.config);
-    if (!config.ok()) return config.status();
-    absl::Status status = config->Read("collector", &settings.channel.collector);
-    if (status.ok()) status = config->Read("output", &output);
-    if (status.ok()) status = config->ReadDuration("timeout", &settings.timeout);
-    if (status.ok()) status = config->CheckNoUnknownKeys();
-    if (status.ok() && !ParseOutputFormat(output).ok()) {
-      status = config->ErrorAt("output", "expected table, json or csv");
-    }
-    if (status.ok() && settings.timeout.count() <= 0) {
-      status = config->ErrorAt("timeout", "must be positive");
-    }
-    if (!status.ok()) return status;
-  }
-  if (env_collector != nullptr && *env_collector != '\0') settings.channel.collector = env_collector;
-  if (!flags.collector.empty()) settings.channel.collector = flags.collector;
-  if (!flags.output.empty()) output = flags.output;
-  auto format = ParseOutputFormat(output);
-  if (!format.ok()) return format.status();
-  settings.format = *format;
-  if (!flags.timeout.empty()) {
-    auto timeout = ParseDuration(flags.timeout);
-    if (!timeout.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("--timeout: ", timeout.status().message()));
-    }
-    if (timeout->count() <= 0) return absl::InvalidArgumentError("--timeout must be positive");
-    settings.timeout = *timeout;
-  }
-  return settings;
-}
-
-void AddGlobalFlags(CLI::App& app, GlobalFlags& flags) {
-  app.add_option("--collector", flags.collector,
-                 "Collector address (default: $SCOUT_COLLECTOR, else 127.0.0.1:7070)");
-  app.add_option("-o,--output", flags.output, "Output format: table (default), json, csv");
-  app.add_option("--timeout", flags.timeout, "Deadline of each RPC (default: 10s)");
-  app.add_option("--config", flags.config,
-                 "YAML file with keys collector, output, timeout (flags and env win)");
-}
+// Global flags: ctl/global_flags.h.
 
 // ---- Commands (ctl/command_table.h) ----
 
@@ -154,13 +94,13 @@ int Main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     return Fail(std::cerr, absl::StrCat(e.what(), " (see sctl --help)"), kExitUsage);
   }
-  auto settings = ResolveSettings(flags, std::getenv("SCOUT_COLLECTOR"));
+  auto settings = ResolveSettings(flags, Environment::FromProcess());
   if (!settings.ok()) return Fail(std::cerr, settings.status().message(), kExitUsage);
 
   const Command& command = ParsedCommand(nodes);
   SystemClock clock;
   Output out{&std::cout, &std::cerr, settings->format, absl::LocalTimeZone()};
-  Context ctx{settings->channel.collector, settings->timeout, &clock};
+  Context ctx{settings->channel.collector, settings->timeout, &clock, /*token=*/{}};
   // Check every argument before connecting, so usage errors never depend on
   // whether the collector happens to be up.
   if (command.plan != nullptr) {
@@ -168,7 +108,14 @@ int Main(int argc, char** argv) {
     if (!planned.ok()) return Fail(std::cerr, planned.message(), kExitUsage);
   }
   std::unique_ptr<Stubs> stubs;
-  if (!command.local) stubs = std::make_unique<Stubs>(MakeChannel(settings->channel));
+  if (!command.local) {
+    auto channel = MakeChannel(settings->channel);
+    if (!channel.ok()) return Fail(std::cerr, channel.status().message(), kExitUsage);
+    auto token = ReadClientToken(settings->channel.security);
+    if (!token.ok()) return Fail(std::cerr, token.status().message(), kExitUsage);
+    ctx.token = *std::move(token);
+    stubs = std::make_unique<Stubs>(*channel);
+  }
   absl::Status status = command.run(stubs.get(), args, ctx, out);
   if (!status.ok()) {
     const bool usage = command.local && absl::IsInvalidArgument(status);

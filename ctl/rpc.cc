@@ -24,6 +24,17 @@ std::string UnreachableReason(const grpc::Status& status, const Context& ctx) {
   }
   std::string text = absl::AsciiStrToLower(status.error_message());
   constexpr std::pair<const char*, const char*> kKnown[] = {
+      // TLS first: a failed handshake also reads "connection closed".
+      {"is not in peer certificate",
+       "TLS: the collector's certificate is not for this name; check --server-name"},
+      // OpenSSL 3 writes "certificate verify failed", BoringSSL and 1.1
+      // CERTIFICATE_VERIFY_FAILED.
+      {"certificate verify failed", "TLS: the collector's certificate is not trusted; check --ca"},
+      {"certificate_verify_failed", "TLS: the collector's certificate is not trusted; check --ca"},
+      {"wrong version number", "TLS handshake failed: does the collector serve plaintext?"},
+      {"wrong_version_number", "TLS handshake failed: does the collector serve plaintext?"},
+      {"ssl handshake failed", "TLS handshake failed"},
+      {"handshake failed", "TLS handshake failed"},
       {"connection refused", "connection refused"},
       {"dns resolution failed", "cannot resolve host name"},
       {"name or service not known", "cannot resolve host name"},
@@ -43,6 +54,23 @@ std::string UnreachableReason(const grpc::Status& status, const Context& ctx) {
   return text;
 }
 
+// "collector refused: <the collector's reason>; <what to check>".
+std::string RefusalMessage(const grpc::Status& status) {
+  std::string reason = status.error_message();
+  const bool denied = status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
+  const char* kind = denied ? "permission denied" : "not authenticated";
+  if (reason.empty()) {
+    reason = kind;
+  } else if (!absl::StartsWithIgnoreCase(reason, kind)) {
+    reason = absl::StrCat(kind, ": ", reason);
+  }
+  return absl::StrCat(
+      "collector refused: ", reason,
+      denied ? " (the token's or certificate's role may not do this)"
+             : " (check --token-file, $SCOUT_TOKEN_FILE or $SCOUT_TOKEN, or the client "
+               "certificate --cert/--key)");
+}
+
 }  // namespace
 
 int Fail(std::ostream& err, absl::string_view message, int exit_code) {
@@ -50,11 +78,17 @@ int Fail(std::ostream& err, absl::string_view message, int exit_code) {
   return exit_code;
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(const ChannelOptions& options) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions& options) {
+  if (absl::Status valid = ValidateClientSecurity(options.security, options.collector);
+      !valid.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(valid.message(), " (flags: --ca/--server-name, or --insecure)"));
+  }
   grpc::ChannelArguments channel_args;
   channel_args.SetMaxReceiveMessageSize(256 << 20);
-  return grpc::CreateCustomChannel(options.collector, grpc::InsecureChannelCredentials(),
-                                   channel_args);
+  auto channel = MakeClientChannel(options.collector, options.security, channel_args);
+  if (!channel.ok()) return absl::InvalidArgumentError(channel.status().message());
+  return channel;
 }
 
 absl::Status StatusFromRpc(const grpc::Status& status, const Context& ctx) {
@@ -65,6 +99,9 @@ absl::Status StatusFromRpc(const grpc::Status& status, const Context& ctx) {
                                                " (", UnreachableReason(status, ctx), ")"));
   }
   std::string message = status.error_message();
+  if (code == grpc::StatusCode::UNAUTHENTICATED || code == grpc::StatusCode::PERMISSION_DENIED) {
+    return absl::Status(static_cast<absl::StatusCode>(code), RefusalMessage(status));
+  }
   if (message.empty()) message = absl::StrCat("collector returned error code ", code);
   return absl::Status(static_cast<absl::StatusCode>(code), message);
 }

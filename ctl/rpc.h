@@ -1,16 +1,20 @@
 // How sctl talks to the collector: the one channel, one deadline rule and
 // one error mapping for every RPC, and the one way an error leaves sctl.
 //
-// Connection options (the collector address today; TLS and a token in a
-// later issue) are ChannelOptions: MakeChannel is the only place that turns
-// them into a channel, and Call the only place that prepares a call.
+// Connection options (the collector address, TLS, the token file) are
+// ChannelOptions: MakeChannel is the only place that turns them into a
+// channel, and Call the only place that prepares a call (deadline and the
+// bearer token, Context::token). Both go through
+// shared/grpc_client_security.h.
 //
 // Contract:
 //  * Every RPC carries a deadline of Context::timeout (or more, when the
 //    caller asks for a minimum). An unreachable collector (UNAVAILABLE or
 //    DEADLINE_EXCEEDED) becomes one UNAVAILABLE status "cannot reach
 //    collector at ADDR (reason)"; any other gRPC error keeps its code and
-//    message.
+//    message, except that UNAUTHENTICATED and PERMISSION_DENIED become
+//    "collector refused: ..." (the collector's reason, e.g. "permission
+//    denied for principal ...", plus what to check).
 //  * Thread-compatible: nothing here holds state between calls.
 #pragma once
 
@@ -25,7 +29,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
 #include "shared/clock.h"
+#include "shared/grpc_client_security.h"
 
 namespace scout::ctl {
 
@@ -39,17 +45,22 @@ inline constexpr int kExitUsage = 2;
 int Fail(std::ostream& err, absl::string_view message, int exit_code);
 
 struct ChannelOptions {
-  std::string collector;  // host:port
+  std::string collector;     // host:port
+  ClientSecurity security;   // TLS, insecure, token file
 };
 
 // The channel to the collector, allowing messages of up to 256 MiB (HTML
-// reports with inline charts exceed gRPC's 4 MiB default).
-std::shared_ptr<grpc::Channel> MakeChannel(const ChannelOptions& options);
+// reports with inline charts exceed gRPC's 4 MiB default). Errors (usage
+// errors: plaintext to a non-local collector without --insecure, a
+// certificate without its key, an unreadable CA/certificate/key file) name
+// the flag or file, never a key's contents.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions& options);
 
 struct Context {
   std::string collector;                      // address, named in errors
   std::chrono::milliseconds timeout{10'000};  // deadline of each RPC
   const Clock* clock = nullptr;               // "now" for ages and --since
+  std::string token;  // bearer token sent with every call; "" = none. Never printed.
 };
 
 // The error mapping described above; exposed for tests.
@@ -71,6 +82,7 @@ absl::Status Call(const Context& ctx, Stub& stub,
                   std::chrono::milliseconds min_timeout = std::chrono::milliseconds(0)) {
   grpc::ClientContext rpc;
   SetDeadline(ctx, rpc, min_timeout);
+  AttachToken(ctx.token, rpc);
   return StatusFromRpc((stub.*method)(&rpc, request, response), ctx);
 }
 

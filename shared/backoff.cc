@@ -15,4 +15,9 @@ std::chrono::milliseconds Backoff::NextDelay() {
   return std::chrono::milliseconds(jitter(rng_));
 }
 
+std::chrono::milliseconds Backoff::FullDelay() {
+  std::uniform_int_distribution<int64_t> jitter(max_.count(), max_.count() + max_.count() / 4);
+  return std::chrono::milliseconds(jitter(rng_));
+}
+
 }  // namespace scout

@@ -5,6 +5,10 @@
 // fleet of agents that lost the same collector does not reconnect in
 // lock-step. Reset() after a success.
 //
+// FullDelay() is for failures a quick retry cannot fix (the collector
+// refused the credentials): at least the cap, plus up to a quarter of it
+// so a fleet refused at once does not come back in lock-step.
+//
 // Not thread-safe: one instance per reconnect loop.
 #pragma once
 
@@ -20,6 +24,8 @@ class Backoff {
           uint64_t seed);
 
   std::chrono::milliseconds NextDelay();
+  // A delay in [max, max * 5/4]; the ceiling stays where it is.
+  std::chrono::milliseconds FullDelay();
   void Reset() { ceiling_ = initial_; }
 
  private:

@@ -9,6 +9,12 @@ namespace {
 TEST(AgentConfig, ParsesEveryKey) {
   auto c = ParseAgentConfig(R"(
 collector: collector.internal:7070
+tls:
+  ca_file: /etc/scout/tls/ca.crt
+  cert_file: tls/tls.crt
+  key_file: tls/tls.key
+  server_name: scout-collector
+token_file: /var/run/secrets/scout/token
 id: web-1
 hostname: node-a.eu-west-1.compute.internal
 interval: 15s
@@ -30,6 +36,13 @@ max_batch_bytes: 65536
 )", "agent.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->collector, "collector.internal:7070");
+  EXPECT_TRUE(c->security.tls);
+  EXPECT_FALSE(c->security.insecure);
+  EXPECT_EQ(c->security.ca_file, "/etc/scout/tls/ca.crt");
+  EXPECT_EQ(c->security.cert_file, "tls/tls.crt");  // the file has no directory here
+  EXPECT_EQ(c->security.key_file, "tls/tls.key");
+  EXPECT_EQ(c->security.server_name, "scout-collector");
+  EXPECT_EQ(c->security.token_file, "/var/run/secrets/scout/token");
   EXPECT_EQ(c->id, "web-1");
   EXPECT_EQ(c->hostname, "node-a.eu-west-1.compute.internal");
   EXPECT_EQ(c->interval, std::chrono::seconds(15));
@@ -62,6 +75,41 @@ TEST(AgentConfig, DefaultsWhenEmpty) {
   EXPECT_EQ(c->interval, std::chrono::seconds(10));
   EXPECT_EQ(c->host.proc, "/proc");
   EXPECT_EQ(c->hostname, "");  // main defaults it to LocalHostname()
+  EXPECT_FALSE(c->security.tls);  // plaintext to loopback, as before
+  EXPECT_EQ(c->security.token_file, "");
+}
+
+TEST(AgentConfig, PlaintextToANonLocalCollectorNeedsInsecure) {
+  auto refused = ParseAgentConfig("id: a\ncollector: 10.0.0.5:7070\n", "agent.yaml");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(),
+            "agent.yaml:2:12: key 'collector': plaintext to non-local collector 10.0.0.5:7070: "
+            "set tls or insecure: true");
+  auto insecure = ParseAgentConfig("collector: 10.0.0.5:7070\ninsecure: true\n", "agent.yaml");
+  ASSERT_TRUE(insecure.ok()) << insecure.status();
+  EXPECT_TRUE(insecure->security.insecure);
+  EXPECT_TRUE(ParseAgentConfig("collector: 10.0.0.5:7070\ntls: {}\n", "agent.yaml").ok());
+  EXPECT_TRUE(ParseAgentConfig("collector: 127.0.0.1:7070\n", "agent.yaml").ok());
+  EXPECT_TRUE(ParseAgentConfig("collector: \"[::1]:7070\"\n", "agent.yaml").ok());
+  EXPECT_TRUE(ParseAgentConfig("collector: unix:/run/scout.sock\n", "agent.yaml").ok());
+  // A misspelt `tls` is reported as the typo, not as plaintext.
+  auto typo = ParseAgentConfig("collector: 10.0.0.5:7070\ntsl: {}\n", "agent.yaml");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(std::string(typo.status().message()).rfind("agent.yaml:2:1: key 'tsl': unknown key", 0),
+            0u) << typo.status();
+}
+
+TEST(AgentConfig, ValidateRefusesPlaintextToANonLocalCollectorFromAFlag) {
+  AgentConfig config;
+  config.id = "node-a";
+  config.collector = "scout-collector.scout.svc:7070";  // --collector
+  const absl::Status status = ValidateAgentConfig(config);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.message(),
+            "plaintext to non-local collector scout-collector.scout.svc:7070: set tls or "
+            "insecure: true");
+  config.security.insecure = true;
+  EXPECT_TRUE(ValidateAgentConfig(config).ok());
 }
 
 TEST(AgentConfig, ErrorsNameFileLineAndKey) {
@@ -93,6 +141,11 @@ TEST(AgentConfig, ErrorsNameFileLineAndKey) {
        "agent.yaml:1:11: key 'hostname': hostname \"$(NODE_NAME)\": only letters, digits, "
        "'.', '-' and '_' (an unexpanded $(VAR)?"},
       {"hostname: \"web 1\"\n", "agent.yaml:1:11: key 'hostname': hostname \"web 1\": only"},
+      {"tls:\n  ca_file: ca.crt\n  ca: x\n", "agent.yaml:3:3: key 'tls.ca': unknown key"},
+      {"tls:\n  cert_file: tls.crt\n",
+       "agent.yaml:2:14: key 'tls.cert_file': cert_file without key_file"},
+      {"insecure: yes please\n", "agent.yaml:1:11: key 'insecure': expected"},
+      {"token_file: [a]\n", "agent.yaml:1:13: key 'token_file': expected"},
   };
   for (const Case& c : cases) {
     auto parsed = ParseAgentConfig(c.yaml, "agent.yaml");

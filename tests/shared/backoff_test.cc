@@ -21,6 +21,16 @@ TEST(Backoff, GrowsWithinJitterBandAndCaps) {
   EXPECT_LE(b.NextDelay().count(), 100);
 }
 
+TEST(Backoff, FullDelayIsAtLeastTheCapAndLeavesTheCeiling) {
+  Backoff b(milliseconds(100), milliseconds(1000), 7);
+  for (int i = 0; i < 20; ++i) {
+    const int64_t d = b.FullDelay().count();
+    EXPECT_GE(d, 1000);
+    EXPECT_LE(d, 1250);
+  }
+  EXPECT_LE(b.NextDelay().count(), 100);  // still the first step
+}
+
 TEST(Backoff, DifferentSeedsSpreadAFleet) {
   std::set<int64_t> delays;
   for (uint64_t seed = 0; seed < 50; ++seed) {
