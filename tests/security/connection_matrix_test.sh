@@ -53,13 +53,15 @@ s_client() {  # s_client VERSION_FLAG: the handshake transcript
     -CAfile "$SEC/ca.crt" -cert "$SEC/client-node-1.crt" -key "$SEC/client-node-1.key" 2>&1 || true
 }
 out=$(s_client -tls1_1)
+# s_client prints a session summary even when the handshake fails; a
+# completed handshake names a cipher.
 case "$out" in
-  *"Protocol  : TLSv1.1"* | *"Protocol: TLSv1.1"*) fail "a TLS 1.1 handshake succeeded: $out" ;;
+  *"Cipher is (NONE)"*) ;;
+  *) fail "a TLS 1.1 handshake completed: $out" ;;
 esac
-case "$out" in
-  *"alert protocol version"* | *"unsupported protocol"* | *"no protocols available"*) pass "TLS 1.1 refused" ;;
-  *) fail "TLS 1.1: expected a protocol-version failure, got: $out" ;;
-esac
+grep -q "unsupported protocol" "$WORK/collector.log" ||
+  fail "the collector did not log refusing the TLS 1.1 client"
+pass "TLS 1.1 refused by the collector (unsupported protocol)"
 expect_contains "$(s_client -tls1_2)" "TLSv1.2" "TLS 1.2 accepted (control)"
 
 expect_code "$(call "${TLS[@]}" "${NODE1[@]}" --token "$TOKEN_AGENT" --call ingest --points 5)" OK \
