@@ -405,7 +405,9 @@ function checkInvariants(objects, options = {}) {
       }
       const config = YAML.parse(files[configName]) || {};
       const isCollector = c.image.includes('scout-collector');
-      configs[w.metadata.name] = { kind: isCollector ? 'collector' : 'agent', files, args: c.args };
+      const mounted = Object.fromEntries([...mounts].filter(([, m]) => !m.volume.hostPath && !m.volume.emptyDir &&
+        !m.volume.persistentVolumeClaim).map(([p, m]) => [p, m.files]));
+      configs[w.metadata.name] = { kind: isCollector ? 'collector' : 'agent', files, args: c.args, mounted };
       if (isCollector) {
         checkCollector(cw, w, c, config, files, mounts, collectorService, fail);
         const t = config.auth && config.auth.tokens_file && fileAt(mounts, config.auth.tokens_file);
@@ -767,8 +769,11 @@ function validate(objects, label, options = {}) {
 }
 
 // Files with null content (written by cert-manager at run time) are left out.
+// root/ holds every ConfigMap/Secret file the container sees at its own path
+// (root/etc/scout/tls/ca.crt, root/var/run/secrets/scout/token), so a test
+// can point a config's absolute paths into it.
 function writeConfigs(outDir, configs) {
-  for (const [name, { kind, files, args: containerArgs }] of Object.entries(configs)) {
+  for (const [name, { kind, files, args: containerArgs, mounted }] of Object.entries(configs)) {
     const dir = path.join(outDir, name);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(path.join(dir, 'etc-scout'), { recursive: true });
@@ -777,6 +782,14 @@ function writeConfigs(outDir, configs) {
       const target = path.join(dir, 'etc-scout', file);
       fs.mkdirSync(path.dirname(target), { recursive: true });
       fs.writeFileSync(target, text);
+    }
+    for (const [mountPath, mountFiles] of Object.entries(mounted || {})) {
+      for (const [file, text] of Object.entries(mountFiles)) {
+        if (text === null) continue;
+        const target = path.join(dir, 'root', mountPath, file);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, text);
+      }
     }
     fs.writeFileSync(path.join(dir, 'kind'), `${kind}\n`);
     fs.writeFileSync(path.join(dir, 'args'), containerArgs.join('\n') + '\n');
