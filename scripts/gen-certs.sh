@@ -32,6 +32,8 @@
 #
 # Re-running keeps what exists (CA, certificates, tokens) and rebuilds
 # tokens.yaml from the token files, so it is safe to add an --agent later.
+# To revoke one principal, delete DIR/clients/<principal>.token and .meta,
+# re-run, and `kubectl apply -k` (the collector re-reads tokens.yaml).
 #
 # What it writes (mode 0600, directories 0700):
 #   DIR/ca/ca.crt, ca.key          the CA; the key stays here, never in a Secret
