@@ -420,7 +420,7 @@ function checkInvariants(objects, options = {}) {
     }
   }
 
-  checkCertificates(objects, byKey, certificates, collectorService, agentTokens, fail);
+  checkCertificates(byKey, certificates, collectorService, agentTokens, fail);
   if (tokensFile) checkTokens(tokensFile, agentTokens, fail);
 
   if (collector) {
@@ -558,7 +558,7 @@ function checkAgentSecurity(where, config, mounts, fail) {
 // The collector's certificate names what agents expect (server_name), is
 // signed by the CA the agents trust and is valid now (Secrets made by
 // gen-certs.sh); cert-manager Certificates renew before they expire.
-function checkCertificates(objects, byKey, certificates, service, agentTokens, fail) {
+function checkCertificates(byKey, certificates, service, agentTokens, fail) {
   const ns = service && service.metadata.namespace;
   for (const c of certificates) {
     const where = `Certificate/${c.metadata.name}`;
@@ -892,7 +892,6 @@ const BREAKS = [
   ['probe on the TLS port', 'grpc.health.v1 probe', (s) => { sts(s).spec.template.spec.containers[0].readinessProbe.grpc.port = 7070; }],
   ['no health port', 'no health_listen', (s) => { editConfig(s, 'scout-collector-config', 'collector.yaml', (t) => t.replace(/^health_listen: .*\n/m, '')); }],
   ['server certificate without the Service name', 'does not name scout-collector.scout.svc', (s) => {
-    editConfig(s, 'scout-agent-config', 'agent.yaml', (t) => t); // unchanged agent; a certificate for another name:
     const secret = s.find((o) => o.kind === 'Secret' && o.metadata.name === 'scout-collector-tls');
     secret.data['tls.crt'] = Buffer.from(otherCertificate()).toString('base64');
   }],
