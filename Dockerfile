@@ -93,7 +93,15 @@ LABEL org.opencontainers.image.title="scout-collector" \
 COPY --from=build /out/scout-collector /out/sctl /usr/local/bin/
 # Data dir: the database lives under /var/lib/scout (mount a volume there).
 VOLUME ["/var/lib/scout"]
-EXPOSE 7070
+# 7070: gRPC with TLS and tokens; 7071: plaintext grpc.health.v1 only.
+EXPOSE 7070 7071
 ENTRYPOINT ["/usr/local/bin/scout-collector"]
-# Defaults for a bare `docker run`; Kubernetes args (e.g. --config) replace them.
-CMD ["--listen", "0.0.0.0:7070", "--db", "/var/lib/scout/scout.db"]
+# Defaults for a bare `docker run`; Kubernetes args (e.g. --config) replace
+# them. TLS and tokens from the files scripts/gen-certs.sh writes:
+#   docker run -v $PWD/deploy/k8s/secrets/tls:/etc/scout/tls:ro \
+#     -v $PWD/deploy/k8s/secrets/tokens:/etc/scout/auth:ro -p 7070:7070 <image>
+# (the collector refuses plaintext on 0.0.0.0 unless given --insecure).
+CMD ["--listen", "0.0.0.0:7070", "--health-listen", "0.0.0.0:7071", \
+     "--db", "/var/lib/scout/scout.db", \
+     "--tls-cert", "/etc/scout/tls/tls.crt", "--tls-key", "/etc/scout/tls/tls.key", \
+     "--tokens-file", "/etc/scout/auth/tokens.yaml"]

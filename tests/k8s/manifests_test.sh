@@ -20,7 +20,15 @@ same() {  # copy original
 same deploy/k8s/base/config/rules.yaml rules/default.yaml
 same deploy/k8s/overlays/example/config/scenescout-queries.yaml examples/scenescout-queries.yaml
 
+R=$WORK/rendered
+# default, base and example: their /etc/scout is written for configs_test.sh
+# and rules_reload_test.sh. base.yaml mounts the TLS/token Secrets without
+# creating them; node-capabilities.yaml is the one render allowed to give
+# the node agent its two capabilities.
 node "$HERE/validate.mjs" --tools "$WORK/tools" --repo "$ROOT" --out "$WORK/configs" \
-  "$WORK/rendered/default.yaml" "$WORK/rendered/base.yaml" "$WORK/rendered/example.yaml"
-node "$HERE/validate.mjs" --tools "$WORK/tools" --repo "$ROOT" --self-test "$WORK/rendered/example.yaml"
+  "$R/default.yaml" --base "$R/base.yaml" "$R/example.yaml"
+node "$HERE/validate.mjs" --tools "$WORK/tools" --repo "$ROOT" \
+  "$R/cert-manager.yaml" --node-capabilities "$R/node-capabilities.yaml"
+node "$HERE/validate.mjs" --tools "$WORK/tools" --repo "$ROOT" --self-test \
+  "$R/example.yaml" "$R/cert-manager.yaml" --node-capabilities "$R/node-capabilities.yaml"
 echo "PASS"

@@ -5,9 +5,13 @@
 # WORK/tools     the pinned npm tools (tests/k8s/tools/package-lock.json),
 #                installed once and reused while the lock file is unchanged
 # WORK/src       a copy of deploy/k8s whose example overlay has its secret
-#                files made from the committed *.example placeholders
+#                files made from the committed *.example placeholders, and
+#                whose secrets/ holds a CA, server certificate and tokens
+#                made by the real scripts/gen-certs.sh (openssl)
 # WORK/rendered  <name>.yaml per kustomization: default (deploy/k8s), base,
-#                example (overlays/example)
+#                example (overlays/example), cert-manager
+#                (overlays/cert-manager), node-capabilities
+#                (overlays/node-capabilities)
 set -euo pipefail
 WORK=$1
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -35,6 +39,13 @@ cp -r "$ROOT/deploy/k8s" "$WORK/src"
 for example in "$WORK/src/overlays/example/secrets/"*.example; do
   cp "$example" "${example%.example}"
 done
+# The TLS and token Secrets, as docs/security-deploy.md tells an operator
+# to make them (the example overlay's agents get their own tokens); never
+# the keys or tokens a developer may have generated in the checkout.
+find "$WORK/src/secrets" -type f ! -name kustomization.yaml ! -name README.md ! -name .gitignore -delete
+"$ROOT/scripts/gen-certs.sh" --dir "$WORK/src/secrets" \
+  --agent "db-scenescout=$WORK/src/overlays/example/secrets/db-agent-token" \
+  --agent "probes-scenescout=$WORK/src/overlays/example/secrets/probe-agent-token"
 
 render() {  # name dir
   if ! "$KUSTOMIZE" build "$2" > "$WORK/rendered/$1.yaml"; then
@@ -46,3 +57,5 @@ render() {  # name dir
 render default "$WORK/src"
 render base "$WORK/src/base"
 render example "$WORK/src/overlays/example"
+render cert-manager "$WORK/src/overlays/cert-manager"
+render node-capabilities "$WORK/src/overlays/node-capabilities"

@@ -32,13 +32,19 @@ publish() {
 }
 
 # The pod's files, with what cannot be used here changed: a database in the
-# work dir, a loopback port, a 200 ms evaluation interval, no receivers.
+# work dir, a loopback port, a 200 ms evaluation interval, no receivers,
+# and no tls/auth/health_listen (the pod's certificate and token paths do
+# not exist here; plaintext without auth is what a loopback listen allows,
+# and this test is about the rules file, not the transport).
 mkdir "$WORK/v1"
 cp "$SRC/rules.yaml" "$WORK/v1/rules.yaml"
 sed -e "s|^listen: .*|listen: 127.0.0.1:0|" \
     -e "s|^  path: /var/lib/scout/scout.db|  path: $WORK/scout.db|" \
     -e "s|^  evaluation_interval: .*|  evaluation_interval: 200ms|" \
-    -e '/^  alertmanagers:/,$d' "$SRC/collector.yaml" >"$WORK/v1/collector.yaml"
+    -e '/^health_listen:/d' \
+    -e '/^  alertmanagers:/,$d' "$SRC/collector.yaml" |
+  awk '/^[^ #]/ { skip = ($1 == "tls:" || $1 == "auth:") } !skip' >"$WORK/v1/collector.yaml"
+grep -Eq '^(tls|auth):' "$WORK/v1/collector.yaml" && fail "tls/auth left in the test's collector.yaml"
 grep -q "rules_file: rules.yaml" "$WORK/v1/collector.yaml" || fail "collector.yaml does not name rules.yaml"
 publish 2026_11_27_10_00_00.1 "$WORK/v1"
 
