@@ -403,6 +403,16 @@ TEST_F(SecurityTest, ClientAuthNoneTakesTokensOverTls) {
   EXPECT_EQ(ListAgents(Tls("ca.crt", ""), "").error_code(), StatusCode::UNAUTHENTICATED);
 }
 
+TEST_F(SecurityTest, ClientAuthRequestVerifiesACertificateIfSent) {
+  Start(TlsConfig(ClientAuth::kRequest));
+  EXPECT_TRUE(ListAgents(Tls("ca.crt", ""), kReaderToken).ok()) << "no certificate, a token";
+  EXPECT_EQ(ListAgents(Tls("ca.crt", ""), "").error_code(), StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ListAgents(Tls("ca.crt", "client-other-ca"), kReaderToken).error_code(),
+            StatusCode::UNAVAILABLE)
+      << "a certificate that does not verify fails the handshake";
+  EXPECT_TRUE(ListAgents(Tls("ca.crt", "client-reader"), "").ok());
+}
+
 TEST_F(SecurityTest, RotatedCertificateAndCaAreUsedWithoutRestartWhileStreamsContinue) {
   Start(TlsConfig(ClientAuth::kRequire));
   // An agent stream opened before the rotation.
