@@ -116,11 +116,8 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
                                                " (address in use or not local?)"));
   }
   if (!config.health_listen.empty()) {
-    if (absl::Status st = s->StartHealthServer(config.health_listen); !st.ok()) {
-      s->server_->Shutdown();
-      s->writes_->Stop();
-      return st;
-    }
+    // On failure ~CollectorServer shuts down what already runs.
+    if (absl::Status st = s->StartHealthServer(config.health_listen); !st.ok()) return st;
   }
   s->self_ = std::make_unique<SelfMetrics>(*s->ingest_, *s->writes_, *s->storage_, *s->tracker_,
                                            clock, config.self_host, config.self_interval,

@@ -386,12 +386,31 @@ TEST_F(SecurityTest, TlsConnectionMatrix) {
   EXPECT_EQ(ListAgents(Tls("ca.crt", "client-node-1"), "").error_code(),
             StatusCode::PERMISSION_DENIED);
   EXPECT_TRUE(ListAgents(Tls("ca.crt", "client-node-2"), kReaderToken).ok());
+
+  // A valid certificate no rule maps: a token is needed, and then works.
+  EXPECT_EQ(Ingest(Tls("ca.crt", "client-operator"), "", "node-a1").status.error_code(),
+            StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(StoredAgents(), 1u);
+  IngestResult by_token = Ingest(Tls("ca.crt", "client-operator"), kAgentToken, "node-a1");
+  ASSERT_TRUE(by_token.status.ok()) << by_token.status.error_message();
+  EXPECT_EQ(StoredAgents(), 2u);
+  EXPECT_EQ(StoredSeries(), 2);
 }
 
 TEST_F(SecurityTest, ClientAuthNoneTakesTokensOverTls) {
   Start(TlsConfig(ClientAuth::kNone));
   EXPECT_TRUE(ListAgents(Tls("ca.crt", ""), kReaderToken).ok());
   EXPECT_EQ(ListAgents(Tls("ca.crt", ""), "").error_code(), StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(SecurityTest, ClientAuthRequestVerifiesACertificateIfSent) {
+  Start(TlsConfig(ClientAuth::kRequest));
+  EXPECT_TRUE(ListAgents(Tls("ca.crt", ""), kReaderToken).ok()) << "no certificate, a token";
+  EXPECT_EQ(ListAgents(Tls("ca.crt", ""), "").error_code(), StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ListAgents(Tls("ca.crt", "client-other-ca"), kReaderToken).error_code(),
+            StatusCode::UNAVAILABLE)
+      << "a certificate that does not verify fails the handshake";
+  EXPECT_TRUE(ListAgents(Tls("ca.crt", "client-reader"), "").ok());
 }
 
 TEST_F(SecurityTest, RotatedCertificateAndCaAreUsedWithoutRestartWhileStreamsContinue) {
