@@ -81,8 +81,9 @@ int Fail(std::ostream& err, absl::string_view message, int exit_code) {
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions& options) {
   if (absl::Status valid = ValidateClientSecurity(options.security, options.collector);
       !valid.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(valid.message(), " (flags: --ca/--server-name, or --insecure)"));
+    // The plaintext rule's fix, in sctl's words.
+    const char* hint = options.security.tls ? "" : " (flags: --ca/--server-name, or --insecure)";
+    return absl::InvalidArgumentError(absl::StrCat(valid.message(), hint));
   }
   grpc::ChannelArguments channel_args;
   channel_args.SetMaxReceiveMessageSize(256 << 20);
