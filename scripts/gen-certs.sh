@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Certificates and tokens for Scout on Kubernetes without cert-manager
-# (docs/security-deploy.md). Writes the files the kustomize components
+# (docs/security.md). Writes the files the kustomize components
 # deploy/k8s/secrets/tls and deploy/k8s/secrets/tokens turn into Secrets, so
 #   scripts/gen-certs.sh && kubectl apply -k deploy/k8s
 # runs Scout with TLS and tokens. Nothing it writes is committed
@@ -10,7 +10,8 @@
 #   scripts/gen-certs.sh [--dir DIR] [--namespace NS] [--service NAME]
 #                        [--cluster-domain D] [--days N] [--node-ids GLOB]
 #                        [--agent ID[=FILE]]... [--node NAME]...
-#                        [--tokens-only] [--renew-server] [--rotate-tokens]
+#                        [--san DNS_OR_IP]... [--tokens-only] [--renew-server]
+#                        [--rotate-tokens]
 #
 # --dir DIR        output directory (default deploy/k8s/secrets)
 # --namespace NS   the collector's namespace (default scout)
@@ -24,8 +25,11 @@
 #                  exactly that agent id; the token is also copied to FILE (the
 #                  example overlay: --agent db-scenescout=deploy/k8s/overlays/
 #                  example/secrets/db-agent-token)
+# --san NAME       one more name (or IP address) for the server certificate:
+#                  a collector outside Kubernetes, e.g. --dir /etc/scout
+#                  --san collector.example.com --san 10.0.0.5 (examples/)
 # --node NAME      a client certificate with CN=NAME (per-node identity,
-#                  docs/security-deploy.md) in DIR/nodes/NAME.{crt,key}
+#                  docs/security.md) in DIR/nodes/NAME.{crt,key}
 # --tokens-only    tokens only (cert-manager issues the certificates)
 # --renew-server   a new server certificate (and key) from the existing CA
 # --rotate-tokens  new values for every token (hashes in tokens.yaml change)
@@ -60,6 +64,7 @@ RENEW_SERVER=0
 ROTATE_TOKENS=0
 AGENTS=()
 NODES=()
+EXTRA_SANS=()
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
@@ -72,6 +77,7 @@ while [ $# -gt 0 ]; do
     --node-ids) NODE_IDS=$2; shift ;;
     --agent) AGENTS+=("$2"); shift ;;
     --node) NODES+=("$2"); shift ;;
+    --san) EXTRA_SANS+=("$2"); shift ;;
     --tokens-only) TOKENS_ONLY=1 ;;
     --renew-server) RENEW_SERVER=1 ;;
     --rotate-tokens) ROTATE_TOKENS=1 ;;
@@ -118,6 +124,9 @@ if [ "$TOKENS_ONLY" = 0 ]; then
   POD="$SERVICE-0.$SERVICE-headless.$NAMESPACE.svc"
   SANS="DNS:$SERVICE,DNS:$SERVICE.$NAMESPACE,DNS:$SVC,DNS:$SVC.$CLUSTER_DOMAIN"
   SANS+=",DNS:$POD,DNS:$POD.$CLUSTER_DOMAIN,DNS:localhost,IP:127.0.0.1"
+  for san in "${EXTRA_SANS[@]}"; do
+    if [[ $san =~ ^[0-9.]+$ || $san == *:* ]]; then SANS+=",IP:$san"; else SANS+=",DNS:$san"; fi
+  done
   if [ "$RENEW_SERVER" = 1 ] || [ ! -s "$DIR/tls/tls.crt" ] ||
      ! openssl verify -CAfile "$DIR/ca/ca.crt" "$DIR/tls/tls.crt" >/dev/null 2>&1; then
     newkey "$TMP/tls.key"

@@ -39,7 +39,7 @@ cp -r "$ROOT/deploy/k8s" "$WORK/src"
 for example in "$WORK/src/overlays/example/secrets/"*.example; do
   cp "$example" "${example%.example}"
 done
-# The TLS and token Secrets, as docs/security-deploy.md tells an operator
+# The TLS and token Secrets, as docs/security.md tells an operator
 # to make them (the example overlay's agents get their own tokens); never
 # the keys or tokens a developer may have generated in the checkout.
 find "$WORK/src/secrets" -type f ! -name kustomization.yaml ! -name README.md ! -name .gitignore -delete
