@@ -16,20 +16,7 @@ SRC="$K8S_WORK/configs/example/scout-collector/etc-scout"
 ETC="$WORK/etc-scout"
 mkdir -p "$ETC"
 
-# publish NAME DIR: the kubelet's atomic update of a ConfigMap volume.
-publish() {
-  local version="..$1"
-  mkdir "$ETC/$version"
-  cp "$2"/* "$ETC/$version/"
-  ln -s "$version" "$ETC/..data_tmp"
-  mv -T "$ETC/..data_tmp" "$ETC/..data"
-  for f in "$2"/*; do
-    [ -L "$ETC/$(basename "$f")" ] || ln -s "..data/$(basename "$f")" "$ETC/$(basename "$f")"
-  done
-  for old in "$ETC"/..20*; do
-    [ "$old" = "$ETC/$version" ] || rm -rf "$old"
-  done
-}
+source "$HERE/kubelet_volume.sh"   # publish NAME DIR
 
 # The pod's files, with what cannot be used here changed: a database in the
 # work dir, a loopback port, a 200 ms evaluation interval, no receivers,

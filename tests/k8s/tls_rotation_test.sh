@@ -26,21 +26,7 @@ ETC="$WORK/etc-scout"
 mkdir -p "$ETC"
 SERVER_NAME=scout-collector.scout.svc
 
-# publish NAME DIR: the kubelet's atomic update of a projected volume
-# (top-level entries, files or directories, are symlinks into ..data).
-publish() {
-  local version="..$1"
-  mkdir "$ETC/$version"
-  cp -r "$2"/. "$ETC/$version/"
-  ln -s "$version" "$ETC/..data_tmp"
-  mv -T "$ETC/..data_tmp" "$ETC/..data"
-  for f in "$2"/*; do
-    [ -L "$ETC/$(basename "$f")" ] || ln -s "..data/$(basename "$f")" "$ETC/$(basename "$f")"
-  done
-  for old in "$ETC"/..20*; do
-    [ "$old" = "$ETC/$version" ] || rm -rf "$old"
-  done
-}
+source "$HERE/kubelet_volume.sh"   # publish NAME DIR
 
 # version DIR: /etc/scout as the pod sees it, from the current secrets in $S,
 # with what cannot be used here changed: loopback, a work-dir database, no
