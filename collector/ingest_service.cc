@@ -89,7 +89,7 @@ class IngestStream final
     {
       absl::MutexLock lock(&mu_);
       write_in_flight_ = false;
-      outbox_.pop_front();
+      outbox_.pop_front();  // the message just written (DropUnsentLocked keeps it)
       if (!ok) {
         outbox_.clear();  // the client is gone; nothing more can be delivered
         reads_done_ = true;
@@ -262,6 +262,16 @@ class IngestStream final
     reads_done_ = true;
   }
 
+  // The client is gone: drop what was not sent yet, but never the message
+  // being written — gRPC still reads it until OnWriteDone, which pops it.
+  // (Clearing it too freed the buffer under the write and made OnWriteDone
+  // pop an empty deque: a crash when a cancel raced a storage callback.)
+  void DropUnsentLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto first_unsent = outbox_.begin();
+    if (write_in_flight_ && first_unsent != outbox_.end()) ++first_unsent;
+    outbox_.erase(first_unsent, outbox_.end());
+  }
+
   // A WriteQueue callback finished (writer thread), or capacity returned.
   void Completed() {
     Actions actions;
@@ -276,7 +286,7 @@ class IngestStream final
   Actions PlanLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     Actions a;
     if (finished_) return a;
-    if (broken_) outbox_.clear();
+    if (broken_) DropUnsentLocked();
     if (!write_in_flight_ && !outbox_.empty()) {
       write_in_flight_ = true;
       a.write = &outbox_.front();  // deque elements stay put until popped
