@@ -134,6 +134,15 @@ rm -rf "$T/only"
 [ -s "$T/only/tokens/tokens.yaml" ] && [ -s "$T/only/tokens/token" ] || fail "--tokens-only made no tokens"
 ok "--tokens-only: tokens, no certificates"
 
+# A collector outside Kubernetes (examples/, README): extra names and IPs.
+"$GEN" --dir "$T/vm" --san collector.example.com --san 10.0.0.5 >/dev/null
+sans=$(openssl x509 -in "$T/vm/tls/tls.crt" -noout -ext subjectAltName)
+case "$sans" in
+  *"DNS:collector.example.com"*"IP Address:10.0.0.5"*) ok "--san: the extra DNS name and IP are in the server certificate" ;;
+  *) fail "--san missing from the server certificate: $sans" ;;
+esac
+openssl verify -CAfile "$T/vm/ca/ca.crt" "$T/vm/tls/tls.crt" >/dev/null || fail "--san certificate does not verify"
+
 # ------------------------------------ what reaches the cluster, what git sees
 # The CA key is in no rendered object (render.sh used gen-certs.sh too).
 # (The server key is, in scout-collector-tls: the same search finds it.)
