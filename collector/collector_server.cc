@@ -167,6 +167,16 @@ absl::Status CollectorServer::StartHealthServer(const std::string& address) {
   // nothing else, plaintext, for kubelet probes that cannot do TLS.
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &health_port_);
+  // An unauthenticated door, so a small one: health requests are a few
+  // bytes, probes need one stream at a time, and idle connections go away.
+  builder.SetMaxReceiveMessageSize(4096);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 4);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 60'000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 10 * 60'000);
+  grpc::ResourceQuota quota("scout-health");
+  quota.Resize(4 << 20);
+  quota.SetMaxThreads(4);
+  builder.SetResourceQuota(quota);
   health_others_ = std::make_unique<HealthPortOthers>();
   builder.RegisterCallbackGenericService(health_others_.get());
   health_server_ = builder.BuildAndStart();
