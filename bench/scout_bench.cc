@@ -13,6 +13,9 @@
 //   scout-bench query --collector ADDR [--points 8640]
 //     Backfills one series with 24 h at 10 s, then times QueryRange over it.
 //
+//   scout-bench bomb|bigbatch|idle|backfill|querystorm ...
+//     Hostile clients (bench/hostile.h; tests/limits/ and docs/limits.md).
+//
 // With --collector-pid PID both print the collector's peak RSS (VmHWM).
 //
 // Security, as sctl: --ca F --cert F --key F --server-name N (each turns TLS
@@ -41,7 +44,8 @@
 #include "scout/v1/query.grpc.pb.h"
 #include "agent/self/synthetic_plugin.h"
 #include "shared/duration.h"
-#include "shared/grpc_client_security.h"
+#include "bench/bench_target.h"
+#include "bench/hostile.h"
 #include "shared/mutex_mode.h"
 
 namespace {
@@ -49,59 +53,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using scout::v1::AgentMessage;
 using scout::v1::CollectorMessage;
-
-double PercentileMs(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
-}
-
-std::string PeakRss(int pid) {
-  if (pid <= 0) return "n/a";
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) {
-      long kb = std::stol(line.substr(6));
-      char buf[32];
-      std::snprintf(buf, sizeof(buf), "%.1f MiB", kb / 1024.0);
-      return buf;
-    }
-  }
-  return "n/a";
-}
-
-// The collector and how to reach it (shared/grpc_client_security.h).
-struct Target {
-  std::string address;
-  scout::ClientSecurity security;
-  std::string token;  // read once at start
-
-  // A new channel of its own: one TCP (TLS) connection per simulated agent.
-  std::shared_ptr<grpc::Channel> Connect(int max_receive_bytes = 4 << 20) const {
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    args.SetMaxSendMessageSize(64 * 1024 * 1024);
-    args.SetMaxReceiveMessageSize(max_receive_bytes);
-    auto channel = scout::MakeClientChannel(address, security, args);
-    if (!channel.ok()) {  // the files were readable at start (main)
-      std::fprintf(stderr, "scout-bench: %s\n", std::string(channel.status().message()).c_str());
-      std::exit(2);
-    }
-    return *channel;
-  }
-  void Prepare(grpc::ClientContext& ctx) const { scout::AttachToken(token, ctx); }
-};
-
-AgentMessage Hello(const std::string& id) {
-  AgentMessage m;
-  m.mutable_hello()->set_agent_id(id);
-  m.mutable_hello()->set_hostname(id);
-  m.mutable_hello()->set_version("bench");
-  m.mutable_hello()->set_incarnation_id("bench");
-  m.mutable_hello()->set_interval_ms(10'000);
-  return m;
-}
+using scout::bench::Hello;
+using scout::bench::Percentile;
+using scout::bench::ProcessMemory;
+using scout::bench::Target;
 
 // Batch template: series names and labels fixed, values/timestamps patched.
 AgentMessage MakeTemplate(const std::string& agent, int series) {
@@ -242,9 +197,9 @@ int Ingest(const Target& target, int agents, int series, int window, double rate
               errors);
   std::printf("throughput: %.0f samples/s acked after commit\n", points / seconds);
   std::printf("ack latency: p50 %.1f ms  p99 %.1f ms  max %.1f ms (%zu batches)\n",
-              PercentileMs(latency, 0.5), PercentileMs(latency, 0.99),
-              PercentileMs(latency, 1.0), latency.size());
-  std::printf("collector peak RSS: %s\n", PeakRss(collector_pid).c_str());
+              Percentile(latency, 0.5), Percentile(latency, 0.99),
+              Percentile(latency, 1.0), latency.size());
+  std::printf("collector peak RSS: %s\n", ProcessMemory(collector_pid).c_str());
   return errors == 0 && points > 0 ? 0 : 1;
 }
 
@@ -307,8 +262,8 @@ int Query(const Target& target, int points, int repeats, int collector_pid) {
     returned = resp.series(0).points_size();
   }
   std::printf("range query, 1 series, %d points at 10 s step: p50 %.2f ms  p99 %.2f ms (%d runs)\n",
-              returned, PercentileMs(latency, 0.5), PercentileMs(latency, 0.99), repeats);
-  std::printf("collector peak RSS: %s\n", PeakRss(collector_pid).c_str());
+              returned, Percentile(latency, 0.5), Percentile(latency, 0.99), repeats);
+  std::printf("collector peak RSS: %s\n", ProcessMemory(collector_pid).c_str());
   return returned == points ? 0 : 1;
 }
 
@@ -379,43 +334,6 @@ int Verify(const Target& target, const std::string& host, int series, int sample
              : 1;
 }
 
-// The security flags as typed (the same names and meaning as sctl's).
-struct BenchSecurityFlags {
-  std::string ca, cert, key, server_name, token_file;
-  bool insecure = false;
-};
-
-void AddSecurityFlags(CLI::App& app, BenchSecurityFlags& f) {
-  app.add_option("--ca", f.ca, "TLS: CA bundle of the collector's certificate");
-  app.add_option("--cert", f.cert, "TLS: client certificate (with --key)");
-  app.add_option("--key", f.key, "TLS: client certificate's key");
-  app.add_option("--server-name", f.server_name, "TLS: name in the collector's certificate");
-  app.add_option("--token-file", f.token_file,
-                 "bearer token file (default: $SCOUT_TOKEN_FILE, else $SCOUT_TOKEN)");
-  app.add_flag("--insecure", f.insecure, "allow plaintext to a non-local collector");
-}
-
-// Fills target.security and target.token; checks the rules and reads the
-// files once, so a bad flag fails here and not in 100 threads.
-absl::Status ResolveSecurity(const BenchSecurityFlags& f, Target& target) {
-  scout::ClientSecurity& s = target.security;
-  s.tls = !f.ca.empty() || !f.cert.empty() || !f.key.empty() || !f.server_name.empty();
-  s.ca_file = f.ca;
-  s.cert_file = f.cert;
-  s.key_file = f.key;
-  s.server_name = f.server_name;
-  s.token_file = f.token_file;
-  s.insecure = f.insecure;
-  if (absl::Status valid = scout::ValidateClientSecurity(s, target.address); !valid.ok()) {
-    return valid;
-  }
-  if (absl::Status files = scout::CheckClientFiles(s); !files.ok()) return files;
-  auto token = scout::ReadClientToken(s);
-  if (!token.ok()) return token.status();
-  target.token = *std::move(token);
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -424,11 +342,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string duration_text = "30s";
   Target target{"127.0.0.1:7070", {}, {}};
-  BenchSecurityFlags security_flags;
+  scout::bench::SecurityFlags security_flags;
   int agents = 100, series = 1000, window = 8, pid = 0, points = 8640, repeats = 200;
   double rate = 0;
   app.add_option("--collector", target.address, "collector address");
-  AddSecurityFlags(app, security_flags);
+  scout::bench::AddSecurityFlags(app, security_flags);
   app.add_option("--collector-pid", pid, "collector pid, to report its peak RSS");
   auto* ingest = app.add_subcommand("ingest", "stream from N simulated agents");
   ingest->add_option("--agents", agents);
@@ -446,10 +364,77 @@ int main(int argc, char** argv) {
   verify->add_option("--samples", points, "samples per series")->required();
   verify->add_option("--interval", interval_text);
   verify->add_option("--window", window_text, "how far back to look");
+  // Hostile modes (bench/hostile.h).
+  scout::bench::BombOptions bomb;
+  std::string bomb_duration = "60s";
+  auto* bomb_cmd = app.add_subcommand("bomb", "one agent creating new series (cardinality bomb)");
+  bomb_cmd->add_option("--agent", bomb.agent_id);
+  bomb_cmd->add_option("--series", bomb.series, "new series in all");
+  bomb_cmd->add_option("--batch-series", bomb.batch_series);
+  bomb_cmd->add_option("--duration", bomb_duration);
+  scout::bench::BigBatchOptions big;
+  std::string big_duration = "20s";
+  auto* big_cmd = app.add_subcommand("bigbatch", "streams of huge one-point batches");
+  big_cmd->add_option("--streams", big.streams);
+  big_cmd->add_option("--window", big.window);
+  big_cmd->add_option("--bytes", big.batch_bytes);
+  big_cmd->add_option("--duration", big_duration);
+  scout::bench::IdleOptions idle;
+  std::string idle_hold = "60s";
+  auto* idle_cmd = app.add_subcommand("idle", "connections x streams that never say Hello");
+  idle_cmd->add_option("--connections", idle.connections);
+  idle_cmd->add_option("--streams", idle.streams_per_connection, "streams per connection");
+  idle_cmd->add_option("--hold", idle_hold, "cancel what is still open after this long");
+  scout::bench::BackfillOptions backfill;
+  std::string backfill_span = "14d", backfill_interval = "60s";
+  auto* backfill_cmd = app.add_subcommand("backfill", "history for N series");
+  backfill_cmd->add_option("--agent", backfill.agent_id);
+  backfill_cmd->add_option("--metric", backfill.metric);
+  backfill_cmd->add_option("--series", backfill.series);
+  backfill_cmd->add_option("--span", backfill_span);
+  backfill_cmd->add_option("--interval", backfill_interval);
+  scout::bench::QueryStormOptions storm;
+  std::string storm_range = "15d";
+  auto* storm_cmd = app.add_subcommand("querystorm", "concurrent range queries");
+  storm_cmd->add_option("--metric", storm.metric);
+  storm_cmd->add_option("--series-regex", storm.series_regex);
+  storm_cmd->add_option("--range", storm_range);
+  storm_cmd->add_option("--step-ms", storm.step_ms);
+  storm_cmd->add_option("--series-limit", storm.series_limit);
+  storm_cmd->add_option("--parallel", storm.parallel);
+  storm_cmd->add_option("--rounds", storm.rounds);
   CLI11_PARSE(app, argc, argv);
-  if (absl::Status ready = ResolveSecurity(security_flags, target); !ready.ok()) {
+  if (absl::Status ready = scout::bench::ResolveSecurity(security_flags, target); !ready.ok()) {
     std::fprintf(stderr, "scout-bench: %s\n", std::string(ready.message()).c_str());
     return 2;
+  }
+  auto duration = [](const std::string& text, std::chrono::milliseconds* out) {
+    auto d = scout::ParseDuration(text);
+    if (!d.ok()) {
+      std::fprintf(stderr, "bad duration %s: %s\n", text.c_str(),
+                   std::string(d.status().message()).c_str());
+      return false;
+    }
+    *out = *d;
+    return true;
+  };
+  if (*bomb_cmd) {
+    return duration(bomb_duration, &bomb.duration) ? scout::bench::RunBomb(target, bomb) : 2;
+  }
+  if (*big_cmd) {
+    return duration(big_duration, &big.duration) ? scout::bench::RunBigBatches(target, big) : 2;
+  }
+  if (*idle_cmd) {
+    return duration(idle_hold, &idle.hold) ? scout::bench::RunIdleFlood(target, idle) : 2;
+  }
+  if (*backfill_cmd) {
+    return duration(backfill_span, &backfill.span) &&
+                   duration(backfill_interval, &backfill.interval)
+               ? scout::bench::RunBackfill(target, backfill)
+               : 2;
+  }
+  if (*storm_cmd) {
+    return duration(storm_range, &storm.range) ? scout::bench::RunQueryStorm(target, storm) : 2;
   }
   if (*verify) {
     auto interval = scout::ParseDuration(interval_text);
