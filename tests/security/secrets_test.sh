@@ -10,6 +10,8 @@
 #     password;
 #   - a secret HTTP probe header, sent to a server that redirects (302) to
 #     another port;
+#   - the collector's webhook token (in the URL) and Authorization header,
+#     for receivers that refuse connections or redirect;
 # then drives every error path it can reach: config errors with the secret
 # in a key of the wrong type, --help, --check-config, --test, debug logging
 # in normal operation, database down, wrong password, unreachable host,
