@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "shared/duration.h"
@@ -66,7 +67,15 @@ YAML::Node ConfigMap::Lookup(const std::string& key) {
 
 absl::Status ConfigMap::ScalarError(const std::string& key, const YAML::Node& node,
                                     const std::string& expected) const {
-  std::string got = node.IsScalar() ? absl::StrCat("\"", node.Scalar(), "\"")
+  // Text where a list or mapping belongs is not quoted: it is often a
+  // secret pasted in the wrong shape (`headers: "Authorization: Bearer
+  // ..."`), and config errors are printed and logged (issue 16, the
+  // secrets test). Text that is not a valid number, flag or duration is
+  // quoted: that is a typo, and quoting it makes it quick to find.
+  const bool shape_expected =
+      absl::StartsWith(expected, "a list") || absl::StartsWith(expected, "a mapping");
+  std::string got = node.IsScalar() ? (shape_expected ? std::string("a string (not shown)")
+                                                      : absl::StrCat("\"", node.Scalar(), "\""))
                     : node.IsMap()  ? "a mapping"
                     : node.IsSequence() ? "a list"
                                         : "null";

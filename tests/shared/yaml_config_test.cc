@@ -55,6 +55,27 @@ TEST(ConfigMap, WrongTypeNamesLineAndKey) {
             "c.yaml:3:10: key 'nested.count': expected an integer, got \"many\"");
 }
 
+// Text where a mapping or list belongs may be a secret pasted in the wrong
+// shape: the error names the key and never quotes the text.
+TEST(ConfigMap, TextInPlaceOfMappingOrListIsNotQuoted) {
+  auto cfg = ConfigMap::LoadString(
+      "headers: \"Authorization: Bearer tok_9f2c\"\nids: \"tok_9f2c\"\nsub: tok_9f2c\n"
+      "items: tok_9f2c\n",
+      "c.yaml");
+  ASSERT_TRUE(cfg.ok());
+  std::map<std::string, std::string> headers;
+  std::vector<std::string> ids;
+  absl::Status s = cfg->Read("headers", &headers);
+  EXPECT_EQ(std::string(s.message()),
+            "c.yaml:1:10: key 'headers': expected a mapping of strings, got a string (not shown)");
+  s = cfg->Read("ids", &ids);
+  EXPECT_EQ(std::string(s.message()),
+            "c.yaml:2:6: key 'ids': expected a list of strings, got a string (not shown)");
+  EXPECT_EQ(std::string(cfg->Child("sub").status().message()).find("tok_9f2c"), std::string::npos);
+  EXPECT_EQ(std::string(cfg->ChildList("items").status().message()).find("tok_9f2c"),
+            std::string::npos);
+}
+
 TEST(ConfigMap, BadDurationNamesLineAndKey) {
   auto cfg = ConfigMap::LoadString("interval: 10x\n", "c.yaml");
   ASSERT_TRUE(cfg.ok());
