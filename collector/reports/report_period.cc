@@ -116,9 +116,16 @@ const char* ReportKindName(ReportKind kind) {
 }
 
 absl::StatusOr<absl::TimeZone> LoadReportTimeZone(const std::string& name) {
-  if (name.empty()) return absl::UTCTimeZone();
+  return LoadReportTimeZone(name, SystemTimeZoneNames(), &absl::LoadTimeZone);
+}
+
+absl::StatusOr<absl::TimeZone> LoadReportTimeZone(const std::string& name,
+                                                  const TimeZoneNames& known,
+                                                  TimeZoneLoader load) {
+  if (name.empty() || name == "UTC") return absl::UTCTimeZone();
+  if (absl::Status valid = CheckTimeZoneName(name, known); !valid.ok()) return valid;
   absl::TimeZone tz;
-  if (!absl::LoadTimeZone(name, &tz)) {
+  if (!load(name, &tz)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "unknown time zone \"", name, "\": want an IANA name such as Europe/Berlin"));
   }
