@@ -455,11 +455,12 @@ TEST_F(EngineTest, FailingRuleIsCountedAndScoutRuleFailingFires) {
               ::testing::HasSubstr("alert rule Broken failed to evaluate"));
 
   // Fixed: no new failure for 15 minutes and the alert resolves.
-  WriteRules(R"(rules:
-  - name: Broken
-    expr: cpu > 0.7
-)" + std::string("  - name: ScoutRuleFailing\n    expr: ") +
-             scout_rule["expr"].as<std::string>() + "\n");
+  YAML::Node fixed;
+  fixed["rules"].push_back(YAML::Load("{name: Broken, expr: 'cpu > 0.7'}"));
+  fixed["rules"].push_back(scout_rule);
+  YAML::Emitter fixed_text;
+  fixed_text << fixed;
+  WriteRules(fixed_text.c_str());
   for (int cycle = 0; cycle < 70; ++cycle) {  // 17.5 minutes
     Sample("cpu", "web-1", 0.5);
     engine->EvaluateOnce();
