@@ -208,6 +208,11 @@ TEST(TimeZoneNamesTest, ErrorsNameTheZone) {
   auto huge = ParsePeriod(ReportKind::kDaily, "2026-11-26", std::string(1 << 20, 'A'));
   ASSERT_FALSE(huge.ok());
   EXPECT_THAT(std::string(huge.status().message()), HasSubstr("(1048576 bytes)"));
+  // A megabyte where the date belongs is not echoed back either.
+  auto long_date = ParsePeriod(ReportKind::kDaily, std::string(1 << 20, '7'), "");
+  ASSERT_FALSE(long_date.ok());
+  EXPECT_LT(long_date.status().message().size(), 200u);
+  EXPECT_THAT(std::string(long_date.status().message()), HasSubstr("(1048576 bytes)"));
 }
 
 }  // namespace
