@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "collector/reports/time_zone_names.h"
 #include "shared/duration.h"
 #include "shared/net_address.h"
 #include "shared/status_macros.h"
@@ -92,9 +93,11 @@ absl::Status ReadReports(ConfigMap& root, const std::string& config_dir, Reports
     out->dir = (std::filesystem::path(config_dir) / out->dir).string();
   }
   SCOUT_RETURN_IF_ERROR(r->Read("timezone", &out->timezone));
-  absl::TimeZone tz;
-  if (!out->timezone.empty() && !absl::LoadTimeZone(out->timezone, &tz)) {
-    return r->ErrorAt("timezone", "unknown time zone (use an IANA name like Europe/Berlin)");
+  // The same check as a report request's zone (reports/time_zone_names.h):
+  // an IANA name the system knows, never a path.
+  if (absl::Status zone = reports::CheckTimeZoneName(out->timezone, reports::SystemTimeZoneNames());
+      !zone.ok()) {
+    return r->ErrorAt("timezone", std::string(zone.message()));
   }
   std::string daily, weekly;
   SCOUT_RETURN_IF_ERROR(r->Read("daily_at", &daily));

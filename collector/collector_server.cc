@@ -122,7 +122,11 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   s->self_ = std::make_unique<SelfMetrics>(*s->ingest_, *s->writes_, *s->storage_, *s->tracker_,
                                            clock, config.self_host, config.self_interval,
                                            s->engine_.get(), s->notifier_.get(),
-                                           s->authorizer_.get());
+                                           s->authorizer_.get(),
+                                           [reports = s->reports_.get()](const std::string& host,
+                                                                         int64_t now_ms) {
+                                             return reports->MetricSeries(host, now_ms);
+                                           });
   s->self_->Start();
   if (s->engine_) s->engine_->Start();
   if (s->report_scheduler_) s->report_scheduler_->Start();

@@ -11,10 +11,10 @@ SelfMetrics::SelfMetrics(const IngestService& ingest, WriteQueue& writes,
                          const Storage& storage, const AgentTracker& tracker,
                          const Clock& clock, std::string host, std::chrono::milliseconds interval,
                          const alerting::AlertEngine* engine, const alerting::Notifier* notifier,
-                         const auth::Authorizer* authorizer)
+                         const auth::Authorizer* authorizer, ExtraSeries extra)
     : ingest_(ingest), writes_(writes), storage_(storage), tracker_(tracker), clock_(clock),
       host_(std::move(host)), interval_(interval), engine_(engine), notifier_(notifier),
-      authorizer_(authorizer) {}
+      authorizer_(authorizer), extra_(std::move(extra)) {}
 
 SelfMetrics::~SelfMetrics() { Stop(); }
 
@@ -78,6 +78,9 @@ std::vector<SeriesPoints> SelfMetrics::Snapshot() const {
     add("scout_collector_alerts", static_cast<double>(e.firing), {{"state", "firing"}});
     add("scout_collector_alerts", static_cast<double>(e.resolved), {{"state", "resolved"}});
     add("scout_collector_alerts_silenced", static_cast<double>(e.silenced));
+    for (SeriesPoints& rule : RuleFailureSeries(engine_->Rules(), host_, now)) {
+      out.push_back(std::move(rule));
+    }
   }
   if (notifier_ != nullptr) {
     for (const alerting::Notifier::ReceiverStats& r : notifier_->Stats()) {
@@ -87,6 +90,21 @@ std::vector<SeriesPoints> SelfMetrics::Snapshot() const {
       add("scout_collector_notification_queue", static_cast<double>(r.queue_length), {{"receiver", r.name}});
       add("scout_collector_receiver_up", r.failing ? 0 : 1, {{"receiver", r.name}});
     }
+  }
+  if (extra_) {
+    for (SeriesPoints& series : extra_(host_, now)) out.push_back(std::move(series));
+  }
+  return out;
+}
+
+std::vector<SeriesPoints> RuleFailureSeries(const std::vector<alerting::RuleStatus>& rules,
+                                            const std::string& host, int64_t now_ms) {
+  std::vector<SeriesPoints> out;
+  out.reserve(rules.size());
+  for (const alerting::RuleStatus& r : rules) {
+    out.push_back({SeriesKey{"scout_collector_rule_evaluation_failures_total",
+                             MakeLabels({{"host", host}, {"rule", r.name}})},
+                   {Point{now_ms, static_cast<double>(r.evaluation_failures_total)}}});
   }
   return out;
 }

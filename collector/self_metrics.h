@@ -13,6 +13,7 @@
 #include "collector/alerting/notifier.h"
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,14 +29,26 @@
 
 namespace scout::collector {
 
+// scout_collector_rule_evaluation_failures_total{host, rule} for every rule
+// of the rules file, also at 0: a series that exists before the first
+// failure lets increase() (rule ScoutRuleFailing) see that failure. Bounded
+// by the rules file.
+std::vector<SeriesPoints> RuleFailureSeries(const std::vector<alerting::RuleStatus>& rules,
+                                            const std::string& host, int64_t now_ms);
+
 class SelfMetrics {
  public:
+  // Series of parts this library does not link (the Reports service), added
+  // to every snapshot; called on the scout-self thread with host and now.
+  using ExtraSeries = std::function<std::vector<SeriesPoints>(const std::string& host, int64_t now_ms)>;
+
   SelfMetrics(const IngestService& ingest, WriteQueue& writes, const Storage& storage,
               const AgentTracker& tracker, const Clock& clock, std::string host,
               std::chrono::milliseconds interval,
               const alerting::AlertEngine* engine = nullptr,  // null: alerting off
               const alerting::Notifier* notifier = nullptr,
-              const auth::Authorizer* authorizer = nullptr);
+              const auth::Authorizer* authorizer = nullptr,
+              ExtraSeries extra = nullptr);
   ~SelfMetrics();
 
   void Start();
@@ -59,6 +72,7 @@ class SelfMetrics {
   const alerting::AlertEngine* engine_;
   const alerting::Notifier* notifier_;
   const auth::Authorizer* authorizer_;
+  const ExtraSeries extra_;
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -152,7 +152,50 @@ void TextTable::Write(std::ostream& out) const {
   }
 }
 
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// [+-]?(d+(.d*)?|.d+)([eE][+-]?d+)?  or  [+-]Inf
+bool IsPlainNumber(std::string_view s) {
+  if (s == "+Inf" || s == "-Inf") return true;
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  size_t digits = 0;
+  while (i < s.size() && IsDigit(s[i])) ++i, ++digits;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && IsDigit(s[i])) ++i, ++digits;
+  }
+  if (digits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    size_t exp_digits = 0;
+    while (i < s.size() && IsDigit(s[i])) ++i, ++exp_digits;
+    if (exp_digits == 0) return false;
+  }
+  return i == s.size();
+}
+
+}  // namespace
+
+bool CsvFormulaRisk(std::string_view field) {
+  if (field.empty()) return false;
+  switch (field.front()) {
+    case '=': case '+': case '-': case '@': case '\t': case '\r':
+      return !IsPlainNumber(field);
+    default:
+      return false;
+  }
+}
+
 std::string CsvField(std::string_view field) {
+  std::string guarded;
+  if (CsvFormulaRisk(field)) {
+    guarded = "'" + std::string(field);
+    field = guarded;
+  }
   if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
   std::string out = "\"";
   for (char c : field) {

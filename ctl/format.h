@@ -102,7 +102,16 @@ class TextTable {
 std::string SanitizeForTerminal(std::string_view text);
 
 // Quotes a field when it contains a comma, quote, CR or LF, doubling quotes.
+// A field a spreadsheet would run as a formula (CsvFormulaRisk) gets a
+// leading "'" first (OWASP "CSV injection"), so it opens as text.
 std::string CsvField(std::string_view field);
+// The one rule for formula cells: true when `field` starts with '=', '+',
+// '-', '@', TAB or CR and is not a plain number. Plain numbers are
+// [+-]digits[.digits][e[+-]digits] (also ".5"), and "+Inf"/"-Inf" (what
+// FormatRawNumber writes): "-1.5" and "+3" stay numbers a spreadsheet can
+// add up; "-1+cmd|' /C calc'!A0", "=HYPERLINK(..)", "@SUM(..)", "+" alone,
+// "-" alone and "--5" are guarded.
+bool CsvFormulaRisk(std::string_view field);
 // Fields joined by commas, terminated by "\n" (LF, for Unix pipelines).
 void WriteCsvRow(std::ostream& out, const std::vector<std::string>& fields);
 

@@ -311,6 +311,7 @@ void AlertEngine::ApplyResult(RuleEntry& entry, const absl::StatusOr<EvalResult>
     const std::string error(result.status().message());
     if (error != status.last_error) spdlog::error("alert rule {} ({}): {}", rule.name, rule.where, error);
     status.last_error = error;
+    ++status.evaluation_failures_total;
     ++stats_.rule_failures_total;
     return;  // states untouched: missing data must not resolve anything
   }

@@ -68,6 +68,11 @@ struct RuleStatus {
   std::chrono::milliseconds for_duration{0};
   Labels labels;
   std::string last_error;  // "" when the last evaluation worked
+  // Failed evaluations of this rule since the collector started (kept
+  // across reloads while the rule keeps its name): self-metrics write it
+  // as scout_collector_rule_evaluation_failures_total{rule="<name>"}, which
+  // the default rule ScoutRuleFailing watches.
+  uint64_t evaluation_failures_total = 0;
   int64_t last_evaluation_ms = 0;
   double last_duration_seconds = 0;
   int pending = 0, firing = 0;

@@ -5,6 +5,7 @@
 #include <initializer_list>
 
 #include "absl/strings/str_cat.h"
+#include "collector/reports/markdown_escape.h"
 #include "collector/reports/report_format.h"
 #include "collector/reports/report_util.h"
 #include "shared/guide/db_advice.h"
@@ -12,43 +13,51 @@
 namespace scout::collector::reports {
 namespace {
 
-// A table cell: pipes escaped, newlines flattened.
-std::string Cell(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
-  }
-  return out;
-}
+// A rendered piece of Markdown. Built from a std::string it is untrusted
+// text and escaped (markdown_escape.h): escaping is the default, so a new
+// cell cannot forget it. Only what this file formats itself (numbers,
+// units, dates, fixed words) is passed through, via Md::Trusted.
+class Md {
+ public:
+  Md(const std::string& text) : markdown_(MarkdownText(text)) {}  // NOLINT: implicit on purpose
+  Md(const char* text) : Md(std::string(text)) {}                 // NOLINT
+  static Md Trusted(std::string markdown) { return Md(std::move(markdown), 0); }
+  static Md Code(const std::string& text) { return Md(MarkdownCode(text), 0); }
+  const std::string& markdown() const { return markdown_; }
 
-void Row(std::string& out, std::initializer_list<std::string> cells) {
+ private:
+  Md(std::string markdown, int) : markdown_(std::move(markdown)) {}
+  std::string markdown_;
+};
+
+void Row(std::string& out, std::initializer_list<Md> cells) {
   out += "|";
-  for (const std::string& c : cells) absl::StrAppend(&out, " ", Cell(c), " |");
+  for (const Md& c : cells) absl::StrAppend(&out, " ", c.markdown(), " |");
   out += "\n";
 }
 
-void Header(std::string& out, std::initializer_list<std::string> cells) {
+void Header(std::string& out, std::initializer_list<Md> cells) {
   Row(out, cells);
   out += "|";
   for (size_t i = 0; i < cells.size(); ++i) out += " --- |";
   out += "\n";
 }
 
-std::string V(Unit u, double v) { return FormatValue(u, v); }
+// Formatted by us: digits, units, "—".
+Md V(Unit u, double v) { return Md::Trusted(FormatValue(u, v)); }
+std::string VText(Unit u, double v) { return FormatValue(u, v); }
 
 // A chart as one sparkline per line, over the chart's own time buckets.
 void Sparklines(std::string& out, const Chart& chart) {
   if (!chart.HasPoints()) {
-    absl::StrAppend(&out, "_", chart.title, ": no data._\n\n");
+    absl::StrAppend(&out, "_", MarkdownText(chart.title), ": no data._\n\n");
     return;
   }
   double max = 0;
   for (const ChartLine& l : chart.lines) {
     for (const Point& p : l.points) max = std::max(max, p.value);
   }
-  absl::StrAppend(&out, "_", chart.title, "_ (max ", V(chart.unit, max), ")\n\n");
+  absl::StrAppend(&out, "_", MarkdownText(chart.title), "_ (max ", VText(chart.unit, max), ")\n\n");
   // At most kSparkWidth characters (chat lines wrap): each character is
   // the peak of its share of the chart's time axis, "·" where none.
   constexpr int kSparkWidth = 24;
@@ -61,7 +70,9 @@ void Sparklines(std::string& out, const Chart& chart) {
           0, kSparkWidth - 1);
       values[i] = MaxKnown(values[i], p.value);
     }
-    absl::StrAppend(&out, "    ", Sparkline(values, max), "  ", l.name, "\n");
+    // An indented code block: the name shows literally; only a line
+    // break could leave the block.
+    absl::StrAppend(&out, "    ", Sparkline(values, max), "  ", MarkdownCodeLine(l.name), "\n");
   }
   out += "\n";
 }
@@ -70,7 +81,7 @@ void KpisMd(std::string& out, const DailyReport& r) {
   out += "## KPIs\n\n";
   Header(out, {"KPI", "Value", "Status", "Worst", "Target"});
   for (const Kpi& k : r.kpis) {
-    Row(out, {k.name, V(k.unit, k.value), KpiStatusTitle(k.status), k.subject, k.target});
+    Row(out, {k.name, V(k.unit, k.value), Md(KpiStatusTitle(k.status)), k.subject, k.target});
   }
 }
 
@@ -115,11 +126,11 @@ void DatabaseMd(std::string& out, const DailyReport& r) {
                  "Max lock wait", "Blocked peak", "Lock incidents"});
     for (const DbTargetStats& t : db.targets) {
       Row(out, {t.target + " (" + t.host + ")",
-                V(Unit::kCount, t.active_connections_avg) + " / " +
-                    V(Unit::kCount, t.active_connections_peak),
+                Md::Trusted(VText(Unit::kCount, t.active_connections_avg) + " / " +
+                            VText(Unit::kCount, t.active_connections_peak)),
                 V(Unit::kRatio, t.connections_used_peak), V(Unit::kSeconds, t.avg_query_seconds),
                 V(Unit::kSeconds, t.lock_wait_max_seconds),
-                V(Unit::kCount, t.blocked_sessions_peak), absl::StrCat(t.lock_incidents)});
+                V(Unit::kCount, t.blocked_sessions_peak), Md::Trusted(absl::StrCat(t.lock_incidents))});
     }
   }
   out += "\n### Slowest queries\n\n";
@@ -128,9 +139,9 @@ void DatabaseMd(std::string& out, const DailyReport& r) {
   } else {
     Header(out, {"Mean", "Calls/h", "Database", "Query"});
     for (const SlowQuery& q : db.slow_queries) {
-      Row(out, {V(Unit::kSeconds, q.mean_seconds) +
-                    (q.mean_basis == "since_reset" ? " (since reset)" : ""),
-                V(Unit::kCount, q.calls_per_hour), q.datname, "`" + q.query + "`"});
+      Row(out, {Md::Trusted(VText(Unit::kSeconds, q.mean_seconds) +
+                            (q.mean_basis == "since_reset" ? " (since reset)" : "")),
+                V(Unit::kCount, q.calls_per_hour), q.datname, Md::Code(q.query)});
     }
   }
   out += "\n### Lock waits\n\n";
@@ -139,8 +150,8 @@ void DatabaseMd(std::string& out, const DailyReport& r) {
   } else {
     Header(out, {"Longest wait", "Target", "Blocked query", "Blocking query"});
     for (const LockWait& w : db.lock_waits) {
-      Row(out, {V(Unit::kSeconds, w.max_wait_seconds), w.target, "`" + w.blocked_query + "`",
-                "`" + w.blocking_query + "`"});
+      Row(out, {V(Unit::kSeconds, w.max_wait_seconds), w.target, Md::Code(w.blocked_query),
+                Md::Code(w.blocking_query)});
     }
   }
   out += "\n### Advice\n\n";
@@ -148,8 +159,9 @@ void DatabaseMd(std::string& out, const DailyReport& r) {
     out += "_No findings._\n";
   } else {
     for (const guide::Advice& a : db.advice) {
-      absl::StrAppend(&out, "- **", guide::SeverityName(a.severity), "** ", a.object, ": ",
-                      a.finding, " (", a.detail, ")\n");
+      absl::StrAppend(&out, "- **", MarkdownText(guide::SeverityName(a.severity)), "** ",
+                      MarkdownText(a.object), ": ", MarkdownText(a.finding), " (",
+                      MarkdownText(a.detail), ")\n");
     }
   }
 }
@@ -160,13 +172,13 @@ void IngestionMd(std::string& out, const DailyReport& r, absl::TimeZone tz) {
   if (in.hours_sampled == 0 && in.sources.empty()) {
     out += "_No SceneScout ingestion data for this day._\n";
   } else {
-    absl::StrAppend(&out, "Events: **", V(Unit::kCount, in.total_events), "** (",
-                    V(Unit::kPerHour, in.avg_events_per_hour), "), active sources ",
+    absl::StrAppend(&out, "Events: **", VText(Unit::kCount, in.total_events), "** (",
+                    VText(Unit::kPerHour, in.avg_events_per_hour), "), active sources ",
                     in.active_sources, ", worst freshness lag ",
-                    V(Unit::kSeconds, in.freshness_peak_seconds), ".\n\n");
+                    VText(Unit::kSeconds, in.freshness_peak_seconds), ".\n\n");
     Header(out, {"Source", "Events", "Gap (> 2 h)", "API avg response", "API success"});
     for (const SourceIngestion& s : in.sources) {
-      Row(out, {s.source, V(Unit::kCount, s.total_events), s.gap ? "yes" : "no",
+      Row(out, {s.source, V(Unit::kCount, s.total_events), Md(s.gap ? "yes" : "no"),
                 V(Unit::kSeconds, s.api_avg_response_seconds),
                 V(Unit::kRatio, s.api_success_ratio)});
     }
@@ -178,7 +190,7 @@ void IngestionMd(std::string& out, const DailyReport& r, absl::TimeZone tz) {
       Header(out, {"Source", "Error type", "Errors", "Last error"});
       for (const IngestionError& e : in.errors) {
         Row(out, {e.source, e.error_type, V(Unit::kCount, e.count),
-                  e.last_error_ms > 0 ? FormatDateTime(e.last_error_ms, tz) : kNoDataText});
+                  Md::Trusted(e.last_error_ms > 0 ? FormatDateTime(e.last_error_ms, tz) : kNoDataText)});
       }
     }
   }
@@ -191,7 +203,7 @@ void AlertsFiredMd(std::string& out, const DailyReport& r, absl::TimeZone tz) {
   } else {
     Header(out, {"Time", "Rule", "Severity", "Labels"});
     for (const FiredAlert& a : r.alerts.fired) {
-      Row(out, {FormatClock(a.at_ms, tz), a.rule, a.severity, a.labels});
+      Row(out, {Md::Trusted(FormatClock(a.at_ms, tz)), a.rule, a.severity, a.labels});
     }
   }
 }
@@ -227,7 +239,7 @@ void DayRow(std::string& out, const std::string& first, const DayFigures& d) {
             V(Unit::kSeconds, d.api_avg_response_seconds), V(Unit::kRatio, d.api_avg_success_ratio),
             V(Unit::kSeconds, d.p95_latency_seconds), V(Unit::kRatio, d.error_rate),
             V(Unit::kRatio, d.availability), V(Unit::kRatio, d.cpu_peak),
-            V(Unit::kRatio, d.memory_peak), absl::StrCat(d.alerts_fired)});
+            V(Unit::kRatio, d.memory_peak), Md::Trusted(absl::StrCat(d.alerts_fired))});
 }
 
 void Weekly(std::string& out, const WeeklyReport& w) {
@@ -239,7 +251,8 @@ void Weekly(std::string& out, const WeeklyReport& w) {
   out += "\n## Week over week\n\n";
   Header(out, {"Figure", w.this_week.label, w.previous_week.label, "Change"});
   for (const WeekChange& c : w.changes) {
-    Row(out, {c.name, V(c.unit, c.this_week), V(c.unit, c.previous_week), FormatChange(c)});
+    Row(out, {c.name, V(c.unit, c.this_week), V(c.unit, c.previous_week),
+              Md::Trusted(FormatChange(c))});
   }
   out += "\n";
   Sparklines(out, w.events_chart);
@@ -271,7 +284,7 @@ std::string RenderMarkdown(const Report& report) {
   const absl::TimeZone tz = ReportZone(report.period);
   const ReportPeriod& p = report.period;
   std::string out = absl::StrCat("# SceneScout Performance Report: ", report.daily ? "daily " : "weekly ",
-                                 p.label, " (", p.timezone, ")\n\nWindow ",
+                                 MarkdownText(p.label), " (", MarkdownText(p.timezone), ")\n\nWindow ",
                                  FormatDateTime(p.start_ms, tz), " to ",
                                  FormatDateTime(p.end_ms, tz), ".\n\n");
   if (report.daily) Daily(out, *report.daily, tz);

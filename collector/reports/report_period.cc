@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
@@ -48,6 +49,15 @@ bool ReadChar(const std::string& text, size_t* pos, char a, char b) {
   return true;
 }
 
+// The input as quoted in an error: at most 32 bytes of it (a request may
+// carry a megabyte where a date belongs), escaped.
+std::string Quoted(const std::string& text) {
+  constexpr size_t kShown = 32;
+  if (text.size() <= kShown) return absl::StrCat("\"", absl::CHexEscape(text), "\"");
+  return absl::StrCat("\"", absl::CHexEscape(text.substr(0, kShown)), "\"... (", text.size(),
+                      " bytes)");
+}
+
 DayWindow MakeDay(absl::CivilDay day, absl::TimeZone tz) {
   DayWindow w;
   w.date = absl::FormatCivilTime(day);
@@ -79,14 +89,14 @@ absl::StatusOr<absl::CivilDay> ParseDate(const std::string& text) {
                      ReadDigits(text, &pos, 2, &d) && pos == text.size();
   if (!shape) {
     return absl::InvalidArgumentError(
-        absl::StrCat("invalid date \"", text, "\": want YYYY-MM-DD, e.g. 2026-11-26"));
+        absl::StrCat("invalid date ", Quoted(text), ": want YYYY-MM-DD, e.g. 2026-11-26"));
   }
   const absl::CivilDay day(y, static_cast<int>(m), static_cast<int>(d));
   // CivilDay normalises 2026-02-30 to 2026-03-02; a changed field means
   // the date does not exist.
   if (day.year() != y || day.month() != m || day.day() != d) {
     return absl::InvalidArgumentError(
-        absl::StrCat("invalid date \"", text, "\": no such day in the calendar"));
+        absl::StrCat("invalid date ", Quoted(text), ": no such day in the calendar"));
   }
   return day;
 }
@@ -99,11 +109,11 @@ absl::StatusOr<absl::CivilDay> ParseWeek(const std::string& text) {
                      pos == text.size();
   if (!shape) {
     return absl::InvalidArgumentError(
-        absl::StrCat("invalid ISO week \"", text, "\": want YYYY-Www, e.g. 2026-W48"));
+        absl::StrCat("invalid ISO week ", Quoted(text), ": want YYYY-Www, e.g. 2026-W48"));
   }
   const int weeks = IsoWeeksInYear(y);
   if (w < 1 || w > weeks) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid ISO week \"", text, "\": ", y,
+    return absl::InvalidArgumentError(absl::StrCat("invalid ISO week ", Quoted(text), ": ", y,
                                                    " has weeks 01 to ", weeks));
   }
   return IsoWeekMonday(y, static_cast<int>(w));
@@ -116,9 +126,16 @@ const char* ReportKindName(ReportKind kind) {
 }
 
 absl::StatusOr<absl::TimeZone> LoadReportTimeZone(const std::string& name) {
-  if (name.empty()) return absl::UTCTimeZone();
+  return LoadReportTimeZone(name, SystemTimeZoneNames(), &absl::LoadTimeZone);
+}
+
+absl::StatusOr<absl::TimeZone> LoadReportTimeZone(const std::string& name,
+                                                  const TimeZoneNames& known,
+                                                  TimeZoneLoader load) {
+  if (name.empty() || name == "UTC") return absl::UTCTimeZone();
+  if (absl::Status valid = CheckTimeZoneName(name, known); !valid.ok()) return valid;
   absl::TimeZone tz;
-  if (!absl::LoadTimeZone(name, &tz)) {
+  if (!load(name, &tz)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "unknown time zone \"", name, "\": want an IANA name such as Europe/Berlin"));
   }

@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "collector/reports/time_zone_names.h"
 
 namespace scout::collector::reports {
 
@@ -35,9 +37,19 @@ struct ReportPeriod {
   std::vector<DayWindow> days;  // 1 (daily) or 7 (weekly, Monday first)
 };
 
-// "" -> UTC; otherwise an IANA name known to the system's zoneinfo.
-// InvalidArgument names the zone.
+// "" -> UTC; otherwise an IANA name known to the system's zoneinfo
+// (time_zone_names.h). InvalidArgument names the zone. A name is checked
+// before anything is loaded: a path, "../x" or an unknown name never
+// reaches absl::LoadTimeZone, so no file is opened for it and absl's
+// per-name cache only ever holds real zones.
 absl::StatusOr<absl::TimeZone> LoadReportTimeZone(const std::string& name);
+
+// The same with the zone set and the loader as parameters (tests count the
+// loader's calls). `load` has absl::LoadTimeZone's contract.
+using TimeZoneLoader = bool (*)(absl::string_view name, absl::TimeZone* tz);
+absl::StatusOr<absl::TimeZone> LoadReportTimeZone(const std::string& name,
+                                                  const TimeZoneNames& known,
+                                                  TimeZoneLoader load);
 
 // `text`: "YYYY-MM-DD" for kDaily, "YYYY-Www" (ISO 8601 week, 01..52/53)
 // for kWeekly. InvalidArgument names the bad input and what was expected.

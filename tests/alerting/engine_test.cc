@@ -8,10 +8,13 @@
 #include <string>
 #include <vector>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include "collector/storage/sqlite_alert_store.h"
 #include "collector/storage/sqlite_storage.h"
+#include "collector/self_metrics.h"
 #include "collector/storage_series_source.h"
 #include "tests/common/test_dir.h"
 
@@ -389,6 +392,89 @@ TEST_F(EngineTest, AfterAStartNothingResolvesAndAbsenceWaits) {
   active = Active(*engine);
   ASSERT_EQ(active.size(), 1u);
   EXPECT_EQ(History().size(), 1u) << "one inactive->firing, no resolve/re-fire across the restart";
+}
+
+// A rule that cannot be evaluated is counted per rule, its error kept, and
+// the default rule ScoutRuleFailing (as rules/default.yaml has it) fires
+// naming it, from the per-rule counter the self-metrics write.
+TEST_F(EngineTest, FailingRuleIsCountedAndScoutRuleFailingFires) {
+  const YAML::Node defaults =
+      YAML::LoadFile(std::string(SCOUT_SOURCE_DIR) + "/rules/default.yaml")["rules"];
+  YAML::Node scout_rule;
+  for (const YAML::Node& r : defaults) {
+    if (r["name"].as<std::string>() == "ScoutRuleFailing") scout_rule = r;
+  }
+  ASSERT_TRUE(scout_rule.IsDefined()) << "ScoutRuleFailing is missing from rules/default.yaml";
+  // Two series that are the same once the function drops their names.
+  YAML::Node broken = YAML::Load(R"({name: Broken, expr: 'last_over_time({__name__=~"cpu|mem"}[5m]) > 0'})");
+  YAML::Node healthy = YAML::Load(R"({name: Healthy, expr: 'cpu > 0.7'})");
+  YAML::Node file;
+  file["rules"].push_back(broken);
+  file["rules"].push_back(healthy);
+  file["rules"].push_back(scout_rule);
+  YAML::Emitter emitter;
+  emitter << file;
+  WriteRules(emitter.c_str());
+  auto engine = NewEngine();
+
+  auto status_of = [&](const std::string& name) {
+    for (const RuleStatus& r : engine->Rules()) {
+      if (r.name == name) return r;
+    }
+    ADD_FAILURE() << "no rule " << name;
+    return RuleStatus{};
+  };
+  for (int cycle = 1; cycle <= 4; ++cycle) {
+    Sample("cpu", "web-1", 0.5);
+    Sample("mem", "web-1", 0.5);
+    engine->EvaluateOnce();
+    // What SelfMetrics writes every 10 s, here once a cycle.
+    WriteBatch batch;
+    batch.agent_id = "collector";
+    batch.received_ms = clock_.NowMs();
+    batch.series = RuleFailureSeries(engine->Rules(), "collector", clock_.NowMs());
+    ASSERT_EQ(batch.series.size(), 3u);  // every rule, failing or not
+    ASSERT_TRUE(storage_->Write({&batch}).ok());
+    EXPECT_EQ(status_of("Broken").evaluation_failures_total, static_cast<uint64_t>(cycle));
+    Advance(seconds(15));
+  }
+  EXPECT_THAT(status_of("Broken").last_error, ::testing::HasSubstr("more than one element"));
+  EXPECT_EQ(status_of("Healthy").evaluation_failures_total, 0u);
+  EXPECT_EQ(status_of("Healthy").last_error, "");
+  EXPECT_EQ(status_of("ScoutRuleFailing").evaluation_failures_total, 0u);
+  EXPECT_EQ(engine->Stats().rule_failures_total, 4u);
+
+  std::vector<AlertView> failing;
+  for (AlertView& v : Active(*engine)) {
+    if (v.alert.rule == "ScoutRuleFailing") failing.push_back(std::move(v));
+  }
+  ASSERT_EQ(failing.size(), 1u) << "only Broken fails";
+  EXPECT_EQ(failing[0].alert.state, AlertState::kFiring);
+  EXPECT_EQ(LabelValue(failing[0].alert.labels, "rule"), "Broken");
+  EXPECT_THAT(LabelValue(failing[0].alert.annotations, "summary"),
+              ::testing::HasSubstr("alert rule Broken failed to evaluate"));
+
+  // Fixed: no new failure for 15 minutes and the alert resolves.
+  YAML::Node fixed;
+  fixed["rules"].push_back(YAML::Load("{name: Broken, expr: 'cpu > 0.7'}"));
+  fixed["rules"].push_back(scout_rule);
+  YAML::Emitter fixed_text;
+  fixed_text << fixed;
+  WriteRules(fixed_text.c_str());
+  for (int cycle = 0; cycle < 70; ++cycle) {  // 17.5 minutes
+    Sample("cpu", "web-1", 0.5);
+    engine->EvaluateOnce();
+    WriteBatch batch;
+    batch.agent_id = "collector";
+    batch.received_ms = clock_.NowMs();
+    batch.series = RuleFailureSeries(engine->Rules(), "collector", clock_.NowMs());
+    ASSERT_TRUE(storage_->Write({&batch}).ok());
+    Advance(seconds(15));
+  }
+  EXPECT_EQ(status_of("Broken").last_error, "");
+  for (const AlertView& v : Active(*engine)) {
+    EXPECT_NE(v.alert.rule, "ScoutRuleFailing") << "still firing after the rule was fixed";
+  }
 }
 
 }  // namespace

@@ -218,6 +218,38 @@ TEST(TextTable, EscapesControlCharacters) {
   EXPECT_EQ(SanitizeForTerminal("a\tb\x7f"), "a\\tb\\x7f");
 }
 
+TEST(Csv, FormulaCellsAreNeutralisedNumbersAreNot) {
+  // Spreadsheet formulas (OWASP CSV injection) open as text.
+  EXPECT_EQ(CsvField("=HYPERLINK(\"http://x\",\"y\")"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+  EXPECT_EQ(CsvField("=1+1"), "'=1+1");
+  EXPECT_EQ(CsvField("+1+cmd"), "'+1+cmd");
+  EXPECT_EQ(CsvField("-1+cmd|' /C calc'!A0"), "'-1+cmd|' /C calc'!A0");
+  EXPECT_EQ(CsvField("@SUM(A1:A2)"), "'@SUM(A1:A2)");
+  EXPECT_EQ(CsvField("\t=1"), "'\t=1");
+  EXPECT_EQ(CsvField("\r=1"), "\"'\r=1\"");
+  for (const char* risky : {"+", "-", "=", "@", "--5", "-1e", "-1.5.2", "-.", "+Infinity",
+                            "-nan", "- 1", "-0x10", "-1,5"}) {
+    EXPECT_TRUE(CsvFormulaRisk(risky)) << risky;
+    EXPECT_EQ(CsvField(risky).find('\''), CsvField(risky)[0] == '"' ? 1u : 0u) << risky;
+  }
+  // Plain numbers stay numbers.
+  for (const char* number : {"-1.5", "+3", "-0", "-.5", "-1.", "-1e-05", "+2.5E+10", "-Inf",
+                             "+Inf", "42", "3.14"}) {
+    EXPECT_FALSE(CsvFormulaRisk(number)) << number;
+    EXPECT_EQ(CsvField(number), number);
+  }
+  // Only the first character counts; text elsewhere is data.
+  EXPECT_EQ(CsvField("a=1"), "a=1");
+  EXPECT_EQ(CsvField(" =1"), " =1");
+  EXPECT_EQ(CsvField(""), "");
+  // Through Records too: a text cell from data, a number cell.
+  Records records({"name", "value"});
+  records.Row().Text("=cmd()").Number(-1.5);
+  std::ostringstream csv;
+  records.WriteCsv(csv);
+  EXPECT_EQ(csv.str(), "name,value\n'=cmd(),-1.5\n");
+}
+
 TEST(Csv, QuotesOnlyWhenNeeded) {
   EXPECT_EQ(CsvField("plain value"), "plain value");
   EXPECT_EQ(CsvField(""), "");

@@ -64,6 +64,7 @@ const std::map<std::string, std::optional<double>>& OtherRules() {
       {"ProcessGroupMemoryGrowth", std::nullopt},  // not in the guide's KPIs
       {"AgentNotReporting", std::nullopt},         // absent_for
       {"IngestionSourceSilent", std::nullopt},     // absent_for
+      {"ScoutRuleFailing", 0.0},                   // any failure in 15m
   };
   return *rules;
 }

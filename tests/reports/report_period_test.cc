@@ -2,8 +2,16 @@
 // 53, and errors that name the bad input.
 #include "collector/reports/report_period.h"
 
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "collector/reports/time_zone_names.h"
+#include "tests/common/test_dir.h"
 
 namespace scout::collector::reports {
 namespace {
@@ -111,6 +119,100 @@ TEST(ReportPeriodTest, ErrorsNameTheInput) {
     EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(std::string(p.status().message()), HasSubstr(c.message)) << c.text;
   }
+}
+
+// The counting seam: how often a name reached the real loader.
+int loader_calls = 0;
+bool CountingLoader(absl::string_view name, absl::TimeZone* tz) {
+  ++loader_calls;
+  return absl::LoadTimeZone(name, tz);
+}
+
+TEST(TimeZoneNamesTest, SyntaxIsIanaOnly) {
+  for (const char* ok : {"UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires",
+                         "Etc/GMT+5", "Etc/GMT-14", "America/Port-au-Prince", "EST5EDT"}) {
+    EXPECT_TRUE(IsTimeZoneNameSyntax(ok)) << ok;
+  }
+  for (const char* bad : {"", "/etc/passwd", "../../x", "Europe/../../etc/passwd", "./UTC",
+                          "Europe//Berlin", "Europe/", "1Europe", "a/b/c/d", "Europe/Ber lin",
+                          "Europe/Berlin\n", "Europe\\Berlin", "Zürich", "_x", "-x"}) {
+    EXPECT_FALSE(IsTimeZoneNameSyntax(bad)) << bad;
+  }
+  EXPECT_TRUE(IsTimeZoneNameSyntax(std::string(64, 'a')));
+  EXPECT_FALSE(IsTimeZoneNameSyntax(std::string(65, 'a')));
+}
+
+TEST(TimeZoneNamesTest, SystemSetHasTheZonesAndLinks) {
+  const TimeZoneNames& known = SystemTimeZoneNames();
+  EXPECT_GT(known.size(), 300u);
+  EXPECT_TRUE(known.Contains("Europe/Berlin"));
+  EXPECT_TRUE(known.Contains("America/Argentina/Buenos_Aires"));
+  EXPECT_TRUE(known.Contains("Europe/Busingen"));  // a Link
+  EXPECT_FALSE(known.Contains("Mars/Olympus"));
+  EXPECT_FALSE(known.Contains("tzdata.zi"));
+  EXPECT_EQ(&known, &SystemTimeZoneNames());  // loaded once
+}
+
+TEST(TimeZoneNamesTest, DirectoryWalkWithoutTzdataZi) {
+  scout::testing::TestDir dir("scout-zoneinfo");
+  std::filesystem::create_directories(dir.path() / "Europe");
+  std::filesystem::create_directories(dir.path() / "posix" / "Europe");
+  std::ofstream(dir.path() / "Europe" / "Berlin") << "TZif2...";
+  std::ofstream(dir.path() / "posix" / "Europe" / "Berlin") << "TZif2...";
+  std::ofstream(dir.path() / "zone.tab") << "# not a zone";
+  std::ofstream(dir.path() / "Notzif") << "hello";
+  const TimeZoneNames known = TimeZoneNames::Load(dir.path().string());
+  EXPECT_TRUE(known.Contains("Europe/Berlin"));
+  EXPECT_FALSE(known.Contains("posix/Europe/Berlin"));
+  EXPECT_FALSE(known.Contains("Notzif"));
+  EXPECT_EQ(known.size(), 1u);
+}
+
+TEST(TimeZoneNamesTest, HostileNamesAreRefusedBeforeTheLoader) {
+  const TimeZoneNames& known = SystemTimeZoneNames();
+  loader_calls = 0;
+  const std::string huge(1 << 20, 'A');
+  for (const std::string& bad :
+       {std::string("/etc/passwd"), std::string("../../x"), huge, std::string("Mars/Olympus"),
+        std::string("Europe/Berlin/../../../etc/passwd"), std::string("posixrules2"),
+        std::string("Europe/Berlin\0x", 15)}) {
+    auto tz = LoadReportTimeZone(bad, known, &CountingLoader);
+    ASSERT_FALSE(tz.ok()) << bad.substr(0, 80);
+    EXPECT_EQ(tz.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_LT(tz.status().message().size(), 400u);  // a 1 MiB name is not echoed back
+  }
+  EXPECT_EQ(loader_calls, 0) << "an invalid name reached absl::LoadTimeZone";
+  // 10,000 distinct invalid names: still never loaded (and so never cached).
+  for (int i = 0; i < 10000; ++i) {
+    ASSERT_FALSE(LoadReportTimeZone("Nowhere/Zone" + std::to_string(i), known, &CountingLoader).ok());
+  }
+  EXPECT_EQ(loader_calls, 0);
+  // "" and UTC need no loading; a real zone is loaded.
+  EXPECT_TRUE(LoadReportTimeZone("", known, &CountingLoader).ok());
+  EXPECT_TRUE(LoadReportTimeZone("UTC", known, &CountingLoader).ok());
+  EXPECT_EQ(loader_calls, 0);
+  auto berlin = LoadReportTimeZone("Europe/Berlin", known, &CountingLoader);
+  ASSERT_TRUE(berlin.ok()) << berlin.status();
+  EXPECT_EQ(loader_calls, 1);
+  EXPECT_EQ(berlin->name(), "Europe/Berlin");
+}
+
+TEST(TimeZoneNamesTest, ErrorsNameTheZone) {
+  auto path = ParsePeriod(ReportKind::kDaily, "2026-11-26", "/etc/passwd");
+  ASSERT_FALSE(path.ok());
+  EXPECT_THAT(std::string(path.status().message()), HasSubstr("invalid time zone \"/etc/passwd\""));
+  auto unknown = ParsePeriod(ReportKind::kDaily, "2026-11-26", "Mars/Olympus");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(std::string(unknown.status().message()),
+              HasSubstr("unknown time zone \"Mars/Olympus\""));
+  auto huge = ParsePeriod(ReportKind::kDaily, "2026-11-26", std::string(1 << 20, 'A'));
+  ASSERT_FALSE(huge.ok());
+  EXPECT_THAT(std::string(huge.status().message()), HasSubstr("(1048576 bytes)"));
+  // A megabyte where the date belongs is not echoed back either.
+  auto long_date = ParsePeriod(ReportKind::kDaily, std::string(1 << 20, '7'), "");
+  ASSERT_FALSE(long_date.ok());
+  EXPECT_LT(long_date.status().message().size(), 200u);
+  EXPECT_THAT(std::string(long_date.status().message()), HasSubstr("(1048576 bytes)"));
 }
 
 }  // namespace
