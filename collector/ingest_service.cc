@@ -86,10 +86,12 @@ class IngestStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
     absl::MutexLock lock(&mu_);
     if (finished_ || draining_) return Expiry::kNone;
     Expiry e = Expiry::kNone;
+    // Only while we wait to read: a stream parked by back-pressure is
+    // waiting for us, not we for it.
+    if (!read_in_flight_) return Expiry::kNone;
     if (agent_id_.empty() && now - created_ >= options_.hello_timeout) {
       e = Expiry::kHelloTimeout;
-    } else if (read_in_flight_ && now - read_started_ >= options_.idle_stream_timeout) {
-      // Only while we wait to read: a parked stream is not idle.
+    } else if (now - read_started_ >= options_.idle_stream_timeout) {
       e = Expiry::kIdle;
     }
     if (e != Expiry::kNone) ++in_flight_;

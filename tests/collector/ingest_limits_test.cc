@@ -348,6 +348,25 @@ TEST_F(IngestLimitsTest, TotalSeriesLimitCountsStorageAndUncommittedSeries) {
   EXPECT_EQ(RejectedCounter("b", "series_limit"), 3u);
 }
 
+TEST_F(IngestLimitsTest, LimiterMemoryIsCappedAtTwiceMaxSeriesHashes) {
+  config_.ingest.series.max_series = 2;
+  Start();
+  // Without host binding agents may share series: each agent tracks them.
+  EXPECT_EQ(Send("a", SeriesBatch(0, 2, clock_.NowMs())).points_stored(), 2u);
+  EXPECT_EQ(Send("b", SeriesBatch(0, 2, clock_.NowMs())).points_stored(), 2u);
+  EXPECT_EQ(server_->ingest().limiter().tracked_hashes(), 4u);
+  v1::Ack ack = Send("c", SeriesBatch(0, 1, clock_.NowMs()));
+  EXPECT_EQ(ack.points_stored(), 0u);
+  EXPECT_NE(ack.rejected(0).example().find("series limiter full"), std::string::npos)
+      << ack.rejected(0).example();
+  EXPECT_EQ(server_->ingest().limiter().tracked_hashes(), 4u);
+  // Two hours later the generations are empty and the agents forgotten.
+  clock_.Advance(milliseconds(2 * kHour));
+  EXPECT_EQ(Send("c", SeriesBatch(0, 1, clock_.NowMs())).points_stored(), 1u);
+  EXPECT_EQ(server_->ingest().limiter().tracked_hashes(), 1u);
+  EXPECT_LE(server_->ingest().limiter().tracked_agents(), 2u);  // c, and b/a only if recent
+}
+
 // --- streams -----------------------------------------------------------------
 
 TEST_F(IngestLimitsTest, StreamWithoutHelloIsClosedAfterTheHelloTimeout) {
