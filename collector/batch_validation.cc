@@ -10,13 +10,37 @@ namespace scout::collector {
 namespace {
 
 constexpr int64_t kYear2000Ms = 946'684'800'000;
-constexpr size_t kMaxLabelValueBytes = 4096;
+// Examples quote at most this much of an offending name (it may be 16 MiB).
+constexpr size_t kExampleBytes = 64;
+
+std::string Cut(const std::string& text) {
+  if (text.size() <= kExampleBytes) return text;
+  return absl::StrCat(text.substr(0, kExampleBytes), "...");
+}
 
 // Empty when the series key is valid; otherwise what is wrong with it.
-std::string SeriesProblem(const SeriesKey& key, v1::RejectReason* reason) {
+std::string SeriesProblem(const SeriesKey& key, const PointLimits& limits,
+                          v1::RejectReason* reason) {
+  if (key.metric.size() > limits.max_metric_name_length) {
+    *reason = v1::NAME_TOO_LONG;
+    return absl::StrCat("metric name of ", key.metric.size(), " bytes is over the ",
+                        limits.max_metric_name_length, "-byte limit");
+  }
   if (!IsValidMetricName(key.metric)) {
     *reason = v1::INVALID_METRIC_NAME;
     return absl::StrCat("invalid metric name \"", key.metric, "\"");
+  }
+  if (key.labels.size() > limits.max_labels_per_series) {
+    *reason = v1::TOO_MANY_LABELS;
+    return absl::StrCat(key.labels.size(), " labels, over the limit of ",
+                        limits.max_labels_per_series);
+  }
+  for (const auto& label : key.labels) {
+    if (label.first.size() > limits.max_label_name_length) {
+      *reason = v1::NAME_TOO_LONG;
+      return absl::StrCat("label name \"", Cut(label.first), "\" of ", label.first.size(),
+                          " bytes is over the ", limits.max_label_name_length, "-byte limit");
+    }
   }
   *reason = v1::INVALID_LABELS;
   for (size_t j = 0; j < key.labels.size(); ++j) {
@@ -27,9 +51,9 @@ std::string SeriesProblem(const SeriesKey& key, v1::RejectReason* reason) {
     if (j > 0 && key.labels[j - 1].first == name) {
       return absl::StrCat("duplicate label \"", name, "\"");
     }
-    if (value.find('\0') != std::string::npos || value.size() > kMaxLabelValueBytes) {
+    if (value.find('\0') != std::string::npos || value.size() > limits.max_label_value_length) {
       return absl::StrCat("label \"", name, "\" has a NUL byte or is over ",
-                          kMaxLabelValueBytes, " bytes");
+                          limits.max_label_value_length, " bytes");
     }
   }
   return "";
@@ -47,6 +71,13 @@ void SetHostLabel(Labels* labels, const std::string& host) {
 }
 
 }  // namespace
+
+void Rejections::Add(v1::RejectReason reason, uint32_t points, const std::string& series,
+                     const std::string& detail) {
+  Group& g = by_reason[static_cast<size_t>(reason)];
+  if (g.points == 0) g.example = absl::StrCat(series, ": ", detail);
+  g.points += points;
+}
 
 uint32_t Rejections::total() const {
   uint32_t n = 0;
@@ -81,22 +112,32 @@ absl::Status ValidateHello(const v1::Hello& hello) {
 
 ValidatedBatch ValidateBatch(const v1::Batch& batch, const std::string& agent_id,
                              int64_t received_ms, int64_t max_future_ms, bool bind_host) {
+  PointLimits limits;
+  limits.max_future_ms = max_future_ms;
+  return ValidateBatch(batch, agent_id, received_ms, limits, bind_host);
+}
+
+ValidatedBatch ValidateBatch(const v1::Batch& batch, const std::string& agent_id,
+                             int64_t received_ms, const PointLimits& limits, bool bind_host) {
+  const int64_t max_future_ms = limits.max_future_ms;
+  // Points before this are too old (the year-2000 floor, or max_sample_age).
+  const int64_t oldest_ms = limits.max_sample_age_ms > 0
+                                ? std::max(kYear2000Ms, received_ms - limits.max_sample_age_ms)
+                                : kYear2000Ms;
   ValidatedBatch out;
   out.batch.agent_id = agent_id;
   out.batch.received_ms = received_ms;
   out.batch.series.reserve(batch.series_size());
   auto reject = [&](v1::RejectReason reason, uint32_t points, const std::string& series,
                     const std::string& detail) {
-    Rejections::Group& g = out.rejections.by_reason[reason];
-    if (g.points == 0) g.example = absl::StrCat(series, ": ", detail);
-    g.points += points;
+    out.rejections.Add(reason, points, Cut(series), detail);
   };
   for (const v1::Series& s : batch.series()) {
     SeriesPoints sp;
     sp.key.metric = s.metric();
     sp.key.labels = LabelsFromProto(s.labels());
     v1::RejectReason reason;
-    const std::string problem = SeriesProblem(sp.key, &reason);
+    const std::string problem = SeriesProblem(sp.key, limits, &reason);
     if (!problem.empty()) {
       reject(reason, static_cast<uint32_t>(s.points_size()),
              s.metric().empty() ? "<empty metric name>" : s.metric(), problem);
@@ -109,6 +150,11 @@ ValidatedBatch ValidateBatch(const v1::Batch& batch, const std::string& agent_id
         reject(v1::TIMESTAMP_TOO_OLD, 1, s.metric(),
                absl::StrCat("timestamp ", p.timestamp_ms(),
                             " ms is not a Unix time in milliseconds after 2000"));
+      } else if (p.timestamp_ms() < oldest_ms) {
+        reject(v1::TIMESTAMP_TOO_OLD, 1, s.metric(),
+               absl::StrCat("timestamp is ", (received_ms - p.timestamp_ms()) / 1000,
+                            " s old, over max_sample_age (", limits.max_sample_age_ms / 1000,
+                            " s)"));
       } else if (p.timestamp_ms() > received_ms + max_future_ms) {
         reject(v1::TIMESTAMP_IN_FUTURE, 1, s.metric(),
                absl::StrCat("timestamp is ", (p.timestamp_ms() - received_ms) / 1000,

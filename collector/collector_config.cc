@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "absl/time/time.h"
@@ -10,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "collector/reports/time_zone_names.h"
 #include "shared/duration.h"
+#include "shared/logging.h"
 #include "shared/net_address.h"
 #include "shared/status_macros.h"
 #include "shared/yaml_config.h"
@@ -156,32 +158,86 @@ absl::Status ReadStorage(ConfigMap& root, SqliteOptions* out) {
   return absl::OkStatus();
 }
 
+// An integer key within [min, max]; errors name file:line:key.
+template <typename T>
+absl::Status ReadBounded(ConfigMap& map, const std::string& key, int64_t min, int64_t max, T* out) {
+  int64_t value = static_cast<int64_t>(*out);
+  SCOUT_RETURN_IF_ERROR(map.Read(key, &value));
+  if (value < min || value > max) {
+    return map.ErrorAt(key, absl::StrCat("must be between ", min, " and ", max));
+  }
+  *out = static_cast<T>(value);
+  return absl::OkStatus();
+}
+
+// A duration key within [min, max].
+absl::Status ReadDurationBounded(ConfigMap& map, const std::string& key,
+                                 std::chrono::milliseconds min, std::chrono::milliseconds max,
+                                 std::chrono::milliseconds* out) {
+  SCOUT_RETURN_IF_ERROR(map.ReadDuration(key, out));
+  if (*out < min || *out > max) {
+    return map.ErrorAt(key, "must be between " + FormatDuration(min) + " and " + FormatDuration(max));
+  }
+  return absl::OkStatus();
+}
+
+// After ReadStorage: max_sample_age defaults to storage.raw_retention.
 absl::Status ReadIngest(ConfigMap& root, CollectorConfig* config) {
+  IngestOptions& o = config->ingest;
+  o.points.max_sample_age_ms = config->storage.raw_retention.count();
   SCOUT_ASSIGN_OR_RETURN(auto ingest, root.Child("ingest"));
   if (!ingest) return absl::OkStatus();
-  int64_t in_flight = config->ingest.max_in_flight_batches;
-  SCOUT_RETURN_IF_ERROR(ingest->Read("max_in_flight_batches", &in_flight));
-  if (in_flight < 1 || in_flight > 1024) {
-    return ingest->ErrorAt("max_in_flight_batches", "must be between 1 and 1024");
+  constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
+  SCOUT_RETURN_IF_ERROR(ReadBounded(*ingest, "max_in_flight_batches", 1, 1024, &o.max_in_flight_batches));
+  SCOUT_RETURN_IF_ERROR(
+      ReadBounded(*ingest, "max_batch_bytes", 65536, 256 * 1024 * 1024, &o.max_batch_bytes));
+  SCOUT_RETURN_IF_ERROR(ReadBounded(*ingest, "max_streams", 1, kMax, &o.max_streams));
+  SCOUT_RETURN_IF_ERROR(
+      ReadBounded(*ingest, "max_streams_per_peer", 1, kMax, &o.max_streams_per_peer));
+  SCOUT_RETURN_IF_ERROR(ReadDurationBounded(*ingest, "hello_timeout", std::chrono::milliseconds(10),
+                                            std::chrono::hours(1), &o.hello_timeout));
+  SCOUT_RETURN_IF_ERROR(ReadDurationBounded(*ingest, "idle_stream_timeout",
+                                            std::chrono::milliseconds(10), std::chrono::hours(24),
+                                            &o.idle_stream_timeout));
+  // The bytes budget, and the deprecated point budget (still honoured).
+  SCOUT_RETURN_IF_ERROR(ReadBounded(*ingest, "max_pending_bytes", 1 << 20,
+                                    std::numeric_limits<int64_t>::max(),
+                                    &config->max_pending_bytes));
+  int64_t max_pending_points = -1;
+  SCOUT_RETURN_IF_ERROR(ingest->Read("max_pending_points", &max_pending_points));
+  if (max_pending_points != -1) {
+    if (max_pending_points < 10'000) {
+      return ingest->ErrorAt("max_pending_points", "must be at least 10000");
+    }
+    config->max_pending_points = static_cast<size_t>(max_pending_points);
+    spdlog::warn("{}deprecated: the queue is budgeted in bytes (max_pending_bytes); this point "
+                 "budget still applies as well",
+                 ingest->ErrorAt("max_pending_points", "").message());
   }
-  config->ingest.max_in_flight_batches = static_cast<int>(in_flight);
-  int64_t max_bytes = config->ingest.max_batch_bytes;
-  SCOUT_RETURN_IF_ERROR(ingest->Read("max_batch_bytes", &max_bytes));
-  if (max_bytes < 65536 || max_bytes > 256 * 1024 * 1024) {
-    return ingest->ErrorAt("max_batch_bytes", "must be between 65536 and 268435456");
-  }
-  config->ingest.max_batch_bytes = static_cast<uint32_t>(max_bytes);
-  int64_t max_streams = config->ingest.max_streams;
-  SCOUT_RETURN_IF_ERROR(ingest->Read("max_streams", &max_streams));
-  if (max_streams < 1) return ingest->ErrorAt("max_streams", "must be at least 1");
-  config->ingest.max_streams = static_cast<int>(max_streams);
-  int64_t max_pending = static_cast<int64_t>(config->max_pending_points);
-  SCOUT_RETURN_IF_ERROR(ingest->Read("max_pending_points", &max_pending));
-  if (max_pending < 10'000) return ingest->ErrorAt("max_pending_points", "must be at least 10000");
-  config->max_pending_points = static_cast<size_t>(max_pending);
-  std::chrono::milliseconds future{config->ingest.max_future_skew_ms};
+  std::chrono::milliseconds future{o.max_future_skew_ms};
   SCOUT_RETURN_IF_ERROR(ingest->ReadDuration("max_future_skew", &future));
-  config->ingest.max_future_skew_ms = future.count();
+  if (future.count() < 0) return ingest->ErrorAt("max_future_skew", "must not be negative");
+  o.max_future_skew_ms = future.count();
+  std::chrono::milliseconds age{o.points.max_sample_age_ms};
+  SCOUT_RETURN_IF_ERROR(ingest->ReadDuration("max_sample_age", &age));
+  if (age.count() != 0 && age < std::chrono::minutes(1)) {
+    return ingest->ErrorAt("max_sample_age", "must be 0s (off) or at least 1m");
+  }
+  o.points.max_sample_age_ms = age.count();
+  SCOUT_RETURN_IF_ERROR(
+      ReadBounded(*ingest, "max_labels_per_series", 1, 10'000, &o.points.max_labels_per_series));
+  SCOUT_RETURN_IF_ERROR(ReadBounded(*ingest, "max_label_name_length", 1, 1 << 20,
+                                    &o.points.max_label_name_length));
+  SCOUT_RETURN_IF_ERROR(ReadBounded(*ingest, "max_metric_name_length", 1, 1 << 20,
+                                    &o.points.max_metric_name_length));
+  SCOUT_RETURN_IF_ERROR(ReadBounded(*ingest, "max_label_value_length", 1, 1 << 24,
+                                    &o.points.max_label_value_length));
+  constexpr int64_t kMaxSeries = int64_t{1} << 40;
+  SCOUT_RETURN_IF_ERROR(
+      ReadBounded(*ingest, "max_series_per_agent", 1, kMaxSeries, &o.series.max_series_per_agent));
+  SCOUT_RETURN_IF_ERROR(ReadBounded(*ingest, "max_new_series_per_agent_per_hour", 1, kMaxSeries,
+                                    &o.series.max_new_series_per_agent_per_hour));
+  SCOUT_RETURN_IF_ERROR(ReadBounded(*ingest, "max_series", 1, kMaxSeries, &o.series.max_series));
   SCOUT_RETURN_IF_ERROR(ingest->Read("grpc_memory_bytes", &config->grpc_memory_bytes));
   if (config->grpc_memory_bytes < (16 << 20)) {
     return ingest->ErrorAt("grpc_memory_bytes", "must be at least 16777216");

@@ -13,12 +13,24 @@
 //     hourly_retention: 90d
 //     daily_retention: 730d
 //     housekeeping_rows: 500        # expired rows deleted per transaction
-//   ingest:
+//   ingest:                         # limits: docs/limits.md
 //     max_in_flight_batches: 8      # per stream, before it stops reading
 //     max_batch_bytes: 16777216
 //     max_streams: 10000            # concurrent agent streams
-//     max_pending_points: 500000    # queued for commit, before all streams pause
+//     max_streams_per_peer: 64      # per principal (or client IP without auth)
+//     hello_timeout: 10s            # no Hello by then: stream closed
+//     idle_stream_timeout: 10m      # no message for that long: stream closed
+//     max_pending_bytes: 268435456  # accepted, uncommitted batches, before all streams pause
+//     # max_pending_points: 500000  # deprecated; still a second budget when set
 //     max_future_skew: 10m          # samples further ahead are rejected
+//     max_sample_age: 15d           # older samples rejected; default storage.raw_retention, 0s = off
+//     max_labels_per_series: 40
+//     max_label_name_length: 256    # bytes
+//     max_metric_name_length: 256   # bytes
+//     max_label_value_length: 4096  # bytes
+//     max_series_per_agent: 200000  # active series (written this or last hour)
+//     max_new_series_per_agent_per_hour: 100000
+//     max_series: 5000000           # series in storage
 //     grpc_memory_bytes: 134217728  # cap on gRPC's own buffers
 //   reports:                        # daily/weekly reports on a schedule (docs/reports.md)
 //     enabled: true
@@ -107,7 +119,8 @@ struct CollectorConfig {
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(20);
   SqliteOptions storage{"./var/scout.db"};
   IngestOptions ingest;
-  size_t max_pending_points = 500'000;
+  size_t max_pending_bytes = 256u << 20;
+  size_t max_pending_points = 0;  // deprecated key; 0 = no point budget
   int64_t grpc_memory_bytes = 128 << 20;  // gRPC buffers (ResourceQuota)
   // The collector's own metrics: how often, and their `host` label.
   std::chrono::milliseconds self_interval = std::chrono::seconds(10);

@@ -63,12 +63,13 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   }
   SCOUT_RETURN_IF_ERROR(s->OpenBackend(config, clock, !config.alerting.rules_file.empty()));
   WriteQueueOptions write_options;
+  write_options.max_pending_bytes = config.max_pending_bytes;
   write_options.max_pending_points = config.max_pending_points;
   s->writes_ = std::make_unique<WriteQueue>(*s->storage_, write_options, clock);
   s->writes_->Start();
   s->tracker_ = std::make_unique<AgentTracker>();
   s->ingest_ = std::make_unique<IngestService>(*s->writes_, *s->tracker_, *s->authorizer_,
-                                             clock, config.ingest);
+                                             *s->storage_, clock, config.ingest);
   s->query_ = std::make_unique<QueryService>(*s->storage_, *s->tracker_, *s->authorizer_, clock);
   if (!config.alerting.rules_file.empty()) {
     if (absl::Status st = s->StartAlerting(config, clock); !st.ok()) {

@@ -63,6 +63,9 @@ class CollectorServer {
   // The collector's own counters, for the shutdown log line.
   std::string CountersLine() const;
   Storage& storage() { return *storage_; }
+  // For tests: the ingest counters and the write queue's statistics.
+  const IngestService& ingest() const { return *ingest_; }
+  const WriteQueue& writes() const { return *writes_; }
 
  private:
   CollectorServer() = default;

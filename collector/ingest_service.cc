@@ -1,10 +1,19 @@
 #include "collector/ingest_service.h"
 
+#include <pthread.h>
+
+#include <algorithm>
 #include <deque>
 #include <functional>
 
+#include <grpcpp/support/proto_buffer_reader.h>
+#include <grpcpp/impl/serialization_traits.h>
+
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "absl/synchronization/mutex.h"
 #include "collector/batch_validation.h"
 #include "collector/grpc_status.h"
@@ -13,18 +22,37 @@
 #include "shared/version.h"
 
 namespace scout::collector {
+namespace {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+grpc::ByteBuffer Encode(const v1::CollectorMessage& message) {
+  grpc::ByteBuffer buffer;
+  bool own = false;
+  // Serializing a message we built cannot fail.
+  (void)grpc::SerializationTraits<v1::CollectorMessage>::Serialize(message, &buffer, &own);
+  return buffer;
+}
+
+PointLimits PointLimitsOf(const IngestOptions& options) {
+  PointLimits limits = options.points;
+  limits.max_future_ms = options.max_future_skew_ms;
+  return limits;
+}
+
+}  // namespace
 
 // Per-stream reactor. Its mutex is never held while calling a gRPC Start*
 // or Finish method, because gRPC may run the matching reaction inline on
 // the calling thread. Decisions are made under the lock (PlanLocked); the
 // calls happen after it is released (Act).
-class IngestStream final
-    : public grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage> {
+class IngestStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   IngestStream(grpc::CallbackServerContext* context, IngestService& service,
                auth::Principal principal)
-      : service_(service), options_(service.options_), peer_(context->peer()),
-        principal_(std::move(principal)) {}
+      : service_(service), options_(service.options_), limits_(PointLimitsOf(options_)),
+        peer_(context->peer()), principal_(std::move(principal)),
+        created_(std::chrono::steady_clock::now()) {}
 
   // Called by the service after construction; a `refusal` other than OK
   // finishes the stream at once, before anything is read.
@@ -42,38 +70,73 @@ class IngestStream final
   }
 
   // Keeps the reactor alive (it cannot finish) until Drain() is called.
-  void Pin() {
+  // Returns false, and pins nothing, when it has finished already (its
+  // OnDone may be running: the caller must not touch it after unlocking).
+  bool Pin() {
     absl::MutexLock lock(&mu_);
+    if (finished_) return false;
     ++in_flight_;
+    return true;
   }
 
-  // REQUIRES: Pin() was called. Stops reading; finishes once in-flight
-  // batches are acked.
-  void Drain() {
+  // Why the sweeper should close this stream now (kNone: it should not);
+  // pins it (see Pin) when it returns another reason.
+  enum class Expiry { kNone, kHelloTimeout, kIdle };
+  Expiry PinIfExpired(SteadyTime now) {
+    absl::MutexLock lock(&mu_);
+    if (finished_ || draining_) return Expiry::kNone;
+    Expiry e = Expiry::kNone;
+    // Only while we wait to read: a stream parked by back-pressure is
+    // waiting for us, not we for it.
+    if (!read_in_flight_) return Expiry::kNone;
+    if (agent_id_.empty() && now - created_ >= options_.hello_timeout) {
+      e = Expiry::kHelloTimeout;
+    } else if (now - read_started_ >= options_.idle_stream_timeout) {
+      e = Expiry::kIdle;
+    }
+    if (e != Expiry::kNone) ++in_flight_;
+    return e;
+  }
+
+  // REQUIRES: Pin() returned true. Stops reading; finishes once in-flight
+  // batches are acked, with `status` (unless it already had an error).
+  void Drain(const grpc::Status& status) {
     Actions actions;
     {
       absl::MutexLock lock(&mu_);
       --in_flight_;
       draining_ = true;
-      if (final_status_.ok()) {
-        final_status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                     "collector is shutting down; reconnect later");
-      }
+      if (final_status_.ok()) final_status_ = status;
       actions = PlanLocked();
     }
     Act(actions);
   }
 
   void OnReadDone(bool ok) override {
+    // Parsed here, not by gRPC: its callback API reports a message that
+    // does not deserialize as OnReadDone(false), like a half-close.
+    v1::AgentMessage message;
+    bool parsed = false;
+    if (ok) {
+      parsed = grpc::SerializationTraits<v1::AgentMessage>::Deserialize(&request_, &message).ok();
+    }
     Actions actions;
     std::function<void()> submit;
     {
       absl::MutexLock lock(&mu_);
       read_in_flight_ = false;
-      if (!ok) {
+      if (finished_) {
+        // A read that completed after Finish (drain, expiry): ignored, so
+        // nothing is submitted for a reactor that is about to go away.
+      } else if (!ok) {
         reads_done_ = true;
+      } else if (!parsed) {
+        ++service_.counters_.frames_invalid;
+        FailLocked(grpc::StatusCode::INVALID_ARGUMENT,
+                   "unparseable message: not a scout.v1.AgentMessage (or a string field is not "
+                   "valid UTF-8)");
       } else {
-        HandleMessageLocked();
+        HandleMessageLocked(message);
       }
       submit = std::move(submit_);
       submit_ = nullptr;
@@ -117,17 +180,17 @@ class IngestStream final
  private:
   struct Actions {
     bool read = false;
-    const v1::CollectorMessage* write = nullptr;
+    const grpc::ByteBuffer* write = nullptr;
     bool finish = false;
     grpc::Status status;
   };
 
-  void HandleMessageLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    switch (request_.kind_case()) {
+  void HandleMessageLocked(v1::AgentMessage& message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    switch (message.kind_case()) {
       case v1::AgentMessage::kHello:
-        return HandleHelloLocked(request_.hello());
+        return HandleHelloLocked(message.hello());
       case v1::AgentMessage::kBatch:
-        return HandleBatchLocked(request_.batch());
+        return HandleBatchLocked(message.batch());
       default:
         return;  // a newer agent's message kind: ignore (forward compatibility)
     }
@@ -171,7 +234,7 @@ class IngestStream final
     v1::CollectorMessage welcome;
     welcome.mutable_welcome()->set_collector_version(kVersion);
     welcome.mutable_welcome()->set_max_batch_bytes(options_.max_batch_bytes);
-    outbox_.push_back(std::move(welcome));
+    outbox_.push_back(Encode(welcome));
   }
 
   void HandleBatchLocked(const v1::Batch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -191,17 +254,30 @@ class IngestStream final
                           absl::StrCat("batch of ", batch.ByteSizeLong(), " bytes is over the ",
                                        options_.max_batch_bytes, "-byte limit"));
     }
-    ValidatedBatch v = ValidateBatch(batch, agent_id_, now, options_.max_future_skew_ms,
+    ValidatedBatch v = ValidateBatch(batch, agent_id_, now, limits_,
                                      /*bind_host=*/principal_.role == auth::Role::kAgent);
+    // Series limits last: only series that are valid count against them.
+    SeriesLimiter::Admission admitted = service_.limiter_.Admit(agent_id_, &v.batch);
+    if (admitted.rejected_points > 0) {
+      Rejections::Group& g = v.rejections.by_reason[v1::SERIES_LIMIT];
+      if (g.points == 0) g.example = admitted.example;
+      g.points += admitted.rejected_points;
+      v.points -= admitted.rejected_points;
+    }
     const uint32_t rejected = v.rejections.total();
     if (rejected > 0) {
       counters.points_rejected += rejected;
-      // Logged once per stream; the counts travel back in every Ack.
-      if (!logged_rejection_) {
-        spdlog::warn("agent {}: dropping invalid points: {}", agent_id_, v.rejections.Summary());
+      service_.CountRejections(agent_id_, v.rejections);
+      // Logged once per stream; the counts travel back in every Ack. Series
+      // limits are logged by the SeriesLimiter, once per agent per episode.
+      if (!logged_rejection_ && rejected > admitted.rejected_points) {
+        Rejections invalid = v.rejections;
+        invalid.by_reason[v1::SERIES_LIMIT] = {};
+        spdlog::warn("agent {}: dropping invalid points: {}", agent_id_, invalid.Summary());
         logged_rejection_ = true;
       }
       if (v.points == 0) {
+        service_.limiter_.Released(admitted.new_series);
         return RejectLocked(seq, grpc::StatusCode::INVALID_ARGUMENT, v.rejections.Summary());
       }
     }
@@ -219,15 +295,19 @@ class IngestStream final
     }
     ++in_flight_;
     const uint32_t points = v.points;
-    submit_ = [this, points, ack = std::move(ack), batch = std::move(v.batch)]() mutable {
-      service_.writes_.Submit(std::move(batch), [this, points, ack = std::move(ack)](
+    const int64_t new_series = admitted.new_series;
+    submit_ = [this, points, new_series, ack = std::move(ack),
+               batch = std::move(v.batch)]() mutable {
+      service_.writes_.Submit(std::move(batch), [this, points, new_series, ack = std::move(ack)](
                                                     const absl::Status& status) {
+        // Committed (now in storage's index) or failed: no longer pending.
+        service_.limiter_.Released(new_series);
         {
           absl::MutexLock lock(&mu_);
           if (status.ok()) {
             service_.counters_.points_stored += points;
             ++service_.counters_.batches_acked;
-            outbox_.push_back(ack);
+            outbox_.push_back(Encode(ack));
           } else {
             // Storage trouble (disk full, read-only, shutting down): retryable.
             const auto code = status.code() == absl::StatusCode::kResourceExhausted
@@ -248,7 +328,7 @@ class IngestStream final
     msg.mutable_rejection()->set_seq(seq);
     msg.mutable_rejection()->set_code(static_cast<int32_t>(code));
     msg.mutable_rejection()->set_reason(reason);
-    outbox_.push_back(std::move(msg));
+    outbox_.push_back(Encode(msg));
   }
 
   void FailLocked(grpc::StatusCode code, const std::string& message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -303,10 +383,11 @@ class IngestStream final
       }
       --in_flight_;
       read_in_flight_ = true;
+      read_started_ = std::chrono::steady_clock::now();
       a.read = true;
     }
-    // With a read still outstanding Finish is allowed (the read then ends
-    // with ok=false); with a write outstanding it is not.
+    // With a read still outstanding Finish is allowed (the read then ends,
+    // and OnReadDone ignores it); with a write outstanding it is not.
     const bool done_reading = reads_done_ || draining_ || broken_;
     if (done_reading && (!read_in_flight_ || draining_ || broken_) && in_flight_ == 0 &&
         outbox_.empty() && !write_in_flight_) {
@@ -325,14 +406,18 @@ class IngestStream final
 
   IngestService& service_;
   const IngestOptions& options_;
+  const PointLimits limits_;
   const std::string peer_;
   const auth::Principal principal_;  // who the stream authenticated as
+  const SteadyTime created_;         // for hello_timeout
 
   absl::Mutex mu_;
-  v1::AgentMessage request_;  // owned by the read in flight
-  std::string agent_id_;      // set once by the Hello
+  // The one read in flight: at most one received, undecoded message.
+  grpc::ByteBuffer request_;
+  std::string agent_id_;      // set once by the Hello (under mu_)
   std::function<void()> submit_ ABSL_GUARDED_BY(mu_);  // run after unlocking
-  std::deque<v1::CollectorMessage> outbox_ ABSL_GUARDED_BY(mu_);  // front is being written
+  std::deque<grpc::ByteBuffer> outbox_ ABSL_GUARDED_BY(mu_);  // front is being written
+  SteadyTime read_started_ ABSL_GUARDED_BY(mu_);  // of the read in flight: idle_stream_timeout
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;  // awaiting commit or capacity
   bool read_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
@@ -344,7 +429,77 @@ class IngestStream final
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
 };
 
-grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* IngestService::Stream(
+IngestService::IngestService(WriteQueue& writes, AgentTracker& tracker,
+                             auth::Authorizer& authorizer, const Storage& storage,
+                             const Clock& clock, IngestOptions options)
+    : writes_(writes), tracker_(tracker), authorizer_(authorizer), clock_(clock),
+      options_(options), limiter_(storage, clock, options.series) {
+  sweeper_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "scout-ingest-sw");  // 15 bytes at most
+    Sweep();
+  });
+}
+
+IngestService::~IngestService() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_sweeper_ = true;
+  }
+  if (sweeper_.joinable()) sweeper_.join();
+}
+
+// The stream timeouts. Streams that expired are pinned under mu_ (so they
+// cannot finish and be deleted) and drained after it is released: Drain
+// may run Finish, and Finish may run OnDone (which takes mu_) inline.
+void IngestService::Sweep() {
+  const auto shortest = std::min(options_.hello_timeout, options_.idle_stream_timeout);
+  const auto tick = std::clamp<std::chrono::milliseconds>(
+      shortest / 10, std::chrono::milliseconds(10), std::chrono::seconds(1));
+  while (true) {
+    std::vector<std::pair<IngestStream*, IngestStream::Expiry>> expired;
+    {
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&stop_sweeper_), absl::FromChrono(tick))) return;
+      const SteadyTime now = std::chrono::steady_clock::now();
+      for (const auto& [stream, peer] : live_) {
+        IngestStream::Expiry e = stream->PinIfExpired(now);
+        if (e != IngestStream::Expiry::kNone) expired.emplace_back(stream, e);
+      }
+    }
+    for (const auto& [stream, e] : expired) {
+      if (e == IngestStream::Expiry::kHelloTimeout) {
+        ++counters_.closed_hello_timeout;
+        stream->Drain(grpc::Status(
+            grpc::StatusCode::DEADLINE_EXCEEDED,
+            absl::StrCat("no Hello within ", absl::FormatDuration(absl::FromChrono(
+                                                 options_.hello_timeout)))));
+      } else {
+        ++counters_.closed_idle;
+        stream->Drain(grpc::Status(
+            grpc::StatusCode::UNAVAILABLE,
+            absl::StrCat("stream idle for ", absl::FormatDuration(absl::FromChrono(
+                                                  options_.idle_stream_timeout)),
+                         "; reconnect")));
+      }
+    }
+  }
+}
+
+std::string IngestService::PeerKey(const grpc::CallbackServerContext& context,
+                                   const auth::Principal& principal) const {
+  if (authorizer_.enabled() && !principal.name.empty()) return "principal:" + principal.name;
+  // "ipv4:10.0.0.1:5432", "ipv6:[::1]:5432": the address without the port,
+  // so every connection of one client counts together.
+  std::string peer = context.peer();
+  if (absl::StartsWith(peer, "ipv4:") || absl::StartsWith(peer, "ipv6:")) {
+    peer = peer.substr(5);
+    const size_t colon = peer.rfind(':');
+    if (colon != std::string::npos) peer.resize(colon);
+  }
+  return peer;
+}
+
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* IngestService::Stream(
     grpc::CallbackServerContext* context) {
   // Before anything else: an unauthorized stream reads nothing.
   absl::StatusOr<auth::Principal> principal =
@@ -354,6 +509,7 @@ grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* IngestService::
                                   principal.ok() ? *principal
                                                  : auth::Principal{"", auth::Role::kAgent, {}});
   grpc::Status refusal = principal.ok() ? grpc::Status::OK : ToGrpc(principal.status());
+  std::string peer_key;
   {
     absl::MutexLock lock(&mu_);
     if (!refusal.ok()) {
@@ -365,8 +521,21 @@ grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* IngestService::
       refusal = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                              absl::StrCat("too many agent streams (limit ", options_.max_streams, ")"));
       ++counters_.streams_refused;
+    } else {
+      peer_key = PeerKey(*context, *principal);
+      int& streams = peer_streams_[peer_key];
+      if (streams >= options_.max_streams_per_peer) {
+        refusal = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               absl::StrCat("too many streams from ", peer_key,
+                                            " (max_streams_per_peer ",
+                                            options_.max_streams_per_peer, ")"));
+        ++counters_.closed_peer_limit;
+        peer_key.clear();  // not counted
+      } else {
+        ++streams;
+      }
     }
-    live_.insert(stream);
+    live_.emplace(stream, peer_key);
   }
   stream->Begin(refusal);
   return stream;
@@ -379,23 +548,60 @@ void IngestService::BeginShutdown() {
     shutting_down_ = true;
     // Pinned streams cannot finish, so they stay valid after the unlock;
     // Drain() must run unlocked because Finish may run OnDone inline.
-    for (IngestStream* s : live_) {
-      s->Pin();
-      streams.push_back(s);
+    for (const auto& [s, peer] : live_) {
+      if (s->Pin()) streams.push_back(s);
     }
   }
   spdlog::info("draining {} ingest streams", streams.size());
-  for (IngestStream* s : streams) s->Drain();
+  for (IngestStream* s : streams) {
+    s->Drain(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "collector is shutting down; reconnect later"));
+  }
 }
 
 void IngestService::Unregister(IngestStream* stream) {
   absl::MutexLock lock(&mu_);
-  live_.erase(stream);
+  auto it = live_.find(stream);
+  if (it == live_.end()) return;
+  if (!it->second.empty()) {
+    auto peer = peer_streams_.find(it->second);
+    if (peer != peer_streams_.end() && --peer->second <= 0) peer_streams_.erase(peer);
+  }
+  live_.erase(it);
 }
 
 int IngestService::live_streams() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int>(live_.size());
+}
+
+void IngestService::CountRejections(const std::string& agent_id, const Rejections& rejections) {
+  absl::MutexLock lock(&rejected_mu_);
+  // Agent ids come from clients: name at most kMaxRejectedAgents of them.
+  std::string agent = agent_id;
+  if (!rejected_agents_.count(agent)) {
+    if (rejected_agents_.size() < kMaxRejectedAgents) {
+      rejected_agents_.insert(agent);
+    } else {
+      agent = "_other";
+    }
+  }
+  for (int r = 0; r < v1::RejectReason_ARRAYSIZE; ++r) {
+    const uint32_t points = rejections.by_reason[static_cast<size_t>(r)].points;
+    if (points > 0) rejected_[{agent, r}] += points;
+  }
+}
+
+std::vector<RejectedCount> IngestService::RejectedByAgent() const {
+  std::vector<RejectedCount> out;
+  absl::MutexLock lock(&rejected_mu_);
+  out.reserve(rejected_.size());
+  for (const auto& [key, points] : rejected_) {
+    out.push_back({key.first,
+                   absl::AsciiStrToLower(v1::RejectReason_Name(static_cast<v1::RejectReason>(key.second))),
+                   points});
+  }
+  return out;
 }
 
 }  // namespace scout::collector

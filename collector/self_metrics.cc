@@ -47,12 +47,26 @@ std::vector<SeriesPoints> SelfMetrics::Snapshot() const {
   add("scout_collector_batches_rejected_total", static_cast<double>(c.batches_rejected));
   add("scout_collector_samples_stored_total", static_cast<double>(c.points_stored));
   add("scout_collector_samples_rejected_total", static_cast<double>(c.points_rejected));
+  // Per agent and reason; the unlabelled series above is their sum.
+  // Bounded by IngestService::kMaxRejectedAgents x reasons.
+  for (const RejectedCount& r : ingest_.RejectedByAgent()) {
+    add("scout_collector_samples_rejected_total", static_cast<double>(r.points),
+        {{"agent", r.agent}, {"reason", r.reason}});
+  }
   add("scout_collector_streams_refused_total", static_cast<double>(c.streams_refused));
+  add("scout_collector_frames_invalid_total", static_cast<double>(c.frames_invalid));
+  add("scout_collector_streams_closed_total", static_cast<double>(c.closed_hello_timeout),
+      {{"reason", "hello_timeout"}});
+  add("scout_collector_streams_closed_total", static_cast<double>(c.closed_idle),
+      {{"reason", "idle"}});
+  add("scout_collector_streams_closed_total", static_cast<double>(c.closed_peer_limit),
+      {{"reason", "peer_limit"}});
   add("scout_collector_ingest_streams", ingest_.live_streams());
   add("scout_collector_agents_connected", static_cast<double>(tracker_.connected_count()));
   add("scout_collector_commits_total", static_cast<double>(w.commits));
   add("scout_collector_commit_failures_total", static_cast<double>(w.failed_commits));
   add("scout_collector_write_queue_samples", static_cast<double>(writes_.pending_points()));
+  add("scout_collector_pending_bytes", static_cast<double>(writes_.pending_bytes()));
   const StorageGauges g = storage_.Gauges();
   add("scout_collector_head_samples", static_cast<double>(g.buffered_points));
   add("scout_collector_series", static_cast<double>(g.series));
@@ -117,6 +131,10 @@ std::string SelfMetrics::CountersLine() const {
                       " batches_rejected=", c.batches_rejected.load(),
                       " samples_stored=", c.points_stored.load(),
                       " samples_rejected=", c.points_rejected.load(),
+                      " frames_invalid=", c.frames_invalid.load(),
+                      " streams_closed_hello_timeout=", c.closed_hello_timeout.load(),
+                      " streams_closed_idle=", c.closed_idle.load(),
+                      " streams_closed_peer_limit=", c.closed_peer_limit.load(),
                       " commits=", w.commits, " commit_failures=", w.failed_commits);
 }
 

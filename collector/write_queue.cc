@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+
 #include "shared/logging.h"
 
 namespace scout::collector {
@@ -35,9 +37,15 @@ void WriteQueue::Stop() {
   for (auto& resume : waiting) resume();
 }
 
+bool WriteQueue::FullLocked() const {
+  return pending_bytes_ >= options_.max_pending_bytes ||
+         (options_.max_pending_points > 0 && pending_points_ >= options_.max_pending_points);
+}
+
 bool WriteQueue::WaitForCapacity(std::function<void()> resume) {
   absl::MutexLock lock(&mu_);
-  if (stopping_ || pending_points_ < options_.max_pending_points) return false;
+  if (stopping_ || !FullLocked()) return false;
+  ++stats_.parked;
   waiting_.push_back(std::move(resume));
   return true;
 }
@@ -45,6 +53,21 @@ bool WriteQueue::WaitForCapacity(std::function<void()> resume) {
 size_t WriteQueue::pending_points() const {
   absl::MutexLock lock(&mu_);
   return pending_points_;
+}
+
+size_t WriteQueue::pending_bytes() const {
+  absl::MutexLock lock(&mu_);
+  return pending_bytes_;
+}
+
+size_t WriteQueue::EstimateBytes(const WriteBatch& batch) {
+  constexpr size_t kPerSeries = 128, kPerLabel = 64, kPerPoint = 16;
+  size_t bytes = batch.agent_id.size();
+  for (const SeriesPoints& s : batch.series) {
+    bytes += kPerSeries + s.key.metric.size() + kPerPoint * s.points.size();
+    for (const auto& [name, value] : s.key.labels) bytes += kPerLabel + name.size() + value.size();
+  }
+  return bytes;
 }
 
 namespace {
@@ -58,22 +81,30 @@ size_t PointsOf(const WriteBatch& batch) {
 void WriteQueue::Submit(WriteBatch batch, Done done) {
   Item item;
   const size_t points = PointsOf(batch);
+  const size_t bytes = EstimateBytes(batch);
   item.batch = std::move(batch);
-  Enqueue(std::move(item), points, done);
+  Enqueue(std::move(item), points, bytes, done);
 }
 
 void WriteQueue::SubmitAgent(AgentRecord agent, Done done) {
   Item item;
   item.is_agent = true;
+  size_t bytes = 256 + agent.agent_id.size() + agent.hostname.size() + agent.version.size() +
+                 agent.incarnation_id.size();
+  for (const auto& [name, value] : agent.labels) bytes += 64 + name.size() + value.size();
   item.agent = std::move(agent);
-  Enqueue(std::move(item), 0, done);
+  Enqueue(std::move(item), 0, bytes, done);
 }
 
-void WriteQueue::Enqueue(Item item, size_t points, Done& done) {
+void WriteQueue::Enqueue(Item item, size_t points, size_t bytes, Done& done) {
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_) {
       pending_points_ += points;
+      pending_bytes_ += bytes;
+      stats_.peak_pending_bytes = std::max<uint64_t>(stats_.peak_pending_bytes, pending_bytes_);
+      item.points = points;
+      item.bytes = bytes;
       item.done = std::move(done);
       pending_.push_back(std::move(item));
       return;
@@ -97,7 +128,7 @@ std::deque<WriteQueue::Item> WriteQueue::TakeGroup(bool* stopping) {
   mu_.AwaitWithTimeout(absl::Condition(&has_work), absl::FromChrono(options_.idle_maintenance));
   size_t points = 0;
   while (!pending_.empty() && (group.empty() || points < options_.max_points_per_commit)) {
-    points += PointsOf(pending_.front().batch);
+    points += pending_.front().points;
     group.push_back(std::move(pending_.front()));
     pending_.pop_front();
   }
@@ -109,8 +140,14 @@ void WriteQueue::Release(const std::deque<Item>& group) {
   std::vector<std::function<void()>> resume;
   {
     absl::MutexLock lock(&mu_);
-    for (const Item& item : group) pending_points_ -= PointsOf(item.batch);
-    if (pending_points_ < options_.max_pending_points / 2) resume.swap(waiting_);
+    for (const Item& item : group) {
+      pending_points_ -= item.points;
+      pending_bytes_ -= item.bytes;
+    }
+    const bool below_half =
+        pending_bytes_ <= options_.max_pending_bytes / 2 &&
+        (options_.max_pending_points == 0 || pending_points_ <= options_.max_pending_points / 2);
+    if (below_half) resume.swap(waiting_);
   }
   for (auto& r : resume) r();
 }

@@ -9,6 +9,13 @@
 //
 // Callbacks run on the writer thread and must not block.
 //
+// Memory budget: the queue counts the bytes of the batches it holds, from
+// Submit() until their commit returned (EstimateBytes). Above
+// max_pending_bytes it is "full": ingest streams park (WaitForCapacity)
+// and stop reading until it drains below half. What one stream can add
+// beyond the budget is bounded by the batches it read before it parked
+// (max_in_flight_batches, each at most max_batch_bytes on the wire).
+//
 // Thread safety: Submit*/Stop may be called from any thread.
 #pragma once
 
@@ -29,9 +36,12 @@ namespace scout::collector {
 struct WriteQueueOptions {
   // Bigger groups mean fewer fsyncs but later acks for the first batch.
   size_t max_points_per_commit = 100'000;
-  // Above this many queued points the queue is "full": ingest streams stop
-  // reading (WaitForCapacity) until it drains below half of it.
-  size_t max_pending_points = 500'000;
+  // Above this many estimated bytes queued the queue is "full": ingest
+  // streams stop reading (WaitForCapacity) until it drains below half.
+  size_t max_pending_bytes = 256u << 20;
+  // Deprecated (the `max_pending_points` key): also full above this many
+  // queued points. 0 = no point budget.
+  size_t max_pending_points = 0;
   // How often Maintain() runs when no writes arrive.
   std::chrono::milliseconds idle_maintenance = std::chrono::milliseconds(200);
 };
@@ -41,6 +51,8 @@ struct WriteStats {
   uint64_t batches = 0;
   uint64_t points = 0;
   uint64_t failed_commits = 0;
+  uint64_t parked = 0;               // WaitForCapacity calls that parked a stream
+  uint64_t peak_pending_bytes = 0;   // highest pending_bytes() seen
 };
 
 class WriteQueue {
@@ -61,9 +73,17 @@ class WriteQueue {
 
   // Returns false when there is room now. Otherwise returns true and runs
   // `resume` (on the writer thread, or in Stop()) once the queue has
-  // drained below half of max_pending_points.
+  // drained below half of its budget(s).
   bool WaitForCapacity(std::function<void()> resume);
   size_t pending_points() const;
+  size_t pending_bytes() const;
+
+  // What a batch costs in memory while queued, an estimate written down
+  // once: per series 128 bytes (SeriesPoints, its metric and vectors) plus
+  // the metric name, per label 64 bytes (two std::string) plus name and
+  // value bytes, and 16 bytes per point (Point). Agent records: 256 bytes
+  // plus their strings.
+  static size_t EstimateBytes(const WriteBatch& batch);
 
   WriteStats stats() const;
 
@@ -73,6 +93,8 @@ class WriteQueue {
     WriteBatch batch;
     AgentRecord agent;
     Done done;
+    size_t points = 0;
+    size_t bytes = 0;
   };
   void Run();
   // Waits up to idle_maintenance for work, then takes the next group;
@@ -80,7 +102,8 @@ class WriteQueue {
   std::deque<Item> TakeGroup(bool* stopping);
   // After a group is answered: frees its room and resumes waiting streams.
   void Release(const std::deque<Item>& group);
-  void Enqueue(Item item, size_t points, Done& done);
+  void Enqueue(Item item, size_t points, size_t bytes, Done& done);
+  bool FullLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CommitGroup(std::deque<Item>& group);
   absl::Status TimedMaintain();
 
@@ -91,6 +114,7 @@ class WriteQueue {
   mutable absl::Mutex mu_;
   std::deque<Item> pending_ ABSL_GUARDED_BY(mu_);
   size_t pending_points_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t pending_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::function<void()>> waiting_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   WriteStats stats_ ABSL_GUARDED_BY(mu_);

@@ -617,6 +617,12 @@ TierCoverage SqliteStorage::Coverage() const {
   return c;
 }
 
+bool SqliteStorage::HasSeries(const SeriesKey& key) const {
+  // The index holds every committed series (loaded at open, added after
+  // each commit), so this is a lookup in memory.
+  return index_.Find(SeriesKeyString(key)).has_value();
+}
+
 StorageGauges SqliteStorage::Gauges() const {
   StorageGauges g;
   g.series = static_cast<int64_t>(index_.size());

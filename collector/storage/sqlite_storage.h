@@ -99,6 +99,7 @@ class SqliteStorage final : public Storage {
   TierCoverage Coverage() const override;
   absl::StatusOr<StorageStats> Stats() const override;
   StorageGauges Gauges() const override;
+  bool HasSeries(const SeriesKey& key) const override;
 
   // For tests: runs flush slices until the head is empty.
   absl::Status FlushAll();

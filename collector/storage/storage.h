@@ -185,6 +185,12 @@ class Storage {
 
   // Never fails and never blocks on I/O (see StorageGauges).
   virtual StorageGauges Gauges() const = 0;
+
+  // Whether the series exists: true once a Write() that created it has
+  // returned OK, false again after the series is removed (no data left in
+  // any tier). Answered from memory, never blocks on I/O: the ingest
+  // series limits call it for every series not seen recently.
+  virtual bool HasSeries(const SeriesKey& key) const = 0;
 };
 
 }  // namespace scout::collector
