@@ -39,7 +39,7 @@ has_count() { [ -n "$(latest 'scout_agent_labels_sanitized_total')" ] && [ "$(la
 wait_for 30 "the sanitised counter" has_count
 # The agent reports its counters as of the previous cycle: the first
 # non-zero value is that of one cycle, 1 (one name on several series).
-first=$("$SCTL" query 'scout_agent_labels_sanitized_total' --since 10m -o csv 2>/dev/null |
+first=$("$SCTL" query 'scout_agent_labels_sanitized_total' --since 10m --step 1s --agg min -o csv 2>/dev/null |
         awk -F, 'NR>1 && $NF+0 > 0 {print $NF; exit}')
 [ "$first" = 1 ] || fail "first non-zero scout_agent_labels_sanitized_total is '$first', want 1"
 pass "scout_agent_labels_sanitized_total counts 1 per cycle"
