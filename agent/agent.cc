@@ -13,6 +13,7 @@
 #include "agent/spool.h"
 #include "shared/duration.h"
 #include "shared/logging.h"
+#include "shared/utf8.h"
 #include "shared/version.h"
 
 namespace scout::agent {
@@ -23,13 +24,26 @@ std::string NewIncarnationId() {
   return absl::StrFormat("%08x%08x%08x%08x", rd(), rd(), rd(), rd());
 }
 
-IngestClientOptions ClientOptions(const AgentConfig& config) {
+// The id, hostname and labels come from the config file and the kernel's
+// hostname, which may hold any bytes; proto3 cannot parse a Hello whose
+// strings are not UTF-8, so they are repaired (and counted) once here.
+std::string SanitizedField(const std::string& text, AgentCounters& counters) {
+  if (IsValidUtf8(text)) return text;
+  ++counters.labels_sanitized;
+  return SanitizeUtf8(text);
+}
+
+IngestClientOptions ClientOptions(const AgentConfig& config, AgentCounters& counters) {
   IngestClientOptions options;
   options.address = config.collector;
   options.security = config.security;
-  options.agent_id = config.id;
-  options.hostname = config.hostname;
-  options.labels = MakeLabels({config.labels.begin(), config.labels.end()});
+  options.agent_id = SanitizedField(config.id, counters);
+  options.hostname = SanitizedField(config.hostname, counters);
+  std::vector<std::pair<std::string, std::string>> labels;
+  for (const auto& [name, value] : config.labels) {
+    labels.emplace_back(SanitizedField(name, counters), SanitizedField(value, counters));
+  }
+  options.labels = MakeLabels(std::move(labels));
   options.incarnation_id = NewIncarnationId();
   options.interval_ms = config.interval.count();
   options.max_backoff = config.reconnect_max_backoff;
@@ -73,10 +87,12 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config,
   auto created = CreateEnabledPlugins(
       plugins, {agent->host_, clock, agent->config_, agent->counters_, agent->spool_.get()});
   if (!created.ok()) return absl::InvalidArgumentError(created.status().message());
-  agent->scheduler_ = std::make_unique<Scheduler>(*std::move(created), config.id, clock,
-                                                  agent->counters_,
+  IngestClientOptions client_options = ClientOptions(config, agent->counters_);
+  // The host label is the (repaired) agent id, as in the Hello.
+  agent->scheduler_ = std::make_unique<Scheduler>(*std::move(created), client_options.agent_id,
+                                                  clock, agent->counters_,
                                                   std::min(config.plugin_timeout, config.interval));
-  agent->client_ = std::make_unique<IngestClient>(ClientOptions(config), *agent->spool_,
+  agent->client_ = std::make_unique<IngestClient>(std::move(client_options), *agent->spool_,
                                                   agent->counters_, clock);
   spdlog::info("scout-agent {} id={} hostname={} collector={} tls={} interval={} spool={}",
                kVersion, config.id, config.hostname, config.collector,

@@ -10,6 +10,9 @@ namespace scout::agent {
 
 struct AgentCounters {
   std::atomic<uint64_t> samples_collected{0};
+  // Distinct label names/values and metric names per cycle (and Hello
+  // fields once) that were not valid UTF-8 and were repaired with U+FFFD.
+  std::atomic<uint64_t> labels_sanitized{0};
   std::atomic<uint64_t> batches_spooled{0};
   std::atomic<uint64_t> spool_write_errors{0};
   std::atomic<uint64_t> batches_sent{0};       // every send, replays included

@@ -2,10 +2,13 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <map>
+#include <unordered_map>
 
 #include "shared/logging.h"
 #include "shared/proto_convert.h"
+#include "shared/utf8.h"
 
 namespace scout::agent {
 
@@ -53,6 +56,9 @@ std::vector<Sample> Scheduler::RunCycle(int64_t timestamp_ms) {
     samples.insert(samples.end(), std::make_move_iterator(result->samples.begin()),
                    std::make_move_iterator(result->samples.end()));
   }
+  // Here, on the collect thread, and not in each plugin: this is the one
+  // point every plugin's samples pass (--test too) before they are batched.
+  counters_.labels_sanitized += SanitizeSamples(samples);
   return samples;
 }
 
@@ -87,7 +93,17 @@ void Scheduler::Loop(std::chrono::milliseconds interval, size_t max_batch_bytes,
     std::vector<Sample> samples = RunCycle(next);
     counters_.samples_collected += samples.size();
     for (v1::Batch& batch : MakeBatches(samples, max_batch_bytes)) {
+      const uint32_t points = CountPoints(batch);
       auto seq = spool.Append(std::move(batch));
+      if (absl::IsInvalidArgument(seq.status())) {
+        // This batch could never be sent (not the disk's fault): dropped
+        // like one the collector rejects as invalid; the rest go on.
+        ++counters_.batches_rejected;
+        counters_.samples_rejected += points;
+        spdlog::error("dropping a batch of {} samples that cannot be spooled: {}", points,
+                      seq.status().message());
+        continue;
+      }
       if (seq.ok()) ++counters_.batches_spooled;
       if (!seq.ok()) ++counters_.spool_write_errors;
       if (!seq.ok() && !spool_failing_) {
@@ -100,6 +116,29 @@ void Scheduler::Loop(std::chrono::milliseconds interval, size_t max_batch_bytes,
     }
     if (after_cycle) after_cycle();
   }
+}
+
+uint64_t SanitizeSamples(std::vector<Sample>& samples) {
+  // Bad strings repeat (one process name on every series of the process):
+  // repair each once per cycle and count it once.
+  std::unordered_map<std::string, std::string> repaired;
+  auto fix = [&repaired](std::string& s) {
+    if (IsValidUtf8(s)) return false;
+    auto [it, inserted] = repaired.try_emplace(s);
+    if (inserted) it->second = SanitizeUtf8(s);
+    s = it->second;
+    return true;
+  };
+  for (Sample& sample : samples) {
+    fix(sample.key.metric);
+    bool changed = false;
+    for (auto& [name, value] : sample.key.labels) {
+      changed |= fix(name);
+      changed |= fix(value);
+    }
+    if (changed) std::sort(sample.key.labels.begin(), sample.key.labels.end());
+  }
+  return repaired.size();
 }
 
 std::vector<v1::Batch> MakeBatches(const std::vector<Sample>& samples, size_t max_bytes) {

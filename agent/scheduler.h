@@ -9,6 +9,11 @@
 // failures are logged once when they start and once when they stop. Every series gets the `host` label (the
 // agent id), so series from different hosts never collide.
 //
+// Every metric name, label name and label value is made valid UTF-8
+// (SanitizeSamples) before batching: proto3 cannot parse a `string` field
+// that is not, so one bad byte in a process name would otherwise make the
+// whole batch unreadable and hold back the cycle.
+//
 // Each cycle becomes one or more Batches of at most max_batch_bytes,
 // appended to the Spool (which numbers them).
 //
@@ -68,6 +73,13 @@ class Scheduler {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
+
+// Replaces every invalid UTF-8 sequence in metric names, label names and
+// label values with U+FFFD (shared/utf8.h) and re-sorts the repaired
+// labels. Returns how many distinct strings had to be repaired (a process
+// name on eight series counts once). Never drops a sample: the collector
+// judges a repaired name like any other.
+uint64_t SanitizeSamples(std::vector<Sample>& samples);
 
 // Converts one cycle's samples into Batches (one series per sample key),
 // each at most about max_bytes when serialized. Sequence numbers are left

@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "shared/logging.h"
 #include "shared/status_macros.h"
+#include "shared/utf8.h"
 
 namespace scout::agent {
 namespace {
@@ -246,12 +247,38 @@ absl::Status Spool::StartSegment(uint64_t first_seq) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Whether every `string` field of the batch is valid UTF-8: proto3 writes
+// such a field (logging an error) but refuses to parse it back, so the
+// record could never be read, sent or stored.
+absl::Status CheckEncodable(const v1::Batch& batch) {
+  for (const v1::Series& series : batch.series()) {
+    bool ok = IsValidUtf8(series.metric());
+    for (const v1::Label& label : series.labels()) {
+      ok = ok && IsValidUtf8(label.name()) && IsValidUtf8(label.value());
+    }
+    if (!ok) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "series ", SanitizeUtf8(series.metric()), " has a name or label that is not UTF-8"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<uint64_t> Spool::Append(v1::Batch batch) {
+  SCOUT_RETURN_IF_ERROR(CheckEncodable(batch));
   absl::MutexLock lock(&mu_);
   const uint64_t seq = next_seq_;
   batch.set_seq(seq);
   std::string payload;
-  batch.SerializeToString(&payload);
+  if (!batch.SerializeToString(&payload) || payload.size() > kMaxPayload) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "batch of %d bytes cannot be encoded as a spool record (at most %d bytes)",
+        batch.ByteSizeLong(), kMaxPayload));
+  }
   const uint32_t points = CountPoints(batch);
   const uint64_t segment_limit = std::max<uint64_t>(4096, std::min(options_.segment_bytes,
                                                                    options_.max_bytes / 8));
@@ -341,6 +368,14 @@ std::optional<v1::Batch> Spool::Read(uint64_t seq) {
   }
   v1::Batch batch;
   if (!batch.ParseFromArray(record.data() + kHeaderSize, static_cast<int>(e.size - kHeaderSize))) {
+    // Intact on disk (the CRC matched) but not a Batch protobuf parses, e.g.
+    // invalid UTF-8 written by an agent before it sanitised labels. It
+    // would be skipped on every stream and kept until max_age: drop it now.
+    ++stats_.dropped_batches;
+    stats_.dropped_samples += e.points;
+    spdlog::warn("spool: dropped batch {} ({} samples): its record cannot be decoded "
+                 "({} dropped in total)", seq, e.points, stats_.dropped_batches);
+    RemoveLocked(seq);
     return std::nullopt;
   }
   return batch;
@@ -368,6 +403,10 @@ uint64_t Spool::last_seq() const {
 
 void Spool::Remove(uint64_t seq) {
   absl::MutexLock lock(&mu_);
+  RemoveLocked(seq);
+}
+
+void Spool::RemoveLocked(uint64_t seq) {
   auto it = entries_.find(seq);
   if (it == entries_.end()) return;
   const uint64_t first = it->second.segment;

@@ -65,7 +65,7 @@ struct SpoolStats {
   uint64_t samples = 0;              // in those batches
   uint64_t bytes = 0;                // segment files on disk
   uint64_t appended_batches = 0;     // since open
-  uint64_t dropped_batches = 0;      // since open, over size or age
+  uint64_t dropped_batches = 0;      // since open, over size or age, or undecodable
   uint64_t dropped_samples = 0;
   uint64_t corrupt_records = 0;      // found at open
   uint64_t recovered_batches = 0;    // unacked batches found at open
@@ -79,10 +79,15 @@ class Spool {
   ~Spool();
 
   // Gives the batch the next sequence number, writes it durably, then
-  // enforces the bounds. Returns the sequence number.
+  // enforces the bounds. Returns the sequence number. InvalidArgument (and
+  // nothing written) for a batch that could never be read back: a string
+  // that is not valid UTF-8 (proto3 does not parse it) or a record over
+  // 64 MiB.
   absl::StatusOr<uint64_t> Append(v1::Batch batch);
 
-  // The batch with this seq, read from disk; nullopt if it was removed.
+  // The batch with this seq, read from disk; nullopt if it was removed. A
+  // record that is intact but does not parse is removed and counted in
+  // dropped_batches/dropped_samples: it would never become sendable.
   std::optional<v1::Batch> Read(uint64_t seq);
 
   // Sequence numbers of every batch still in the spool, oldest first.
@@ -121,6 +126,7 @@ class Spool {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status StartSegment(uint64_t first_seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EnforceBoundsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RemoveLocked(uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DropSegmentLocked(uint64_t first_seq, const char* why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool HasNewerLocked(uint64_t after_seq) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string SegmentPath(uint64_t first_seq) const;

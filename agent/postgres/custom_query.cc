@@ -224,12 +224,23 @@ namespace {
 // subtransaction, so its SAVEPOINT would never be sent. exec_params uses
 // the extended protocol: exactly one statement, so the SQL cannot leave the
 // caller's READ ONLY transaction with `COMMIT; ...`.
+//
+// The savepoint is rolled back after a query that worked too, never
+// released: its rows are already here, a READ ONLY query has nothing else
+// to keep, and the rollback undoes every setting the query changed. So
+// `SELECT set_config('statement_timeout', '0', true)` (or a session-wide
+// `false`, or `SET ROLE` through set_config) cannot switch the caller's
+// timeout off, or change who runs, for the queries after it. Re-asserting
+// `SET LOCAL statement_timeout` after each query would cover only the
+// settings we thought of.
 absl::StatusOr<pqxx::result> ExecInSavepoint(pqxx::transaction_base& tx, const CustomQuery& q) {
   const bool savepoint = dynamic_cast<pqxx::dbtransaction*>(&tx) != nullptr;
   try {
     if (savepoint) tx.exec("SAVEPOINT scout_custom_query");
     pqxx::result r = tx.exec_params(q.sql);
-    if (savepoint) tx.exec("RELEASE SAVEPOINT scout_custom_query");
+    if (savepoint) {
+      tx.exec("ROLLBACK TO SAVEPOINT scout_custom_query; RELEASE SAVEPOINT scout_custom_query");
+    }
     return r;
   } catch (const std::exception& e) {
     absl::Status error = QueryError(q, e);

@@ -14,9 +14,11 @@
 //   * A query either adds all its samples or none (on any error).
 //   * The query runs as ONE statement (extended protocol: `a; b` is rejected)
 //     inside the caller's READ ONLY transaction and its statement_timeout,
-//     wrapped in a SAVEPOINT (a subtransaction, rolled back to on failure),
-//     so a failing query never aborts the caller's transaction: the next
-//     query runs normally.
+//     wrapped in a SAVEPOINT (a subtransaction, always rolled back to once
+//     the rows are read), so a failing query never aborts the caller's
+//     transaction and no setting a query changes (statement_timeout through
+//     set_config, the role) outlives it: the next query runs normally,
+//     under the caller's timeout.
 //   * Errors name the query and the column, never the DSN; server messages
 //     are reduced to their first line and passed through
 //     SanitizePostgresError.
@@ -78,7 +80,8 @@ absl::Status ReadCustomQueries(ConfigMap& target, const std::string& config_dir,
                                std::vector<CustomQuery>* out);
 
 // Runs q inside `tx` (the caller's READ ONLY transaction with
-// statement_timeout already set) in a subtransaction (SAVEPOINT / ROLLBACK TO,
+// statement_timeout already set) in a subtransaction (SAVEPOINT, then
+// ROLLBACK TO it whether the query worked or not, undoing any setting it made;
 // issued directly: libpqxx 6.4's pqxx::subtransaction never sends its
 // SAVEPOINT before exec_params), so a failing query does not abort the
 // caller's transaction, and adds one sample per row

@@ -44,6 +44,7 @@ absl::Status ReadTarget(ConfigMap& t, const std::string& config_dir,
   SCOUT_RETURN_IF_ERROR(t.ReadDuration("interval", &target->interval));
   SCOUT_RETURN_IF_ERROR(t.ReadDuration("statement_timeout", &target->statement_timeout));
   SCOUT_RETURN_IF_ERROR(t.Read("databases", &target->databases));
+  SCOUT_RETURN_IF_ERROR(t.Read("allow_superuser", &target->allow_superuser));
   SCOUT_RETURN_IF_ERROR(ReadTargetLimits(t, target));
   SCOUT_RETURN_IF_ERROR(ReadTargetDurations(t, target));
   SCOUT_RETURN_IF_ERROR(ReadCustomQueries(t, config_dir, &target->queries));

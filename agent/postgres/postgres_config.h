@@ -29,6 +29,10 @@ struct PostgresTarget {
   // from memory in between (measuring stats every file: the costliest part).
   std::chrono::milliseconds size_interval{300000};
   std::vector<CustomQuery> queries;    // custom SQL, each on its own interval
+  // A DSN whose role (session or current user) is a superuser is refused
+  // unless this is set: a superuser can read every table and file and
+  // ignores READ ONLY escapes the agent relies on; pg_monitor is enough.
+  bool allow_superuser = false;
 };
 
 // Reads the `postgres:` section, appending one target per `targets` entry

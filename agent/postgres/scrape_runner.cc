@@ -113,16 +113,38 @@ bool ScrapeRunner::ScrapeMain(pqxx::connection& conn, int64_t now_ms, bool core_
   std::string main_db;
   std::vector<std::string> other_dbs;
   std::vector<std::string> failed_sets;  // "set: reason" of sets that failed this scrape
+  std::string superuser;  // the superuser role the DSN logs in as, if refused
   try {
     ReadOnlyTx tx(conn, "scout_monitoring");
     SetTimeouts(tx, spec_->statement_timeout);
-    main_db = tx.exec_params("SELECT current_database()").at(0).at(0).as<std::string>();
+    // Checked on every scrape, in the same round trip as the database name,
+    // so a role made superuser later is refused too. Both the login role
+    // and the effective one (a role-level `SET role` default) count.
+    const pqxx::row who = tx.exec_params(
+        "SELECT current_database(), bool_or(rolsuper), "
+        "  string_agg(rolname::text, ',' ORDER BY rolname) FILTER (WHERE rolsuper) "
+        "FROM pg_roles WHERE rolname IN (session_user, current_user)").at(0);
+    main_db = who.at(0).as<std::string>();
+    if (!spec_->allow_superuser && !who.at(1).is_null() && who.at(1).as<bool>()) {
+      superuser = who.at(2).as<std::string>("?");
+      throw std::runtime_error("superuser");  // leaves the transaction, rolled back
+    }
     if (core_due) other_dbs = CollectCoreSets(tx, now_ms, main_db, base, buffer, failed_sets);
     RunQueries(tx, main_db, main_db, due_queries, base, buffer);
     tx.commit();
   } catch (const std::exception& e) {
     const std::string reason = SanitizePostgresError(e.what(), "");
-    if (ConnectionLost(conn, e)) {
+    if (!superuser.empty()) {
+      // Reported like a target that is down and logged once (a state of
+      // its own); the connection is dropped and retried with backoff, as
+      // the role may be changed. The message names the role, never the
+      // DSN or its password.
+      connections_->DropMain(now_ms);
+      SetState("refused", absl::StrCat(
+          "refused: the DSN logs in as superuser role '", superuser,
+          "'; connect as a role with pg_monitor, or set allow_superuser: true on the target"));
+      EmitDown(base, sink);
+    } else if (ConnectionLost(conn, e)) {
       MarkDown(now_ms, absl::StrCat("connection lost: ", reason));
       EmitDown(base, sink);
     } else {  // reachable, but the transaction failed (timeout, permissions)

@@ -51,6 +51,7 @@ absl::Status ReadHttp(ConfigMap& m, probe::HttpProbeSpec* spec) {
   SCOUT_RETURN_IF_ERROR(m.ReadDuration("timeout", &spec->timeout));
   SCOUT_RETURN_IF_ERROR(m.ReadDuration("interval", &spec->interval));
   SCOUT_RETURN_IF_ERROR(m.Read("follow_redirects", &spec->follow_redirects));
+  SCOUT_RETURN_IF_ERROR(m.Read("allow_insecure_redirect", &spec->allow_insecure_redirect));
   std::vector<std::string> expect;
   SCOUT_RETURN_IF_ERROR(m.Read("expect_status", &expect));
   if (!expect.empty()) {

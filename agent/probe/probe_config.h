@@ -9,7 +9,8 @@
 //         body: ""
 //         timeout: 10s
 //         interval: 30s
-//         follow_redirects: true
+//         follow_redirects: true        # headers only to the URL's own origin
+//         allow_insecure_redirect: false  # https -> http redirects fail the probe
 //         expect_status: ["200-299", "304"]
 //         body_must_match: '"events"'       # RE2, searched
 //         body_must_not_match: "error"

@@ -14,6 +14,7 @@ class AgentPlugin final : public Plugin {
     auto add = [&](const char* name, double value) { sink.Add(name, {}, value); };
     const AgentCounters& c = counters_;
     add("scout_agent_samples_collected_total", static_cast<double>(c.samples_collected));
+    add("scout_agent_labels_sanitized_total", static_cast<double>(c.labels_sanitized));
     add("scout_agent_batches_spooled_total", static_cast<double>(c.batches_spooled));
     add("scout_agent_spool_write_errors_total", static_cast<double>(c.spool_write_errors));
     add("scout_agent_batches_sent_total", static_cast<double>(c.batches_sent));

@@ -129,7 +129,12 @@ void ProbeEngine::CollectFinished() {
     curl_multi_remove_handle(multi_, easy);
     for (Probe& p : probes_) {
       if (p.running.get() != transfer) continue;
-      Push(transfer->Complete(code));
+      if (transfer->NextHop(code)) {  // a redirect: the same transfer goes on
+        if (curl_multi_add_handle(multi_, easy) == CURLM_OK) break;
+        Push(transfer->SetupFailure(absl::InternalError("curl_multi_add_handle failed")));
+      } else {
+        Push(transfer->Complete(code));
+      }
       p.running.reset();
       break;
     }
@@ -170,7 +175,8 @@ absl::StatusOr<ProbeResult> RunHttpProbeOnce(const HttpProbeSpec& spec) {
   if (absl::Status s = transfer.Prepare(); !s.ok()) return s;
   CURLM* multi = curl_multi_init();
   if (multi == nullptr) return absl::ResourceExhaustedError("curl_multi_init failed");
-  const CURLcode code = RunToCompletion(multi, transfer.easy());
+  CURLcode code = RunToCompletion(multi, transfer.easy());
+  while (transfer.NextHop(code)) code = RunToCompletion(multi, transfer.easy());
   ProbeResult result = transfer.Complete(code);
   curl_multi_cleanup(multi);
   return result;

@@ -26,7 +26,12 @@ struct HttpProbeSpec {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::chrono::milliseconds timeout{10000};
+  // Redirects are followed by ProbeTransfer itself (up to 10): the
+  // configured headers go only to the URL's own origin (scheme, host and
+  // port) and are dropped for good at the first hop to another one; a hop
+  // from https to http fails the probe unless allow_insecure_redirect.
   bool follow_redirects = true;
+  bool allow_insecure_redirect = false;
   // Inclusive ranges; the probe fails with reason "status" outside them.
   std::vector<std::pair<int, int>> expect_status = {{200, 399}};
   // RE2 patterns searched (not fully matched) in the response body; empty

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <mutex>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "re2/re2.h"
 
@@ -95,6 +96,31 @@ std::string TcpUrl(const TcpProbeSpec& spec) {
   return absl::StrCat("http://", v6 ? "[" : "", spec.host, v6 ? "]" : "", ":", spec.port, "/");
 }
 
+// "scheme://host:port" of an absolute URL (lower case, the scheme's default
+// port filled in), or "" if curl cannot parse it. Two URLs with the same
+// origin are the same server as far as secrets in headers are concerned.
+std::string OriginOf(const std::string& url) {
+  std::string origin;
+  CURLU* u = curl_url();
+  if (u == nullptr) return origin;
+  char* scheme = nullptr;
+  char* host = nullptr;
+  char* port = nullptr;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    origin = absl::AsciiStrToLower(absl::StrCat(scheme, "://", host, ":", port));
+  }
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(u);
+  return origin;
+}
+
+std::string SchemeOf(const std::string& origin) { return origin.substr(0, origin.find(':')); }
+
 }  // namespace
 
 void EnsureCurlGlobalInit() {
@@ -150,9 +176,11 @@ absl::Status ProbeTransfer::Prepare() {
   curl_easy_setopt(e, CURLOPT_URL, s.url.c_str());
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(s.timeout.count()));
   curl_easy_setopt(e, CURLOPT_USERAGENT, "scout-probe/" SCOUT_VERSION);
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, s.follow_redirects ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  // Redirects are followed by NextHop, which decides per hop which
+  // headers go along; curl itself never follows.
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+  origin_ = OriginOf(s.url);
+  method_ = s.method;
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &ProbeTransfer::OnBody);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, this);
   if (s.method == "HEAD") {
@@ -202,8 +230,8 @@ ProbeResult ProbeTransfer::SetupFailure(const absl::Status& status) const {
   return r;
 }
 
-ProbeResult ProbeTransfer::Complete(CURLcode code) {
-  ProbeResult r = BaseResult();
+ProbePhases ProbeTransfer::HopPhases() const {
+  ProbePhases p;
   const curl_off_t dns = Info(easy_, CURLINFO_NAMELOOKUP_TIME_T);
   const curl_off_t connect = Info(easy_, CURLINFO_CONNECT_TIME_T);
   const curl_off_t app = Info(easy_, CURLINFO_APPCONNECT_TIME_T);
@@ -211,14 +239,102 @@ ProbeResult ProbeTransfer::Complete(CURLcode code) {
   const curl_off_t total = Info(easy_, CURLINFO_TOTAL_TIME_T);
   // A marker is 0 when its phase never completed; such phases (and the
   // ones after) stay 0 rather than going negative.
-  r.phases.dns = Seconds(dns);
-  if (connect > 0) r.phases.connect = Seconds(connect - dns);
-  if (app > 0) r.phases.tls = Seconds(app - connect);
+  p.dns = Seconds(dns);
+  if (connect > 0) p.connect = Seconds(connect - dns);
+  if (app > 0) p.tls = Seconds(app - connect);
   if (start > 0) {
-    r.phases.ttfb = Seconds(start - (app > 0 ? app : connect));
-    r.phases.transfer = Seconds(total - start);
+    p.ttfb = Seconds(start - (app > 0 ? app : connect));
+    p.transfer = Seconds(total - start);
   }
-  r.duration_seconds = Seconds(total);
+  return p;
+}
+
+void ProbeTransfer::StopFollowing(FailureReason reason, std::string error) {
+  stop_reason_ = reason;
+  stop_error_ = std::move(error);
+}
+
+bool ProbeTransfer::NextHop(CURLcode code) {
+  if (http_ == nullptr || code != CURLE_OK || !http_->follow_redirects) return false;
+  long status = 0;
+  curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
+  if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308) {
+    return false;
+  }
+  char* location = nullptr;  // absolute, resolved against this hop's URL by curl
+  if (curl_easy_getinfo(easy_, CURLINFO_REDIRECT_URL, &location) != CURLE_OK ||
+      location == nullptr) {
+    return false;  // no Location: the 3xx is the answer
+  }
+  const std::string next = location;
+  char* current = nullptr;
+  curl_easy_getinfo(easy_, CURLINFO_EFFECTIVE_URL, &current);
+  const std::string from = OriginOf(current != nullptr ? current : http_->url);
+  const std::string to = OriginOf(next);
+  // Only the scheme, host and port of the target are named: its path and
+  // query may carry a token.
+  if (hops_ >= kMaxRedirects) {
+    StopFollowing(FailureReason::kOther, absl::StrCat("more than ", kMaxRedirects, " redirects"));
+    return false;
+  }
+  if (SchemeOf(to) != "http" && SchemeOf(to) != "https") {
+    StopFollowing(FailureReason::kOther,
+                  absl::StrCat("redirect to a URL that is not http(s): ", UrlAuthorityOnly(next)));
+    return false;
+  }
+  if (SchemeOf(from) == "https" && SchemeOf(to) == "http" && !http_->allow_insecure_redirect) {
+    StopFollowing(FailureReason::kOther,
+                  absl::StrCat("redirect from https to http refused: ", UrlAuthorityOnly(next),
+                               " (set allow_insecure_redirect: true to follow it)"));
+    return false;
+  }
+  const ProbePhases hop = HopPhases();
+  earlier_phases_.dns += hop.dns;
+  earlier_phases_.connect += hop.connect;
+  earlier_phases_.tls += hop.tls;
+  earlier_phases_.ttfb += hop.ttfb;
+  earlier_phases_.transfer += hop.transfer;
+  earlier_seconds_ += Seconds(Info(easy_, CURLINFO_TOTAL_TIME_T));
+  // The probe's timeout bounds all hops together.
+  const auto left_ms = static_cast<long>(http_->timeout.count()) -
+                       static_cast<long>(earlier_seconds_ * 1000.0);
+  if (left_ms < 1) {
+    StopFollowing(FailureReason::kTimeout,
+                  absl::StrCat("timed out after ", hops_ + 1, " redirects"));
+    return false;
+  }
+  ++hops_;
+  body_.clear();  // only the final response's body is measured and checked
+  body_bytes_ = 0;
+  if (!headers_dropped_ && to != origin_) {
+    // Left the origin: no configured header (tokens, API keys, cookies)
+    // goes to this or any later hop, even one that comes back.
+    headers_dropped_ = true;
+    curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, nullptr);
+  }
+  // As browsers and curl do: 303 turns any method but HEAD into a GET,
+  // 301/302 turn POST into GET; 307/308 keep the method and body.
+  const bool to_get = status == 303 ? method_ != "HEAD"
+                                    : (status == 301 || status == 302) && method_ == "POST";
+  if (to_get) {
+    curl_easy_setopt(easy_, CURLOPT_CUSTOMREQUEST, nullptr);
+    curl_easy_setopt(easy_, CURLOPT_HTTPGET, 1L);
+    method_ = "GET";
+  }
+  curl_easy_setopt(easy_, CURLOPT_URL, next.c_str());
+  curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, left_ms);
+  return true;
+}
+
+ProbeResult ProbeTransfer::Complete(CURLcode code) {
+  ProbeResult r = BaseResult();
+  const ProbePhases hop = HopPhases();
+  r.phases.dns = earlier_phases_.dns + hop.dns;
+  r.phases.connect = earlier_phases_.connect + hop.connect;
+  r.phases.tls = earlier_phases_.tls + hop.tls;
+  r.phases.ttfb = earlier_phases_.ttfb + hop.ttfb;
+  r.phases.transfer = earlier_phases_.transfer + hop.transfer;
+  r.duration_seconds = earlier_seconds_ + Seconds(Info(easy_, CURLINFO_TOTAL_TIME_T));
   long status = 0;
   curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
   r.http_status = static_cast<int>(status);
@@ -229,6 +345,11 @@ ProbeResult ProbeTransfer::Complete(CURLcode code) {
   if (code != CURLE_OK) {
     r.reason = MapCurlCode(code);
     r.error = error_buf_[0] != '\0' ? error_buf_ : curl_easy_strerror(code);
+    return r;
+  }
+  if (stop_reason_ != FailureReason::kNone) {  // a redirect that was not followed
+    r.reason = stop_reason_;
+    r.error = stop_error_;
     return r;
   }
   if (http_ != nullptr) CheckHttp(r);

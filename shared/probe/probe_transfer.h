@@ -38,6 +38,21 @@ class ProbeTransfer {
   absl::Status Prepare();
   CURL* easy() const { return easy_; }
 
+  // Called once curl reported a hop done with `code`, before Complete: if
+  // the hop was a redirect (301, 302, 303, 307, 308 with a Location) that
+  // may be followed, re-arms easy() for the next hop and returns true; the
+  // caller adds it to its multi again (after removing it). The hop's
+  // times, body and certificate expiry carry over. Redirects are followed
+  // here, not by libcurl: libcurl 7.88 re-sends custom headers to any host
+  // (it strips only Authorization and Cookie), so each hop's headers are
+  // rebuilt: all configured headers while every hop so far stayed on the
+  // URL's origin (scheme, host, port), none from the first hop that left
+  // it. An https -> http hop (unless allow_insecure_redirect), a non-HTTP
+  // Location, more than kMaxRedirects hops or no time left end the run:
+  // Complete then reports the failure.
+  bool NextHop(CURLcode code);
+  static constexpr int kMaxRedirects = 10;
+
   // Builds the result once curl reported the transfer done with `code`.
   ProbeResult Complete(CURLcode code);
   // Result for a run that could not start (reason "other").
@@ -50,6 +65,10 @@ class ProbeTransfer {
   static size_t OnBody(char* data, size_t size, size_t nmemb, void* self);
   ProbeResult BaseResult() const;
   void CheckHttp(ProbeResult& result) const;
+  // This hop's phases (curl's times restart with every hop).
+  ProbePhases HopPhases() const;
+  // Why following stopped early (set by NextHop); reported by Complete.
+  void StopFollowing(FailureReason reason, std::string error);
 
   const HttpProbeSpec* http_ = nullptr;
   const TcpProbeSpec* tcp_ = nullptr;
@@ -60,6 +79,17 @@ class ProbeTransfer {
   std::string body_;  // first kMaxBodyKept bytes, for the body regexes
   int64_t body_bytes_ = 0;
   std::optional<int64_t> cert_expiry_;
+  // Redirects (NextHop): hops taken, the times of the hops before this
+  // one, whether the configured headers were dropped, why following
+  // stopped ("" = it did not).
+  int hops_ = 0;
+  std::string origin_;  // "scheme://host:port" of the spec's URL
+  std::string method_;  // of the current hop (a 303 turns it into GET)
+  ProbePhases earlier_phases_;
+  double earlier_seconds_ = 0;
+  bool headers_dropped_ = false;
+  FailureReason stop_reason_ = FailureReason::kNone;
+  std::string stop_error_;
 };
 
 }  // namespace scout::probe

@@ -68,6 +68,30 @@ max_batch_bytes: 65536
   EXPECT_EQ(c->reconnect_max_backoff, std::chrono::seconds(5));
 }
 
+TEST(AgentConfig, RedirectAndSuperuserKeysDefaultToTheSafeSide) {
+  auto c = ParseAgentConfig(R"(
+probes:
+  http:
+    - {name: a, url: "https://a.example/"}
+    - {name: b, url: "https://b.example/", allow_insecure_redirect: true}
+postgres:
+  targets:
+    - {name: db1, dsn: "host=x"}
+    - {name: db2, dsn: "host=y", allow_superuser: true}
+)", "agent.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->probes.http.size(), 2u);
+  EXPECT_FALSE(c->probes.http[0].allow_insecure_redirect);
+  EXPECT_TRUE(c->probes.http[1].allow_insecure_redirect);
+  ASSERT_EQ(c->postgres.size(), 2u);
+  EXPECT_FALSE(c->postgres[0].allow_superuser);
+  EXPECT_TRUE(c->postgres[1].allow_superuser);
+  auto bad = ParseAgentConfig("postgres:\n  targets:\n    - {name: d, dsn: x, allow_superuser: maybe}\n",
+                              "agent.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), ::testing::HasSubstr("allow_superuser"));
+}
+
 TEST(AgentConfig, DefaultsWhenEmpty) {
   auto c = ParseAgentConfig("", "agent.yaml");
   ASSERT_TRUE(c.ok());

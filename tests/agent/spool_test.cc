@@ -4,8 +4,11 @@
 
 #include "tests/common/test_dir.h"
 #include <unistd.h>
+#include <zlib.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -198,6 +201,67 @@ TEST_F(SpoolTest, LockIsHeldAgainstOtherProcesses) {
   EXPECT_NE(std::system(probe.c_str()), 0);
   spool.reset();
   EXPECT_EQ(std::system(probe.c_str()), 0);
+}
+
+// A batch protobuf could never parse back (a label that is not UTF-8) is
+// refused with nothing written, rather than kept and skipped forever.
+TEST_F(SpoolTest, BatchThatCannotBeEncodedIsRefused) {
+  auto spool = Open();
+  v1::Batch bad = BatchOf(2, 1);
+  auto* label = bad.mutable_series(0)->add_labels();
+  label->set_name("comm");
+  label->set_value("node\xC3");
+  auto seq = spool->Append(bad);
+  EXPECT_EQ(seq.status().code(), absl::StatusCode::kInvalidArgument) << seq.status();
+  EXPECT_TRUE(spool->Pending().empty());
+  EXPECT_EQ(*spool->Append(BatchOf(1, 1)), 1u) << "no sequence number used up";
+}
+
+// A record that is intact on disk (its CRC matches) but does not parse,
+// e.g. written by an older agent that spooled invalid UTF-8, is dropped and
+// counted when read, and is gone after a restart.
+TEST_F(SpoolTest, IntactButUndecodableRecordIsDroppedAndCounted) {
+  {
+    auto spool = Open();
+    v1::Batch b = BatchOf(4, 1);
+    auto* label = b.mutable_series(0)->add_labels();
+    label->set_name("comm");
+    label->set_value("nodeQ");
+    ASSERT_TRUE(spool->Append(b).ok());
+    ASSERT_TRUE(spool->Append(BatchOf(2, 2)).ok());
+  }
+  // Turn "nodeQ" into "node\xC3" in record 1 and give it a matching CRC.
+  const auto path = Segments()[0];
+  std::string data;
+  {
+    std::ifstream in(path, std::ios::binary);
+    data.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const size_t at = data.find("nodeQ");
+  ASSERT_NE(at, std::string::npos);
+  data[at + 4] = '\xC3';
+  uint32_t len = 0;
+  std::memcpy(&len, data.data(), 4);
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(data.data() + 8), 20 + len);
+  const auto crc32v = static_cast<uint32_t>(crc);
+  std::memcpy(data.data() + 4, &crc32v, 4);
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << data;
+  }
+  {
+    auto spool = Open();
+    EXPECT_EQ(spool->stats().corrupt_records, 0u) << "the record itself is intact";
+    EXPECT_EQ(spool->Pending(), (std::vector<uint64_t>{1, 2}));
+    EXPECT_FALSE(spool->Read(1).has_value());
+    EXPECT_EQ(spool->Pending(), (std::vector<uint64_t>{2}));
+    EXPECT_EQ(spool->stats().dropped_batches, 1u);
+    EXPECT_EQ(spool->stats().dropped_samples, 4u);
+    ASSERT_TRUE(spool->Read(2).has_value());
+  }
+  auto spool = Open();
+  EXPECT_EQ(spool->Pending(), (std::vector<uint64_t>{2}));
 }
 
 }  // namespace

@@ -434,6 +434,31 @@ TEST_F(CustomQueryTest, FailingQueriesLeaveTheTransactionUsable) {
   }
 }
 
+// A custom query cannot switch statement_timeout off (or change any other
+// setting) for the queries after it: its savepoint is always rolled back.
+TEST_F(CustomQueryTest, AQueryCannotSwitchTheTimeoutOffForLaterQueries) {
+  for (const char* local : {"true", "false"}) {  // SET LOCAL and session-wide
+    SCOPED_TRACE(std::string("is_local=") + local);
+    auto tx = Begin(300);
+    VectorSink sink(0);
+    const std::string sql =
+        std::string("SELECT length(set_config('statement_timeout', '0', ") + local + ")) AS v";
+    const auto off = RunCustomQuery(*tx, Query("off", sql, {}, {"v"}), base_, sink);
+    ASSERT_TRUE(off.ok()) << off.status();
+    EXPECT_EQ(Find(sink, "off_v", base_), 1) << "the query itself ran and its rows are kept";
+    EXPECT_EQ(tx->exec1("SELECT current_setting('statement_timeout')")[0].as<std::string>(),
+              "300ms");
+
+    const auto start = std::chrono::steady_clock::now();
+    const auto slow = RunCustomQuery(
+        *tx, Query("slow", "SELECT 1 AS v FROM pg_sleep(10)", {}, {"v"}), base_, sink);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+    ASSERT_FALSE(slow.ok());
+    EXPECT_EQ(slow.status().code(), absl::StatusCode::kDeadlineExceeded) << slow.status();
+    EXPECT_NO_THROW(tx->commit());
+  }
+}
+
 TEST_F(CustomQueryTest, NullLabelsAreEmptyAndNullValuesSkipped) {
   auto tx = Begin();
   VectorSink sink(0);

@@ -20,7 +20,8 @@ collectors: [postgres, load]
 spool: {dir: $WORK/spool, fsync: false}
 postgres:
   targets:
-    - {name: main, dsn: "\${SCOUT_PG_DSN}", interval: 1s}
+    # The test cluster's only role is its bootstrap superuser.
+    - {name: main, dsn: "\${SCOUT_PG_DSN}", interval: 1s, allow_superuser: true}
 YAML
 "$AGENT" --config "$WORK/agent.yaml" >"$WORK/agent.log" 2>&1 &
 PIDS+=($!)

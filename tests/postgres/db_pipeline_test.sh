@@ -79,6 +79,7 @@ postgres:
       dsn: "\${SCOUT_PG_DSN}"
       interval: 1s
       long_query_threshold: 2s
+      allow_superuser: true  # the test cluster's only role is its bootstrap superuser
       queries_file: $(cd "$(dirname "$0")/../.." && pwd)/examples/scenescout-queries.yaml
 YAML
 "$AGENT" --config "$WORK/agent.yaml" >"$WORK/agent.log" 2>&1 &

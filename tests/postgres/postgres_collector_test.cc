@@ -38,6 +38,9 @@ PostgresTarget MakeTarget(std::string name, std::string dsn, milliseconds interv
   t.name = std::move(name);
   t.dsn = std::move(dsn);
   t.interval = interval;
+  // The test cluster's role is its bootstrap superuser (the refusal itself
+  // is tested with allow_superuser unset).
+  t.allow_superuser = true;
   return t;
 }
 
@@ -566,6 +569,69 @@ TEST_F(PostgresCollectorTest, CustomQueriesRunOnTheirIntervalAndDatabaseAndFailA
   ASSERT_TRUE(collector->Collect(5000, fifth).ok());
   EXPECT_EQ(Find(fifth, "shop_orders_count", eu), 3);
   EXPECT_EQ(Count(logs.text(), "query broken: failed"), 1) << logs.text();
+}
+
+// Through the whole scrape: a custom query that switches the timeout off
+// does not let the next one run without it.
+TEST_F(PostgresCollectorTest, CustomQueryCannotSwitchTheScrapeTimeoutOff) {
+  PostgresTarget target = Target(cluster_->dsn);
+  target.statement_timeout = milliseconds(500);
+  CustomQuery off;
+  off.name = "off";
+  off.sql = "SELECT length(set_config('statement_timeout', '0', true)) AS v";
+  off.values = {"v"};
+  CustomQuery sleep;
+  sleep.name = "sleep";
+  sleep.sql = "SELECT 1 AS v FROM pg_sleep(10)";
+  sleep.values = {"v"};
+  target.queries = {off, sleep};
+  auto collector = NewPostgresPlugin({target});
+  VectorSink sink(0);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(collector->Collect(0, sink).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+  EXPECT_EQ(Find(sink, "scout_postgres_custom_query_success", {{"target", "main"}, {"query", "off"}}), 1);
+  EXPECT_EQ(Find(sink, "scout_postgres_custom_query_success", {{"target", "main"}, {"query", "sleep"}}), 0);
+  EXPECT_EQ(Find(sink, "scout_postgres_up", main_), 1);
+}
+
+// A DSN that logs in as a superuser is refused (clearly, without the
+// password) unless the target allows it; a pg_monitor role is not.
+TEST_F(PostgresCollectorTest, SuperuserDsnIsRefusedUnlessAllowed) {
+  const std::string secret_dsn = cluster_->dsn + " password=SuperSecret123";
+  PostgresTarget target = Target(secret_dsn);
+  target.allow_superuser = false;
+  LogCapture logs;
+  auto refused = NewPostgresPlugin({target});
+  for (int i = 0; i < 2; ++i) {
+    VectorSink sink(i * 60000);
+    const absl::Status s = refused->Collect(i * 60000, sink);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(std::string(s.message()).find("superuser role 'scout'"), std::string::npos) << s;
+    EXPECT_NE(std::string(s.message()).find("allow_superuser: true"), std::string::npos) << s;
+    EXPECT_EQ(Find(sink, "scout_postgres_up", main_), 0);
+    EXPECT_FALSE(Find(sink, "scout_postgres_max_connections", main_)) << "nothing was scraped";
+  }
+  const std::string text = logs.text();
+  EXPECT_EQ(Count(text, "superuser role 'scout'"), 1) << "logged once: " << text;
+  EXPECT_EQ(text.find("SuperSecret123"), std::string::npos) << text;
+
+  target.allow_superuser = true;
+  VectorSink allowed(0);
+  EXPECT_TRUE(NewPostgresPlugin({target})->Collect(0, allowed).ok());
+  EXPECT_EQ(Find(allowed, "scout_postgres_up", main_), 1);
+
+  Exec(cluster_->dsn, "DROP ROLE IF EXISTS scout_monitor");
+  Exec(cluster_->dsn, "CREATE ROLE scout_monitor LOGIN IN ROLE pg_monitor");
+  std::string monitor_dsn = cluster_->dsn;
+  monitor_dsn.replace(monitor_dsn.find("user=scout"), 10, "user=scout_monitor");
+  PostgresTarget monitor = Target(monitor_dsn);
+  monitor.allow_superuser = false;
+  monitor.databases = {"postgres"};
+  VectorSink ok(0);
+  const absl::Status s = NewPostgresPlugin({monitor})->Collect(0, ok);
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(Find(ok, "scout_postgres_up", main_), 1);
 }
 
 TEST_F(PostgresCollectorTest, UnreachableDatabaseDoesNotStopTheTarget) {

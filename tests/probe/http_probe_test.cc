@@ -176,6 +176,97 @@ TEST_F(HttpProbeTest, RedirectFollowedOrNot) {
   EXPECT_EQ(r.reason, FailureReason::kStatus);
 }
 
+// Configured headers, secrets among them, as a probe sends them.
+const std::vector<std::pair<std::string, std::string>> kSecretHeaders = {
+    {"Authorization", "Bearer s3cret"}, {"X-Api-Key", "k3y-SECRET"}, {"Cookie", "session=c00kie"}};
+constexpr char kAnySecret[] = "s3cret|k3y-SECRET|c00kie|X-Api-Key|Authorization|Cookie";
+
+// A 302 to another host over plain http: the other host receives none of
+// the configured headers (libcurl alone would still send X-Api-Key).
+TEST_F(HttpProbeTest, RedirectToAnotherHostDropsEveryConfiguredHeader) {
+  int other_port = 0, third_port = 0;
+  auto other = testing::StartHttpServer(*dir_, &other_port, 0, "127.0.0.2");
+  auto third = testing::StartHttpServer(*dir_, &third_port);  // 127.0.0.1, another port
+  const std::string other_url = "http://127.0.0.2:" + std::to_string(other_port);
+  struct Case {
+    const char* what;
+    std::string path;
+  } cases[] = {
+      {"another host", "/redirect-to?url=" + other_url + "/headers"},
+      {"same host, another port",
+       "/redirect-to?url=http://127.0.0.1:" + std::to_string(third_port) + "/headers"},
+      {"307 to another host", "/redirect-to?code=307&url=" + other_url + "/headers"},
+      {"away and back: still dropped",
+       "/redirect-to?url=" + other_url + "/redirect-to?url=http://127.0.0.1:" +
+           std::to_string(http_port_) + "/headers"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    HttpProbeSpec s = Spec(c.path);
+    s.headers = kSecretHeaders;
+    s.body_must_match = "GET /headers HTTP/1.1";
+    s.body_must_not_match = kAnySecret;
+    const ProbeResult r = Run(s);
+    EXPECT_TRUE(r.success) << FailureReasonName(r.reason) << " " << r.error;
+    EXPECT_EQ(r.http_status, 200);
+    EXPECT_NEAR(r.phases.Sum(), r.duration_seconds, 0.001 + r.duration_seconds * 0.05);
+  }
+}
+
+TEST_F(HttpProbeTest, SameOriginRedirectKeepsHeaders) {
+  HttpProbeSpec s = Spec("/redirect-to?url=/headers");
+  s.headers = kSecretHeaders;
+  s.body_must_match = "X-Api-Key: k3y-SECRET\r\n(.|\r|\n)*Cookie: session=c00kie|"
+                      "Cookie: session=c00kie\r\n(.|\r|\n)*X-Api-Key: k3y-SECRET";
+  ProbeResult r = Run(s);
+  EXPECT_TRUE(r.success) << r.error;
+  s.body_must_match = "Authorization: Bearer s3cret";
+  r = Run(s);
+  EXPECT_TRUE(r.success) << r.error;
+  // Absolute URL to the same origin, 303 after a POST: headers kept, GET.
+  s = Spec("/redirect-to?code=303&url=http://127.0.0.1:" + std::to_string(http_port_) + "/headers");
+  s.headers = kSecretHeaders;
+  s.method = "POST";
+  s.body = "x=1";
+  s.body_must_match = "^GET /headers HTTP/1.1\r\n(.|\r|\n)*X-Api-Key: k3y-SECRET";
+  r = Run(s);
+  EXPECT_TRUE(r.success) << r.error;
+}
+
+TEST_F(HttpProbeTest, HttpsToHttpRedirectIsRefusedUnlessAllowed) {
+  int tls_port = 0;
+  auto redirector = testing::StartTlsRedirectServer(
+      *dir_, *dir_ + "/valid.pem", *dir_ + "/valid.key",
+      "http://127.0.0.1:" + std::to_string(http_port_) + "/headers?token=QUERYSECRET", &tls_port);
+  HttpProbeSpec s = Tls(tls_port);
+  s.url += "r";
+  s.ca_file = *dir_ + "/valid.pem";
+  s.headers = kSecretHeaders;
+  ProbeResult r = Run(s);
+  EXPECT_FALSE(r.success);
+  EXPECT_EQ(r.reason, FailureReason::kOther);
+  EXPECT_EQ(r.http_status, 302);
+  EXPECT_THAT(r.error, ::testing::HasSubstr("redirect from https to http refused: "
+                                            "http://127.0.0.1:" + std::to_string(http_port_)));
+  EXPECT_THAT(r.error, ::testing::HasSubstr("allow_insecure_redirect"));
+  EXPECT_THAT(r.error, ::testing::Not(::testing::HasSubstr("QUERYSECRET")));
+
+  s.allow_insecure_redirect = true;
+  s.body_must_match = "GET /headers";
+  s.body_must_not_match = kAnySecret;  // another scheme and port: another origin
+  r = Run(s);
+  EXPECT_TRUE(r.success) << r.error;
+  EXPECT_EQ(r.http_status, 200);
+  EXPECT_GT(r.phases.tls, 0) << "the first hop's TLS time is kept";
+
+  s.follow_redirects = false;  // not followed at all: the 302 is the answer
+  s.allow_insecure_redirect = false;
+  s.body_must_match.clear();
+  r = Run(s);
+  EXPECT_TRUE(r.success) << r.error;
+  EXPECT_EQ(r.http_status, 302);
+}
+
 TEST_F(HttpProbeTest, BodyRegexes) {
   HttpProbeSpec s = Spec("/body");
   s.body_must_match = "status=(green|yellow)";

@@ -98,14 +98,16 @@ bool WaitFor(F ready) {
   return false;
 }
 
-// scout-test-http-server on 127.0.0.1; port 0 picks a free one.
-inline std::unique_ptr<Child> StartHttpServer(const std::string& dir, int* port, int fixed_port = 0) {
+// scout-test-http-server on `host` (127.0.0.1; any 127.x.y.z works on
+// Linux, e.g. 127.0.0.2 for "another host"); port 0 picks a free one.
+inline std::unique_ptr<Child> StartHttpServer(const std::string& dir, int* port, int fixed_port = 0,
+                                              const std::string& host = "127.0.0.1") {
   const std::string ready = dir + "/ready-" + std::to_string(fixed_port) + "-" +
                             std::to_string(std::rand());
   auto child = std::make_unique<Child>(
       std::vector<std::string>{HTTP_TEST_SERVER, "--listen",
-                               "127.0.0.1:" + std::to_string(fixed_port), "--ready-file", ready},
-      dir + "/http-server.log");
+                               host + ":" + std::to_string(fixed_port), "--ready-file", ready},
+      dir + "/http-server-" + host + ".log");
   const bool ok = WaitFor([&] { return std::ifstream(ready).good(); });
   EXPECT_TRUE(ok) << "http test server did not start";
   std::ifstream(ready) >> *port;
@@ -123,6 +125,25 @@ inline std::unique_ptr<Child> StartTlsServer(const std::string& dir, const std::
   if (!chain.empty()) argv.insert(argv.end(), {"-cert_chain", chain});
   auto child = std::make_unique<Child>(argv,
       dir + "/s_server-" + std::to_string(*port) + ".log");
+  EXPECT_TRUE(WaitFor([&] { return CanConnect(*port); })) << "openssl s_server did not start";
+  return child;
+}
+
+// `openssl s_server -HTTP` answering GET /r with a 302 to `location`
+// (-HTTP sends the named file as the whole response).
+inline std::unique_ptr<Child> StartTlsRedirectServer(const std::string& dir, const std::string& cert,
+                                                     const std::string& key,
+                                                     const std::string& location, int* port) {
+  *port = UnusedPort();
+  const std::string root = dir + "/tls-redirect-" + std::to_string(*port);
+  std::system(("mkdir -p " + root).c_str());
+  std::ofstream(root + "/r") << "HTTP/1.0 302 Found\r\nLocation: " << location
+                             << "\r\nContent-Length: 0\r\n\r\n";
+  auto child = std::make_unique<Child>(
+      std::vector<std::string>{"sh", "-c",
+                               "cd '" + root + "' && exec openssl s_server -HTTP -quiet -accept 127.0.0.1:" +
+                                   std::to_string(*port) + " -cert '" + cert + "' -key '" + key + "'"},
+      root + ".log");
   EXPECT_TRUE(WaitFor([&] { return CanConnect(*port); })) << "openssl s_server did not start";
   return child;
 }

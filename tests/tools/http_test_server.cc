@@ -9,6 +9,8 @@
 //   /slow?ms=N      sleeps N ms, then 200 "slow\n"
 //   /status?code=N  status N
 //   /redirect       302 to /ok
+//   /redirect-to?url=U[&code=N]  N (default 302) to U, taken as is
+//   /headers        200 with the request line and headers as the body
 //   /body           200 with a fixed text (see kBody)
 //   /auth           200 if "Authorization: Bearer s3cret" arrived, else 401
 //   anything else   404
@@ -93,6 +95,12 @@ void Serve(int fd) {
     Respond(fd, code >= 100 && code <= 599 ? code : 400, "status\n");
   } else if (path == "/redirect") {
     Respond(fd, 302, "", "Location: /ok\r\n");
+  } else if (path == "/redirect-to") {
+    const int code = std::atoi(QueryParam(target, "code").c_str());
+    Respond(fd, code >= 300 && code <= 399 ? code : 302, "",
+            "Location: " + QueryParam(target, "url") + "\r\n");
+  } else if (path == "/headers") {
+    Respond(fd, 200, head.substr(0, head.find("\r\n\r\n") + 2));
   } else if (path == "/body") {
     Respond(fd, 200, kBody);
   } else if (path == "/auth") {
