@@ -20,6 +20,11 @@
 //     max_pending_points: 500000    # queued for commit, before all streams pause
 //     max_future_skew: 10m          # samples further ahead are rejected
 //     grpc_memory_bytes: 134217728  # cap on gRPC's own buffers
+//   query:                          # limits of one query (docs/limits.md)
+//     timeout: 30s                  # server deadline (the client's shorter one wins)
+//     max_samples: 20000000         # raw points + rollup rows read per query
+//     max_series: 10000             # series per query, whatever the client asks
+//     max_concurrent: 4             # Query RPCs + report generations at once
 //   reports:                        # daily/weekly reports on a schedule (docs/reports.md)
 //     enabled: true
 //     dir: ""                       # "" = reports/ next to the database
@@ -62,6 +67,7 @@
 #include "collector/alerting/notifier.h"
 #include "collector/auth/auth_config.h"
 #include "collector/ingest_service.h"
+#include "collector/query_limits.h"
 #include "collector/storage/sqlite_storage.h"
 
 namespace scout::collector {
@@ -107,6 +113,7 @@ struct CollectorConfig {
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(20);
   SqliteOptions storage{"./var/scout.db"};
   IngestOptions ingest;
+  QueryLimits query;
   size_t max_pending_points = 500'000;
   int64_t grpc_memory_bytes = 128 << 20;  // gRPC buffers (ResourceQuota)
   // The collector's own metrics: how often, and their `host` label.

@@ -37,6 +37,7 @@ class AlertsService;
 class IngestService;
 class ReportScheduler;
 class ReportsService;
+class QueryGate;
 class QueryService;
 class SelfMetrics;
 class Storage;
@@ -63,6 +64,9 @@ class CollectorServer {
   // The collector's own counters, for the shutdown log line.
   std::string CountersLine() const;
   Storage& storage() { return *storage_; }
+  // The query limits (query.max_concurrent etc.) shared by the Query
+  // handlers and report generation.
+  QueryGate& query_gate() { return *query_gate_; }
 
  private:
   CollectorServer() = default;
@@ -84,6 +88,7 @@ class CollectorServer {
   std::unique_ptr<WriteQueue> writes_;
   std::unique_ptr<AgentTracker> tracker_;
   std::unique_ptr<IngestService> ingest_;
+  std::unique_ptr<QueryGate> query_gate_;
   std::unique_ptr<QueryService> query_;
   std::unique_ptr<SelfMetrics> self_;
   // Alerting (all null when the config has no `alerting` section).

@@ -22,6 +22,7 @@
 #include "collector/agent_tracker.h"
 #include "collector/auth/authorizer.h"
 #include "collector/ingest_service.h"
+#include "collector/query_limits.h"
 #include "collector/storage/storage.h"
 #include "collector/write_queue.h"
 #include "shared/clock.h"
@@ -35,7 +36,8 @@ class SelfMetrics {
               std::chrono::milliseconds interval,
               const alerting::AlertEngine* engine = nullptr,  // null: alerting off
               const alerting::Notifier* notifier = nullptr,
-              const auth::Authorizer* authorizer = nullptr);
+              const auth::Authorizer* authorizer = nullptr,
+              const QueryGate* queries = nullptr);
   ~SelfMetrics();
 
   void Start();
@@ -59,6 +61,7 @@ class SelfMetrics {
   const alerting::AlertEngine* engine_;
   const alerting::Notifier* notifier_;
   const auth::Authorizer* authorizer_;
+  const QueryGate* queries_;
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
