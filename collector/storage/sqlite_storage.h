@@ -199,7 +199,7 @@ class SqliteStorage final : public Storage {
   // Newest chunk end per series: a read that starts after it needs no chunk
   // query, so recent windows (alert rules, `sctl latest`-like reads) are
   // served from memory alone. Updated after a flush commits and before the
-  // head drops the flushed points (see ReadRange for why that order).
+  // head drops the flushed points (see VisitRange for why that order).
   mutable absl::Mutex chunk_end_mu_;
   std::unordered_map<int64_t, int64_t> chunk_end_ms_ ABSL_GUARDED_BY(chunk_end_mu_);
 
