@@ -182,6 +182,29 @@ absl::Status ReadDurationBounded(ConfigMap& map, const std::string& key,
 }
 
 // After ReadStorage: max_sample_age defaults to storage.raw_retention.
+// The `query:` section (QueryLimits, docs/limits.md).
+absl::Status ReadQuery(ConfigMap& root, QueryLimits* out) {
+  SCOUT_ASSIGN_OR_RETURN(auto query, root.Child("query"));
+  if (!query) return absl::OkStatus();
+  SCOUT_RETURN_IF_ERROR(query->ReadDuration("timeout", &out->timeout));
+  if (out->timeout < std::chrono::milliseconds(100)) {
+    return query->ErrorAt("timeout", "must be at least 100ms");
+  }
+  SCOUT_RETURN_IF_ERROR(query->Read("max_samples", &out->max_samples));
+  if (out->max_samples < 1) return query->ErrorAt("max_samples", "must be at least 1");
+  int64_t max_series = static_cast<int64_t>(out->max_series);
+  SCOUT_RETURN_IF_ERROR(query->Read("max_series", &max_series));
+  if (max_series < 1) return query->ErrorAt("max_series", "must be at least 1");
+  out->max_series = static_cast<size_t>(max_series);
+  int64_t max_concurrent = out->max_concurrent;
+  SCOUT_RETURN_IF_ERROR(query->Read("max_concurrent", &max_concurrent));
+  if (max_concurrent < 1 || max_concurrent > 1024) {
+    return query->ErrorAt("max_concurrent", "must be between 1 and 1024");
+  }
+  out->max_concurrent = static_cast<int>(max_concurrent);
+  return query->CheckNoUnknownKeys();
+}
+
 absl::Status ReadIngest(ConfigMap& root, CollectorConfig* config) {
   IngestOptions& o = config->ingest;
   o.points.max_sample_age_ms = config->storage.raw_retention.count();
@@ -314,6 +337,7 @@ absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root, const std::string& conf
 
   SCOUT_RETURN_IF_ERROR(ReadStorage(root, &config.storage));
   SCOUT_RETURN_IF_ERROR(ReadIngest(root, &config));
+  SCOUT_RETURN_IF_ERROR(ReadQuery(root, &config.query));
   SCOUT_RETURN_IF_ERROR(ReadAlerting(root, config_dir, &config.alerting));
   SCOUT_RETURN_IF_ERROR(ReadReports(root, config_dir, &config.reports));
   SCOUT_RETURN_IF_ERROR(root.CheckNoUnknownKeys());

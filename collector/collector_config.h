@@ -32,6 +32,11 @@
 //     max_new_series_per_agent_per_hour: 100000
 //     max_series: 5000000           # series in storage
 //     grpc_memory_bytes: 134217728  # cap on gRPC's own buffers
+//   query:                          # limits of one query (docs/limits.md)
+//     timeout: 30s                  # server deadline (the client's shorter one wins)
+//     max_samples: 20000000         # raw points + rollup rows read per query
+//     max_series: 10000             # series per query, whatever the client asks
+//     max_concurrent: 4             # Query RPCs + report generations at once
 //   reports:                        # daily/weekly reports on a schedule (docs/reports.md)
 //     enabled: true
 //     dir: ""                       # "" = reports/ next to the database
@@ -74,6 +79,7 @@
 #include "collector/alerting/notifier.h"
 #include "collector/auth/auth_config.h"
 #include "collector/ingest_service.h"
+#include "collector/query_limits.h"
 #include "collector/storage/sqlite_storage.h"
 
 namespace scout::collector {
@@ -121,6 +127,7 @@ struct CollectorConfig {
   IngestOptions ingest;
   size_t max_pending_bytes = 256u << 20;
   size_t max_pending_points = 0;  // deprecated key; 0 = no point budget
+  QueryLimits query;
   int64_t grpc_memory_bytes = 128 << 20;  // gRPC buffers (ResourceQuota)
   // The collector's own metrics: how often, and their `host` label.
   std::chrono::milliseconds self_interval = std::chrono::seconds(10);

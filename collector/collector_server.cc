@@ -70,7 +70,9 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   s->tracker_ = std::make_unique<AgentTracker>();
   s->ingest_ = std::make_unique<IngestService>(*s->writes_, *s->tracker_, *s->authorizer_,
                                              *s->storage_, clock, config.ingest);
-  s->query_ = std::make_unique<QueryService>(*s->storage_, *s->tracker_, *s->authorizer_, clock);
+  s->query_gate_ = std::make_unique<QueryGate>(config.query);
+  s->query_ = std::make_unique<QueryService>(*s->storage_, *s->tracker_, *s->authorizer_,
+                                             *s->query_gate_, clock);
   if (!config.alerting.rules_file.empty()) {
     if (absl::Status st = s->StartAlerting(config, clock); !st.ok()) {
       s->writes_->Stop();
@@ -123,7 +125,7 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   s->self_ = std::make_unique<SelfMetrics>(*s->ingest_, *s->writes_, *s->storage_, *s->tracker_,
                                            clock, config.self_host, config.self_interval,
                                            s->engine_.get(), s->notifier_.get(),
-                                           s->authorizer_.get(),
+                                           s->authorizer_.get(), s->query_gate_.get(),
                                            [reports = s->reports_.get()](const std::string& host,
                                                                          int64_t now_ms) {
                                              return reports->MetricSeries(host, now_ms);
@@ -193,7 +195,12 @@ absl::Status CollectorServer::StartHealthServer(const std::string& address) {
 
 absl::Status CollectorServer::OpenBackend(const CollectorConfig& config, const Clock& clock,
                                           bool with_alerts) {
-  SCOUT_ASSIGN_OR_RETURN(storage_, SqliteStorage::Open(config.storage, clock));
+  SqliteOptions options = config.storage;
+  // One read connection per query the gate lets run, plus two, so the
+  // alert engine and the report scheduler never wait for a connection
+  // behind long queries.
+  options.read_connections = static_cast<size_t>(config.query.max_concurrent) + 2;
+  SCOUT_ASSIGN_OR_RETURN(storage_, SqliteStorage::Open(options, clock));
   // The alert store shares the database file (and its migrations).
   if (with_alerts) {
     SCOUT_ASSIGN_OR_RETURN(alert_store_, SqliteAlertStore::Open(config.storage.path));

@@ -37,6 +37,7 @@ class AlertsService;
 class IngestService;
 class ReportScheduler;
 class ReportsService;
+class QueryGate;
 class QueryService;
 class SelfMetrics;
 class Storage;
@@ -66,6 +67,9 @@ class CollectorServer {
   // For tests: the ingest counters and the write queue's statistics.
   const IngestService& ingest() const { return *ingest_; }
   const WriteQueue& writes() const { return *writes_; }
+  // The query limits (query.max_concurrent etc.) shared by the Query
+  // handlers and report generation.
+  QueryGate& query_gate() { return *query_gate_; }
 
  private:
   CollectorServer() = default;
@@ -87,6 +91,7 @@ class CollectorServer {
   std::unique_ptr<WriteQueue> writes_;
   std::unique_ptr<AgentTracker> tracker_;
   std::unique_ptr<IngestService> ingest_;
+  std::unique_ptr<QueryGate> query_gate_;
   std::unique_ptr<QueryService> query_;
   std::unique_ptr<SelfMetrics> self_;
   // Alerting (all null when the config has no `alerting` section).

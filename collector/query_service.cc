@@ -37,6 +37,15 @@ Aggregation FromProto(v1::Aggregation a) {
   }
 }
 
+// A gate ticket under the client's deadline (none: query.timeout alone).
+absl::StatusOr<QueryGate::Ticket> Enter(QueryGate& gate, const grpc::ServerContext& context) {
+  const auto client = context.deadline();
+  const absl::Time deadline = client == std::chrono::system_clock::time_point::max()
+                                  ? absl::InfiniteFuture()
+                                  : absl::FromChrono(client);
+  return gate.TryEnter(deadline);
+}
+
 }  // namespace
 
 bool AgentIsUp(bool connected, int64_t last_seen_ms, int64_t interval_ms, int64_t now_ms) {
@@ -76,9 +85,11 @@ grpc::Status QueryService::ListSeries(grpc::ServerContext* context, const v1::Li
   if (!allowed.ok()) return ToGrpc(allowed);
   auto selector = Compile(request->selector());
   if (!selector.ok()) return ToGrpc(selector.status());
-  const size_t limit = request->limit() ? request->limit() : kDefaultSeriesLimit;
+  auto ticket = Enter(gate_, *context);
+  if (!ticket.ok()) return ToGrpc(ticket.status());
+  const size_t limit = ticket->SeriesLimit(request->limit(), kDefaultSeriesLimit);
   auto series = storage_.ListSeries(*selector, limit);
-  if (!series.ok()) return ToGrpc(series.status());
+  if (!series.ok()) return ToGrpc(ticket->Done(series.status()));
   for (const SeriesKey& key : series->items) {
     v1::SeriesInfo* info = response->add_series();
     info->set_metric(key.metric);
@@ -106,12 +117,13 @@ grpc::Status QueryService::QueryRange(grpc::ServerContext* context, const v1::Qu
   }
   auto selector = Compile(request->selector());
   if (!selector.ok()) return ToGrpc(selector.status());
-  const size_t limit =
-      request->series_limit() ? request->series_limit() : kDefaultRangeSeriesLimit;
+  auto ticket = Enter(gate_, *context);
+  if (!ticket.ok()) return ToGrpc(ticket.status());
+  const size_t limit = ticket->SeriesLimit(request->series_limit(), kDefaultRangeSeriesLimit);
   // Raw or rollups, whichever tier fits the range and step (range_query.h).
   auto data = QueryAggregated(storage_, *selector, start, end, step,
-                              FromProto(request->aggregation()), limit);
-  if (!data.ok()) return ToGrpc(data.status());
+                              FromProto(request->aggregation()), limit, ticket->budget());
+  if (!data.ok()) return ToGrpc(ticket->Done(data.status()));
   for (const SeriesPoints& series : data->items) SeriesPointsToProto(series, response->add_series());
   response->set_truncated(data->truncated);
   return grpc::Status::OK;
@@ -123,9 +135,11 @@ grpc::Status QueryService::Latest(grpc::ServerContext* context, const v1::Latest
   if (!allowed.ok()) return ToGrpc(allowed);
   auto selector = Compile(request->selector());
   if (!selector.ok()) return ToGrpc(selector.status());
-  const size_t limit = request->limit() ? request->limit() : kDefaultSeriesLimit;
+  auto ticket = Enter(gate_, *context);
+  if (!ticket.ok()) return ToGrpc(ticket.status());
+  const size_t limit = ticket->SeriesLimit(request->limit(), kDefaultSeriesLimit);
   auto latest = storage_.Latest(*selector, limit);
-  if (!latest.ok()) return ToGrpc(latest.status());
+  if (!latest.ok()) return ToGrpc(ticket->Done(latest.status()));
   const int64_t max_age = request->max_age_ms() == 0 ? kDefaultStaleAfterMs : request->max_age_ms();
   const int64_t now = clock_.NowMs();
   for (const SeriesPoints& s : latest->items) {

@@ -157,10 +157,13 @@ absl::StatusOr<Limited<SeriesPoints>> QueryAggregated(const Storage& storage,
                                                       const CompiledSelector& selector,
                                                       int64_t start_ms, int64_t end_ms,
                                                       int64_t step_ms, Aggregation aggregation,
-                                                      size_t series_limit) {
+                                                      size_t series_limit, ReadBudget& budget) {
   if (end_ms <= start_ms || step_ms <= 0) {
     return absl::InvalidArgumentError("range query: need start < end and step > 0");
   }
+  // A query admitted after its deadline (a queue in front, a slow client)
+  // stops here even when it matches nothing.
+  SCOUT_RETURN_IF_ERROR(budget.Check());
   // Coverage first: what it promises only widens while we read.
   const BucketPlan plan{storage.Coverage(), start_ms, end_ms, step_ms};
   const TierCoverage& coverage = plan.coverage;
@@ -170,13 +173,16 @@ absl::StatusOr<Limited<SeriesPoints>> QueryAggregated(const Storage& storage,
 
   Limited<SeriesPoints> out;
   if (tier == QueryTier::kRaw) {
-    SCOUT_ASSIGN_OR_RETURN(Limited<SeriesPoints> data,
-                           storage.ReadRange(selector, start_ms - lookback, end_ms, series_limit));
-    out.truncated = data.truncated;
-    for (SeriesPoints& s : data.items) {
-      out.items.push_back(
-          {std::move(s.key), AggregateBuckets(s.points, start_ms, end_ms, step_ms, aggregation)});
-    }
+    // Each series is reduced to its buckets as soon as it is read, so at
+    // most one series' raw points are in memory.
+    SCOUT_RETURN_IF_ERROR(storage.VisitRange(
+        selector, start_ms - lookback, end_ms, series_limit, budget,
+        [&](SeriesPoints&& s) {
+          out.items.push_back({std::move(s.key), AggregateBuckets(s.points, start_ms, end_ms,
+                                                                  step_ms, aggregation)});
+          return absl::OkStatus();
+        },
+        &out.truncated));
     return out;
   }
 
@@ -189,16 +195,13 @@ absl::StatusOr<Limited<SeriesPoints>> QueryAggregated(const Storage& storage,
   }
 
   const RollupTier rollup_tier = tier == QueryTier::kDay ? RollupTier::kDay : RollupTier::kHour;
-  SCOUT_ASSIGN_OR_RETURN(
-      Limited<SeriesRollups> rollups,
-      storage.ReadRollups(selector, rollup_tier, first_bucket - lookback, end_ms, series_limit));
-  out.truncated = rollups.truncated;
-
-  // Percentiles of series without sketches can only come from raw.
+  // Percentiles of series without sketches can only come from raw: known
+  // from the series keys alone, before any rollup row is read.
   bool raw_for_all = false;
   if (IsPercentile(aggregation)) {
-    for (const SeriesRollups& s : rollups.items) {
-      if (!IsLatencyMetric(s.key.metric)) raw_for_all = true;
+    SCOUT_ASSIGN_OR_RETURN(Limited<SeriesKey> keys, storage.ListSeries(selector, series_limit));
+    for (const SeriesKey& key : keys.items) {
+      if (!IsLatencyMetric(key.metric)) raw_for_all = true;
     }
   }
   if (raw_for_all) {
@@ -209,19 +212,29 @@ absl::StatusOr<Limited<SeriesPoints>> QueryAggregated(const Storage& storage,
   if (raw_lo < raw_hi) {
     const int64_t lo = std::max(raw_lo, start_ms);
     const int64_t hi = std::min(raw_hi, end_ms);
-    SCOUT_ASSIGN_OR_RETURN(Limited<SeriesPoints> data,
-                           storage.ReadRange(selector, lo - lookback, hi, series_limit));
-    out.truncated = out.truncated || data.truncated;
-    for (SeriesPoints& s : data.items) {
-      raw_buckets[std::move(s.key)] = AggregateBuckets(s.points, lo, hi, step_ms, aggregation);
-    }
+    bool truncated = false;
+    SCOUT_RETURN_IF_ERROR(storage.VisitRange(
+        selector, lo - lookback, hi, series_limit, budget,
+        [&](SeriesPoints&& s) {
+          raw_buckets[std::move(s.key)] = AggregateBuckets(s.points, lo, hi, step_ms, aggregation);
+          return absl::OkStatus();
+        },
+        &truncated));
+    out.truncated = out.truncated || truncated;
   }
 
+  // Rollup rows, too, are reduced one series at a time.
   std::map<SeriesKey, std::vector<Point>> merged;
-  for (const SeriesRollups& s : rollups.items) {
-    const bool series_raw = raw_for_all && !IsLatencyMetric(s.key.metric);
-    merged[s.key] = RollupBuckets(s.rows, plan, first_bucket, series_raw, aggregation);
-  }
+  bool rollups_truncated = false;
+  SCOUT_RETURN_IF_ERROR(storage.VisitRollups(
+      selector, rollup_tier, first_bucket - lookback, end_ms, series_limit, budget,
+      [&](SeriesRollups&& s) {
+        const bool series_raw = raw_for_all && !IsLatencyMetric(s.key.metric);
+        merged[s.key] = RollupBuckets(s.rows, plan, first_bucket, series_raw, aggregation);
+        return absl::OkStatus();
+      },
+      &rollups_truncated));
+  out.truncated = out.truncated || rollups_truncated;
   for (auto& [key, points] : raw_buckets) {
     std::vector<Point>& target = merged[key];
     const bool series_raw = raw_for_all && !IsLatencyMetric(key.metric);

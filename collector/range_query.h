@@ -51,10 +51,14 @@ QueryTier ChooseTier(int64_t start_ms, int64_t end_ms, int64_t step_ms,
 // REQUIRES: start_ms < end_ms, step_ms > 0. Series are those of
 // Storage::ListSeries order, at most `series_limit` (truncated set when
 // more match). Safe to call from any thread (Storage reads only).
+// Cost: every raw point and rollup row read is charged to `budget`
+// (query_limits.h) and the query stops with its error at the first
+// refusal; each series is reduced to its buckets as it is read, so memory
+// is O(series x buckets) plus one series' raw points, whatever the range.
 absl::StatusOr<Limited<SeriesPoints>> QueryAggregated(const Storage& storage,
                                                       const CompiledSelector& selector,
                                                       int64_t start_ms, int64_t end_ms,
                                                       int64_t step_ms, Aggregation aggregation,
-                                                      size_t series_limit);
+                                                      size_t series_limit, ReadBudget& budget);
 
 }  // namespace scout::collector

@@ -11,10 +11,11 @@ SelfMetrics::SelfMetrics(const IngestService& ingest, WriteQueue& writes,
                          const Storage& storage, const AgentTracker& tracker,
                          const Clock& clock, std::string host, std::chrono::milliseconds interval,
                          const alerting::AlertEngine* engine, const alerting::Notifier* notifier,
-                         const auth::Authorizer* authorizer, ExtraSeries extra)
+                         const auth::Authorizer* authorizer, const QueryGate* queries,
+                         ExtraSeries extra)
     : ingest_(ingest), writes_(writes), storage_(storage), tracker_(tracker), clock_(clock),
       host_(std::move(host)), interval_(interval), engine_(engine), notifier_(notifier),
-      authorizer_(authorizer), extra_(std::move(extra)) {}
+      authorizer_(authorizer), queries_(queries), extra_(std::move(extra)) {}
 
 SelfMetrics::~SelfMetrics() { Stop(); }
 
@@ -70,6 +71,14 @@ std::vector<SeriesPoints> SelfMetrics::Snapshot() const {
   const StorageGauges g = storage_.Gauges();
   add("scout_collector_head_samples", static_cast<double>(g.buffered_points));
   add("scout_collector_series", static_cast<double>(g.series));
+  add("scout_collector_series_removed_total", static_cast<double>(g.series_removed));
+  if (queries_ != nullptr) {
+    add("scout_collector_queries_running", queries_->running());
+    for (QueryRefusal r : {QueryRefusal::kConcurrency, QueryRefusal::kSamples, QueryRefusal::kDeadline}) {
+      add("scout_collector_queries_refused_total", static_cast<double>(queries_->refused(r)),
+          {{"reason", QueryRefusalName(r)}});
+    }
+  }
   for (const auto& [agent, skew_ms] : tracker_.ClockSkews()) {
     add("scout_collector_agent_clock_skew_seconds", static_cast<double>(skew_ms) / 1000.0,
         {{"agent", agent}});

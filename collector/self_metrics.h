@@ -23,6 +23,7 @@
 #include "collector/agent_tracker.h"
 #include "collector/auth/authorizer.h"
 #include "collector/ingest_service.h"
+#include "collector/query_limits.h"
 #include "collector/storage/storage.h"
 #include "collector/write_queue.h"
 #include "shared/clock.h"
@@ -48,6 +49,7 @@ class SelfMetrics {
               const alerting::AlertEngine* engine = nullptr,  // null: alerting off
               const alerting::Notifier* notifier = nullptr,
               const auth::Authorizer* authorizer = nullptr,
+              const QueryGate* queries = nullptr,
               ExtraSeries extra = nullptr);
   ~SelfMetrics();
 
@@ -72,6 +74,7 @@ class SelfMetrics {
   const alerting::AlertEngine* engine_;
   const alerting::Notifier* notifier_;
   const auth::Authorizer* authorizer_;
+  const QueryGate* queries_;
   const ExtraSeries extra_;
 
   absl::Mutex mu_;

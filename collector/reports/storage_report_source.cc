@@ -49,15 +49,17 @@ absl::StatusOr<Limited<SeriesPoints>> StorageReportSource::ReadRaw(
     int64_t end_ms) {
   if (window_start_ms_ >= window_end_ms_ || start_ms < window_start_ms_ ||
       end_ms > window_end_ms_) {
-    return storage_.ReadRange(selector, start_ms, end_ms, options_.series_limit);
+    ReadBudget budget = ReadBudget::Unlimited();  // TODO(i16 output): the Generate ticket's
+    return storage_.ReadRange(selector, start_ms, end_ms, options_.series_limit, budget);
   }
   // Inside the window: read the whole window once per selector,
   // answer every sub-window from memory (the same points ReadRange would
   // return: sorted, one per timestamp).
   auto it = window_cache_.find(text);
   if (it == window_cache_.end()) {
-    auto whole = NonEmpty(
-        storage_.ReadRange(selector, window_start_ms_, window_end_ms_, options_.series_limit));
+    ReadBudget budget = ReadBudget::Unlimited();  // TODO(i16 output): the Generate ticket's
+    auto whole = NonEmpty(storage_.ReadRange(selector, window_start_ms_, window_end_ms_,
+                                             options_.series_limit, budget));
     if (!whole.ok()) return whole.status();
     it = window_cache_.emplace(text, std::move(*whole)).first;
   }

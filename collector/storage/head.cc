@@ -99,6 +99,15 @@ void Head::SetLatest(int64_t series_id, const Point& point) {
   UpdateLatest(series_[series_id], point);
 }
 
+bool Head::ForgetIfEmpty(int64_t series_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = series_.find(series_id);
+  if (it == series_.end()) return true;
+  if (!it->second.head.empty() || !it->second.flushing.empty()) return false;
+  series_.erase(it);
+  return true;
+}
+
 int64_t Head::OldestUnflushedMs() const {
   absl::MutexLock lock(&mu_);
   return std::min(head_oldest_ms_, flushing_oldest_ms_);

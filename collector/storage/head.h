@@ -48,6 +48,10 @@ class Head {
 
   size_t point_count() const;
 
+  // Series lifecycle: ForgetIfEmpty() drops the series (its latest point too)
+  // when it holds no point in memory, and says whether it did.
+  bool ForgetIfEmpty(int64_t series_id);
+
   // No point older than this is in memory (INT64_MAX when none is): every
   // older point has been flushed (with its rollups). Conservative while a
   // generation is being flushed: it stays at the generation's oldest point

@@ -60,7 +60,9 @@ absl::StatusOr<RollupWriter> RollupWriter::Create(SqliteDb& db) {
             " min = MIN(min, excluded.min), max = MAX(max, excluded.max),"
             " sum = sum + excluded.sum, count = count + excluded.count,"
             " last = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last ELSE last END,"
-            " last_ms = MAX(last_ms, excluded.last_ms), sketch = excluded.sketch")));
+            " last_ms = MAX(last_ms, excluded.last_ms), sketch = excluded.sketch"
+            // A row whose count is just this merge's was created by it.
+            " RETURNING count")));
     SCOUT_ASSIGN_OR_RETURN(
         SqliteStatement read_sketch,
         db.Prepare(absl::StrCat("SELECT sketch FROM ", table,
@@ -100,7 +102,11 @@ absl::Status RollupWriter::Merge(int64_t series_id, bool latency,
       t.upsert.Bind(7, row.last);
       t.upsert.Bind(8, row.last_ms);
       if (latency) t.upsert.BindBlob(9, row.sketch.data(), row.sketch.size());
-      SCOUT_RETURN_IF_ERROR(t.upsert.Run());  // unbound ?9 is NULL
+      auto returned = t.upsert.Step();  // unbound ?9 is NULL
+      if (!returned.ok()) return returned.status();
+      if (*returned && t.upsert.ColumnInt(0) == row.count) ++new_rows_[static_cast<size_t>(tier)];
+      t.upsert.Reset();
+      merged_points_[static_cast<size_t>(tier)] += row.count;
     }
   }
   return absl::OkStatus();

@@ -40,6 +40,14 @@ class RollupWriter {
   // Merges `points` into both tiers' rows of the series.
   absl::Status Merge(int64_t series_id, bool latency, const std::vector<Point>& points);
 
+  // Since Create(): rows this writer created (not merged into existing
+  // ones) and samples it merged, per tier (Stats() counters; valid once the
+  // caller's transaction commits).
+  int64_t new_rows(RollupTier tier) const { return new_rows_[static_cast<size_t>(tier)]; }
+  int64_t merged_points(RollupTier tier) const {
+    return merged_points_[static_cast<size_t>(tier)];
+  }
+
  private:
   struct Tier {
     SqliteStatement upsert;
@@ -47,6 +55,8 @@ class RollupWriter {
   };
   explicit RollupWriter(std::vector<Tier> tiers) : tiers_(std::move(tiers)) {}
   std::vector<Tier> tiers_;  // indexed by RollupTier
+  int64_t new_rows_[2] = {0, 0};
+  int64_t merged_points_[2] = {0, 0};
 };
 
 }  // namespace scout::collector

@@ -17,10 +17,53 @@
 
 namespace scout::collector {
 
+// A read connection with its statements prepared once.
+struct SqliteStorage::ReadConnection {
+  std::unique_ptr<SqliteDb> db;  // declared first: destroyed after the statements
+  std::optional<SqliteStatement> chunks;
+  std::optional<SqliteStatement> rollups[2];  // by RollupTier
+};
+
+// Holds one read connection for the scope; never held across series.
+class SqliteStorage::ReadLease {
+ public:
+  explicit ReadLease(const SqliteStorage& storage)
+      : storage_(storage), connection_(storage.AcquireRead()) {}
+  ~ReadLease() { storage_.ReleaseRead(std::move(connection_)); }
+  ReadLease(const ReadLease&) = delete;
+  ReadLease& operator=(const ReadLease&) = delete;
+  ReadConnection& operator*() const { return *connection_; }
+  ReadConnection* operator->() const { return connection_.get(); }
+
+ private:
+  const SqliteStorage& storage_;
+  std::unique_ptr<ReadConnection> connection_;
+};
+
 SqliteStorage::SqliteStorage(SqliteOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock), last_flush_(clock.SteadyNow()) {}
 
 SqliteStorage::~SqliteStorage() = default;
+
+std::unique_ptr<SqliteStorage::ReadConnection> SqliteStorage::AcquireRead() const {
+  read_mu_.LockWhen(absl::Condition(
+      +[](std::vector<std::unique_ptr<ReadConnection>>* idle) { return !idle->empty(); },
+      &idle_reads_));
+  std::unique_ptr<ReadConnection> connection = std::move(idle_reads_.back());
+  idle_reads_.pop_back();
+  read_mu_.Unlock();
+  return connection;
+}
+
+void SqliteStorage::ReleaseRead(std::unique_ptr<ReadConnection> connection) const {
+  absl::MutexLock lock(&read_mu_);
+  idle_reads_.push_back(std::move(connection));
+}
+
+void SqliteStorage::SetChunkReadHookForTesting(std::function<void()> hook) {
+  absl::MutexLock lock(&read_mu_);
+  chunk_read_hook_ = std::move(hook);
+}
 
 absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(
     const SqliteOptions& options, const Clock& clock) {
@@ -29,12 +72,33 @@ absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(
   return storage;
 }
 
-absl::Status SqliteStorage::OpenReadConnection() {
-  // Nobody else can read yet; the lock is taken so the analysis sees it.
-  absl::MutexLock lock(&read_mu_);
-  SCOUT_ASSIGN_OR_RETURN(read_db_, SqliteDb::Open(options_.path, /*read_only=*/false));
-  SCOUT_RETURN_IF_ERROR(read_db_->Exec("PRAGMA query_only=1"));
-  return read_db_->Exec("PRAGMA cache_size=-16384");
+absl::Status SqliteStorage::OpenReadConnections() {
+  const size_t n = std::max<size_t>(1, options_.read_connections);
+  for (size_t i = 0; i < n; ++i) {
+    auto c = std::make_unique<ReadConnection>();
+    SCOUT_ASSIGN_OR_RETURN(c->db, SqliteDb::Open(options_.path, /*read_only=*/false));
+    SCOUT_RETURN_IF_ERROR(c->db->Exec("PRAGMA query_only=1"));
+    // 16 MiB of page cache shared out over the pool.
+    SCOUT_RETURN_IF_ERROR(
+        c->db->Exec(absl::StrCat("PRAGMA cache_size=-", std::max<size_t>(2048, 16384 / n))));
+    SCOUT_ASSIGN_OR_RETURN(SqliteStatement chunks,
+                           c->db->Prepare("SELECT point_count, data FROM chunks WHERE"
+                                          " series_id = ? AND end_ms >= ? AND start_ms < ?"
+                                          " ORDER BY id"));
+    c->chunks.emplace(std::move(chunks));
+    for (RollupTier tier : {RollupTier::kHour, RollupTier::kDay}) {
+      SCOUT_ASSIGN_OR_RETURN(
+          SqliteStatement rollups,
+          c->db->Prepare(absl::StrCat(
+              "SELECT bucket_start_ms, min, max, sum, count, last, last_ms, sketch FROM ",
+              RollupTable(tier),
+              " WHERE series_id = ? AND bucket_start_ms >= ? AND bucket_start_ms < ?"
+              " ORDER BY bucket_start_ms")));
+      c->rollups[static_cast<size_t>(tier)].emplace(std::move(rollups));
+    }
+    ReleaseRead(std::move(c));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status SqliteStorage::Init() {
@@ -46,10 +110,11 @@ absl::Status SqliteStorage::Init() {
   SCOUT_RETURN_IF_ERROR(db_->Exec("PRAGMA temp_store=MEMORY"));
   SCOUT_ASSIGN_OR_RETURN(schema_version_, MigrateSchema(*db_, clock_.NowMs()));
 
-  SCOUT_RETURN_IF_ERROR(OpenReadConnection());
+  SCOUT_RETURN_IF_ERROR(OpenReadConnections());
 
   SCOUT_RETURN_IF_ERROR(LoadSeries());
   SCOUT_RETURN_IF_ERROR(LoadLatestFromChunks());
+  SCOUT_RETURN_IF_ERROR(LoadTierCounts());
   SCOUT_RETURN_IF_ERROR(LoadRollupState());
   return ReplayLog();
 }
@@ -71,16 +136,41 @@ absl::Status SqliteStorage::LoadLatestFromChunks() {
   // SQLite returns the bare columns of the row holding MAX(end_ms).
   SCOUT_ASSIGN_OR_RETURN(
       SqliteStatement stmt,
-      db_->Prepare("SELECT series_id, MAX(end_ms), data FROM chunks GROUP BY series_id"));
+      db_->Prepare("SELECT series_id, MAX(end_ms), data, COUNT(*), SUM(point_count),"
+                   " SUM(LENGTH(data)) FROM chunks GROUP BY series_id"));
   std::vector<Point> points;
+  // The raw tier's Stats() counters come with this scan, which open does
+  // anyway (rollups: LoadTierCounts).
+  int64_t rows = 0, stored = 0, bytes = 0;
   while (true) {
     SCOUT_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
+    if (!row) {
+      tier_rows_[0] = rows;
+      tier_points_[0] = stored;
+      raw_bytes_ = bytes;
+      break;
+    }
+    rows += stmt.ColumnInt(3);
+    stored += stmt.ColumnInt(4);
+    bytes += stmt.ColumnInt(5);
     points.clear();
     SCOUT_RETURN_IF_ERROR(DecodeChunk(stmt.ColumnBlob(2), &points));
     if (!points.empty()) head_.SetLatest(stmt.ColumnInt(0), points.back());
     absl::MutexLock lock(&chunk_end_mu_);
     chunk_end_ms_[stmt.ColumnInt(0)] = stmt.ColumnInt(1);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStorage::LoadTierCounts() {
+  for (RollupTier tier : {RollupTier::kHour, RollupTier::kDay}) {
+    SCOUT_ASSIGN_OR_RETURN(SqliteStatement count,
+                           db_->Prepare(absl::StrCat("SELECT COUNT(*), COALESCE(SUM(count), 0) FROM ",
+                                                     RollupTable(tier))));
+    SCOUT_ASSIGN_OR_RETURN(bool row, count.Step());
+    const size_t i = tier == RollupTier::kHour ? 1 : 2;
+    tier_rows_[i] = row ? count.ColumnInt(0) : 0;
+    tier_points_[i] = row ? count.ColumnInt(1) : 0;
   }
   return absl::OkStatus();
 }
@@ -260,44 +350,127 @@ absl::Status SqliteStorage::Maintain() {
   if (backfill_pending()) return BackfillStep();
   const auto now = clock_.SteadyNow();
   if (now < next_housekeeping_) return absl::OkStatus();
-  SCOUT_ASSIGN_OR_RETURN(size_t deleted, DeleteExpired());
-  // A full batch means more may be left: look again on the next call.
-  if (deleted < options_.housekeeping_rows) next_housekeeping_ = now + options_.housekeeping_interval;
+  if (!sweeping_) {
+    SCOUT_ASSIGN_OR_RETURN(size_t deleted, DeleteExpired());
+    // A full batch means more may be left: look again on the next call.
+    // Once retention caught up, the series lifecycle pass follows.
+    if (deleted < options_.housekeeping_rows) sweeping_ = true;
+    return absl::OkStatus();
+  }
+  SCOUT_ASSIGN_OR_RETURN(bool pass_done, RemoveDeadSeries());
+  if (pass_done) {
+    sweeping_ = false;
+    next_housekeeping_ = now + options_.housekeeping_interval;
+  }
   return absl::OkStatus();
+}
+
+absl::StatusOr<bool> SqliteStorage::RemoveDeadSeries() {
+  SCOUT_ASSIGN_OR_RETURN(SqliteStatement next,
+                         db_->Prepare("SELECT id FROM series WHERE id > ? ORDER BY id LIMIT ?"));
+  next.Bind(1, sweep_after_id_);
+  next.Bind(2, static_cast<int64_t>(options_.housekeeping_rows));
+  std::vector<int64_t> ids;
+  while (true) {
+    SCOUT_ASSIGN_OR_RETURN(bool row, next.Step());
+    if (!row) break;
+    ids.push_back(next.ColumnInt(0));
+  }
+  next.Reset();
+  const bool pass_done = ids.size() < options_.housekeeping_rows;
+  sweep_after_id_ = pass_done || ids.empty() ? 0 : ids.back();
+
+  // Each probe is one index lookup (chunks_by_series_end, the rollup
+  // tables' primary keys).
+  SCOUT_ASSIGN_OR_RETURN(
+      SqliteStatement has_data,
+      db_->Prepare("SELECT EXISTS (SELECT 1 FROM chunks WHERE series_id = ?1)"
+                   " OR EXISTS (SELECT 1 FROM rollup_1h WHERE series_id = ?1)"
+                   " OR EXISTS (SELECT 1 FROM rollup_1d WHERE series_id = ?1)"));
+  std::vector<int64_t> dead;
+  for (int64_t id : ids) {
+    has_data.Bind(1, id);
+    SCOUT_ASSIGN_OR_RETURN(bool row, has_data.Step());
+    const bool stored = row && has_data.ColumnInt(0) != 0;
+    has_data.Reset();
+    if (stored) continue;
+    // Only this (the writer) thread appends to the head, so a series with
+    // nothing in memory now cannot gain points before it is removed.
+    if (head_.ForgetIfEmpty(id)) dead.push_back(id);
+  }
+  if (dead.empty()) return pass_done;
+  SCOUT_RETURN_IF_ERROR(InTransaction(*db_, [&]() -> absl::Status {
+    SCOUT_ASSIGN_OR_RETURN(SqliteStatement del, db_->Prepare("DELETE FROM series WHERE id = ?"));
+    for (int64_t id : dead) {
+      del.Bind(1, id);
+      SCOUT_RETURN_IF_ERROR(del.Run());
+    }
+    return absl::OkStatus();
+  }));
+  {
+    absl::MutexLock lock(&chunk_end_mu_);
+    for (int64_t id : dead) chunk_end_ms_.erase(id);
+  }
+  for (int64_t id : dead) {
+    index_.Remove(id);
+    latency_ids_.erase(id);
+  }
+  series_removed_ += static_cast<int64_t>(dead.size());
+  spdlog::debug("storage: removed {} series with no data left", dead.size());
+  return pass_done;
 }
 
 absl::StatusOr<size_t> SqliteStorage::DeleteExpired() {
   const int64_t now = clock_.NowMs();
   size_t deleted = 0;
   struct Target {
-    const char* sql;
-    int64_t cutoff;  // rows wholly older than this go
+    const char* sql;  // RETURNING (points, bytes) of each deleted row, for Stats()
+    int64_t cutoff;   // rows wholly older than this go
     bool enabled;
   };
   const Target targets[] = {
       {"DELETE FROM chunks WHERE id IN"
-       " (SELECT id FROM chunks WHERE end_ms < ? LIMIT ?)",
+       " (SELECT id FROM chunks WHERE end_ms < ? LIMIT ?) RETURNING point_count, LENGTH(data)",
        now - options_.raw_retention.count(), options_.raw_retention.count() > 0},
       {"DELETE FROM rollup_1h WHERE (series_id, bucket_start_ms) IN"
-       " (SELECT series_id, bucket_start_ms FROM rollup_1h WHERE bucket_start_ms < ? LIMIT ?)",
+       " (SELECT series_id, bucket_start_ms FROM rollup_1h WHERE bucket_start_ms < ? LIMIT ?)"
+       " RETURNING count, 0",
        now - options_.hour_retention.count() - kHourMs, options_.hour_retention.count() > 0},
       {"DELETE FROM rollup_1d WHERE (series_id, bucket_start_ms) IN"
-       " (SELECT series_id, bucket_start_ms FROM rollup_1d WHERE bucket_start_ms < ? LIMIT ?)",
+       " (SELECT series_id, bucket_start_ms FROM rollup_1d WHERE bucket_start_ms < ? LIMIT ?)"
+       " RETURNING count, 0",
        now - options_.day_retention.count() - kDayMs, options_.day_retention.count() > 0},
   };
-  for (const Target& t : targets) {
+  for (size_t i = 0; i < 3; ++i) {
+    const Target& t = targets[i];
     if (!t.enabled || deleted >= options_.housekeeping_rows) continue;
     SCOUT_ASSIGN_OR_RETURN(SqliteStatement del, db_->Prepare(t.sql));
     del.Bind(1, t.cutoff);
     del.Bind(2, static_cast<int64_t>(options_.housekeeping_rows - deleted));
-    SCOUT_RETURN_IF_ERROR(InTransaction(*db_, [&] { return del.Run(); }));
-    deleted += static_cast<size_t>(db_->Changes());
+    int64_t rows = 0, points = 0, bytes = 0;
+    SCOUT_RETURN_IF_ERROR(InTransaction(*db_, [&]() -> absl::Status {
+      rows = points = bytes = 0;
+      while (true) {
+        SCOUT_ASSIGN_OR_RETURN(bool row, del.Step());
+        if (!row) break;
+        ++rows;
+        points += del.ColumnInt(0);
+        bytes += del.ColumnInt(1);
+      }
+      del.Reset();
+      return absl::OkStatus();
+    }));
+    tier_rows_[i] -= rows;
+    tier_points_[i] -= points;
+    if (i == 0) raw_bytes_ -= bytes;
+    deleted += static_cast<size_t>(rows);
   }
   return deleted;
 }
 
 absl::Status SqliteStorage::BackfillStep() {
   int64_t done = backfill_done_;
+  int64_t new_rows[2] = {0, 0}, new_points[2] = {0, 0};  // Stats() counters, once committed
   SCOUT_RETURN_IF_ERROR(InTransaction(*db_, [&]() -> absl::Status {
     SCOUT_ASSIGN_OR_RETURN(RollupWriter rollups, RollupWriter::Create(*db_));
     SCOUT_ASSIGN_OR_RETURN(
@@ -323,8 +496,17 @@ absl::Status SqliteStorage::BackfillStep() {
     SCOUT_ASSIGN_OR_RETURN(SqliteStatement save,
                            db_->Prepare("UPDATE rollup_backfill SET done_chunk_id = ? WHERE id = 1"));
     save.Bind(1, done);
-    return save.Run();
+    SCOUT_RETURN_IF_ERROR(save.Run());
+    for (size_t i = 0; i < 2; ++i) {
+      new_rows[i] = rollups.new_rows(static_cast<RollupTier>(i));
+      new_points[i] = rollups.merged_points(static_cast<RollupTier>(i));
+    }
+    return absl::OkStatus();
   }));
+  for (size_t i = 0; i < 2; ++i) {
+    tier_rows_[i + 1] += new_rows[i];
+    tier_points_[i + 1] += new_points[i];
+  }
   backfill_done_ = done;
   if (!backfill_pending()) {
     rollup_complete_from_ms_ = INT64_MIN;
@@ -363,7 +545,11 @@ absl::Status SqliteStorage::FlushSlice() {
   const size_t end = std::min(flush_ids_.size(), flush_pos_ + options_.series_per_flush_slice);
   std::string data;
   std::vector<std::pair<int64_t, int64_t>> chunk_ends;  // series id, newest point flushed
+  // Stats() counters (raw, 1h, 1d), applied once the slice commits.
+  int64_t new_rows[3] = {0, 0, 0}, new_points[3] = {0, 0, 0}, new_bytes = 0;
   if (flush_pos_ < end) SCOUT_RETURN_IF_ERROR(InTransaction(*db_, [&]() -> absl::Status {
+    for (size_t i = 0; i < 3; ++i) new_rows[i] = new_points[i] = 0;
+    new_bytes = 0;
     SCOUT_ASSIGN_OR_RETURN(
         SqliteStatement insert,
         db_->Prepare("INSERT INTO chunks(series_id, start_ms, end_ms, point_count, data)"
@@ -387,7 +573,14 @@ absl::Status SqliteStorage::FlushSlice() {
         insert.Bind(4, static_cast<int64_t>(part.size()));
         insert.BindBlob(5, data.data(), data.size());
         SCOUT_RETURN_IF_ERROR(insert.Run());
+        ++new_rows[0];
+        new_points[0] += static_cast<int64_t>(part.size());
+        new_bytes += static_cast<int64_t>(data.size());
       }
+    }
+    for (size_t t = 0; t < 2; ++t) {
+      new_rows[t + 1] = rollups.new_rows(static_cast<RollupTier>(t));
+      new_points[t + 1] = rollups.merged_points(static_cast<RollupTier>(t));
     }
     // flush_ids_ is sorted: every series up to this one is now flushed.
     SCOUT_ASSIGN_OR_RETURN(
@@ -398,6 +591,11 @@ absl::Status SqliteStorage::FlushSlice() {
     progress.Bind(2, flush_ids_[end - 1]);
     return progress.Run();
   }));
+  for (size_t t = 0; t < 3; ++t) {
+    tier_rows_[t] += new_rows[t];
+    tier_points_[t] += new_points[t];
+  }
+  raw_bytes_ += new_bytes;
   {
     absl::MutexLock lock(&chunk_end_mu_);
     for (const auto& [id, end_ms] : chunk_ends) {
@@ -443,10 +641,10 @@ absl::Status SqliteStorage::FlushAll() {
 }
 
 absl::StatusOr<std::vector<AgentRecord>> SqliteStorage::ListAgents() const {
-  absl::MutexLock lock(&read_mu_);
+  ReadLease read(*this);
   SCOUT_ASSIGN_OR_RETURN(
       SqliteStatement stmt,
-      read_db_->Prepare("SELECT agent_id, hostname, version, labels, incarnation_id, interval_ms,"
+      read->db->Prepare("SELECT agent_id, hostname, version, labels, incarnation_id, interval_ms,"
                         " first_seen_ms, last_seen_ms FROM agents ORDER BY agent_id"));
   std::vector<AgentRecord> agents;
   while (true) {
@@ -498,37 +696,34 @@ absl::Status ForEachSeriesRow(SqliteStatement& stmt, int64_t series_id, int64_t 
 
 }  // namespace
 
-absl::StatusOr<Limited<SeriesPoints>> SqliteStorage::ReadRange(const CompiledSelector& selector,
-                                                               int64_t start_ms, int64_t end_ms,
-                                                               size_t series_limit) const {
-  Limited<SeriesPoints> out;
-  std::vector<SeriesIndex::Match> matches = index_.Select(selector, series_limit, &out.truncated);
-  // Per series, memory first: a chunk committed after this copy is then
-  // still read below, and one committed before it is in the database
-  // snapshot. The chunk end is read after the copy: a flush updates it
-  // before the head drops the points, so points missing from the copy are
-  // in a chunk whose end we then see.
-  std::vector<std::vector<Point>> memory(matches.size());
-  std::vector<size_t> need_chunks;  // indexes into out.items
-  for (size_t i = 0; i < matches.size(); ++i) {
-    head_.CopyRange(matches[i].id, start_ms, end_ms, &memory[i]);
-    if (ChunksMayHold(matches[i].id, start_ms)) need_chunks.push_back(i);
-    out.items.push_back({std::move(matches[i].key), {}});
-  }
-  if (!need_chunks.empty()) {
-    SCOUT_RETURN_IF_ERROR(ReadChunks(matches, need_chunks, start_ms, end_ms, &out.items));
-  }
-  for (size_t i = 0; i < out.items.size(); ++i) {
+absl::Status SqliteStorage::VisitRange(const CompiledSelector& selector, int64_t start_ms,
+                                       int64_t end_ms, size_t series_limit, ReadBudget& budget,
+                                       const SeriesVisitor& visit, bool* truncated) const {
+  std::vector<SeriesIndex::Match> matches = index_.Select(selector, series_limit, truncated);
+  std::vector<Point> memory;
+  for (SeriesIndex::Match& m : matches) {
+    // Memory first: a chunk committed after this copy is then still read
+    // below, and one committed before it is in the database snapshot. The
+    // chunk end is read after the copy: a flush updates it before the head
+    // drops the points, so points missing from the copy are in a chunk
+    // whose end we then see.
+    memory.clear();
+    head_.CopyRange(m.id, start_ms, end_ms, &memory);
+    SCOUT_RETURN_IF_ERROR(budget.Charge(static_cast<int64_t>(memory.size())));
+    std::vector<Point> points;
+    if (ChunksMayHold(m.id, start_ms)) {
+      SCOUT_RETURN_IF_ERROR(ReadChunks(m.id, start_ms, end_ms, budget, &points));
+    }
     // Memory goes last so that it wins over chunks for equal timestamps.
-    std::vector<Point>& points = out.items[i].points;
     if (points.empty()) {
-      points = std::move(memory[i]);  // the common case: a recent window, all in memory
+      points.swap(memory);  // the common case: a recent window, all in memory
     } else {
-      points.insert(points.end(), memory[i].begin(), memory[i].end());
+      points.insert(points.end(), memory.begin(), memory.end());
     }
     SortAndDedupLastWins(&points);
+    SCOUT_RETURN_IF_ERROR(visit(SeriesPoints{std::move(m.key), std::move(points)}));
   }
-  return out;
+  return absl::OkStatus();
 }
 
 bool SqliteStorage::ChunksMayHold(int64_t series_id, int64_t start_ms) const {
@@ -537,25 +732,26 @@ bool SqliteStorage::ChunksMayHold(int64_t series_id, int64_t start_ms) const {
   return it != chunk_end_ms_.end() && it->second >= start_ms;
 }
 
-absl::Status SqliteStorage::ReadChunks(const std::vector<SeriesIndex::Match>& matches,
-                                       const std::vector<size_t>& which, int64_t start_ms,
-                                       int64_t end_ms, std::vector<SeriesPoints>* out) const {
-  absl::MutexLock lock(&read_mu_);
-  SCOUT_ASSIGN_OR_RETURN(
-      SqliteStatement stmt,
-      read_db_->Prepare("SELECT data FROM chunks WHERE series_id = ? AND end_ms >= ?"
-                        " AND start_ms < ? ORDER BY id"));
-  for (size_t i : which) {
-    std::vector<Point>& points = (*out)[i].points;
-    SCOUT_RETURN_IF_ERROR(ForEachSeriesRow(stmt, matches[i].id, start_ms, end_ms, [&] {
-      return DecodeChunk(stmt.ColumnBlob(0), &points);
-    }));
-    points.erase(std::remove_if(points.begin(), points.end(),
-                                [&](const Point& p) {
-                                  return p.timestamp_ms < start_ms || p.timestamp_ms >= end_ms;
-                                }),
-                 points.end());
+absl::Status SqliteStorage::ReadChunks(int64_t series_id, int64_t start_ms, int64_t end_ms,
+                                       ReadBudget& budget, std::vector<Point>* points) const {
+  std::function<void()> hook;
+  {
+    absl::MutexLock lock(&read_mu_);
+    hook = chunk_read_hook_;
   }
+  ReadLease read(*this);
+  SqliteStatement& stmt = *read->chunks;
+  SCOUT_RETURN_IF_ERROR(ForEachSeriesRow(stmt, series_id, start_ms, end_ms, [&]() -> absl::Status {
+    if (hook) hook();
+    // Counted before decoding: a refused query decodes nothing more.
+    SCOUT_RETURN_IF_ERROR(budget.Charge(stmt.ColumnInt(0)));
+    return DecodeChunk(stmt.ColumnBlob(1), points);
+  }));
+  points->erase(std::remove_if(points->begin(), points->end(),
+                               [&](const Point& p) {
+                                 return p.timestamp_ms < start_ms || p.timestamp_ms >= end_ms;
+                               }),
+                points->end());
   return absl::OkStatus();
 }
 
@@ -570,38 +766,35 @@ absl::StatusOr<Limited<SeriesPoints>> SqliteStorage::Latest(const CompiledSelect
   return out;
 }
 
-absl::StatusOr<Limited<SeriesRollups>> SqliteStorage::ReadRollups(
-    const CompiledSelector& selector, RollupTier tier, int64_t start_ms, int64_t end_ms,
-    size_t series_limit) const {
-  Limited<SeriesRollups> out;
-  std::vector<SeriesIndex::Match> matches = index_.Select(selector, series_limit, &out.truncated);
-  if (matches.empty()) return out;
-  absl::MutexLock lock(&read_mu_);
-  SCOUT_ASSIGN_OR_RETURN(
-      SqliteStatement stmt,
-      read_db_->Prepare(absl::StrCat(
-          "SELECT bucket_start_ms, min, max, sum, count, last, last_ms, sketch FROM ",
-          RollupTable(tier),
-          " WHERE series_id = ? AND bucket_start_ms >= ? AND bucket_start_ms < ?"
-          " ORDER BY bucket_start_ms")));
+absl::Status SqliteStorage::VisitRollups(const CompiledSelector& selector, RollupTier tier,
+                                         int64_t start_ms, int64_t end_ms, size_t series_limit,
+                                         ReadBudget& budget, const RollupVisitor& visit,
+                                         bool* truncated) const {
+  std::vector<SeriesIndex::Match> matches = index_.Select(selector, series_limit, truncated);
   for (SeriesIndex::Match& m : matches) {
     SeriesRollups series{std::move(m.key), {}};
-    SCOUT_RETURN_IF_ERROR(ForEachSeriesRow(stmt, m.id, start_ms, end_ms, [&] {
-      RollupRow r;
-      r.bucket_start_ms = stmt.ColumnInt(0);
-      r.min = stmt.ColumnDouble(1);
-      r.max = stmt.ColumnDouble(2);
-      r.sum = stmt.ColumnDouble(3);
-      r.count = stmt.ColumnInt(4);
-      r.last = stmt.ColumnDouble(5);
-      r.last_ms = stmt.ColumnInt(6);
-      if (!stmt.ColumnIsNull(7)) r.sketch = std::string(stmt.ColumnBlob(7));
-      series.rows.push_back(std::move(r));
-      return absl::OkStatus();
-    }));
-    out.items.push_back(std::move(series));
+    {
+      ReadLease read(*this);
+      SqliteStatement& stmt = *read->rollups[static_cast<size_t>(tier)];
+      SCOUT_RETURN_IF_ERROR(ForEachSeriesRow(stmt, m.id, start_ms, end_ms, [&]() -> absl::Status {
+        SCOUT_RETURN_IF_ERROR(budget.Charge(1));
+        RollupRow r;
+        r.bucket_start_ms = stmt.ColumnInt(0);
+        r.min = stmt.ColumnDouble(1);
+        r.max = stmt.ColumnDouble(2);
+        r.sum = stmt.ColumnDouble(3);
+        r.count = stmt.ColumnInt(4);
+        r.last = stmt.ColumnDouble(5);
+        r.last_ms = stmt.ColumnInt(6);
+        if (!stmt.ColumnIsNull(7)) r.sketch = std::string(stmt.ColumnBlob(7));
+        series.rows.push_back(std::move(r));
+        return absl::OkStatus();
+      }));
+    }
+    SCOUT_RETURN_IF_ERROR(budget.Check());
+    SCOUT_RETURN_IF_ERROR(visit(std::move(series)));
   }
-  return out;
+  return absl::OkStatus();
 }
 
 TierCoverage SqliteStorage::Coverage() const {
@@ -626,68 +819,52 @@ bool SqliteStorage::HasSeries(const SeriesKey& key) const {
 StorageGauges SqliteStorage::Gauges() const {
   StorageGauges g;
   g.series = static_cast<int64_t>(index_.size());
+  g.series_removed = series_removed_.load();
   g.buffered_points = static_cast<int64_t>(head_.point_count());
   return g;
 }
 
 absl::StatusOr<StorageStats> SqliteStorage::Stats() const {
+  // Counts from the counters the writer keeps (counted once at open);
+  // oldest/newest from the indexes (each sub-select is one index seek);
+  // no table is scanned, whatever the size of the database.
   StorageStats stats;
   stats.series = static_cast<int64_t>(index_.size());
-  absl::MutexLock lock(&read_mu_);
-  // Bytes per table and index from the dbstat virtual table (Debian's
-  // SQLite has it); without it the byte columns stay 0.
-  std::unordered_map<std::string, int64_t> bytes;
-  if (auto dbstat = read_db_->Prepare("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name");
-      dbstat.ok()) {
-    while (true) {
-      auto row = dbstat->Step();
-      if (!row.ok() || !*row) break;
-      bytes[dbstat->ColumnText(0)] = dbstat->ColumnInt(1);
-    }
-  }
-  auto sum_bytes = [&](std::initializer_list<const char*> names) {
-    int64_t total = 0;
-    for (const char* n : names) {
-      auto it = bytes.find(n);
-      if (it != bytes.end()) total += it->second;
-    }
-    return total;
-  };
   struct Source {
     const char* tier;
     const char* sql;
-    int64_t bytes;
     int64_t retention_ms;
   };
   const Source sources[] = {
       {"raw",
-       "SELECT COUNT(*), COALESCE(SUM(point_count), 0), COALESCE(MIN(start_ms), 0),"
-       " COALESCE(MAX(end_ms), 0) FROM chunks",
-       sum_bytes({"chunks", "chunks_by_series_end", "chunks_by_end"}),
+       "SELECT (SELECT start_ms FROM chunks ORDER BY end_ms LIMIT 1),"
+       " (SELECT MAX(end_ms) FROM chunks)",
        static_cast<int64_t>(options_.raw_retention.count())},
       {"1h",
-       "SELECT COUNT(*), COALESCE(SUM(count), 0), COALESCE(MIN(bucket_start_ms), 0),"
-       " COALESCE(MAX(bucket_start_ms), 0) FROM rollup_1h",
-       sum_bytes({"rollup_1h", "rollup_1h_by_bucket"}),
+       "SELECT (SELECT MIN(bucket_start_ms) FROM rollup_1h),"
+       " (SELECT MAX(bucket_start_ms) FROM rollup_1h)",
        static_cast<int64_t>(options_.hour_retention.count())},
       {"1d",
-       "SELECT COUNT(*), COALESCE(SUM(count), 0), COALESCE(MIN(bucket_start_ms), 0),"
-       " COALESCE(MAX(bucket_start_ms), 0) FROM rollup_1d",
-       sum_bytes({"rollup_1d", "rollup_1d_by_bucket"}),
+       "SELECT (SELECT MIN(bucket_start_ms) FROM rollup_1d),"
+       " (SELECT MAX(bucket_start_ms) FROM rollup_1d)",
        static_cast<int64_t>(options_.day_retention.count())},
   };
-  for (const Source& src : sources) {
-    SCOUT_ASSIGN_OR_RETURN(SqliteStatement stmt, read_db_->Prepare(src.sql));
+  ReadLease read(*this);
+  for (size_t i = 0; i < 3; ++i) {
+    const Source& src = sources[i];
+    SCOUT_ASSIGN_OR_RETURN(SqliteStatement stmt, read->db->Prepare(src.sql));
     SCOUT_ASSIGN_OR_RETURN(bool row, stmt.Step());
     TierStats t;
     t.tier = src.tier;
+    t.rows = tier_rows_[i].load();
+    t.points = tier_points_[i].load();
     if (row) {
-      t.rows = stmt.ColumnInt(0);
-      t.points = stmt.ColumnInt(1);
-      t.oldest_ms = stmt.ColumnInt(2);
-      t.newest_ms = stmt.ColumnInt(3);
+      t.oldest_ms = stmt.ColumnInt(0);  // NULL (empty) reads as 0
+      t.newest_ms = stmt.ColumnInt(1);
     }
-    t.bytes = src.bytes;
+    // Chunk payload for raw (what bytes per sample means); rollup bytes
+    // would need a page scan (dbstat), so they are left unknown.
+    t.bytes = i == 0 ? raw_bytes_.load() : 0;
     t.retention_ms = src.retention_ms;
     stats.tiers.push_back(std::move(t));
   }
@@ -695,16 +872,16 @@ absl::StatusOr<StorageStats> SqliteStorage::Stats() const {
   memory.tier = "memory";
   memory.points = static_cast<int64_t>(head_.point_count());
   memory.rows = 0;
-  memory.bytes = sum_bytes({"samples_log"});  // its durable copy
+  memory.bytes = memory.points * static_cast<int64_t>(kLogRecordSize);  // its durable copy in samples_log
   stats.tiers.push_back(std::move(memory));
 
-  SCOUT_RETURN_IF_ERROR(AddFileSizes(&stats));
+  SCOUT_RETURN_IF_ERROR(AddFileSizes(*read->db, &stats));
   return stats;
 }
 
-absl::Status SqliteStorage::AddFileSizes(StorageStats* stats) const {
+absl::Status SqliteStorage::AddFileSizes(SqliteDb& db, StorageStats* stats) const {
   SCOUT_ASSIGN_OR_RETURN(SqliteStatement pages,
-                         read_db_->Prepare("SELECT page_count * page_size, freelist_count *"
+                         db.Prepare("SELECT page_count * page_size, freelist_count *"
                                            " page_size FROM pragma_page_count(),"
                                            " pragma_freelist_count(), pragma_page_size()"));
   SCOUT_ASSIGN_OR_RETURN(bool row, pages.Step());

@@ -18,7 +18,11 @@
 //  * On open, samples_log is replayed into the head, so a killed process
 //    loses nothing it acknowledged.
 //  * Retention: Maintain() deletes chunks and rollup rows older than their
-//    tier's retention, at most `housekeeping_rows` rows per transaction.
+//    tier's retention, at most `housekeeping_rows` rows per transaction;
+//    then the series lifecycle pass checks `housekeeping_rows` series per
+//    call and removes those with no data left in any tier (row in
+//    `series`, SeriesIndex entry, head entry), so a restart loads only live
+//    series.
 //    Freed pages go to SQLite's free list and are reused before the file
 //    grows, so at steady state the file stays the size of the retained data
 //    (no auto-vacuum: switching an existing file to it needs a full VACUUM).
@@ -31,6 +35,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -71,6 +76,10 @@ struct SqliteOptions {
   size_t housekeeping_rows = 500;
   // Chunks from before rollups existed, merged into rollups per call.
   size_t backfill_chunks_per_call = 32;
+  // Read connections shared by all readers. A reader holds one only for
+  // one series' chunk or rollup read, so a long query never keeps the
+  // alert engine or another query waiting for longer than that.
+  size_t read_connections = 4;
 };
 
 class SqliteStorage final : public Storage {
@@ -87,15 +96,14 @@ class SqliteStorage final : public Storage {
   absl::StatusOr<std::vector<AgentRecord>> ListAgents() const override;
   absl::StatusOr<Limited<SeriesKey>> ListSeries(const CompiledSelector& selector,
                                                 size_t limit) const override;
-  absl::StatusOr<Limited<SeriesPoints>> ReadRange(const CompiledSelector& selector,
-                                                  int64_t start_ms, int64_t end_ms,
-                                                  size_t series_limit) const override;
+  absl::Status VisitRange(const CompiledSelector& selector, int64_t start_ms, int64_t end_ms,
+                          size_t series_limit, ReadBudget& budget, const SeriesVisitor& visit,
+                          bool* truncated) const override;
   absl::StatusOr<Limited<SeriesPoints>> Latest(const CompiledSelector& selector,
                                                size_t limit) const override;
-  absl::StatusOr<Limited<SeriesRollups>> ReadRollups(const CompiledSelector& selector,
-                                                     RollupTier tier, int64_t start_ms,
-                                                     int64_t end_ms,
-                                                     size_t series_limit) const override;
+  absl::Status VisitRollups(const CompiledSelector& selector, RollupTier tier, int64_t start_ms,
+                            int64_t end_ms, size_t series_limit, ReadBudget& budget,
+                            const RollupVisitor& visit, bool* truncated) const override;
   TierCoverage Coverage() const override;
   absl::StatusOr<StorageStats> Stats() const override;
   StorageGauges Gauges() const override;
@@ -107,6 +115,14 @@ class SqliteStorage final : public Storage {
   // `housekeeping_rows` expired rows; returns how many it deleted. Called
   // by Maintain(); public for tests and benchmarks.
   absl::StatusOr<size_t> DeleteExpired();
+  // One step of the series lifecycle pass: checks up to `housekeeping_rows`
+  // series after the previous step's last and removes those with no data
+  // in any tier; returns true when the pass reached the last series.
+  // Called by Maintain() after retention; public for tests.
+  absl::StatusOr<bool> RemoveDeadSeries();
+  // Tests only: runs inside every chunk read while the read connection is
+  // held (to hold a long read open without sleeping).
+  void SetChunkReadHookForTesting(std::function<void()> hook);
   bool backfill_pending() const { return backfill_done_ < backfill_upto_; }
   size_t head_points() const { return head_.point_count(); }
   int schema_version() const { return schema_version_; }
@@ -114,17 +130,24 @@ class SqliteStorage final : public Storage {
  private:
   SqliteStorage(SqliteOptions options, const Clock& clock);
   absl::Status Init();
-  absl::Status OpenReadConnection();
+  // One read connection and its prepared statements; see ReadLease.
+  struct ReadConnection;
+  class ReadLease;
+  absl::Status OpenReadConnections();
+  // Waits for an idle read connection (at most read_connections exist).
+  std::unique_ptr<ReadConnection> AcquireRead() const;
+  void ReleaseRead(std::unique_ptr<ReadConnection> connection) const;
   // Stats(): the file's bytes (main file + WAL) and its free pages.
-  absl::Status AddFileSizes(StorageStats* stats) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
+  absl::Status AddFileSizes(SqliteDb& db, StorageStats* stats) const;
   // False when no chunk of the series ends at or after start_ms, so a read
   // from there on is served from memory alone.
   bool ChunksMayHold(int64_t series_id, int64_t start_ms) const;
-  // Appends to (*out)[i] the chunked points in [start_ms, end_ms) of
-  // matches[i], for each i in `which`.
-  absl::Status ReadChunks(const std::vector<SeriesIndex::Match>& matches,
-                          const std::vector<size_t>& which, int64_t start_ms, int64_t end_ms,
-                          std::vector<SeriesPoints>* out) const;
+  // Appends to *points the chunked points in [start_ms, end_ms) of the
+  // series, charging each chunk's points to `budget` before decoding it.
+  absl::Status ReadChunks(int64_t series_id, int64_t start_ms, int64_t end_ms,
+                          ReadBudget& budget, std::vector<Point>* points) const;
+  // Counts of the tiers, once at open (Stats() keeps them up to date).
+  absl::Status LoadTierCounts();
   absl::Status LoadSeries();
   absl::Status LoadLatestFromChunks();
   absl::Status ReplayLog();
@@ -146,6 +169,7 @@ class SqliteStorage final : public Storage {
   size_t flush_pos_ = 0;
   int64_t flush_log_upto_ = 0;      // samples_log rows covered by the generation
   bool flushing_ = false;
+  bool sweeping_ = false;  // retention caught up: the lifecycle pass runs
   std::chrono::steady_clock::time_point last_flush_;
   std::unordered_set<int64_t> latency_ids_;  // series whose rollups get sketches
   int64_t backfill_upto_ = 0;                // chunk ids to back-fill into rollups
@@ -155,16 +179,27 @@ class SqliteStorage final : public Storage {
   // back-filled; INT64_MIN once none are pending (read by Coverage()).
   std::atomic<int64_t> rollup_complete_from_ms_{INT64_MIN};
 
-  // Reader state: one connection, serialised. WAL lets it read while the
-  // writer commits.
-  // Lock order: read_mu_ may be held while Head's and SeriesIndex's own
-  // locks are taken (Stats()), never the other way round.
+  int64_t sweep_after_id_ = 0;               // lifecycle pass: last series checked
+
+  // Reader state: a pool of `read_connections` connections (WAL lets them
+  // read while the writer commits). read_mu_ guards only the idle list: a
+  // reader takes a connection out, uses it without any storage lock for
+  // one series' read, and puts it back. No other lock is taken while
+  // read_mu_ is held.
   mutable absl::Mutex read_mu_;
-  std::unique_ptr<SqliteDb> read_db_ ABSL_GUARDED_BY(read_mu_);
+  mutable std::vector<std::unique_ptr<ReadConnection>> idle_reads_ ABSL_GUARDED_BY(read_mu_);
+  std::function<void()> chunk_read_hook_ ABSL_GUARDED_BY(read_mu_);
+
+  // Stats() counters, written by the writer thread after each commit that
+  // changes a tier and read by Stats() from any thread. Index: raw, 1h, 1d.
+  std::atomic<int64_t> tier_rows_[3] = {};
+  std::atomic<int64_t> tier_points_[3] = {};
+  std::atomic<int64_t> raw_bytes_{0};      // chunk payload bytes
+  std::atomic<int64_t> series_removed_{0};
   // Newest chunk end per series: a read that starts after it needs no chunk
   // query, so recent windows (alert rules, `sctl latest`-like reads) are
   // served from memory alone. Updated after a flush commits and before the
-  // head drops the flushed points (see ReadRange for why that order).
+  // head drops the flushed points (see VisitRange for why that order).
   mutable absl::Mutex chunk_end_mu_;
   std::unordered_map<int64_t, int64_t> chunk_end_ms_ ABSL_GUARDED_BY(chunk_end_mu_);
 

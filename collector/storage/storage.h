@@ -25,17 +25,31 @@
 //  * Retention: data older than its tier's retention may disappear at any
 //    time (Coverage() says from where raw is still complete).
 //
+//  * Series lifecycle: a series with no data left in any tier (raw, memory,
+//    hourly, daily) is forgotten by Maintain()'s retention pass: it leaves
+//    ListSeries and every selector, HasSeries() turns false and
+//    Gauges().series comes down. Writing it again creates it anew.
+//  * Read cost: every read that touches stored data (VisitRange, ReadRange,
+//    VisitRollups, ReadRollups) charges each raw point and rollup row to
+//    the caller's ReadBudget (query_limits.h) while it reads, and stops with
+//    the budget's error at the first refusal; ListSeries, Latest and
+//    selector matching cost O(matches + limit) time and O(limit) memory.
+//
 // Thread safety: Write() and UpsertAgent() are called from one writer
 // thread only; the read methods may be called concurrently from any
-// number of threads, also while a Write() is in progress.
+// number of threads, also while a Write() is in progress, and a long read
+// never delays a Write() or another reader for longer than one series'
+// read.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "collector/query_limits.h"
 #include "shared/metric.h"
 #include "shared/selector.h"
 
@@ -103,14 +117,15 @@ struct TierCoverage {
   int64_t rollup_complete_before_ms = 0;
 };
 
-// What `sctl storage` shows.
+// What `sctl storage` shows. Answered without scanning data: counts are
+// maintained as rows are written and deleted, times come from indexes.
 struct TierStats {
   std::string tier;         // raw | 1h | 1d | memory
   int64_t rows = 0;         // chunks or rollup rows
   int64_t points = 0;       // samples stored (raw) or summarised (rollups)
-  int64_t oldest_ms = 0;    // 0 when empty
+  int64_t oldest_ms = 0;    // 0 when empty (raw: start of the chunk that ends first)
   int64_t newest_ms = 0;
-  int64_t bytes = 0;        // on disk, tables + indexes; 0 when unknown
+  int64_t bytes = 0;        // stored payload (raw: chunk data, memory: log records); 0 when unknown
   int64_t retention_ms = 0; // 0 = kept forever
 };
 struct StorageStats {
@@ -125,6 +140,7 @@ struct StorageStats {
 // thread: an implementation answers from memory, never by scanning data.
 struct StorageGauges {
   int64_t series = 0;           // distinct series ever written (not yet removed)
+  int64_t series_removed = 0;   // series removed since start (no data left in any tier)
   // Points accepted by Write() that are not yet in their long-term layout
   // (SQLite: the in-memory head); 0 for a backend that writes them there
   // directly. Maintain() brings it down.
@@ -155,13 +171,25 @@ class Storage {
 
   virtual absl::StatusOr<std::vector<AgentRecord>> ListAgents() const = 0;
 
+  // Matching series sorted by key, at most `limit` (truncated when more
+  // match); memory O(limit) whatever the number of matches.
   virtual absl::StatusOr<Limited<SeriesKey>> ListSeries(const CompiledSelector& selector,
                                                         size_t limit) const = 0;
 
-  // Raw points with start_ms <= t < end_ms for every matching series.
-  virtual absl::StatusOr<Limited<SeriesPoints>> ReadRange(const CompiledSelector& selector,
-                                                          int64_t start_ms, int64_t end_ms,
-                                                          size_t series_limit) const = 0;
+  // Raw points with start_ms <= t < end_ms of every matching series
+  // (ListSeries order, at most `series_limit`, *truncated set when more
+  // match), handed to `visit` ONE series at a time (sorted, one point per
+  // timestamp), so a caller that reduces each series holds one series' raw
+  // points at a time. Stops at the first error of the budget or of `visit`.
+  using SeriesVisitor = std::function<absl::Status(SeriesPoints&&)>;
+  virtual absl::Status VisitRange(const CompiledSelector& selector, int64_t start_ms,
+                                  int64_t end_ms, size_t series_limit, ReadBudget& budget,
+                                  const SeriesVisitor& visit, bool* truncated) const = 0;
+
+  // VisitRange collected: every matching series' points in memory.
+  absl::StatusOr<Limited<SeriesPoints>> ReadRange(const CompiledSelector& selector,
+                                                  int64_t start_ms, int64_t end_ms,
+                                                  size_t series_limit, ReadBudget& budget) const;
 
   // The newest point of every matching series.
   virtual absl::StatusOr<Limited<SeriesPoints>> Latest(const CompiledSelector& selector,
@@ -169,18 +197,26 @@ class Storage {
 
   // Rollup rows with start_ms <= bucket_start_ms < end_ms for every
   // matching series (series with no rows in the range are included, empty,
-  // so callers can combine with raw reads).
-  virtual absl::StatusOr<Limited<SeriesRollups>> ReadRollups(const CompiledSelector& selector,
-                                                             RollupTier tier, int64_t start_ms,
-                                                             int64_t end_ms,
-                                                             size_t series_limit) const = 0;
+  // so callers can combine with raw reads), one series at a time as
+  // VisitRange; each row counts one sample of the budget.
+  using RollupVisitor = std::function<absl::Status(SeriesRollups&&)>;
+  virtual absl::Status VisitRollups(const CompiledSelector& selector, RollupTier tier,
+                                    int64_t start_ms, int64_t end_ms, size_t series_limit,
+                                    ReadBudget& budget, const RollupVisitor& visit,
+                                    bool* truncated) const = 0;
+
+  // VisitRollups collected.
+  absl::StatusOr<Limited<SeriesRollups>> ReadRollups(const CompiledSelector& selector,
+                                                     RollupTier tier, int64_t start_ms,
+                                                     int64_t end_ms, size_t series_limit,
+                                                     ReadBudget& budget) const;
 
   // Call before the reads it qualifies: data stored after the call can only
   // widen what is complete.
   virtual TierCoverage Coverage() const = 0;
 
-  // Sizes per tier; may scan the whole database (an admin command, not a
-  // hot path).
+  // Sizes per tier, from maintained counters and index lookups: cheap
+  // whatever the size of the database.
   virtual absl::StatusOr<StorageStats> Stats() const = 0;
 
   // Never fails and never blocks on I/O (see StorageGauges).
@@ -192,5 +228,36 @@ class Storage {
   // series limits call it for every series not seen recently.
   virtual bool HasSeries(const SeriesKey& key) const = 0;
 };
+
+inline absl::StatusOr<Limited<SeriesPoints>> Storage::ReadRange(const CompiledSelector& selector,
+                                                                int64_t start_ms, int64_t end_ms,
+                                                                size_t series_limit,
+                                                                ReadBudget& budget) const {
+  Limited<SeriesPoints> out;
+  absl::Status status = VisitRange(
+      selector, start_ms, end_ms, series_limit, budget,
+      [&](SeriesPoints&& s) {
+        out.items.push_back(std::move(s));
+        return absl::OkStatus();
+      },
+      &out.truncated);
+  if (!status.ok()) return status;
+  return out;
+}
+
+inline absl::StatusOr<Limited<SeriesRollups>> Storage::ReadRollups(
+    const CompiledSelector& selector, RollupTier tier, int64_t start_ms, int64_t end_ms,
+    size_t series_limit, ReadBudget& budget) const {
+  Limited<SeriesRollups> out;
+  absl::Status status = VisitRollups(
+      selector, tier, start_ms, end_ms, series_limit, budget,
+      [&](SeriesRollups&& s) {
+        out.items.push_back(std::move(s));
+        return absl::OkStatus();
+      },
+      &out.truncated);
+  if (!status.ok()) return status;
+  return out;
+}
 
 }  // namespace scout::collector

@@ -18,6 +18,12 @@
 namespace scout::agent {
 namespace {
 
+// Reads in tests are bounded by their fixtures, not by a budget.
+collector::ReadBudget& NoBudget() {
+  static collector::ReadBudget budget = collector::ReadBudget::Unlimited();
+  return budget;
+}
+
 constexpr int64_t kNow = 1'764'200'000'000;
 
 // Polls `done` until it holds or 20 s pass (only as a safety net; the
@@ -61,7 +67,7 @@ class IngestClientTest : public ::testing::Test {
   }
   size_t StoredPoints() {
     auto sel = *CompiledSelector::Compile(*ParseSelector("node_load1"));
-    auto r = server_->storage().ReadRange(sel, 0, kNow * 2, 10);
+    auto r = server_->storage().ReadRange(sel, 0, kNow * 2, 10, NoBudget());
     return r.ok() && !r->items.empty() ? r->items[0].points.size() : 0;
   }
   IngestClientOptions Options() {

@@ -47,6 +47,23 @@ TEST(CollectorConfig, ReportsAndAlerting) {
   EXPECT_EQ(c->alerting.receivers[0].url, "${CHAT_URL}") << "resolved at send time, not here";
 }
 
+TEST(CollectorConfig, QueryLimits) {
+  auto defaults = ParseCollectorConfig("listen: 127.0.0.1:7070\n", "c.yaml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->query.timeout, std::chrono::seconds(30));
+  EXPECT_EQ(defaults->query.max_samples, 20'000'000);
+  EXPECT_EQ(defaults->query.max_series, 10'000u);
+  EXPECT_EQ(defaults->query.max_concurrent, 4);
+  auto set = ParseCollectorConfig(
+      "query:\n  timeout: 5s\n  max_samples: 1000\n  max_series: 7\n  max_concurrent: 2\n",
+      "c.yaml");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->query.timeout, std::chrono::seconds(5));
+  EXPECT_EQ(set->query.max_samples, 1000);
+  EXPECT_EQ(set->query.max_series, 7u);
+  EXPECT_EQ(set->query.max_concurrent, 2);
+}
+
 TEST(CollectorConfig, ErrorsNameFileLineAndKey) {
   struct Case {
     const char* yaml;
@@ -68,6 +85,12 @@ TEST(CollectorConfig, ErrorsNameFileLineAndKey) {
        "c.yaml:3:14: key 'alerting.webhooks[0].url': missing"},
       {"ingest:\n  max_in_flight_batches: lots\n",
        "c.yaml:2:26: key 'ingest.max_in_flight_batches': expected an integer"},
+      {"query:\n  timeout: 10ms\n", "c.yaml:2:12: key 'query.timeout': must be at least 100ms"},
+      {"query:\n  max_samples: 0\n", "c.yaml:2:16: key 'query.max_samples': must be at least 1"},
+      {"query:\n  max_series: -1\n", "c.yaml:2:15: key 'query.max_series': must be at least 1"},
+      {"query:\n  max_concurrent: 0\n",
+       "c.yaml:2:19: key 'query.max_concurrent': must be between 1 and 1024"},
+      {"query:\n  max_rows: 5\n", "c.yaml:2:3: key 'query.max_rows': unknown key"},
   };
   for (const Case& c : cases) {
     auto parsed = ParseCollectorConfig(c.yaml, "c.yaml");

@@ -2,14 +2,25 @@
 #include "collector/range_query.h"
 
 #include <gtest/gtest.h>
+#include <malloc.h>
 
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <string>
 
 #include "collector/storage/sqlite_storage.h"
 #include "tests/common/test_dir.h"
 
 namespace scout::collector {
 namespace {
+
+// Reads in tests are bounded by their fixtures, not by a budget.
+ReadBudget& NoBudget() {
+  static ReadBudget budget = ReadBudget::Unlimited();
+  return budget;
+}
 
 constexpr int64_t kMinute = 60'000;
 constexpr int64_t kDay0 = 1'764'201'600'000 - 9 * kDayMs;  // a UTC midnight, 2025-11-18
@@ -62,7 +73,7 @@ class RangeQueryTest : public ::testing::Test {
   Limited<SeriesPoints> Query(const std::string& sel, int64_t start, int64_t end, int64_t step,
                               Aggregation agg) {
     auto compiled = CompiledSelector::Compile(*ParseSelector(sel));
-    auto r = QueryAggregated(*storage_, *compiled, start, end, step, agg, 100);
+    auto r = QueryAggregated(*storage_, *compiled, start, end, step, agg, 100, NoBudget());
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : Limited<SeriesPoints>{};
   }
@@ -71,7 +82,7 @@ class RangeQueryTest : public ::testing::Test {
   std::vector<Point> RawAnswer(const std::string& sel, int64_t start, int64_t end, int64_t step,
                                Aggregation agg) {
     auto compiled = CompiledSelector::Compile(*ParseSelector(sel));
-    auto raw = storage_->ReadRange(*compiled, start - step, end, 10);
+    auto raw = storage_->ReadRange(*compiled, start - step, end, 10, NoBudget());
     EXPECT_TRUE(raw.ok() && raw->items.size() == 1u);
     return AggregateBuckets(raw->items[0].points, start, end, step, agg);
   }
@@ -153,7 +164,7 @@ TEST_F(RangeQueryTest, OlderThanRawRetentionIsAnsweredFromRollups) {
     if (*deleted == 0) break;
   }
   auto compiled = CompiledSelector::Compile(*ParseSelector("node_load1"));
-  EXPECT_TRUE(storage_->ReadRange(*compiled, start, end, 10)->items[0].points.empty());
+  EXPECT_TRUE(storage_->ReadRange(*compiled, start, end, 10, NoBudget())->items[0].points.empty());
   // Even a short range at a 1 h step: raw has nothing there any more.
   const auto after = Query("node_load1", start, end, kHourMs, Aggregation::kMax);
   ASSERT_EQ(after.items.size(), 1u);
@@ -161,6 +172,117 @@ TEST_F(RangeQueryTest, OlderThanRawRetentionIsAnsweredFromRollups) {
   EXPECT_EQ(Query("node_load1", start, start + kDayMs, kDayMs, Aggregation::kCount)
                 .items[0].points,
             (std::vector<Point>{{start, 1440}}));
+}
+
+// The hostile query: 15 days at a 3,600,001 ms step (not whole
+// hours, so raw) over many series with a series limit of 2^32 - 1.
+class HostileRangeTest : public ::testing::Test {
+ protected:
+  static constexpr int kSeries = 200;
+  static constexpr int64_t kStep = 60'000;
+  static constexpr int kDays = 15;
+
+  void SetUp() override {
+    SqliteOptions options;
+    options.path = dir_ / "scout.db";
+    options.raw_retention = std::chrono::hours(24 * 30);
+    auto opened = SqliteStorage::Open(options, clock_);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    storage_ = *std::move(opened);
+    // A day per commit, flushed into chunks: 200 x 21,600 = 4.32M points,
+    // 66 MiB as raw Points.
+    for (int day = 0; day < kDays; ++day) {
+      WriteBatch b;
+      b.agent_id = "bomb";
+      for (int s = 0; s < kSeries; ++s) {
+        SeriesPoints series{{"bomb_gauge", MakeLabels({{"i", std::to_string(s)}})}, {}};
+        for (int64_t t = 0; t < kDayMs; t += kStep) {
+          series.points.push_back({start_ + day * kDayMs + t, static_cast<double>(s + t % 7)});
+        }
+        b.series.push_back(std::move(series));
+      }
+      ASSERT_TRUE(storage_->Write({&b}).ok());
+      ASSERT_TRUE(storage_->FlushAll().ok());
+    }
+  }
+
+  // Resident set (VmRSS) and its peak since the last ResetPeak (VmHWM), bytes.
+  static int64_t Status(const std::string& field) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind(field + ":", 0) == 0) return std::stoll(line.substr(field.size() + 1)) * 1024;
+    }
+    return -1;
+  }
+  static bool ResetPeak() {
+    std::ofstream out("/proc/self/clear_refs");
+    out << "5";
+    return static_cast<bool>(out);
+  }
+
+  absl::StatusOr<Limited<SeriesPoints>> Hostile(ReadBudget& budget) {
+    auto all = CompiledSelector::Compile(*ParseSelector("bomb_gauge"));
+    return QueryAggregated(*storage_, *all, start_, start_ + kDays * kDayMs, 3'600'001,
+                           Aggregation::kAvg, 4'294'967'295u, budget);
+  }
+
+  const int64_t start_ = kDay0 - 14 * kDayMs;
+  ManualClock clock_{kDay0 + kDayMs};
+  scout::testing::TestDir dir_{"scout-hostile"};
+  std::unique_ptr<SqliteStorage> storage_;
+};
+
+TEST_F(HostileRangeTest, StopsAtTheSampleCapWellWithinTheDeadline) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ReadBudget budget(absl::Now() + absl::Seconds(30), 1'000'000);
+  auto r = Hostile(budget);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted) << r.status();
+  EXPECT_NE(r.status().message().find("query.max_samples (1000000)"), std::string::npos);
+  EXPECT_EQ(budget.refusal(), QueryRefusal::kSamples);
+  EXPECT_LE(budget.samples(), 1'000'000 + 1024);  // stopped at the chunk that crossed it
+  EXPECT_LT(seconds, 10.0);
+  std::printf("hostile query refused after %.3f s, %lld samples read\n", seconds,
+              static_cast<long long>(budget.samples()));
+}
+
+TEST_F(HostileRangeTest, AggregatesPerSeriesWhileReading) {
+  // Under the default cap (20M) the whole query runs: 4.32M points read,
+  // but at most one series' raw points are held at a time.
+  ReadBudget budget(absl::Now() + absl::Seconds(30), 20'000'000);
+  malloc_trim(0);  // the set-up's freed batches must not hide the growth
+  const int64_t before = Status("VmRSS");
+  const bool peak = ResetPeak();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = Hostile(budget);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(r.ok()) << r.status();
+  const int64_t growth = (peak ? Status("VmHWM") : Status("VmRSS")) - before;
+  ASSERT_EQ(r->items.size(), static_cast<size_t>(kSeries));
+  EXPECT_FALSE(r->truncated);
+  EXPECT_EQ(budget.samples(), int64_t{kSeries} * kDays * (kDayMs / kStep));
+  // 15 days in 3,600,001 ms buckets: 360 (+1 for the misaligned edge).
+  EXPECT_GE(r->items[0].points.size(), 360u);
+  EXPECT_LE(r->items[0].points.size(), 361u);
+  EXPECT_LT(growth, int64_t{64} << 20);
+  std::printf("hostile query: %.3f s, %lld samples, RSS growth %.1f MiB (%s)\n", seconds,
+              static_cast<long long>(budget.samples()), static_cast<double>(growth) / (1 << 20),
+              peak ? "peak, VmHWM" : "VmRSS after");
+
+  // For comparison (printed, not asserted): every raw point in memory at
+  // once, what QueryRange did before.
+  malloc_trim(0);
+  const int64_t before_all = Status("VmRSS");
+  ResetPeak();
+  auto all = storage_->ReadRange(*CompiledSelector::Compile(*ParseSelector("bomb_gauge")), start_,
+                                 start_ + kDays * kDayMs, 4'294'967'295u, NoBudget());
+  ASSERT_TRUE(all.ok());
+  std::printf("the same range read whole: RSS growth %.1f MiB\n",
+              static_cast<double>((peak ? Status("VmHWM") : Status("VmRSS")) - before_all) /
+                  (1 << 20));
 }
 
 }  // namespace

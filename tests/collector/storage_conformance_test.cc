@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
+
 #include "collector/aggregation.h"
 #include "collector/storage/quantile_sketch.h"
 #include "collector/storage/sqlite_db.h"
@@ -18,6 +20,12 @@
 
 namespace scout::collector {
 namespace {
+
+// Reads in tests are bounded by their fixtures, not by a budget.
+ReadBudget& NoBudget() {
+  static ReadBudget budget = ReadBudget::Unlimited();
+  return budget;
+}
 
 constexpr int64_t kT0 = 1'764'200'000'000;  // 2025-11-27
 constexpr int64_t kDay0 = kT0 / kDayMs * kDayMs;  // that day's UTC midnight
@@ -55,6 +63,9 @@ class StorageTest : public ::testing::Test {
     options.series_per_flush_slice = 3;
     options.housekeeping_rows = housekeeping_rows_;
     options.maintenance_budget = maintenance_budget_;
+    options.raw_retention = raw_retention_;
+    options.hour_retention = hour_retention_;
+    options.day_retention = day_retention_;
     auto opened = SqliteStorage::Open(options, clock_);
     ASSERT_TRUE(opened.ok()) << opened.status();
     storage_ = *std::move(opened);
@@ -79,7 +90,7 @@ class StorageTest : public ::testing::Test {
 
   std::vector<Point> Read(const std::string& selector_text, int64_t start, int64_t end) {
     auto sel = CompiledSelector::Compile(*ParseSelector(selector_text));
-    auto r = storage_->ReadRange(*sel, start, end, 100);
+    auto r = storage_->ReadRange(*sel, start, end, 100, NoBudget());
     EXPECT_TRUE(r.ok()) << r.status();
     if (!r.ok() || r->items.empty()) return {};
     EXPECT_EQ(r->items.size(), 1u);
@@ -89,7 +100,7 @@ class StorageTest : public ::testing::Test {
   std::vector<RollupRow> Rollups(const std::string& selector_text, RollupTier tier, int64_t start,
                                  int64_t end) {
     auto sel = CompiledSelector::Compile(*ParseSelector(selector_text));
-    auto r = storage_->ReadRollups(*sel, tier, start, end, 100);
+    auto r = storage_->ReadRollups(*sel, tier, start, end, 100, NoBudget());
     EXPECT_TRUE(r.ok()) << r.status();
     if (!r.ok() || r->items.empty()) return {};
     EXPECT_EQ(r->items.size(), 1u);
@@ -132,6 +143,9 @@ class StorageTest : public ::testing::Test {
 
   size_t housekeeping_rows_ = 500;
   std::chrono::milliseconds maintenance_budget_{30};
+  std::chrono::milliseconds raw_retention_ = std::chrono::hours(24 * 15);
+  std::chrono::milliseconds hour_retention_ = std::chrono::hours(24 * 90);
+  std::chrono::milliseconds day_retention_ = std::chrono::hours(24 * 730);
   ManualClock clock_{kT0};
   scout::testing::TestDir dir_{"scout-storage"};
   std::unique_ptr<SqliteStorage> storage_;
@@ -250,7 +264,7 @@ TEST_F(StorageTest, ReadersNeverSeeGapsOrDuplicatesWhileWritesAndChunkingRun) {
     auto sel = *CompiledSelector::Compile(*ParseSelector(R"(node_load1{host="web-1"})"));
     size_t seen = 0;
     while (!done) {
-      auto r = storage_->ReadRange(sel, kT0, kT0 + 100'000'000, 10);
+      auto r = storage_->ReadRange(sel, kT0, kT0 + 100'000'000, 10, NoBudget());
       if (!r.ok()) { ++problems; continue; }
       const auto& pts = r->items.empty() ? std::vector<Point>{} : r->items[0].points;
       // Points are written in order, so a read is always a gap-free prefix.
@@ -338,7 +352,7 @@ TEST_F(StorageTest, ReplayAfterAPartialFlushDoesNotCountSamplesTwice) {
   Reopen();
   FlushEverything();
   auto sel = *CompiledSelector::Compile(*ParseSelector("m"));
-  auto rollups = storage_->ReadRollups(sel, RollupTier::kHour, kDay0, kDay0 + kDayMs, 100);
+  auto rollups = storage_->ReadRollups(sel, RollupTier::kHour, kDay0, kDay0 + kDayMs, 100, NoBudget());
   ASSERT_TRUE(rollups.ok());
   ASSERT_EQ(rollups->items.size(), 8u);
   for (const SeriesRollups& s : rollups->items) {
@@ -426,6 +440,205 @@ TEST_F(StorageTest, ChunksFromBeforeRollupsAreBackFilled) {
   while (storage_->backfill_pending()) ASSERT_TRUE(storage_->Maintain().ok());
   EXPECT_EQ(storage_->Coverage().rollup_complete_from_ms, INT64_MIN);
   ExpectSameRows(Rollups("node_load1", RollupTier::kHour, kDay0, kDay0 + kDayMs), want);
+}
+
+// The true counts, by scanning (what Stats() must equal without scanning).
+struct Counted {
+  int64_t rows = 0, points = 0;
+};
+Counted CountTable(const std::filesystem::path& path, const std::string& sql) {
+  auto db = SqliteDb::Open(path, /*read_only=*/true);
+  EXPECT_TRUE(db.ok());
+  auto stmt = (*db)->Prepare(sql);
+  EXPECT_TRUE(stmt.ok()) << stmt.status();
+  auto row = stmt->Step();
+  EXPECT_TRUE(row.ok() && *row);
+  return {stmt->ColumnInt(0), stmt->ColumnInt(1)};
+}
+
+TEST_F(StorageTest, StatsCountersMatchTheTablesAfterFlushRetentionAndReopen) {
+  raw_retention_ = std::chrono::hours(3);
+  hour_retention_ = std::chrono::hours(6);
+  Reopen();
+  ASSERT_TRUE(Write(LatencyBatch(kDay0, 2000, 1)).ok());  // 5.5 h
+  FlushEverything();
+  const auto path = dir_ / "scout.db";
+  auto check = [&](const char* when) {
+    auto stats = storage_->Stats();
+    ASSERT_TRUE(stats.ok()) << stats.status();
+    const Counted raw = CountTable(path, "SELECT COUNT(*), COALESCE(SUM(point_count), 0) FROM chunks");
+    const Counted h = CountTable(path, "SELECT COUNT(*), COALESCE(SUM(count), 0) FROM rollup_1h");
+    const Counted d = CountTable(path, "SELECT COUNT(*), COALESCE(SUM(count), 0) FROM rollup_1d");
+    EXPECT_EQ(stats->tiers[0].rows, raw.rows) << when;
+    EXPECT_EQ(stats->tiers[0].points, raw.points) << when;
+    EXPECT_EQ(stats->tiers[1].rows, h.rows) << when;
+    EXPECT_EQ(stats->tiers[1].points, h.points) << when;
+    EXPECT_EQ(stats->tiers[2].rows, d.rows) << when;
+    EXPECT_EQ(stats->tiers[2].points, d.points) << when;
+    // oldest: the start of the chunk that ends first (an index seek).
+    const Counted raw_times = CountTable(
+        path, "SELECT COALESCE((SELECT start_ms FROM chunks ORDER BY end_ms, id LIMIT 1), 0),"
+              " COALESCE(MAX(end_ms), 0) FROM chunks");
+    EXPECT_EQ(stats->tiers[0].oldest_ms, raw_times.rows) << when;
+    EXPECT_EQ(stats->tiers[0].newest_ms, raw_times.points) << when;
+  };
+  check("after flush");
+  // A late sample merges into an existing hour row: points grow, rows not.
+  ASSERT_TRUE(Write(LatencyBatch(kDay0 + 5, 1, 7)).ok());
+  FlushEverything();
+  check("after a merge");
+  clock_.Advance(std::chrono::hours(4));
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(storage_->DeleteExpired().ok());
+  check("after retention");
+  Reopen();
+  check("after reopen");
+}
+
+TEST_F(StorageTest, SeriesWithNoDataLeftAreRemovedByRetention) {
+  raw_retention_ = std::chrono::hours(2);
+  hour_retention_ = std::chrono::hours(3);
+  day_retention_ = std::chrono::hours(72);
+  housekeeping_rows_ = 2;  // several Maintain() calls per pass: bounded work
+  Reopen();
+  ASSERT_TRUE(Write(Batch("old", kT0, 30, 1)).ok());
+  ASSERT_TRUE(Write(Batch("rollups", kT0, 30, 1)).ok());
+  FlushEverything();
+  const SeriesKey old_key{"node_load1", MakeLabels({{"host", "old"}})};
+  EXPECT_TRUE(storage_->HasSeries(old_key));
+  EXPECT_EQ(storage_->Gauges().series, 4);
+
+  clock_.Advance(std::chrono::hours(24 * 10));
+  // "rollups" keeps data in a tier that is kept: its daily rows get
+  // written again (a late write), "old" has nothing anywhere.
+  {
+    auto db = SqliteDb::Open(dir_ / "scout.db", /*read_only=*/false);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("UPDATE rollup_1d SET bucket_start_ms = " +
+                            std::to_string(clock_.NowMs() / kDayMs * kDayMs) +
+                            " WHERE series_id IN (SELECT id FROM series WHERE key LIKE '%rollups%')")
+                    .ok());
+  }
+  const int64_t now = clock_.NowMs();
+  ASSERT_TRUE(Write(Batch("new", now, 3, 1)).ok());  // in memory only
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(storage_->Maintain().ok());
+
+  EXPECT_FALSE(storage_->HasSeries(old_key));
+  EXPECT_TRUE(storage_->HasSeries({"node_load1", MakeLabels({{"host", "rollups"}})}));
+  EXPECT_TRUE(storage_->HasSeries({"node_load1", MakeLabels({{"host", "new"}})}));
+  const StorageGauges g = storage_->Gauges();
+  EXPECT_EQ(g.series, 4);
+  EXPECT_EQ(g.series_removed, 2);
+  auto all = storage_->ListSeries(*CompiledSelector::Compile({}), 100);
+  ASSERT_TRUE(all.ok());
+  for (const SeriesKey& k : all->items) EXPECT_NE(LabelValue(k.labels, "host"), "old");
+  auto latest = storage_->Latest(*CompiledSelector::Compile(*ParseSelector("{host=\"old\"}")), 10);
+  ASSERT_TRUE(latest.ok());
+  EXPECT_TRUE(latest->items.empty());
+
+  // A restart loads only the live series.
+  Reopen();
+  EXPECT_EQ(storage_->Gauges().series, 4);
+  EXPECT_FALSE(storage_->HasSeries(old_key));
+  // Written again, it is a new series with only the new data.
+  ASSERT_TRUE(Write(Batch("old", now, 2, 5)).ok());
+  EXPECT_TRUE(storage_->HasSeries(old_key));
+  EXPECT_EQ(Read("node_load1{host=\"old\"}", 0, now + kDayMs).size(), 2u);
+}
+
+TEST_F(StorageTest, ReadBudgetStopsReadsAtTheSampleCap) {
+  ASSERT_TRUE(Write(Batch("a", kT0, 500, 1)).ok());
+  ASSERT_TRUE(Write(Batch("b", kT0, 500, 1)).ok());
+  FlushEverything();
+  const auto all = *CompiledSelector::Compile({});
+  ReadBudget budget(absl::InfiniteFuture(), 300);
+  int visited = 0;
+  bool truncated = false;
+  absl::Status st = storage_->VisitRange(
+      all, kT0, kT0 + kDayMs, 100, budget,
+      [&](SeriesPoints&&) {
+        ++visited;
+        return absl::OkStatus();
+      },
+      &truncated);
+  EXPECT_EQ(st.code(), absl::StatusCode::kResourceExhausted) << st;
+  EXPECT_NE(st.message().find("query.max_samples (300)"), std::string::npos) << st;
+  EXPECT_EQ(budget.refusal(), QueryRefusal::kSamples);
+  // Stopped at the chunk that crossed the cap (chunks hold 64 points).
+  EXPECT_LE(budget.samples(), 300 + 64);
+  EXPECT_EQ(visited, 0);  // the first series alone has 500 points
+
+  ReadBudget rows(absl::InfiniteFuture(), 3);
+  auto rollups = storage_->ReadRollups(all, RollupTier::kHour, kT0 - kDayMs, kT0 + kDayMs, 100, rows);
+  EXPECT_EQ(rollups.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(rows.samples(), 4);
+
+  ReadBudget late(absl::Now() - absl::Seconds(1), INT64_MAX);
+  auto range = storage_->ReadRange(all, kT0, kT0 + kDayMs, 100, late);
+  EXPECT_EQ(range.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(late.refusal(), QueryRefusal::kDeadline);
+
+  ReadBudget enough(absl::InfiniteFuture(), 2000);
+  auto ok = storage_->ReadRange(all, kT0, kT0 + kDayMs, 100, enough);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(enough.samples(), 2000);
+}
+
+TEST_F(StorageTest, ListSeriesKeepsTheSmallestKeysOfManyMatches) {
+  WriteBatch b;
+  b.agent_id = "x";
+  for (int i = 999; i >= 0; --i) {
+    char host[16];
+    std::snprintf(host, sizeof host, "h%04d", i);
+    b.series.push_back({{"m", MakeLabels({{"host", host}})}, {{kT0, 1.0}}});
+  }
+  ASSERT_TRUE(Write(b).ok());
+  auto r = storage_->ListSeries(*CompiledSelector::Compile(*ParseSelector("m")), 10);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->truncated);
+  ASSERT_EQ(r->items.size(), 10u);
+  for (int i = 0; i < 10; ++i) {
+    char host[16];
+    std::snprintf(host, sizeof host, "h%04d", i);
+    EXPECT_EQ(LabelValue(r->items[static_cast<size_t>(i)].labels, "host"), host);
+  }
+  auto exact = storage_->ListSeries(*CompiledSelector::Compile(*ParseSelector("m")), 1000);
+  ASSERT_TRUE(exact.ok());
+  EXPECT_FALSE(exact->truncated);
+  EXPECT_EQ(exact->items.size(), 1000u);
+}
+
+// A long read holds one read connection, never a lock the writer or other
+// readers need: while it is stopped inside a chunk read, a commit, a flush
+// and another reader's chunk read all complete.
+TEST_F(StorageTest, LongReadDoesNotStallWritesOrOtherReads) {
+  ASSERT_TRUE(Write(Batch("a", kT0, 500, 1)).ok());
+  FlushEverything();
+  absl::Notification inside, release;
+  std::atomic<std::thread::id> long_reader{};
+  storage_->SetChunkReadHookForTesting([&] {
+    if (std::this_thread::get_id() != long_reader.load()) return;
+    if (!inside.HasBeenNotified()) inside.Notify();
+    release.WaitForNotification();
+  });
+  std::thread reader([&] {
+    long_reader = std::this_thread::get_id();
+    auto r = storage_->ReadRange(*CompiledSelector::Compile({}), kT0, kT0 + kDayMs, 100,
+                                 NoBudget());
+    EXPECT_TRUE(r.ok()) << r.status();
+  });
+  inside.WaitForNotification();
+  // The writer: a commit and a flush into chunks.
+  ASSERT_TRUE(Write(Batch("b", kT0, 100, 1)).ok());
+  ASSERT_TRUE(storage_->FlushAll().ok());
+  // Another reader (the alert engine's, a second query) reads chunks.
+  EXPECT_EQ(Read("node_load1{host=\"b\"}", kT0, kT0 + kDayMs).size(), 100u);
+  EXPECT_EQ(Read("node_load1{host=\"a\"}", kT0, kT0 + kDayMs).size(), 500u);
+  auto stats = storage_->Stats();
+  EXPECT_TRUE(stats.ok());
+  EXPECT_FALSE(release.HasBeenNotified());  // the long read was still held
+  release.Notify();
+  reader.join();
+  storage_->SetChunkReadHookForTesting(nullptr);
 }
 
 }  // namespace
