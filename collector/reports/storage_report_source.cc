@@ -49,7 +49,11 @@ absl::StatusOr<Limited<SeriesPoints>> StorageReportSource::ReadRaw(
     int64_t end_ms) {
   if (window_start_ms_ >= window_end_ms_ || start_ms < window_start_ms_ ||
       end_ms > window_end_ms_) {
-    ReadBudget budget = ReadBudget::Unlimited();  // TODO(i16 output): the Generate ticket's
+    // No sample cap: a report must read its whole day or week (bounded by
+    // reports.series_limit per selector). It is bounded in time and count
+    // instead: one generation at a time, under a deadline checked before
+    // every read (ReportsService, reports/deadline_source.h).
+    ReadBudget budget = ReadBudget::Unlimited();
     return storage_.ReadRange(selector, start_ms, end_ms, options_.series_limit, budget);
   }
   // Inside the window: read the whole window once per selector,
@@ -57,7 +61,7 @@ absl::StatusOr<Limited<SeriesPoints>> StorageReportSource::ReadRaw(
   // return: sorted, one per timestamp).
   auto it = window_cache_.find(text);
   if (it == window_cache_.end()) {
-    ReadBudget budget = ReadBudget::Unlimited();  // TODO(i16 output): the Generate ticket's
+    ReadBudget budget = ReadBudget::Unlimited();  // as above
     auto whole = NonEmpty(storage_.ReadRange(selector, window_start_ms_, window_end_ms_,
                                              options_.series_limit, budget));
     if (!whole.ok()) return whole.status();
