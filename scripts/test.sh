@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs dependencies, builds, runs every test
-# (unit, in-process gRPC, and end-to-end with real processes), then the
-# sanitizer build and the fuzz targets (issue 16).
+# (unit, in-process gRPC, and end-to-end with real processes), plus the
+# clang sanitizer build and the fuzz targets (issue 16).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
