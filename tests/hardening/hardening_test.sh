@@ -30,7 +30,7 @@ for bin in "$@"; do
   fi
   grep -Eq '\(FLAGS_1\).*PIE' <<<"$dynamic" || fail "$name" "FLAGS_1 lacks PIE"
   grep -q '__stack_chk_fail' <<<"$symbols" || fail "$name" "__stack_chk_fail not imported (no stack protector)"
-  chk=$(grep -Eo '__[a-z_]+_chk(@[A-Z_0-9.]+)?' <<<"$symbols" | grep -v '__stack_chk_fail' | sort -u)
+  chk=$(grep -Eo '__[a-z_]+_chk(@[A-Z_0-9.]+)?' <<<"$symbols" | grep -v '^__stack_chk' | sort -u)
   if [ -z "$chk" ]; then
     fail "$name" "no fortified __*_chk call imported (_FORTIFY_SOURCE off?)"
   else
