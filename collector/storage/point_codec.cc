@@ -10,7 +10,12 @@ void EncodeChunk(const std::vector<Point>& points, std::string* out) {
   PutVarint(points.size(), out);
   int64_t prev = 0;
   for (const Point& p : points) {
-    PutVarint(ZigZag(p.timestamp_ms - prev), out);
+    // Wrapping difference, as DecodeChunk sums: identical bytes for real
+    // timestamps, no overflow for the wrapped ones a corrupt chunk decodes
+    // to (issue 16, tests/fuzz).
+    PutVarint(ZigZag(static_cast<int64_t>(static_cast<uint64_t>(p.timestamp_ms) -
+                                          static_cast<uint64_t>(prev))),
+              out);
     prev = p.timestamp_ms;
     PutFixed(p.value, out);
   }
