@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ccache pkg-config git
   clang                          # issue 14: the lock-annotation check (scripts/check-thread-safety.sh)
+  libclang-rt-14-dev llvm        # issue 16: ASan/UBSan/libFuzzer runtimes, llvm-symbolizer (scripts/sanitize-test.sh, fuzz.sh)
+  binutils                       # issue 16: readelf for the hardening test
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libcurl4-openssl-dev libssl-dev openssl libsqlite3-dev sqlite3 libspdlog-dev
   libyaml-cpp-dev libcli11-dev libre2-dev libabsl-dev

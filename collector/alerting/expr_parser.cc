@@ -589,7 +589,23 @@ class Parser {
     return absl::OkStatus();
   }
 
+  // Every nesting (parentheses, call and aggregation arguments, unary
+  // signs) goes through here: bounded, so a hostile expression cannot
+  // overflow the stack (issue 16, found by tests/fuzz). Rules nest a few
+  // levels.
+  static constexpr int kMaxNesting = 100;
   absl::StatusOr<NodePtr> ParseUnary() {
+    if (nesting_ >= kMaxNesting) {
+      return ErrorAt(Peek().column,
+                     absl::StrCat("expected an expression nested at most ", kMaxNesting, " levels deep"),
+                     Describe(Peek()));
+    }
+    ++nesting_;
+    absl::StatusOr<NodePtr> node = ParseUnaryNested();
+    --nesting_;
+    return node;
+  }
+  absl::StatusOr<NodePtr> ParseUnaryNested() {
     if (Peek().kind == Tok::kMinus || Peek().kind == Tok::kPlus) {
       const Token sign = Next();
       SCOUT_ASSIGN_OR_RETURN(NodePtr operand, ParseUnary());
@@ -850,6 +866,7 @@ class Parser {
   std::string_view text_;
   std::vector<Token> toks_;
   size_t pos_ = 0;
+  int nesting_ = 0;
   std::map<std::string, std::pair<int, std::shared_ptr<const CompiledSelector>>> selector_ids_;
 };
 

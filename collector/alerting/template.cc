@@ -64,7 +64,10 @@ std::string HumanizeDuration(double seconds) {
 absl::StatusOr<Template> Template::Parse(const std::string& text) {
   static const RE2 kLabel(R"(\$labels\.([a-zA-Z_][a-zA-Z0-9_]*))");
   static const RE2 kPiped(R"(\$value\s*\|\s*(humanize|humanize1024|humanizePercentage|humanizeDuration))");
-  static const RE2 kPrintf(R"#(printf\s+"(%(?:\.[0-9]+)?[fge])"\s+\$value)#");
+  // Precision at most 2 digits: glibc formats every digit asked for before
+  // the 64-byte buffer truncates, so "%.22222224f" took seconds and
+  // hundreds of MiB per render (issue 16, found by tests/fuzz).
+  static const RE2 kPrintf(R"#(printf\s+"(%(?:\.[0-9]{1,2})?[fge])"\s+\$value)#");
   Template t;
   t.text_ = text;
   size_t pos = 0;

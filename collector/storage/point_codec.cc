@@ -10,7 +10,12 @@ void EncodeChunk(const std::vector<Point>& points, std::string* out) {
   PutVarint(points.size(), out);
   int64_t prev = 0;
   for (const Point& p : points) {
-    PutVarint(ZigZag(p.timestamp_ms - prev), out);
+    // Wrapping difference, as DecodeChunk sums: identical bytes for real
+    // timestamps, no overflow for the wrapped ones a corrupt chunk decodes
+    // to (issue 16, tests/fuzz).
+    PutVarint(ZigZag(static_cast<int64_t>(static_cast<uint64_t>(p.timestamp_ms) -
+                                          static_cast<uint64_t>(prev))),
+              out);
     prev = p.timestamp_ms;
     PutFixed(p.value, out);
   }
@@ -19,15 +24,23 @@ void EncodeChunk(const std::vector<Point>& points, std::string* out) {
 absl::Status DecodeChunk(std::string_view data, std::vector<Point>* out) {
   uint64_t count;
   if (!GetVarint(&data, &count)) return absl::DataLossError("chunk: truncated header");
+  // A point takes at least 9 bytes (1-byte delta, 8-byte value): a corrupt
+  // count must not make us reserve more than the data can hold (issue 16,
+  // found by tests/fuzz: a 10-byte chunk asked for terabytes).
+  if (count > data.size() / 9) {
+    return absl::DataLossError(
+        absl::StrCat("chunk: ", count, " points cannot fit in ", data.size(), " bytes"));
+  }
   out->reserve(out->size() + count);
-  int64_t ts = 0;
+  // Unsigned: corrupt deltas wrap instead of overflowing (undefined).
+  uint64_t ts = 0;
   for (uint64_t i = 0; i < count; ++i) {
     uint64_t delta;
     if (!GetVarint(&data, &delta) || data.size() < sizeof(double)) {
       return absl::DataLossError(absl::StrCat("chunk: truncated at point ", i));
     }
-    ts += UnZigZag(delta);
-    out->push_back({ts, LoadFixed<double>(data.data())});
+    ts += static_cast<uint64_t>(UnZigZag(delta));
+    out->push_back({static_cast<int64_t>(ts), LoadFixed<double>(data.data())});
     data.remove_prefix(sizeof(double));
   }
   return absl::OkStatus();

@@ -44,7 +44,11 @@ bool GetBuckets(std::string_view* in, std::map<int32_t, uint64_t>* buckets, uint
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t delta, count;
     if (!GetVarint(in, &delta) || !GetVarint(in, &count)) return false;
-    index += UnZigZag(delta);
+    // index is within int32 (checked below), so a larger step is corrupt;
+    // checking first keeps the sum from overflowing (issue 16, tests/fuzz).
+    const int64_t step = UnZigZag(delta);
+    if (step < -(int64_t{1} << 33) || step > (int64_t{1} << 33)) return false;
+    index += step;
     if (index < std::numeric_limits<int32_t>::min() || index > std::numeric_limits<int32_t>::max()) {
       return false;
     }
