@@ -54,8 +54,8 @@ void SeriesLimiter::RotateLocked(int64_t now_ms) {
     a.current = {};
     a.active = static_cast<int64_t>(a.previous.size());
     PruneWindow(a, now_ms);
-    const bool quiet = now_ms - a.last_rejection_ms >= kHourMs ||
-                       a.last_rejection_ms == std::numeric_limits<int64_t>::min();
+    const bool quiet = a.last_rejection_ms == std::numeric_limits<int64_t>::min() ||
+                       now_ms - a.last_rejection_ms >= kHourMs;
     if (a.previous.empty() && a.new_in_window == 0 && quiet) {
       it = agents_.erase(it);
     } else {

@@ -35,8 +35,9 @@ export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:print_stack
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$supp/ubsan.supp${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 # Left out: tests that assert a CPU or time budget of the optimised build
-# (ASan + UBSan cost 2-3x; they run in the normal build).
-exclude='^ProcessCollector\.FiveHundredProcessCycleIsCheap$'
+# (ASan + UBSan cost 2-3x), and tests that assert an RSS budget (ASan's
+# quarantine keeps freed memory mapped by design); all run in the normal build.
+exclude='^(ProcessCollector\.FiveHundredProcessCycleIsCheap|HostileRangeTest\.AggregatesPerSeriesWhileReading|ReportsServiceTest\.HostileZonesRefusedAndRssStaysFlat)$'
 cd build-clang
 ctest --output-on-failure -j"${JOBS:-2}" -L unit -E "$exclude" "$@"
 echo "sanitize-test: ASan + UBSan unit and loopback tests passed"
