@@ -1,6 +1,7 @@
 // RunHttpProbeOnce against real local servers: scout-test-http-server for
 // HTTP behaviour, `openssl s_server` with certificates made at test time
 // for TLS (valid, expired, wrong host, short-lived CA in the chain).
+#include <filesystem>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -62,7 +63,7 @@ class HttpProbeTest : public ::testing::Test {
 
   static void TearDownTestSuite() {
     for (testing::Child* c : {http_, valid_, expired_, chained_}) delete c;
-    std::system(("rm -rf " + *dir_).c_str());
+    std::filesystem::remove_all(*dir_);
     delete dir_;
   }
 

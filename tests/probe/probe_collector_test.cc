@@ -3,6 +3,7 @@
 // change, and secrets never reaching the logs.
 #include <dirent.h>
 
+#include <filesystem>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -54,7 +55,7 @@ class ProbeCollectorTest : public ::testing::Test {
   }
   void TearDown() override {
     server_.reset();
-    std::system(("rm -rf " + dir_).c_str());
+    std::filesystem::remove_all(dir_);
   }
   probe::HttpProbeSpec Http(const std::string& name, const std::string& path, int port = 0) const {
     probe::HttpProbeSpec s;

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -136,7 +137,7 @@ inline std::unique_ptr<Child> StartTlsRedirectServer(const std::string& dir, con
                                                      const std::string& location, int* port) {
   *port = UnusedPort();
   const std::string root = dir + "/tls-redirect-" + std::to_string(*port);
-  std::system(("mkdir -p " + root).c_str());
+  std::filesystem::create_directories(root);
   std::ofstream(root + "/r") << "HTTP/1.0 302 Found\r\nLocation: " << location
                              << "\r\nContent-Length: 0\r\n\r\n";
   auto child = std::make_unique<Child>(
