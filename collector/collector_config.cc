@@ -226,6 +226,8 @@ absl::Status ReadIngest(ConfigMap& root, CollectorConfig* config) {
   SCOUT_RETURN_IF_ERROR(ReadBounded(*ingest, "max_pending_bytes", 1 << 20,
                                     std::numeric_limits<int64_t>::max(),
                                     &config->max_pending_bytes));
+  SCOUT_RETURN_IF_ERROR(ReadBounded(*ingest, "max_new_series_per_commit", 1, 1'000'000,
+                                    &config->max_new_series_per_commit));
   int64_t max_pending_points = -1;
   SCOUT_RETURN_IF_ERROR(ingest->Read("max_pending_points", &max_pending_points));
   if (max_pending_points != -1) {

@@ -31,6 +31,7 @@
 //     max_series_per_agent: 200000  # active series (written this or last hour)
 //     max_new_series_per_agent_per_hour: 100000
 //     max_series: 5000000           # series in storage
+//     max_new_series_per_commit: 100  # a batch bringing more is committed in parts
 //     grpc_memory_bytes: 134217728  # cap on gRPC's own buffers
 //   query:                          # limits of one query (docs/limits.md)
 //     timeout: 30s                  # server deadline (the client's shorter one wins)
@@ -127,6 +128,7 @@ struct CollectorConfig {
   IngestOptions ingest;
   size_t max_pending_bytes = 256u << 20;
   size_t max_pending_points = 0;  // deprecated key; 0 = no point budget
+  size_t max_new_series_per_commit = 100;  // WriteQueueOptions
   QueryLimits query;
   int64_t grpc_memory_bytes = 128 << 20;  // gRPC buffers (ResourceQuota)
   // The collector's own metrics: how often, and their `host` label.

@@ -65,6 +65,7 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   WriteQueueOptions write_options;
   write_options.max_pending_bytes = config.max_pending_bytes;
   write_options.max_pending_points = config.max_pending_points;
+  write_options.max_new_series_per_commit = config.max_new_series_per_commit;
   s->writes_ = std::make_unique<WriteQueue>(*s->storage_, write_options, clock);
   s->writes_->Start();
   s->tracker_ = std::make_unique<AgentTracker>();

@@ -317,7 +317,7 @@ class IngestStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
           }
         }
         Completed();
-      });
+      }, static_cast<size_t>(new_series));
     };
   }
 

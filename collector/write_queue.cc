@@ -3,6 +3,9 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <memory>
+#include <string>
+#include <unordered_set>
 
 #include "shared/logging.h"
 
@@ -78,12 +81,57 @@ size_t PointsOf(const WriteBatch& batch) {
 }
 }  // namespace
 
-void WriteQueue::Submit(WriteBatch batch, Done done) {
+void WriteQueue::Submit(WriteBatch batch, Done done, size_t new_series) {
+  const size_t part = std::max<size_t>(options_.max_new_series_per_commit, 1);
+  if (new_series > part && batch.series.size() > part) {
+    return SubmitInParts(std::move(batch), std::move(done));
+  }
   Item item;
   const size_t points = PointsOf(batch);
   const size_t bytes = EstimateBytes(batch);
   item.batch = std::move(batch);
   Enqueue(std::move(item), points, bytes, done);
+}
+
+namespace {
+// The parts of one split batch: `done` runs once, after the last part is
+// answered, with the first error any part got.
+struct SplitBatch {
+  explicit SplitBatch(WriteQueue::Done d, size_t parts) : done(std::move(d)), remaining(parts) {}
+  void PartDone(const absl::Status& status) {
+    absl::Status result;
+    {
+      absl::MutexLock lock(&mu);
+      if (!status.ok() && first_error.ok()) first_error = status;
+      if (--remaining > 0) return;
+      result = first_error;
+    }
+    done(result);
+  }
+  WriteQueue::Done done;
+  absl::Mutex mu;
+  size_t remaining ABSL_GUARDED_BY(mu);
+  absl::Status first_error ABSL_GUARDED_BY(mu);
+};
+}  // namespace
+
+void WriteQueue::SubmitInParts(WriteBatch batch, Done done) {
+  const size_t part = std::max<size_t>(options_.max_new_series_per_commit, 1);
+  const size_t parts = (batch.series.size() + part - 1) / part;
+  auto split = std::make_shared<SplitBatch>(std::move(done), parts);
+  for (size_t first = 0; first < batch.series.size(); first += part) {
+    Item item;
+    item.batch.agent_id = batch.agent_id;
+    item.batch.received_ms = batch.received_ms;
+    const size_t last = std::min(first + part, batch.series.size());
+    item.batch.series.assign(std::make_move_iterator(batch.series.begin() + first),
+                             std::make_move_iterator(batch.series.begin() + last));
+    item.is_part = true;
+    const size_t points = PointsOf(item.batch);
+    const size_t bytes = EstimateBytes(item.batch);
+    Done part_done = [split](const absl::Status& status) { split->PartDone(status); };
+    Enqueue(std::move(item), points, bytes, part_done);
+  }
 }
 
 void WriteQueue::SubmitAgent(AgentRecord agent, Done done) {
@@ -126,11 +174,29 @@ std::deque<WriteQueue::Item> WriteQueue::TakeGroup(bool* stopping) {
     return stopping_ || !pending_.empty();
   };
   mu_.AwaitWithTimeout(absl::Condition(&has_work), absl::FromChrono(options_.idle_maintenance));
+  // In arrival order, up to max_points_per_commit, with at most one part of
+  // a split batch (the first item always goes). An item left behind holds
+  // back its agent's later items, so each agent's batches commit in order.
   size_t points = 0;
+  bool has_part = false;
+  std::deque<Item> left;
+  std::unordered_set<std::string> held_back;
   while (!pending_.empty() && (group.empty() || points < options_.max_points_per_commit)) {
-    points += pending_.front().points;
-    group.push_back(std::move(pending_.front()));
+    Item& item = pending_.front();
+    const std::string& agent = item.is_agent ? item.agent.agent_id : item.batch.agent_id;
+    if ((item.is_part && has_part) || held_back.count(agent) > 0) {
+      held_back.insert(agent);
+      left.push_back(std::move(item));
+    } else {
+      points += item.points;
+      has_part = has_part || item.is_part;
+      group.push_back(std::move(item));
+    }
     pending_.pop_front();
+  }
+  while (!left.empty()) {  // back to the front, in their order
+    pending_.push_front(std::move(left.back()));
+    left.pop_back();
   }
   *stopping = stopping_ && pending_.empty();
   return group;

@@ -9,6 +9,15 @@
 //
 // Callbacks run on the writer thread and must not block.
 //
+// New series are the expensive part of a commit (a row and an index entry
+// each). So that one agent creating many cannot slow everybody's acks, a
+// batch that brings more than max_new_series_per_commit new series is
+// split into parts of that many series, answered once when every part has
+// committed (Write() is idempotent per (series, timestamp), so a part
+// committed before a later part failed is stored once on retry). A commit
+// carries at most one such part; the other agents' batches go ahead of the
+// parts still waiting, each agent's own order kept.
+//
 // Memory budget: the queue counts the bytes of the batches it holds, from
 // Submit() until their commit returned (EstimateBytes). Above
 // max_pending_bytes it is "full": ingest streams park (WaitForCapacity)
@@ -36,6 +45,8 @@ namespace scout::collector {
 struct WriteQueueOptions {
   // Bigger groups mean fewer fsyncs but later acks for the first batch.
   size_t max_points_per_commit = 100'000;
+  // Above this many new series a batch is split into parts (see above).
+  size_t max_new_series_per_commit = 100;
   // Above this many estimated bytes queued the queue is "full": ingest
   // streams stop reading (WaitForCapacity) until it drains below half.
   size_t max_pending_bytes = 256u << 20;
@@ -68,7 +79,9 @@ class WriteQueue {
   // Later submissions get UNAVAILABLE at once.
   void Stop();
 
-  void Submit(WriteBatch batch, Done done);
+  // `new_series`: how many of the batch's series storage does not have yet
+  // (the SeriesLimiter's count; an estimate is fine, 0 = none).
+  void Submit(WriteBatch batch, Done done, size_t new_series = 0);
   void SubmitAgent(AgentRecord agent, Done done);
 
   // Returns false when there is room now. Otherwise returns true and runs
@@ -95,6 +108,7 @@ class WriteQueue {
     Done done;
     size_t points = 0;
     size_t bytes = 0;
+    bool is_part = false;  // of a batch split by SubmitInParts
   };
   void Run();
   // Waits up to idle_maintenance for work, then takes the next group;
@@ -103,6 +117,8 @@ class WriteQueue {
   // After a group is answered: frees its room and resumes waiting streams.
   void Release(const std::deque<Item>& group);
   void Enqueue(Item item, size_t points, size_t bytes, Done& done);
+  // Submit() of a batch with more new series than a commit may carry.
+  void SubmitInParts(WriteBatch batch, Done done);
   bool FullLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CommitGroup(std::deque<Item>& group);
   absl::Status TimedMaintain();

@@ -641,7 +641,8 @@ TEST(IngestLimitsConfigTest, KeysAreReadAndBadValuesNameFileLineAndKey) {
       "  max_metric_name_length: 120\n  max_label_value_length: 2048\n"
       "  max_series_per_agent: 1000\n  max_new_series_per_agent_per_hour: 500\n"
       "  max_series: 100000\n  max_sample_age: 2d\n  max_pending_bytes: 1048576\n"
-      "  hello_timeout: 5s\n  idle_stream_timeout: 1m\n  max_streams_per_peer: 3\n",
+      "  hello_timeout: 5s\n  idle_stream_timeout: 1m\n  max_streams_per_peer: 3\n"
+      "  max_new_series_per_commit: 50\n",
       "c.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->ingest.points.max_labels_per_series, 30u);
@@ -657,6 +658,7 @@ TEST(IngestLimitsConfigTest, KeysAreReadAndBadValuesNameFileLineAndKey) {
   EXPECT_EQ(c->ingest.hello_timeout, std::chrono::seconds(5));
   EXPECT_EQ(c->ingest.idle_stream_timeout, std::chrono::minutes(1));
   EXPECT_EQ(c->ingest.max_streams_per_peer, 3);
+  EXPECT_EQ(c->max_new_series_per_commit, 50u);
 
   // Defaults.
   c = ParseCollectorConfig("", "c.yaml");
@@ -666,6 +668,7 @@ TEST(IngestLimitsConfigTest, KeysAreReadAndBadValuesNameFileLineAndKey) {
   EXPECT_EQ(c->ingest.series.max_series, 5'000'000);
   EXPECT_EQ(c->ingest.points.max_sample_age_ms, 15 * 24 * 3'600'000LL);
   EXPECT_EQ(c->ingest.max_streams_per_peer, 64);
+  EXPECT_EQ(c->max_new_series_per_commit, 100u);
 
   // The deprecated key still works.
   c = ParseCollectorConfig("ingest:\n  max_pending_points: 20000\n", "c.yaml");
