@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/common/loopback_collector_config.h"
+#include "tests/common/ingest_batch.h"
 #include "tests/common/test_dir.h"
 #include <unistd.h>
 
@@ -17,6 +18,10 @@
 
 namespace scout::collector {
 namespace {
+
+using scout::testing::AddSeries;
+using scout::testing::BatchMsg;
+using scout::testing::Hello;
 
 constexpr int64_t kNow = 1'764'200'000'000;
 
@@ -37,46 +42,9 @@ class IngestTest : public ::testing::Test {
                                    grpc::InsecureChannelCredentials());
   }
 
-  static v1::AgentMessage Hello(const std::string& id) {
-    v1::AgentMessage m;
-    m.mutable_hello()->set_agent_id(id);
-    m.mutable_hello()->set_hostname(id);
-    m.mutable_hello()->set_incarnation_id("inc");
-    m.mutable_hello()->set_interval_ms(10'000);
-    return m;
-  }
-  static v1::Series* AddSeries(v1::Batch* b, const std::string& metric, int64_t ts, double v) {
-    v1::Series* s = b->add_series();
-    s->set_metric(metric);
-    v1::Label* l = s->add_labels();
-    l->set_name("host");
-    l->set_value("web-1");
-    v1::Point* p = s->add_points();
-    p->set_timestamp_ms(ts);
-    p->set_value(v);
-    return s;
-  }
-  static v1::AgentMessage BatchMsg(v1::Batch b) {
-    v1::AgentMessage m;
-    *m.mutable_batch() = std::move(b);
-    return m;
-  }
-
-  // Sends the messages on one stream and returns every reply, after a
-  // clean half-close.
   std::vector<v1::CollectorMessage> Exchange(const std::vector<v1::AgentMessage>& msgs,
                                              grpc::Status* status) {
-    auto stub = v1::Ingest::NewStub(channel_);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    auto stream = stub->Stream(&ctx);
-    for (const auto& m : msgs) stream->Write(m);
-    stream->WritesDone();
-    std::vector<v1::CollectorMessage> replies;
-    v1::CollectorMessage reply;
-    while (stream->Read(&reply)) replies.push_back(reply);
-    *status = stream->Finish();
-    return replies;
+    return scout::testing::Exchange(channel_, msgs, status);
   }
 
   size_t SeriesCount() {

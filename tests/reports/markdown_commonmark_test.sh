@@ -12,17 +12,8 @@ FIXTURE=$1
 WORK=$2
 HERE="$(cd "$(dirname "$0")" && pwd)"
 
-for tool in node npm; do
-  command -v "$tool" >/dev/null || { echo "markdown: $tool not found (scripts/install-deps.sh installs it)"; exit 1; }
-done
-
-mkdir -p "$WORK/tools"
-if ! cmp -s "$HERE/tools/package-lock.json" "$WORK/tools/package-lock.json" ||
-   [ ! -f "$WORK/tools/node_modules/commonmark/package.json" ]; then
-  cp "$HERE/tools/package.json" "$HERE/tools/package-lock.json" "$WORK/tools/"
-  echo "markdown: npm ci (commonmark)"
-  (cd "$WORK/tools" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+source "$HERE/../common/npm_tools.sh"
+npm_tools "$HERE/tools" "$WORK/tools" node_modules/commonmark/package.json
 cp "$HERE/tools/check_markdown.js" "$WORK/tools/"
 
 rm -rf "$WORK/out"

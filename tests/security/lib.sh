@@ -34,13 +34,7 @@ db_count() { sqlite3 -readonly "$DB" "$1"; }
 # start_tls_collector [EXTRA_ARGS...]: TLS + client certs + tokens, on a free
 # loopback port. Sets COLLECTOR_PID and ADDR.
 start_tls_collector() {
-  rm -f "$WORK/ready"
   local tls
   read -ra tls <<<"$(collector_tls_args)"
-  "$COLLECTOR" --listen 127.0.0.1:0 --db "$DB" --ready-file "$WORK/ready" "${tls[@]}" "$@" \
-    >>"$WORK/collector.log" 2>&1 &
-  COLLECTOR_PID=$!
-  PIDS+=("$COLLECTOR_PID")
-  wait_for 30 "collector ready" test -s "$WORK/ready"
-  ADDR=$(cat "$WORK/ready")
+  launch_collector "${tls[@]}" "$@"
 }

@@ -30,13 +30,7 @@ tls:
 auth:
   tokens_file: $SEC/tokens.yaml
 YAML
-rm -f "$WORK/ready"
-"$COLLECTOR" --config "$WORK/collector.yaml" --listen 127.0.0.1:0 --db "$DB" \
-  --ready-file "$WORK/ready" >>"$WORK/collector.log" 2>&1 &
-COLLECTOR_PID=$!
-PIDS+=("$COLLECTOR_PID")
-wait_for 30 "collector ready" test -s "$WORK/ready"
-ADDR=$(cat "$WORK/ready")
+launch_collector --config "$WORK/collector.yaml"
 
 # Clients trust both CAs during the rotation (the trust bundle is rolled out first).
 cat "$SEC/ca.crt" "$SEC/ca2.crt" >"$WORK/trust.crt"
