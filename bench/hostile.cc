@@ -314,10 +314,47 @@ int RunIdleFlood(const Target& target, const IdleOptions& o) {
   return 0;
 }
 
+namespace {
+// The value of series s at its k-th point: gauges wander in 0..999;
+// counters grow by a varying step and reset to 0 every 100 points (each
+// series at another point).
+double BackfillValue(const BackfillOptions& o, int s, int64_t k) {
+  if (!o.counter) return static_cast<double>((k * 7 + s) % 1000);
+  const int64_t since_reset = (k + s) % 100;
+  return static_cast<double>(since_reset * (since_reset + 1) / 2 * (1 + s % 5));
+}
+
+std::string BackfillHost(const BackfillOptions& o, int s) {
+  return o.hosts > 0 ? "host-" + std::to_string(s % o.hosts) : o.agent_id;
+}
+
+// OpenMetrics text of every sample (timestamps in seconds), one family.
+bool WriteOpenMetrics(const BackfillOptions& o, int64_t end, int64_t points_per_series) {
+  FILE* f = std::fopen(o.openmetrics_file.c_str(), "w");
+  if (f == nullptr) {
+    std::fprintf(stderr, "cannot write %s\n", o.openmetrics_file.c_str());
+    return false;
+  }
+  std::fprintf(f, "# TYPE %s %s\n", o.metric.c_str(), o.counter ? "unknown" : "gauge");
+  for (int s = 0; s < o.series; ++s) {
+    const std::string host = BackfillHost(o, s);
+    for (int64_t k = 0; k < points_per_series; ++k) {
+      const int64_t t = end - (points_per_series - k) * o.interval.count();
+      std::fprintf(f, "%s{host=\"%s\",series=\"%d\"} %.17g %lld.%03lld\n", o.metric.c_str(),
+                   host.c_str(), s, BackfillValue(o, s, k), static_cast<long long>(t / 1000),
+                   static_cast<long long>(t % 1000));
+    }
+  }
+  std::fprintf(f, "# EOF\n");
+  return std::fclose(f) == 0;
+}
+}  // namespace
+
 int RunBackfill(const Target& target, const BackfillOptions& o) {
-  WindowedStream stream(target, o.agent_id, 8);
   const int64_t end = NowMs() / o.interval.count() * o.interval.count();
   const int64_t points_per_series = o.span.count() / o.interval.count();
+  if (!o.openmetrics_file.empty() && !WriteOpenMetrics(o, end, points_per_series)) return 1;
+  WindowedStream stream(target, o.agent_id, 8);
   const int64_t per_batch = std::max<int64_t>(1, 2000 / o.series);  // points per series per batch
   uint64_t seq = 0;
   const auto t0 = SteadyClock::now();
@@ -325,12 +362,12 @@ int RunBackfill(const Target& target, const BackfillOptions& o) {
     AgentMessage msg;
     for (int s = 0; s < o.series; ++s) {
       v1::Series* series = AddSeries(msg.mutable_batch(), o.metric);
-      AddLabel(series, "host", o.agent_id);
+      AddLabel(series, "host", BackfillHost(o, s));
       AddLabel(series, "series", std::to_string(s));
       for (int64_t k = first; k < std::min(points_per_series, first + per_batch); ++k) {
         auto* p = series->add_points();
         p->set_timestamp_ms(end - (points_per_series - k) * o.interval.count());
-        p->set_value(static_cast<double>((k * 7 + s) % 1000));
+        p->set_value(BackfillValue(o, s, k));
       }
     }
     if (!stream.Send(msg, ++seq)) break;
@@ -340,6 +377,7 @@ int RunBackfill(const Target& target, const BackfillOptions& o) {
   std::printf("backfill_seconds=%.1f\n",
               std::chrono::duration<double>(SteadyClock::now() - t0).count());
   tally.Print("backfill");
+  std::printf("backfill_end_ms=%lld\n", static_cast<long long>(end));
   std::printf("backfill_status=%d\n", static_cast<int>(status.error_code()));
   return status.ok() && tally.points_rejected == 0 && tally.batches_rejected == 0 ? 0 : 1;
 }

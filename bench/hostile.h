@@ -10,7 +10,9 @@
 //             bytes each (one huge label value).
 //   idle      C connections x S streams that never say Hello; reports how
 //             and when the collector closed them.
-//   backfill  N series x D days of history at an interval, for queries.
+//   backfill  N series x D days of history at an interval, for queries;
+//             optionally written as OpenMetrics too, so promtool can load
+//             the very same samples into a Prometheus (bench/prom_bench.sh).
 //   querystorm P concurrent QueryRange calls; status codes and latencies.
 #pragma once
 
@@ -52,6 +54,14 @@ struct BackfillOptions {
   int series = 200;
   std::chrono::milliseconds span{14LL * 86'400'000};
   std::chrono::milliseconds interval{60'000};
+  // Series are spread over this many `host` label values (host-0 ...);
+  // 0 = every series has host=<agent_id>.
+  int hosts = 0;
+  // Counters (growing, reset to 0 every 100 points, a reset per series at
+  // a different time) instead of gauges.
+  bool counter = false;
+  // Also write every sample to this OpenMetrics file ("" = none).
+  std::string openmetrics_file;
 };
 int RunBackfill(const Target& target, const BackfillOptions& options);
 

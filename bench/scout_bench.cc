@@ -393,6 +393,10 @@ int main(int argc, char** argv) {
   backfill_cmd->add_option("--series", backfill.series);
   backfill_cmd->add_option("--span", backfill_span);
   backfill_cmd->add_option("--interval", backfill_interval);
+  backfill_cmd->add_option("--hosts", backfill.hosts, "spread series over N host labels");
+  backfill_cmd->add_flag("--counter", backfill.counter, "counters with resets instead of gauges");
+  backfill_cmd->add_option("--openmetrics", backfill.openmetrics_file,
+                           "also write the samples as OpenMetrics (for promtool)");
   scout::bench::QueryStormOptions storm;
   std::string storm_range = "15d";
   auto* storm_cmd = app.add_subcommand("querystorm", "concurrent range queries");
