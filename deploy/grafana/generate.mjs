@@ -171,8 +171,11 @@ function layout(panels) {
 // ------------------------------------------------------------ variables
 
 function datasourceVar() {
+  // Preselects the provisioned data source (uid scout, docs/prometheus.md);
+  // any other Prometheus-type data source can be picked.
   return { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus',
-    current: {}, hide: 0, refresh: 1, regex: '', options: [], includeAll: false, multi: false };
+    current: { selected: true, text: 'Scout', value: 'scout' },
+    hide: 0, refresh: 1, regex: '', options: [], includeAll: false, multi: false };
 }
 
 // A label_values() variable: multi-select with "All" (a regex alternation of

@@ -80,7 +80,7 @@ CREATE INDEX scanned_payload_unused ON scanned (payload);
 DELETE FROM scanned WHERE id % 10 = 0;
 CREATE TABLE lock_t (id int PRIMARY KEY, v int);
 INSERT INTO lock_t VALUES (1, 0);
-SELECT count(*) FROM scanned;
+SELECT count(*) FROM scanned \gset
 SQL
   $PSQL <<'SQL'
 CREATE TABLE events (source text, created_at timestamptz, ingestion_duration_ms int);
