@@ -58,7 +58,7 @@ function thresholds(steps) {
 // ------------------------------------------------------------ panels
 
 function target(expr, legend = '', extra = {}) {
-  return { datasource: DS, expr, legendFormat: legend, range: !extra.instant, ...extra };
+  return { datasource: DS, editorMode: 'code', expr, legendFormat: legend, range: !extra.instant, ...extra };
 }
 
 function withRefIds(targets) {
