@@ -216,4 +216,6 @@ async function main() {
   process.exit(failures.length ? 1 : 0);
 }
 
-main().catch((e) => { console.error(`FAIL: ${e.stack || e}`); process.exit(1); });
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  main().catch((e) => { console.error(`FAIL: ${e.stack || e}`); process.exit(1); });
+}
