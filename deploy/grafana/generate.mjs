@@ -185,7 +185,7 @@ function labelVar(name, label, metricSelector, o = {}) {
   return {
     name, label, type: 'query', datasource: DS,
     definition: query,
-    query: { query, refId: 'PrometheusVariableQueryEditor-VariableQuery' },
+    query: { query, refId: 'StandardVariableQuery' },
     refresh: 2, sort: 1, regex: '', hide: 0,
     includeAll: !o.single, multi: !o.single,
     allValue: o.single ? undefined : '.*',
