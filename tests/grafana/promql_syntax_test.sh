@@ -51,4 +51,22 @@ done
 "$PROMETHEUS" --version 2>&1 | head -1
 node "$HERE/dashboards_live.mjs" --url "http://127.0.0.1:$PORT" --minutes 30 \
   --allow "$HERE/synthetic_allow_empty.txt" | grep -v '^  \$'
+
+# The runner's failures are real: a query Prometheus refuses and a panel
+# whose selector matches nothing must each fail the run.
+mkdir -p "$WORK/broken"
+node -e "
+  const fs = require('fs');
+  const d = JSON.parse(fs.readFileSync('$HERE/../../deploy/grafana/dashboards/scout-host.json', 'utf8'));
+  const q = d.panels.filter((p) => p.targets);
+  q[0].targets[0].expr = 'rate(node_forks_total)';
+  q[1].targets = [{ ...q[1].targets[0], expr: 'node_load1{host=\"no-such-host\"}' }];
+  fs.writeFileSync('$WORK/broken/scout-host.json', JSON.stringify(d));"
+if node "$HERE/dashboards_live.mjs" --url "http://127.0.0.1:$PORT" --minutes 30 \
+     --dashboards "$WORK/broken" >"$WORK/broken.log" 2>&1; then
+  cat "$WORK/broken.log"; echo "FAIL: the runner passed a broken dashboard"; exit 1
+fi
+grep -q 'bad_data' "$WORK/broken.log" || { cat "$WORK/broken.log"; echo "FAIL: the refused query was not reported"; exit 1; }
+grep -q ': no data$' "$WORK/broken.log" || { cat "$WORK/broken.log"; echo "FAIL: the empty panel was not reported"; exit 1; }
+echo "ok: a refused query and an empty panel fail the run"
 echo PASS
