@@ -9,7 +9,8 @@
 #
 #   scripts/gen-certs.sh [--dir DIR] [--namespace NS] [--service NAME]
 #                        [--cluster-domain D] [--days N] [--node-ids GLOB]
-#                        [--agent ID[=FILE]]... [--node NAME]...
+#                        [--agent ID[=FILE]]... [--reader NAME[=FILE]]...
+#                        [--node NAME]...
 #                        [--san DNS_OR_IP]... [--tokens-only] [--renew-server]
 #                        [--rotate-tokens]
 #
@@ -25,6 +26,9 @@
 #                  exactly that agent id; the token is also copied to FILE (the
 #                  example overlay: --agent db-scenescout=deploy/k8s/overlays/
 #                  example/secrets/db-agent-token)
+# --reader NAME[=FILE] a token with the `reader` role for principal NAME (a
+#                  dashboard: --reader grafana=deploy/k8s/overlays/grafana/
+#                  secrets/token), also copied to FILE
 # --san NAME       one more name (or IP address) for the server certificate:
 #                  a collector outside Kubernetes, e.g. --dir /etc/scout
 #                  --san collector.example.com --san 10.0.0.5 (examples/)
@@ -63,6 +67,7 @@ TOKENS_ONLY=0
 RENEW_SERVER=0
 ROTATE_TOKENS=0
 AGENTS=()
+READERS=()
 NODES=()
 EXTRA_SANS=()
 
@@ -76,6 +81,7 @@ while [ $# -gt 0 ]; do
     --days) DAYS=$2; shift ;;
     --node-ids) NODE_IDS=$2; shift ;;
     --agent) AGENTS+=("$2"); shift ;;
+    --reader) READERS+=("$2"); shift ;;
     --node) NODES+=("$2"); shift ;;
     --san) EXTRA_SANS+=("$2"); shift ;;
     --tokens-only) TOKENS_ONLY=1 ;;
@@ -192,6 +198,12 @@ for a in "${AGENTS[@]}"; do
   copy=""
   [ "$a" != "$id" ] && copy=${a#*=}
   principal "$id" agent "$id" "$copy"
+done
+for r in "${READERS[@]}"; do
+  name=${r%%=*}
+  copy=""
+  [ "$r" != "$name" ] && copy=${r#*=}
+  principal "$name" reader "" "$copy"
 done
 
 # tokens.yaml from every principal's token: hashes only.

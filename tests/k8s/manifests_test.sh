@@ -19,6 +19,14 @@ same() {  # copy original
 }
 same deploy/k8s/base/config/rules.yaml rules/default.yaml
 same deploy/k8s/overlays/example/config/scenescout-queries.yaml examples/scenescout-queries.yaml
+# overlays/grafana's collector.yaml is base's plus its http section.
+base_lines=$(wc -l <"$ROOT/deploy/k8s/base/config/collector.yaml")
+if ! head -n "$base_lines" "$ROOT/deploy/k8s/overlays/grafana/config/collector.yaml" |
+     cmp -s - "$ROOT/deploy/k8s/base/config/collector.yaml"; then
+  echo "FAIL: deploy/k8s/overlays/grafana/config/collector.yaml does not start with deploy/k8s/base/config/collector.yaml"
+  exit 1
+fi
+echo "ok: overlays/grafana/config/collector.yaml is base's plus the http section"
 
 R=$WORK/rendered
 # default, base and example: their /etc/scout is written for configs_test.sh
@@ -28,7 +36,8 @@ R=$WORK/rendered
 node "$HERE/validate.mjs" --tools "$WORK/tools" --repo "$ROOT" --out "$WORK/configs" \
   "$R/default.yaml" --base "$R/base.yaml" "$R/example.yaml"
 node "$HERE/validate.mjs" --tools "$WORK/tools" --repo "$ROOT" \
-  "$R/cert-manager.yaml" --node-capabilities "$R/node-capabilities.yaml"
+  "$R/cert-manager.yaml" --node-capabilities "$R/node-capabilities.yaml" --grafana "$R/grafana.yaml"
 node "$HERE/validate.mjs" --tools "$WORK/tools" --repo "$ROOT" --self-test \
-  "$R/example.yaml" "$R/cert-manager.yaml" --node-capabilities "$R/node-capabilities.yaml"
+  "$R/example.yaml" "$R/cert-manager.yaml" --node-capabilities "$R/node-capabilities.yaml" \
+  --grafana "$R/grafana.yaml"
 echo "PASS"

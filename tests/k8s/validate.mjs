@@ -8,7 +8,8 @@
 //      WORK/configs/<workload>/ for configs_test.sh and host_root_test.sh.
 //
 //   node validate.mjs --tools WORK/tools --repo ROOT --out WORK/configs
-//        [--base FILE.yaml] [--node-capabilities FILE.yaml] FILE.yaml...
+//        [--base FILE.yaml] [--node-capabilities FILE.yaml]
+//        [--grafana FILE.yaml] FILE.yaml...
 //   node validate.mjs --tools WORK/tools --repo ROOT --self-test FILE.yaml...
 //
 // --base FILE: a render of base/ alone, which mounts the TLS and token
@@ -17,6 +18,9 @@
 // writes it). --node-capabilities FILE: a render that opted in to the node
 // agent's two capabilities (components/node-capabilities); everywhere else
 // the node agent must run non-root with no capability added.
+// --grafana FILE: a render with overlays/grafana, whose ConfigMaps and
+// Secret for an existing Grafana live in Grafana's namespace (checkGrafana);
+// everywhere else every object is in Scout's two namespaces.
 // --self-test breaks the manifests in known ways, one at a time, and
 // fails unless every break is reported by the check meant to catch it
 // (each break runs on the file whose name it names: example.yaml unless
@@ -54,7 +58,7 @@ const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephe
   'persistentVolumeClaim', 'projected', 'secret'];
 
 function parseArgs(argv) {
-  const out = { files: [], base: new Set(), nodeCapabilities: new Set() };
+  const out = { files: [], base: new Set(), nodeCapabilities: new Set(), grafana: new Set() };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--tools') out.tools = path.resolve(argv[++i]);
@@ -63,6 +67,7 @@ function parseArgs(argv) {
     else if (a === '--self-test') out.selfTest = true;
     else if (a === '--base') { out.base.add(argv[++i]); out.files.push(argv[i]); }
     else if (a === '--node-capabilities') { out.nodeCapabilities.add(argv[++i]); out.files.push(argv[i]); }
+    else if (a === '--grafana') { out.grafana.add(argv[++i]); out.files.push(argv[i]); }
     else out.files.push(a);
   }
   if (!out.tools || !out.repo || out.files.length === 0) {
@@ -272,10 +277,12 @@ function checkInvariants(objects, options = {}) {
     }
   }
 
+  const grafanaNs = options.grafana ? grafanaNamespace(objects) : undefined;
   for (const o of objects) {
     const where = `${o.kind}/${o.metadata.name}`;
     const ns = o.metadata.namespace;
     if (CLUSTER_SCOPED.has(o.kind)) continue;
+    if (grafanaNs && ns === grafanaNs && isGrafanaProvisioning(o)) continue;
     if (o.apiVersion.startsWith('cert-manager.io/') && ns === CERT_MANAGER_NAMESPACE) continue;
     if (!scoutNamespaces.has(ns)) fail(where, `namespace is ${ns}, not one of ${[...scoutNamespaces].join(', ')}`);
   }
@@ -284,6 +291,8 @@ function checkInvariants(objects, options = {}) {
   const configs = {};  // workload name -> {kind, files, args}
   const agentTokens = [];  // {where, id, token, nodeAgent}
   let tokensFile;  // the collector's tokens.yaml text
+  let collectorConfig;  // the collector's parsed collector.yaml
+  let collectorContainer;
 
   for (const w of workloads) {
     const where = `${w.kind}/${w.metadata.name}`;
@@ -410,6 +419,9 @@ function checkInvariants(objects, options = {}) {
       configs[w.metadata.name] = { kind: isCollector ? 'collector' : 'agent', files, args: c.args, mounted };
       if (isCollector) {
         checkCollector(cw, w, c, config, files, mounts, collectorService, fail);
+        checkHttpListener(cw, c, config, collectorService, fail);
+        collectorConfig = config;
+        collectorContainer = c;
         const t = config.auth && config.auth.tokens_file && fileAt(mounts, config.auth.tokens_file);
         if (t && t.found) tokensFile = t.text;
       } else {
@@ -422,6 +434,10 @@ function checkInvariants(objects, options = {}) {
 
   checkCertificates(byKey, certificates, collectorService, agentTokens, fail);
   if (tokensFile) checkTokens(tokensFile, agentTokens, fail);
+  if (options.grafana) {
+    checkGrafana({ objects, byKey, grafanaNs, collector, collectorService, collectorConfig,
+      collectorContainer, tokensFile, policies }, fail);
+  }
 
   if (collector) {
     const collectorLabels = collector.spec.template.metadata.labels;
@@ -726,6 +742,144 @@ function checkCollector(where, w, c, config, files, mounts, service, fail) {
   }
 }
 
+// The collector's HTTP listener (collector.yaml http.listen, issue 17): off
+// unless configured; when on, on 0.0.0.0 (the pod's IP), a different port
+// than gRPC and health, the container port `http`; a Service port aimed at
+// `http` needs it on.
+function checkHttpListener(where, c, config, service, fail) {
+  const listen = config.http && config.http.listen;
+  const httpPort = (c.ports || []).find((p) => p.name === 'http');
+  const serviceHttp = service && service.spec.ports.find((p) => p.targetPort === 'http' ||
+    (httpPort && p.targetPort === httpPort.containerPort));
+  if (!listen) {
+    if (serviceHttp) fail(where, `the Service port ${serviceHttp.port} targets http, but collector.yaml has no http.listen`);
+    return;
+  }
+  const port = Number(String(listen).split(':').pop());
+  if (!String(listen).startsWith('0.0.0.0:')) fail(where, `collector.yaml http.listen ${listen} must be on 0.0.0.0`);
+  if (!httpPort || httpPort.containerPort !== port) fail(where, `container port http is not the http.listen port ${port} of collector.yaml`);
+  if (port === Number(String(config.listen || '').split(':').pop()) ||
+      port === Number(String(config.health_listen || '').split(':').pop())) {
+    fail(where, `http.listen port ${port} is also the gRPC or health port`);
+  }
+}
+
+const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
+const GRAFANA_DATASOURCE_LABEL = 'grafana_datasource';
+// A secureJsonData value Grafana expands from its environment: nothing
+// secret in the ConfigMap itself.
+const ENV_REFERENCE = /^(Bearer )?\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*|__env\{[A-Za-z_][A-Za-z0-9_]*\})$/;
+
+function isGrafanaProvisioning(o) {
+  const labels = o.metadata.labels || {};
+  return (o.kind === 'ConfigMap' && (labels[GRAFANA_DASHBOARD_LABEL] === '1' || labels[GRAFANA_DATASOURCE_LABEL] === '1')) ||
+    (o.kind === 'Secret' && o.metadata.name === 'scout-grafana');
+}
+
+// Grafana's namespace: the one of the data source ConfigMap.
+function grafanaNamespace(objects) {
+  const ds = objects.find((o) => o.kind === 'ConfigMap' && (o.metadata.labels || {})[GRAFANA_DATASOURCE_LABEL] === '1');
+  return ds && ds.metadata.namespace;
+}
+
+// overlays/grafana: dashboards as JSON ConfigMaps with unique uids, one
+// Prometheus data source aimed at the collector's HTTPS port whose secrets
+// are environment references only, the Secret scout-grafana with a reader
+// token that tokens.yaml knows and the CA that signed the collector's
+// certificate, and a NetworkPolicy that lets Grafana's namespace in on
+// that port.
+function checkGrafana(g, fail) {
+  const { objects, byKey, grafanaNs, collectorService, collectorConfig, collectorContainer, tokensFile, policies } = g;
+  if (!grafanaNs) return fail('grafana', `no ConfigMap labelled ${GRAFANA_DATASOURCE_LABEL}: "1"`);
+  const dashboards = objects.filter((o) => o.kind === 'ConfigMap' && (o.metadata.labels || {})[GRAFANA_DASHBOARD_LABEL] === '1');
+  if (dashboards.length < 6) fail('grafana', `${dashboards.length} dashboard ConfigMaps, expected the 6 of deploy/grafana`);
+  const uids = new Map();
+  for (const cm of dashboards) {
+    const where = `ConfigMap/${cm.metadata.name}`;
+    if (cm.metadata.namespace !== grafanaNs) fail(where, `namespace ${cm.metadata.namespace}, not Grafana's ${grafanaNs}`);
+    if (/-[a-z0-9]{10}$/.test(cm.metadata.name)) fail(where, 'hash-suffixed name: the sidecar would keep the old one too (same uid twice)');
+    for (const [k, text] of Object.entries(cm.data || {})) {
+      if (!k.endsWith('.json')) { fail(where, `key ${k} is not a .json file`); continue; }
+      let d;
+      try { d = JSON.parse(text); } catch (e) { fail(where, `${k} is not JSON: ${e.message}`); continue; }
+      if (uids.has(d.uid)) fail(where, `dashboard uid ${d.uid} also in ${uids.get(d.uid)}`);
+      uids.set(d.uid, where);
+    }
+  }
+
+  const dsMaps = objects.filter((o) => o.kind === 'ConfigMap' && (o.metadata.labels || {})[GRAFANA_DATASOURCE_LABEL] === '1');
+  const sources = [];
+  for (const cm of dsMaps) {
+    for (const [k, text] of Object.entries(cm.data || {})) {
+      let doc;
+      try { doc = YAML.parse(text) || {}; } catch (e) { fail(`ConfigMap/${cm.metadata.name}`, `${k} does not parse: ${e.message}`); continue; }
+      for (const d of doc.datasources || []) sources.push({ where: `ConfigMap/${cm.metadata.name} datasource ${d.name}`, d });
+    }
+  }
+  const scout = sources.filter((s) => s.d.type === 'prometheus');
+  if (scout.length !== 1) return fail('grafana', `${scout.length} prometheus data sources, expected 1`);
+  const { where, d } = scout[0];
+  const jd = d.jsonData || {};
+  const secure = d.secureJsonData || {};
+  for (const [k, v] of Object.entries(secure)) {
+    if (!ENV_REFERENCE.test(String(v))) fail(where, `secureJsonData.${k} is not an environment reference ($VAR): a secret in a ConfigMap`);
+  }
+  for (const k of ['basicAuthPassword', 'password']) if (d[k] !== undefined) fail(where, `${k} in plain text`);
+  if (jd.tlsAuthWithCACert !== true || !secure.tlsCACert) fail(where, 'jsonData.tlsAuthWithCACert and secureJsonData.tlsCACert must be set (verify the collector)');
+  if (jd.tlsSkipVerify) fail(where, 'tlsSkipVerify');
+  const header = Object.keys(jd).find((k) => /^httpHeaderName\d+$/.test(k) && jd[k] === 'Authorization');
+  if (!header || !/^Bearer /.test(String(secure[header.replace('Name', 'Value')] || ''))) {
+    fail(where, 'no Authorization: Bearer header (jsonData.httpHeaderNameN / secureJsonData.httpHeaderValueN)');
+  }
+  let url;
+  try { url = new URL(d.url); } catch (e) { return fail(where, `url ${d.url} does not parse`); }
+  const svc = collectorService;
+  const httpListen = collectorConfig && collectorConfig.http && collectorConfig.http.listen;
+  const svcPort = svc && svc.spec.ports.find((p) => String(p.port) === url.port);
+  const httpContainerPort = collectorContainer && (collectorContainer.ports || []).find((p) => p.name === 'http');
+  if (url.protocol !== 'https:') fail(where, `datasource url ${d.url} is not https`);
+  if (!svc || url.hostname !== `${svc.metadata.name}.${svc.metadata.namespace}.svc`) {
+    fail(where, `datasource url ${d.url} is not the collector Service (${svc && `${svc.metadata.name}.${svc.metadata.namespace}.svc`})`);
+  } else if (!svcPort || !(svcPort.targetPort === 'http' || (httpContainerPort && svcPort.targetPort === httpContainerPort.containerPort))) {
+    fail(where, `datasource url ${d.url}: port ${url.port} is not a Service port aimed at the collector's http port`);
+  } else if (!httpListen) {
+    fail(where, 'the collector has no http.listen');
+  }
+  const serverName = jd.serverName || url.hostname;
+
+  const secret = byKey.get(key('Secret', grafanaNs, 'scout-grafana'));
+  if (!secret) return fail('grafana', `no Secret scout-grafana in ${grafanaNs} (token, ca.crt)`);
+  const data = Object.fromEntries(Object.entries(secret.data || {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+  if (!data.token) fail('Secret/scout-grafana', 'no key token');
+  else if (tokensFile) {
+    const hash = crypto.createHash('sha256').update(data.token.trim()).digest('hex');
+    const entry = ((YAML.parse(tokensFile) || {}).tokens || []).find((t) => t.sha256 === hash);
+    if (!entry) fail('Secret/scout-grafana', 'its token is not in tokens.yaml');
+    else if (entry.role !== 'reader') fail('Secret/scout-grafana', `its token has role ${entry.role}: dashboards need reader only`);
+  }
+  const serverCrt = (secretData(byKey, [], svc && svc.metadata.namespace, 'scout-collector-tls') || {})['tls.crt'];
+  if (!data['ca.crt']) fail('Secret/scout-grafana', 'no key ca.crt');
+  else if (serverCrt) {
+    let ok = false;
+    let names = [];
+    try {
+      const cert = new crypto.X509Certificate(serverCrt);
+      names = (cert.subjectAltName || '').split(', ').map((x) => x.replace(/^DNS:/, ''));
+      ok = cert.verify(new crypto.X509Certificate(data['ca.crt']).publicKey);
+    } catch (e) { /* reported below */ }
+    if (!ok) fail('Secret/scout-grafana', 'ca.crt did not sign the collector\'s certificate');
+    if (!names.includes(serverName)) fail(where, `the collector's certificate does not name ${serverName}`);
+  }
+
+  const httpPortNumber = httpContainerPort && httpContainerPort.containerPort;
+  const admits = policies.some((p) => p.metadata.namespace === (svc && svc.metadata.namespace) &&
+    (p.spec.ingress || []).some((rule) =>
+      (rule.ports || []).some((pt) => pt.port === 'http' || pt.port === httpPortNumber) &&
+      (rule.from || []).some((peer) => peer.namespaceSelector &&
+        labelsMatch(peer.namespaceSelector.matchLabels, { 'kubernetes.io/metadata.name': grafanaNs }))));
+  if (!admits) fail('grafana', `no NetworkPolicy admits Grafana's namespace ${grafanaNs} to the collector's http port`);
+}
+
 // Whether a NetworkPolicy lets the workload's pods in: a peer with a
 // podSelector alone admits pods of the policy's namespace; with a
 // namespaceSelector too, pods of namespaces it selects (by the
@@ -920,6 +1074,27 @@ const BREAKS = [
     c.spec.dnsNames = c.spec.dnsNames.filter((n) => n !== 'scout-collector.scout.svc');
     c.spec.commonName = 'scout-collector';
   }, 'cert-manager.yaml'],
+  ['grafana: token inline in the data source', 'not an environment reference', (s) => {
+    editConfig(s, 'scout-grafana-datasource', 'scout-datasource.yaml', (t) => t.replace('$SCOUT_GRAFANA_TOKEN', 'hunter2'));
+  }, 'grafana.yaml'],
+  ['grafana: CA not verified', 'tlsAuthWithCACert', (s) => {
+    editConfig(s, 'scout-grafana-datasource', 'scout-datasource.yaml', (t) => t.replace('tlsAuthWithCACert: true', 'tlsAuthWithCACert: false'));
+  }, 'grafana.yaml'],
+  ['grafana: data source on the gRPC port', 'is not a Service port aimed at', (s) => {
+    editConfig(s, 'scout-grafana-datasource', 'scout-datasource.yaml', (t) => t.replace(':9470', ':7070'));
+  }, 'grafana.yaml'],
+  ['grafana: collector without http.listen', 'no http.listen', (s) => {
+    editConfig(s, 'scout-collector-config', 'collector.yaml', (t) => t.replace(/^http:\n(  .*\n)+/m, ''));
+  }, 'grafana.yaml'],
+  ['grafana: token unknown to the collector', 'its token is not in tokens.yaml', (s) => {
+    editSecret(s, 'scout-grafana', 'token', () => 'not-the-token');
+  }, 'grafana.yaml'],
+  ['grafana: wrong CA', 'did not sign the collector', (s) => { editSecret(s, 'scout-grafana', 'ca.crt', () => otherCertificate()); }, 'grafana.yaml'],
+  ['grafana: dashboard not JSON', 'is not JSON', (s) => { editConfig(s, 'scout-dashboard-host', 'scout-host.json', (t) => t.slice(1)); }, 'grafana.yaml'],
+  ['grafana: not admitted', 'no NetworkPolicy admits Grafana', (s) => {
+    s.splice(s.findIndex((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'scout-collector-grafana'), 1);
+  }, 'grafana.yaml'],
+  ['grafana objects without --grafana', 'namespace is monitoring', (s) => { s.find((o) => o.metadata.name === 'scout-dashboard-host').metadata.labels = {}; }, 'grafana.yaml'],
 ];
 function ds(s) { return podSpecOf(s.find((o) => o.kind === 'DaemonSet')); }
 function sts(s) { return s.find((o) => o.kind === 'StatefulSet'); }
@@ -939,7 +1114,7 @@ function otherCertificate() {
 }
 
 function optionsFor(file) {
-  return { base: args.base.has(file), nodeCapabilities: args.nodeCapabilities.has(file) };
+  return { base: args.base.has(file), nodeCapabilities: args.nodeCapabilities.has(file), grafana: args.grafana.has(file) };
 }
 
 function selfTest(renders) {
