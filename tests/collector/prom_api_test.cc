@@ -283,7 +283,9 @@ TEST_F(PromApiTest, BadParametersAreBadData) {
 
 TEST_F(PromApiTest, SampleBudgetIsExecutionError) {
   QueryLimits limits;
-  limits.max_samples = 50;  // a 10-minute window of one series holds 60 points
+  // A 10-minute window of both series holds 120 points, the 5-minute
+  // lookback of an instant selector 60.
+  limits.max_samples = 100;
   Register(limits);
   std::string msg = Error(Call("GET", "/api/v1/query", {{"query", "sum_over_time(node_load1[10m])"}}),
                           422, "execution");
