@@ -14,10 +14,16 @@ namespace {
 
 double Seconds(std::chrono::milliseconds d) { return static_cast<double>(d.count()) / 1000.0; }
 
-// "rules.yaml:12" → "rules.yaml".
-std::string FileOf(const std::string& where) {
-  const size_t colon = where.rfind(':');
-  return colon == std::string::npos ? where : where.substr(0, colon);
+// "rules.yaml:12:5" → "rules.yaml" (trailing ":<number>" parts dropped).
+std::string FileOf(std::string where) {
+  for (;;) {
+    const size_t colon = where.rfind(':');
+    if (colon == std::string::npos || colon + 1 == where.size() ||
+        where.find_first_not_of("0123456789", colon + 1) != std::string::npos) {
+      return where;
+    }
+    where.resize(colon);
+  }
 }
 
 nlohmann::json AlertJson(const alerting::Alert& a) {

@@ -3,13 +3,16 @@
 // server itself is tested in tests/http; here only the handlers).
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <future>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "collector/auth/authorizer.h"
 #include "collector/prom_api/prom_api.h"
+#include "collector/storage/sqlite_alert_store.h"
 #include "collector/storage/sqlite_storage.h"
+#include "collector/storage_series_source.h"
 #include "nlohmann/json.hpp"
 #include "tests/common/test_dir.h"
 
@@ -38,11 +41,11 @@ class PromApiTest : public ::testing::Test {
     router_.reset();  // joins the worker pool before the gate goes
   }
 
-  void Register(QueryLimits limits) {
+  void Register(QueryLimits limits, const alerting::AlertEngine* engine = nullptr) {
     router_.reset();
     gate_ = std::make_unique<QueryGate>(limits);
     router_ = std::make_unique<http::Router>();
-    RegisterPromApi(*router_, PromApiDeps{*storage_, *gate_, limits, *authorizer_, nullptr,
+    RegisterPromApi(*router_, PromApiDeps{*storage_, *gate_, limits, *authorizer_, engine,
                                           clock_});
   }
 
@@ -255,6 +258,65 @@ TEST_F(PromApiTest, MetadataBuildInfoRulesAlerts) {
   EXPECT_EQ(Body(Call("GET", "/api/v1/rules"))["data"], json::parse(R"({"groups":[]})"));
   EXPECT_EQ(Body(Call("GET", "/api/v1/alerts"))["data"], json::parse(R"({"alerts":[]})"));
   EXPECT_EQ(Body(Call("GET", "/api/v1/status/flags"))["status"], "success");
+}
+
+TEST_F(PromApiTest, RulesAndAlertsFromTheEngine) {
+  const std::string rules_path = (dir_.path() / "rules.yaml").string();
+  std::ofstream(rules_path) << R"(rules:
+  - name: HighLoad
+    expr: node_load1 > 100
+    labels: {severity: page}
+    annotations:
+      summary: "load on {{ $labels.host }}"
+  - name: TooManyRequests
+    expr: rate(http_requests_total[5m]) > 1000
+    for: 5m
+)";
+  auto store = SqliteAlertStore::Open((dir_.path() / "scout.db").string());
+  ASSERT_TRUE(store.ok()) << store.status();
+  StorageSeriesSource source(*storage_);
+  alerting::EngineOptions options;
+  options.startup_grace = std::chrono::milliseconds(0);
+  alerting::AlertEngine engine(rules_path, source, **store,
+                               [](std::vector<alerting::AlertNotification>) {}, clock_, options);
+  ASSERT_TRUE(engine.Init().ok());
+  engine.EvaluateOnce();  // at kT0 + 600 s: host b's load is 159
+  Register(QueryLimits{}, &engine);
+
+  http::Response alerts = Call("GET", "/api/v1/alerts");
+  ASSERT_EQ(alerts.status, 200) << alerts.body;
+  json list = Body(alerts)["data"]["alerts"];
+  ASSERT_EQ(list.size(), 1u) << alerts.body;
+  EXPECT_EQ(list[0]["labels"]["alertname"], "HighLoad");
+  EXPECT_EQ(list[0]["labels"]["host"], "b");
+  EXPECT_EQ(list[0]["labels"]["severity"], "page");
+  EXPECT_EQ(list[0]["annotations"]["summary"], "load on b");
+  EXPECT_EQ(list[0]["state"], "firing");
+  EXPECT_EQ(list[0]["activeAt"], "2025-11-26T23:43:20Z");
+  EXPECT_EQ(list[0]["value"], "1.59e+02");
+
+  http::Response rules = Call("GET", "/api/v1/rules");
+  ASSERT_EQ(rules.status, 200) << rules.body;
+  json groups = Body(rules)["data"]["groups"];
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0]["name"], "scout");
+  EXPECT_EQ(groups[0]["file"], rules_path);
+  EXPECT_EQ(groups[0]["interval"], 15);
+  ASSERT_EQ(groups[0]["rules"].size(), 2u);
+  json high = groups[0]["rules"][0], many = groups[0]["rules"][1];
+  if (high["name"] != "HighLoad") std::swap(high, many);
+  EXPECT_EQ(high["name"], "HighLoad");
+  EXPECT_EQ(high["query"], "node_load1 > 100");
+  EXPECT_EQ(high["state"], "firing");
+  EXPECT_EQ(high["health"], "ok");
+  EXPECT_EQ(high["type"], "alerting");
+  EXPECT_EQ(high["labels"], json::parse(R"({"severity":"page"})"));
+  EXPECT_EQ(high["alerts"].size(), 1u);
+  EXPECT_EQ(high["lastEvaluation"], "2025-11-26T23:43:20Z");
+  EXPECT_EQ(many["state"], "inactive");
+  EXPECT_EQ(many["duration"], 300);
+  EXPECT_EQ(many["health"], "ok");
+  EXPECT_TRUE(many["alerts"].empty());
 }
 
 TEST_F(PromApiTest, BadParametersAreBadData) {
