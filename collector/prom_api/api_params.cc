@@ -190,6 +190,9 @@ bool MatchesEmpty(const LabelMatcher& m) {
 
 absl::StatusOr<std::vector<CompiledSelector>> ParseMatchers(
     const std::vector<std::string>& texts) {
+  if (texts.size() > kMaxMatchers) {
+    return ParamError("match[]", absl::StrCat("more than ", kMaxMatchers, " selectors"));
+  }
   std::vector<CompiledSelector> out;
   out.reserve(texts.size());
   for (const std::string& text : texts) {

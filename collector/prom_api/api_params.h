@@ -54,9 +54,13 @@ absl::StatusOr<RangeParams> ParseRangeParams(const std::optional<std::string>& s
 // or not a number is refused.
 absl::StatusOr<size_t> ParseLimit(const std::optional<std::string>& value);
 
+// match[] selectors per request (a bound of ours; Prometheus has none).
+inline constexpr size_t kMaxMatchers = 256;
+
 // match[] selectors ("up", "up{job=\"x\"}", "{__name__=~\"node_.*\"}"),
 // compiled. Each must name a metric or hold a matcher that does not match
-// the empty string (Prometheus's rule: no selector may match every series).
+// the empty string (Prometheus's rule: no selector may match every series);
+// at most kMaxMatchers of them.
 absl::StatusOr<std::vector<CompiledSelector>> ParseMatchers(const std::vector<std::string>& texts);
 
 }  // namespace scout::collector::prom_api

@@ -93,6 +93,8 @@ TEST(PromApiParams, LimitAndMatchers) {
               "invalid parameter \"match[]\": match[] must contain at least one non-empty "
               "matcher");
   }
+  EXPECT_EQ(ParseMatchers(std::vector<std::string>(kMaxMatchers + 1, "up")).status().message(),
+            "invalid parameter \"match[]\": more than 256 selectors");
   absl::StatusOr<std::vector<CompiledSelector>> bad = ParseMatchers({"up{"});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
