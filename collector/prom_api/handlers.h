@@ -30,7 +30,11 @@ http::Response HandleMetadata(const http::Request& req);
 http::Response HandleBuildInfo();
 http::Response HandleRuntimeInfo(int64_t start_ms, int64_t now_ms);
 http::Response HandleFlags();
-http::Response HandleRules(const PromApiDeps& deps);
+// `type` = "alert" | "record" | "" (Prometheus's filter; Scout has only
+// alerting rules).
+http::Response HandleRules(const PromApiDeps& deps, const http::Request& req);
+// An empty list after checking `query`, `start`, `end` (no exemplars stored).
+http::Response HandleExemplars(const http::Request& req);
 http::Response HandleAlerts(const PromApiDeps& deps);
 
 }  // namespace scout::collector::prom_api

@@ -2,9 +2,12 @@
 // answered from memory (the metric catalog, the alert engine).
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "collector/prom_api/api_json.h"
 #include "collector/prom_api/api_params.h"
+#include "collector/prom_api/engine_adapter.h"
 #include "collector/prom_api/handlers.h"
 #include "shared/metric_catalog.h"
 #include "shared/version.h"
@@ -116,9 +119,15 @@ http::Response HandleRuntimeInfo(int64_t start_ms, int64_t now_ms) {
 
 http::Response HandleFlags() { return SuccessResponse(nlohmann::json::object()); }
 
-http::Response HandleRules(const PromApiDeps& deps) {
+http::Response HandleRules(const PromApiDeps& deps, const http::Request& req) {
+  const std::string type = absl::AsciiStrToLower(req.Param("type").value_or(""));
+  if (!type.empty() && type != "alert" && type != "record") {
+    return ErrorResponse(ErrorType::kBadData,
+                         absl::StrCat("invalid parameter \"type\": not supported value \"",
+                                      type, "\""));
+  }
   nlohmann::json groups = nlohmann::json::array();
-  if (deps.engine != nullptr) {
+  if (deps.engine != nullptr && type != "record") {
     const std::vector<alerting::Alert> alerts = ActiveAlerts(*deps.engine);
     nlohmann::json rules = nlohmann::json::array();
     std::string file;
@@ -140,6 +149,21 @@ http::Response HandleRules(const PromApiDeps& deps) {
                       {"lastEvaluation", FormatRfc3339(last_evaluation_ms)}});
   }
   return SuccessResponse({{"groups", std::move(groups)}});
+}
+
+http::Response HandleExemplars(const http::Request& req) {
+  absl::StatusOr<Expr> expr = ParseQuery(req.Param("query").value_or(""));
+  if (!expr.ok()) {
+    return ErrorResponse(ErrorType::kBadData, absl::StrCat("invalid parameter \"query\": ",
+                                                           expr.status().message()));
+  }
+  for (const char* name : {"start", "end"}) {
+    std::optional<std::string> v = req.Param(name);
+    if (v.has_value() && !v->empty()) {
+      if (absl::StatusOr<int64_t> t = TimeParam(name, v, 0); !t.ok()) return ErrorResponse(t.status());
+    }
+  }
+  return SuccessResponse(nlohmann::json::array());
 }
 
 http::Response HandleAlerts(const PromApiDeps& deps) {

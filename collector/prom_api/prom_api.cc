@@ -96,13 +96,20 @@ void RegisterPromApi(http::Router& router, const PromApiDeps& deps) {
   });
 
   auto inline_route = [&router, api](const char* path, auth::Permission permission,
-                                     std::function<http::Response(const http::Request&)> fn) {
-    router.Handle("GET", path, [api, permission, fn](http::Request req, http::Reply reply) {
-      api->RunInline(permission, req, reply, [&] { return fn(req); });
-    });
+                                     std::function<http::Response(const http::Request&)> fn,
+                                     bool post_too = false) {
+    for (const char* method : {"GET", "POST"}) {
+      if (std::string_view(method) == "POST" && !post_too) continue;
+      router.Handle(method, path, [api, permission, fn](http::Request req, http::Reply reply) {
+        api->RunInline(permission, req, reply, [&] { return fn(req); });
+      });
+    }
   };
   const PromApi* a = api.get();  // the handlers below hold `api` alive
   inline_route("/api/v1/metadata", auth::Permission::kQuery, &prom_api::HandleMetadata);
+  // Grafana asks for exemplars when a panel enables them: Scout stores none.
+  inline_route("/api/v1/query_exemplars", auth::Permission::kQuery, &prom_api::HandleExemplars,
+               /*post_too=*/true);
   inline_route("/api/v1/status/buildinfo", auth::Permission::kQuery,
                [](const http::Request&) { return prom_api::HandleBuildInfo(); });
   inline_route("/api/v1/status/runtimeinfo", auth::Permission::kQuery,
@@ -112,7 +119,7 @@ void RegisterPromApi(http::Router& router, const PromApiDeps& deps) {
   inline_route("/api/v1/status/flags", auth::Permission::kQuery,
                [](const http::Request&) { return prom_api::HandleFlags(); });
   inline_route("/api/v1/rules", auth::Permission::kAlertsRead,
-               [a](const http::Request&) { return prom_api::HandleRules(a->deps()); });
+               [a](const http::Request& req) { return prom_api::HandleRules(a->deps(), req); });
   inline_route("/api/v1/alerts", auth::Permission::kAlertsRead,
                [a](const http::Request&) { return prom_api::HandleAlerts(a->deps()); });
 }

@@ -3,7 +3,7 @@
 // and Prometheus client libraries call.
 //
 //   GET|POST /api/v1/query, /api/v1/query_range, /api/v1/series,
-//            /api/v1/labels
+//            /api/v1/labels, /api/v1/query_exemplars (always empty)
 //   GET      /api/v1/label/<name>/values, /api/v1/metadata,
 //            /api/v1/status/buildinfo, /api/v1/status/runtimeinfo,
 //            /api/v1/status/flags, /api/v1/rules, /api/v1/alerts

@@ -258,6 +258,9 @@ TEST_F(PromApiTest, MetadataBuildInfoRulesAlerts) {
   EXPECT_EQ(Body(Call("GET", "/api/v1/rules"))["data"], json::parse(R"({"groups":[]})"));
   EXPECT_EQ(Body(Call("GET", "/api/v1/alerts"))["data"], json::parse(R"({"alerts":[]})"));
   EXPECT_EQ(Body(Call("GET", "/api/v1/status/flags"))["status"], "success");
+  EXPECT_EQ(Body(Call("POST", "/api/v1/query_exemplars", {{"query", "node_load1"}}))["data"],
+            json::array());
+  Error(Call("GET", "/api/v1/query_exemplars", {{"query", "rate("}}), 400, "bad_data");
 }
 
 TEST_F(PromApiTest, RulesAndAlertsFromTheEngine) {
@@ -317,6 +320,12 @@ TEST_F(PromApiTest, RulesAndAlertsFromTheEngine) {
   EXPECT_EQ(many["duration"], 300);
   EXPECT_EQ(many["health"], "ok");
   EXPECT_TRUE(many["alerts"].empty());
+
+  // Only alerting rules in Scout: type=record lists none.
+  EXPECT_EQ(Body(Call("GET", "/api/v1/rules", {{"type", "record"}}))["data"]["groups"],
+            json::array());
+  EXPECT_EQ(Body(Call("GET", "/api/v1/rules", {{"type", "alert"}}))["data"]["groups"].size(), 1u);
+  Error(Call("GET", "/api/v1/rules", {{"type", "x"}}), 400, "bad_data");
 }
 
 TEST_F(PromApiTest, BadParametersAreBadData) {
