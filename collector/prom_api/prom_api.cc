@@ -78,12 +78,13 @@ class PromApi {
 
 }  // namespace
 
-void RegisterPromApi(http::Router& router, const PromApiDeps& deps) {
+std::vector<PromApiRoute> PromApiRoutes(const PromApiDeps& deps) {
+  std::vector<PromApiRoute> routes;
   auto api = std::make_shared<PromApi>(deps);
-  auto query = [&router, api](const char* method, const char* path, QueryFn fn) {
-    router.Handle(method, path, [api, fn](http::Request req, http::Reply reply) {
-      api->RunQuery(fn, std::move(req), std::move(reply));
-    });
+  auto query = [&routes, api](const char* method, const char* path, QueryFn fn) {
+    routes.push_back({method, path, false, [api, fn](http::Request req, http::Reply reply) {
+                        api->RunQuery(fn, std::move(req), std::move(reply));
+                      }});
   };
   for (const char* method : {"GET", "POST"}) {
     query(method, "/api/v1/query", &prom_api::HandleQuery);
@@ -91,18 +92,20 @@ void RegisterPromApi(http::Router& router, const PromApiDeps& deps) {
     query(method, "/api/v1/series", &prom_api::HandleSeries);
     query(method, "/api/v1/labels", &prom_api::HandleLabels);
   }
-  router.HandlePrefix("GET", "/api/v1/label/", [api](http::Request req, http::Reply reply) {
-    api->RunQuery(&prom_api::HandleLabelValues, std::move(req), std::move(reply));
-  });
+  routes.push_back({"GET", "/api/v1/label/", true, [api](http::Request req, http::Reply reply) {
+                      api->RunQuery(&prom_api::HandleLabelValues, std::move(req),
+                                    std::move(reply));
+                    }});
 
-  auto inline_route = [&router, api](const char* path, auth::Permission permission,
+  auto inline_route = [&routes, api](const char* path, auth::Permission permission,
                                      std::function<http::Response(const http::Request&)> fn,
                                      bool post_too = false) {
     for (const char* method : {"GET", "POST"}) {
       if (std::string_view(method) == "POST" && !post_too) continue;
-      router.Handle(method, path, [api, permission, fn](http::Request req, http::Reply reply) {
-        api->RunInline(permission, req, reply, [&] { return fn(req); });
-      });
+      routes.push_back({method, path, false,
+                        [api, permission, fn](http::Request req, http::Reply reply) {
+                          api->RunInline(permission, req, reply, [&] { return fn(req); });
+                        }});
     }
   };
   const PromApi* a = api.get();  // the handlers below hold `api` alive
@@ -122,6 +125,17 @@ void RegisterPromApi(http::Router& router, const PromApiDeps& deps) {
                [a](const http::Request& req) { return prom_api::HandleRules(a->deps(), req); });
   inline_route("/api/v1/alerts", auth::Permission::kAlertsRead,
                [a](const http::Request&) { return prom_api::HandleAlerts(a->deps()); });
+  return routes;
+}
+
+void RegisterPromApi(http::Router& router, const PromApiDeps& deps) {
+  for (PromApiRoute& r : PromApiRoutes(deps)) {
+    if (r.prefix) {
+      router.HandlePrefix(std::move(r.method), std::move(r.path), std::move(r.handler));
+    } else {
+      router.Handle(std::move(r.method), std::move(r.path), std::move(r.handler));
+    }
+  }
 }
 
 }  // namespace scout::collector

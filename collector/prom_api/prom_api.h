@@ -17,6 +17,8 @@
 #pragma once
 
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "collector/alerting/alert_engine.h"
 #include "collector/auth/authorizer.h"
@@ -37,6 +39,19 @@ struct PromApiDeps {
   // For /api/v1/rules' group "interval" (the engine's evaluation_interval).
   std::chrono::milliseconds rule_evaluation_interval{15000};
 };
+
+// One route: `prefix` routes match every path starting with `path`.
+struct PromApiRoute {
+  std::string method;
+  std::string path;
+  bool prefix = false;
+  http::Handler handler;
+};
+
+// The routes above, sharing one worker pool that lives as long as any of
+// the handlers. RegisterPromApi adds them to a router; tests call them
+// directly.
+std::vector<PromApiRoute> PromApiRoutes(const PromApiDeps& deps);
 
 // Adds the routes above. `deps`' references must outlive the router (and
 // the server running it); the worker pool lives as long as the handlers.

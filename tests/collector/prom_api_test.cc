@@ -1,6 +1,6 @@
 // The Prometheus HTTP API handlers over a real SqliteStorage in a temp
-// dir, called through the routes RegisterPromApi registered (the HTTP
-// server itself is tested in tests/http; here only the handlers).
+// dir, called through the routes RegisterPromApi registers
+// (PromApiRoutes); the HTTP server itself is not involved here.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -38,15 +38,13 @@ class PromApiTest : public ::testing::Test {
     Register(QueryLimits{});
   }
   void TearDown() override {
-    router_.reset();  // joins the worker pool before the gate goes
+    routes_.clear();  // joins the worker pool before the gate goes
   }
 
   void Register(QueryLimits limits, const alerting::AlertEngine* engine = nullptr) {
-    router_.reset();
+    routes_.clear();  // joins the previous worker pool
     gate_ = std::make_unique<QueryGate>(limits);
-    router_ = std::make_unique<http::Router>();
-    RegisterPromApi(*router_, PromApiDeps{*storage_, *gate_, limits, *authorizer_, engine,
-                                          clock_});
+    routes_ = PromApiRoutes(PromApiDeps{*storage_, *gate_, limits, *authorizer_, engine, clock_});
   }
 
   // node_load1{host=a|b}: 0,1,2,... every 10 s for 10 minutes from kT0;
@@ -71,7 +69,7 @@ class PromApiTest : public ::testing::Test {
 
   const http::Handler* Find(const std::string& method, const std::string& path) const {
     const http::Handler* prefix = nullptr;
-    for (const auto& r : router_->routes()) {
+    for (const PromApiRoute& r : routes_) {
       if (r.method != method) continue;
       if (!r.prefix && r.path == path) return &r.handler;
       if (r.prefix && path.rfind(r.path, 0) == 0) prefix = &r.handler;
@@ -114,7 +112,7 @@ class PromApiTest : public ::testing::Test {
   std::unique_ptr<SqliteStorage> storage_;
   std::unique_ptr<auth::Authorizer> authorizer_;
   std::unique_ptr<QueryGate> gate_;
-  std::unique_ptr<http::Router> router_;
+  std::vector<PromApiRoute> routes_;
 };
 
 TEST_F(PromApiTest, RegistersEveryEndpoint) {
