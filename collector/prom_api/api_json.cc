@@ -95,28 +95,35 @@ nlohmann::json LabelsJson(const Labels& labels) {
 
 namespace {
 
-http::Response JsonResponse(int status, const nlohmann::json& body) {
+std::string Dump(const nlohmann::json& j) {
+  // Label values are UTF-8 already (validated at ingest); `replace` keeps
+  // one bad byte from turning the whole answer into an exception.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The envelope's keys in Prometheus's order ("status" first), which
+// nlohmann's sorted objects would not keep.
+http::Response JsonResponse(int status, std::string body) {
   http::Response r;
   r.status = status;
   r.content_type = "application/json";
-  // Label values are UTF-8 already (validated at ingest); `replace` keeps
-  // one bad byte from turning the whole answer into an exception.
-  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.body = std::move(body);
   return r;
 }
 
 }  // namespace
 
 http::Response SuccessResponse(nlohmann::json data, const std::vector<std::string>& warnings) {
-  nlohmann::json body = {{"status", "success"}, {"data", std::move(data)}};
-  if (!warnings.empty()) body["warnings"] = warnings;
-  return JsonResponse(200, body);
+  std::string body = "{\"status\":\"success\",\"data\":" + Dump(data);
+  if (!warnings.empty()) body += ",\"warnings\":" + Dump(warnings);
+  body += "}";
+  return JsonResponse(200, std::move(body));
 }
 
 http::Response ErrorResponse(ErrorType type, absl::string_view message) {
-  nlohmann::json body = {
-      {"status", "error"}, {"errorType", ErrorTypeName(type)}, {"error", std::string(message)}};
-  return JsonResponse(ErrorHttpStatus(type), body);
+  std::string body = "{\"status\":\"error\",\"errorType\":" + Dump(ErrorTypeName(type)) +
+                     ",\"error\":" + Dump(std::string(message)) + "}";
+  return JsonResponse(ErrorHttpStatus(type), std::move(body));
 }
 
 http::Response ErrorResponse(const absl::Status& status) {

@@ -135,10 +135,11 @@ TEST(PromApiJson, EnvelopeAndErrors) {
   http::Response ok = SuccessResponse(nlohmann::json::array({"a"}));
   EXPECT_EQ(ok.status, 200);
   EXPECT_EQ(ok.content_type, "application/json");
-  EXPECT_EQ(nlohmann::json::parse(ok.body),
-            nlohmann::json::parse(R"({"status":"success","data":["a"]})"));
+  EXPECT_EQ(ok.body, R"({"status":"success","data":["a"]})");
   http::Response warned = SuccessResponse(nlohmann::json::array(), {"truncated"});
-  EXPECT_EQ(nlohmann::json::parse(warned.body)["warnings"], nlohmann::json::array({"truncated"}));
+  EXPECT_EQ(warned.body, R"({"status":"success","data":[],"warnings":["truncated"]})");
+  EXPECT_EQ(ErrorResponse(ErrorType::kBadData, "a \"b\"").body,
+            R"({"status":"error","errorType":"bad_data","error":"a \"b\""})");
 
   struct Case {
     ErrorType type;
