@@ -1,13 +1,30 @@
 #include "shared/metric_catalog.h"
 
-namespace scout {
+#include <algorithm>
+#include <iterator>
 
-// Placeholder until the generated table lands (issue 17): no metric known.
-const MetricInfo* FindMetric(std::string_view) { return nullptr; }
+namespace scout {
+namespace {
+
+// {name, type, help, unit}, sorted by name: generated from docs/metrics.md
+// by shared/gen_metric_catalog.cmake (which holds the type rule).
+constexpr MetricInfo kMetrics[] = {
+#include "metric_catalog_table.inc"
+};
+
+}  // namespace
+
+const MetricInfo* FindMetric(std::string_view name) {
+  const std::vector<MetricInfo>& all = AllMetrics();
+  auto it = std::lower_bound(all.begin(), all.end(), name,
+                             [](const MetricInfo& m, std::string_view n) { return m.name < n; });
+  return it != all.end() && it->name == name ? &*it : nullptr;
+}
 
 const std::vector<MetricInfo>& AllMetrics() {
-  static const std::vector<MetricInfo>* kEmpty = new std::vector<MetricInfo>();
-  return *kEmpty;
+  static const std::vector<MetricInfo>* kAll =
+      new std::vector<MetricInfo>(std::begin(kMetrics), std::end(kMetrics));
+  return *kAll;
 }
 
 }  // namespace scout

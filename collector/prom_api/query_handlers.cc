@@ -1,0 +1,88 @@
+// /api/v1/query and /api/v1/query_range.
+#include "absl/strings/str_cat.h"
+#include "collector/prom_api/api_json.h"
+#include "collector/prom_api/api_params.h"
+#include "collector/prom_api/budgeted_source.h"
+#include "collector/prom_api/engine_adapter.h"
+#include "collector/prom_api/handlers.h"
+
+namespace scout::collector::prom_api {
+namespace {
+
+// Empty means absent, as Prometheus's r.FormValue.
+std::optional<std::string> NonEmptyParam(const http::Request& req, std::string_view name) {
+  std::optional<std::string> v = req.Param(name);
+  if (v.has_value() && v->empty()) return std::nullopt;
+  return v;
+}
+
+absl::StatusOr<Expr> ParseQueryParam(const http::Request& req) {
+  absl::StatusOr<Expr> expr = ParseQuery(req.Param("query").value_or(""));
+  if (!expr.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid parameter \"query\": ", expr.status().message()));
+  }
+  return expr;
+}
+
+// An evaluation error: a limit (its own type) or a query that cannot be
+// evaluated on this data (many-to-many matching...): "execution", 422, as
+// Prometheus.
+http::Response EvalErrorResponse(QueryGate::Ticket& ticket, const absl::Status& error) {
+  const absl::Status status = ticket.Done(error);  // counts a limit's refusal
+  if (status.code() == absl::StatusCode::kInvalidArgument) {
+    return ErrorResponse(ErrorType::kExecution, status.message());
+  }
+  return ErrorResponse(status);
+}
+
+nlohmann::json InstantJson(const InstantResult& r, int64_t t_ms) {
+  if (r.is_scalar) {
+    return {{"resultType", "scalar"}, {"result", SampleJson(t_ms, r.scalar)}};
+  }
+  nlohmann::json result = nlohmann::json::array();
+  for (const alerting::Element& e : r.vector) {
+    result.push_back({{"metric", LabelsJson(e.labels)}, {"value", SampleJson(t_ms, e.value)}});
+  }
+  return {{"resultType", "vector"}, {"result", std::move(result)}};
+}
+
+nlohmann::json MatrixJson(const RangeResult& r) {
+  nlohmann::json result = nlohmann::json::array();
+  for (const RangeSeries& s : r.series) {
+    nlohmann::json values = nlohmann::json::array();
+    for (const Point& p : s.points) values.push_back(SampleJson(p.timestamp_ms, p.value));
+    result.push_back({{"metric", LabelsJson(s.labels)}, {"values", std::move(values)}});
+  }
+  return {{"resultType", "matrix"}, {"result", std::move(result)}};
+}
+
+}  // namespace
+
+http::Response HandleQuery(const PromApiDeps& deps, const http::Request& req,
+                           QueryGate::Ticket& ticket) {
+  absl::StatusOr<Expr> expr = ParseQueryParam(req);
+  if (!expr.ok()) return ErrorResponse(expr.status());
+  absl::StatusOr<int64_t> t = TimeParam("time", NonEmptyParam(req, "time"), deps.clock.NowMs());
+  if (!t.ok()) return ErrorResponse(t.status());
+  BudgetedSource source(deps.storage, ticket.budget(), deps.limits.max_series);
+  absl::StatusOr<InstantResult> r = EvaluateInstant(*expr, source, *t, EvalOptions{});
+  if (!r.ok()) return EvalErrorResponse(ticket, r.status());
+  return SuccessResponse(InstantJson(*r, *t));
+}
+
+http::Response HandleQueryRange(const PromApiDeps& deps, const http::Request& req,
+                                QueryGate::Ticket& ticket) {
+  absl::StatusOr<Expr> expr = ParseQueryParam(req);
+  if (!expr.ok()) return ErrorResponse(expr.status());
+  absl::StatusOr<RangeParams> range =
+      ParseRangeParams(req.Param("start"), req.Param("end"), req.Param("step"));
+  if (!range.ok()) return ErrorResponse(range.status());
+  BudgetedSource source(deps.storage, ticket.budget(), deps.limits.max_series);
+  absl::StatusOr<RangeResult> r = EvaluateRange(*expr, source, range->start_ms, range->end_ms,
+                                                range->step_ms, EvalOptions{}, ticket.budget());
+  if (!r.ok()) return EvalErrorResponse(ticket, r.status());
+  return SuccessResponse(MatrixJson(*r));
+}
+
+}  // namespace scout::collector::prom_api
