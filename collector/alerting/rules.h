@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "collector/alerting/expr_parser.h"
+#include "collector/promql/parser.h"
 #include "collector/alerting/template.h"
 #include "shared/metric.h"
 
@@ -29,7 +29,7 @@ namespace scout::collector::alerting {
 struct Rule {
   std::string name;
   std::string expr_text;
-  Expr expr;
+  promql::Expr expr;
   std::chrono::milliseconds for_duration{0};
   Labels labels;  // sorted
   std::vector<std::pair<std::string, Template>> annotations;  // sorted by name

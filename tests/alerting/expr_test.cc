@@ -8,10 +8,10 @@
 #include <utility>
 #include <vector>
 
-#include "collector/alerting/expr_eval.h"
-#include "collector/alerting/expr_parser.h"
+#include "collector/promql/eval.h"
+#include "collector/promql/parser.h"
 
-namespace scout::collector::alerting {
+namespace scout::collector::promql {
 namespace {
 
 constexpr int64_t kT = 1'700'000'000'000;  // evaluation time
@@ -737,4 +737,4 @@ TEST(ExprEval, LargeVectorsMatchByHash) {
 }
 
 }  // namespace
-}  // namespace scout::collector::alerting
+}  // namespace scout::collector::promql

@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "collector/alerting/expr_parser.h"
-#include "collector/alerting/series_source.h"
+#include "collector/promql/parser.h"
+#include "collector/promql/series_source.h"
 #include "shared/metric.h"
 
-namespace scout::collector::alerting {
+namespace scout::collector::promql {
 
 struct EvalOptions {
   // How far back an instant selector looks for a series' newest point.
@@ -43,4 +43,4 @@ struct EvalResult {
 absl::StatusOr<EvalResult> Evaluate(const Expr& expr, SeriesSource& source, int64_t now_ms,
                                     const EvalOptions& options = {});
 
-}  // namespace scout::collector::alerting
+}  // namespace scout::collector::promql

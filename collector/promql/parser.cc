@@ -1,4 +1,4 @@
-#include "collector/alerting/expr_parser.h"
+#include "collector/promql/parser.h"
 
 #include <algorithm>
 #include <cctype>
@@ -10,13 +10,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "collector/alerting/expr_ast.h"
+#include "collector/promql/ast.h"
 #include "shared/duration.h"
 #include "shared/selector.h"
 #include "shared/selector_lexer.h"
 #include "shared/status_macros.h"
 
-namespace scout::collector::alerting {
+namespace scout::collector::promql {
 
 namespace ast {
 
@@ -891,4 +891,4 @@ absl::StatusOr<Expr> ParseExpr(std::string_view text) {
   return expr;
 }
 
-}  // namespace scout::collector::alerting
+}  // namespace scout::collector::promql

@@ -158,7 +158,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace scout::collector::alerting {
+namespace scout::collector::promql {
 
 namespace ast {
 struct Node;
@@ -192,4 +192,4 @@ class Expr {
 
 absl::StatusOr<Expr> ParseExpr(std::string_view text);
 
-}  // namespace scout::collector::alerting
+}  // namespace scout::collector::promql

@@ -1,4 +1,4 @@
-#include "collector/alerting/expr_eval.h"
+#include "collector/promql/eval.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,10 +12,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "collector/alerting/expr_ast.h"
+#include "collector/promql/ast.h"
 #include "shared/status_macros.h"
 
-namespace scout::collector::alerting {
+namespace scout::collector::promql {
 namespace {
 
 using ast::AggOp;
@@ -670,4 +670,4 @@ absl::StatusOr<EvalResult> Evaluate(const Expr& expr, SeriesSource& source, int6
   return evaluator.Finish(std::move(v));
 }
 
-}  // namespace scout::collector::alerting
+}  // namespace scout::collector::promql

@@ -12,7 +12,7 @@
 
 #include "shared/selector.h"
 
-namespace scout::collector::alerting::ast {
+namespace scout::collector::promql::ast {
 
 enum class Kind {
   kNumber,     // 0.8
@@ -86,4 +86,4 @@ const char* BinOpText(BinOp op);
 bool IsComparison(BinOp op);
 bool IsSetOp(BinOp op);
 
-}  // namespace scout::collector::alerting::ast
+}  // namespace scout::collector::promql::ast

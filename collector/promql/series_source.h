@@ -11,7 +11,7 @@
 #include "shared/metric.h"
 #include "shared/selector.h"
 
-namespace scout::collector::alerting {
+namespace scout::collector::promql {
 
 class SeriesSource {
  public:
@@ -28,4 +28,4 @@ class SeriesSource {
   virtual absl::StatusOr<std::vector<SeriesPoints>> Latest(const CompiledSelector& selector) = 0;
 };
 
-}  // namespace scout::collector::alerting
+}  // namespace scout::collector::promql
