@@ -1,6 +1,7 @@
 #include "collector/promql/eval.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <deque>
 #include <limits>
@@ -12,7 +13,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "collector/promql/ast.h"
+#include "collector/promql/functions.h"
+#include "re2/re2.h"
 #include "shared/status_macros.h"
 
 namespace scout::collector::promql {
@@ -32,6 +36,7 @@ struct Sample {
   const Labels* labels;
   const std::string* metric;
   double value;
+  int64_t ts = 0;  // the point's timestamp, for timestamp(selector)
 };
 
 struct Value {
@@ -39,6 +44,8 @@ struct Value {
   double s = 0;
   std::vector<Sample> v;
 };
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 const Labels& EmptyLabels() {
   static const Labels* kEmpty = new Labels();
@@ -57,6 +64,9 @@ double Arith(BinOp op, double a, double b) {
     case BinOp::kSub: return a - b;
     case BinOp::kMul: return a * b;
     case BinOp::kDiv: return a / b;  // IEEE: x/0 = ±Inf, 0/0 = NaN
+    case BinOp::kMod: return std::fmod(a, b);
+    case BinOp::kPow: return std::pow(a, b);
+    case BinOp::kAtan2: return std::atan2(a, b);
     default: return std::numeric_limits<double>::quiet_NaN();
   }
 }
@@ -161,6 +171,8 @@ class Evaluator {
         v.s = n.number;
         return v;
       }
+      case Kind::kString:  // only read by the functions that take one
+        return absl::InternalError("a string is not a value");
       case Kind::kParen:
         return Eval(*n.children[0]);
       case Kind::kNegate: {
@@ -236,10 +248,19 @@ class Evaluator {
                                                std::string(s.message())));
   }
 
-  // Points in (now - range, now] of every series matching the selector.
+  bool prom() const { return options_.semantics == Semantics::kPrometheus; }
+
+  // The window of a selector read as of t - offset: (t - range, t] for
+  // kScout, [t - range, t] for kPrometheus (as Prometheus 2.x).
+  int64_t WindowEnd(const Node& sel) const { return now_ - sel.offset_ms; }
+  int64_t WindowStart(const Node& sel, int64_t range_ms) const {
+    return WindowEnd(sel) - range_ms + (prom() ? 0 : 1);
+  }
+
+  // The points in the window of every series matching the selector.
   absl::StatusOr<const Series*> ReadWindow(const Node& sel, int64_t range_ms) {
-    const int64_t start = now_ - range_ms + 1;
-    const int64_t end = now_ + 1;
+    const int64_t start = WindowStart(sel, range_ms);
+    const int64_t end = WindowEnd(sel) + 1;
     const auto key = std::make_tuple(sel.selector_id, start, end);
     auto it = ranges_.find(key);
     if (it == ranges_.end()) {
@@ -250,17 +271,30 @@ class Evaluator {
     return &it->second;
   }
 
-  // [first, last) of the points with timestamp in (now - range, now].
-  std::pair<const Point*, const Point*> Window(const std::vector<Point>& pts,
+  // [first, last) of the points in the selector's window.
+  std::pair<const Point*, const Point*> Window(const std::vector<Point>& pts, const Node& sel,
                                                int64_t range_ms) const {
-    const int64_t lo_ts = now_ - range_ms;
+    const int64_t lo_ts = WindowStart(sel, range_ms);
+    const int64_t hi_ts = WindowEnd(sel);
     const Point* b = pts.data();
     const Point* e = pts.data() + pts.size();
     const Point* lo =
-        std::partition_point(b, e, [&](const Point& p) { return p.timestamp_ms <= lo_ts; });
+        std::partition_point(b, e, [&](const Point& p) { return p.timestamp_ms < lo_ts; });
     const Point* hi =
-        std::partition_point(lo, e, [&](const Point& p) { return p.timestamp_ms <= now_; });
+        std::partition_point(lo, e, [&](const Point& p) { return p.timestamp_ms <= hi_ts; });
     return {lo, hi};
+  }
+
+  // The window without stale markers (copied only when there are some).
+  std::pair<const Point*, const Point*> WithoutStale(const Point* lo, const Point* hi) {
+    const Point* first_stale =
+        std::find_if(lo, hi, [](const Point& p) { return IsStaleNaN(p.value); });
+    if (first_stale == hi) return {lo, hi};
+    fresh_.clear();
+    for (const Point* p = lo; p < hi; ++p) {
+      if (!IsStaleNaN(p->value)) fresh_.push_back(*p);
+    }
+    return {fresh_.data(), fresh_.data() + fresh_.size()};
   }
 
   absl::StatusOr<Value> InstantSelector(const Node& n) {
@@ -269,133 +303,322 @@ class Evaluator {
     Value out;
     out.v.reserve(series->size());
     for (const SeriesPoints& sp : *series) {
-      auto [lo, hi] = Window(sp.points, lookback);
-      if (lo == hi) continue;
-      out.v.push_back({&sp.key.labels, &sp.key.metric, (hi - 1)->value});
+      auto [lo, hi] = Window(sp.points, n, lookback);
+      // A stale marker as the newest point: the series has gone.
+      if (lo == hi || IsStaleNaN((hi - 1)->value)) continue;
+      out.v.push_back({&sp.key.labels, &sp.key.metric, (hi - 1)->value, (hi - 1)->timestamp_ms});
     }
     return out;
   }
 
+  absl::StatusOr<double> ScalarArg(const Node& n) {
+    SCOUT_ASSIGN_OR_RETURN(Value v, Eval(n));
+    return v.s;
+  }
+
+  static bool IsRangeFunc(Func f) {
+    return f <= Func::kResets;
+  }
+
   absl::StatusOr<Value> Call(const Node& n) {
     if (n.func == Func::kAbsentFor) return AbsentFor(n);
+    if (IsRangeFunc(n.func)) return RangeCall(n);
+    switch (n.func) {
+      case Func::kAbsentOverTime: return AbsentOverTime(n);
+      case Func::kTime: {
+        Value v;
+        v.scalar = true;
+        v.s = static_cast<double>(now_) / 1000.0;
+        return v;
+      }
+      case Func::kVector: {
+        SCOUT_ASSIGN_OR_RETURN(double x, ScalarArg(*n.children[0]));
+        Value v;
+        v.v.push_back({&EmptyLabels(), nullptr, x});
+        return v;
+      }
+      case Func::kScalar: {
+        SCOUT_ASSIGN_OR_RETURN(Value in, Eval(*n.children[0]));
+        Value v;
+        v.scalar = true;
+        v.s = in.v.size() == 1 ? in.v[0].value : kNaN;
+        return v;
+      }
+      case Func::kAbsent: {
+        SCOUT_ASSIGN_OR_RETURN(Value in, Eval(*n.children[0]));
+        Value v;
+        if (in.v.empty()) v.v.push_back({AbsentLabels(*n.children[0]), nullptr, 1});
+        return v;
+      }
+      case Func::kSort:
+      case Func::kSortDesc: {
+        SCOUT_ASSIGN_OR_RETURN(Value v, Eval(*n.children[0]));
+        const bool desc = n.func == Func::kSortDesc;
+        std::stable_sort(v.v.begin(), v.v.end(), [desc](const Sample& a, const Sample& b) {
+          if (std::isnan(a.value) || std::isnan(b.value)) return !std::isnan(a.value);
+          return desc ? a.value > b.value : a.value < b.value;
+        });
+        return v;
+      }
+      case Func::kLabelReplace: return LabelReplace(n);
+      case Func::kLabelJoin: return LabelJoin(n);
+      case Func::kHistogramQuantile: return HistogramQuantileCall(n);
+      default: return MathCall(n);
+    }
+  }
+
+  // abs, ceil, ..., clamp, round, timestamp: element by element, the metric
+  // name dropped.
+  absl::StatusOr<Value> MathCall(const Node& n) {
+    SCOUT_ASSIGN_OR_RETURN(Value v, Eval(*n.children[0]));
+    double a = 0, b = 0;
+    if (n.children.size() > 1) {
+      SCOUT_ASSIGN_OR_RETURN(a, ScalarArg(*n.children[1]));
+    }
+    if (n.children.size() > 2) {
+      SCOUT_ASSIGN_OR_RETURN(b, ScalarArg(*n.children[2]));
+    }
+    if (n.func == Func::kRound && n.children.size() == 1) a = 1;
+    if (n.func == Func::kClamp && b < a) v.v.clear();  // max < min: nothing
+    // timestamp(x) of a selector is the point's time; of anything else the
+    // evaluation time (as Prometheus).
+    const bool point_time = n.children[0]->kind == Kind::kSelector;
+    auto go_max = [](double x, double y) { return std::isnan(x) || std::isnan(y) ? kNaN : std::max(x, y); };
+    auto go_min = [](double x, double y) { return std::isnan(x) || std::isnan(y) ? kNaN : std::min(x, y); };
+    for (Sample& s : v.v) {
+      const double x = s.value;
+      double r = x;
+      switch (n.func) {
+        case Func::kAbs: r = std::fabs(x); break;
+        case Func::kCeil: r = std::ceil(x); break;
+        case Func::kFloor: r = std::floor(x); break;
+        case Func::kSqrt: r = std::sqrt(x); break;
+        case Func::kExp: r = std::exp(x); break;
+        case Func::kLn: r = std::log(x); break;
+        case Func::kLog2: r = std::log2(x); break;
+        case Func::kLog10: r = std::log10(x); break;
+        case Func::kSgn: r = x > 0 ? 1.0 : x < 0 ? -1.0 : x; break;
+        case Func::kRound: {
+          const double inverse = 1.0 / a;
+          r = std::floor(x * inverse + 0.5) / inverse;
+          break;
+        }
+        case Func::kClamp: r = go_max(a, go_min(b, x)); break;
+        case Func::kClampMin: r = go_max(a, x); break;
+        case Func::kClampMax: r = go_min(a, x); break;
+        case Func::kTimestamp:
+          r = static_cast<double>(point_time ? s.ts : now_) / 1000.0;
+          break;
+        default: return absl::InternalError("unknown function");
+      }
+      s.value = r;
+      s.metric = nullptr;
+    }
+    return v;
+  }
+
+  absl::StatusOr<Value> RangeCall(const Node& n) {
     double q = 0;
     if (n.func == Func::kQuantileOverTime) {
-      SCOUT_ASSIGN_OR_RETURN(Value qv, Eval(*n.children[0]));
-      q = qv.s;
+      SCOUT_ASSIGN_OR_RETURN(q, ScalarArg(*n.children[0]));
     }
     const Node& sel = *n.children.back();
     SCOUT_ASSIGN_OR_RETURN(const Series* series, ReadWindow(sel, sel.range_ms));
     Value out;
     out.v.reserve(series->size());
     for (const SeriesPoints& sp : *series) {
-      auto [lo, hi] = Window(sp.points, sel.range_ms);
+      auto [lo0, hi0] = Window(sp.points, sel, sel.range_ms);
+      auto [lo, hi] = WithoutStale(lo0, hi0);
       double value;
-      if (RangeFunction(n.func, q, lo, hi, &value)) {
+      if (RangeFunction(n.func, options_.semantics, q, lo, hi, WindowEnd(sel), sel.range_ms,
+                        &scratch_, &value)) {
         out.v.push_back({&sp.key.labels, nullptr, value});
       }
     }
     return out;
   }
 
-  // quantile_over_time: R-7, as collector/aggregation.cc's Percentile.
-  // REQUIRES: b < e.
-  double QuantileOverTime(double q, const Point* b, const Point* e) {
-    if (std::isnan(q)) return std::numeric_limits<double>::quiet_NaN();
-    if (q < 0 || q > 1) {
-      return q < 0 ? -std::numeric_limits<double>::infinity()
-                   : std::numeric_limits<double>::infinity();
+  absl::StatusOr<Value> AbsentOverTime(const Node& n) {
+    const Node& sel = *n.children[0];
+    SCOUT_ASSIGN_OR_RETURN(const Series* series, ReadWindow(sel, sel.range_ms));
+    Value out;
+    for (const SeriesPoints& sp : *series) {
+      auto [lo0, hi0] = Window(sp.points, sel, sel.range_ms);
+      auto [lo, hi] = WithoutStale(lo0, hi0);
+      if (lo != hi) return out;
     }
-    scratch_.clear();
-    for (const Point* p = b; p < e; ++p) scratch_.push_back(p->value);
-    std::sort(scratch_.begin(), scratch_.end());
-    const double rank = q * static_cast<double>(scratch_.size() - 1);
-    const size_t lo = static_cast<size_t>(std::floor(rank));
-    const size_t hi = static_cast<size_t>(std::ceil(rank));
-    return scratch_[lo] + (scratch_[hi] - scratch_[lo]) * (rank - static_cast<double>(lo));
+    out.v.push_back({AbsentLabels(sel), nullptr, 1});
+    return out;
   }
 
-  // deriv: least squares around the means; x in seconds relative to the
-  // first point, so large timestamps lose no precision.
-  static bool Deriv(const Point* b, const Point* e, double* out) {
-    const size_t n = static_cast<size_t>(e - b);
-    if (n < 2) return false;
-    const int64_t t0 = b->timestamp_ms;
-    double mx = 0, my = 0;
-    for (const Point* p = b; p < e; ++p) {
-      mx += static_cast<double>(p->timestamp_ms - t0) / 1000.0;
-      my += p->value;
+  // absent()'s labels: the selector's `=` matchers, except a label matched
+  // twice or also by another operator (as Prometheus).
+  const Labels* AbsentLabels(const Node& arg) {
+    Labels out;
+    if (arg.kind != Kind::kSelector) return Keep(std::move(out));
+    for (const LabelMatcher& m : arg.selector.matchers) {
+      if (m.name == kNameLabel) continue;
+      auto it = std::find_if(out.begin(), out.end(), [&](const auto& l) { return l.first == m.name; });
+      const bool had = it != out.end();
+      if (had) out.erase(it);
+      if (m.op == MatchOp::kEqual && !had && !m.value.empty()) out.emplace_back(m.name, m.value);
     }
-    mx /= static_cast<double>(n);
-    my /= static_cast<double>(n);
-    double sxy = 0, sxx = 0;
-    for (const Point* p = b; p < e; ++p) {
-      const double dx = static_cast<double>(p->timestamp_ms - t0) / 1000.0 - mx;
-      sxy += dx * (p->value - my);
-      sxx += dx * dx;
-    }
-    if (sxx == 0) return false;
-    *out = sxy / sxx;
-    return true;
+    return Keep(MakeLabels(std::move(out)));
   }
 
-  // Computes `func` over [b, e); false when there are too few points.
-  bool RangeFunction(Func func, double q, const Point* b, const Point* e, double* out) {
-    const size_t n = static_cast<size_t>(e - b);
-    if (n == 0) return false;
-    switch (func) {
-      case Func::kAvgOverTime:
-      case Func::kSumOverTime: {
-        double sum = 0;
-        for (const Point* p = b; p < e; ++p) sum += p->value;
-        *out = func == Func::kSumOverTime ? sum : sum / static_cast<double>(n);
-        return true;
+  static void SetLabel(Labels* labels, const std::string& name, const std::string& value) {
+    auto it = std::lower_bound(labels->begin(), labels->end(), name,
+                               [](const auto& l, const std::string& n) { return l.first < n; });
+    if (it != labels->end() && it->first == name) {
+      if (value.empty()) {
+        labels->erase(it);
+      } else {
+        it->second = value;
       }
-      case Func::kMinOverTime:
-      case Func::kMaxOverTime: {
-        double best = b->value;
-        for (const Point* p = b + 1; p < e; ++p) {
-          if (std::isnan(best) ||
-              (func == Func::kMinOverTime ? p->value < best : p->value > best)) {
-            best = p->value;
-          }
-        }
-        *out = best;
-        return true;
-      }
-      case Func::kCountOverTime:
-        *out = static_cast<double>(n);
-        return true;
-      case Func::kLastOverTime:
-        *out = (e - 1)->value;
-        return true;
-      case Func::kQuantileOverTime:
-        *out = QuantileOverTime(q, b, e);
-        return true;
-      case Func::kRate:
-      case Func::kIncrease: {
-        if (n < 2) return false;
-        const int64_t span_ms = (e - 1)->timestamp_ms - b->timestamp_ms;
-        if (span_ms <= 0) return false;
-        double increase = 0;
-        for (const Point* p = b + 1; p < e; ++p) {
-          const double prev = (p - 1)->value;
-          // A drop is a counter reset: the counter restarted from 0.
-          increase += p->value >= prev ? p->value - prev : p->value;
-        }
-        *out = func == Func::kIncrease ? increase
-                                       : increase / (static_cast<double>(span_ms) / 1000.0);
-        return true;
-      }
-      case Func::kDelta:
-        if (n < 2) return false;
-        *out = (e - 1)->value - b->value;
-        return true;
-      case Func::kDeriv:
-        return Deriv(b, e, out);
-      case Func::kAbsentFor:
-        return false;
+    } else if (!value.empty()) {
+      labels->insert(it, {name, value});
     }
-    return false;
+  }
+
+  // Sets label `name` of s (the metric name for __name__); "" deletes it.
+  void SetSampleLabel(Sample* s, const std::string& name, const std::string& value) {
+    if (name == kNameLabel) {
+      s->metric = value.empty() ? nullptr : KeepName(value);
+      return;
+    }
+    Labels copy = *s->labels;
+    SetLabel(&copy, name, value);
+    s->labels = Keep(std::move(copy));
+  }
+
+  static const std::string& SampleLabel(const Sample& s, const std::string& name) {
+    static const std::string* kEmpty = new std::string();
+    if (name == kNameLabel) return s.metric != nullptr ? *s.metric : *kEmpty;
+    return LabelValue(*s.labels, name);
+  }
+
+  const std::string* KeepName(std::string name) {
+    names_.push_back(std::move(name));
+    return &names_.back();
+  }
+
+  // label_replace(v, dst, replacement, src, regex): where regex matches all
+  // of src's value, dst = replacement with $1, ${1}, $name expanded.
+  absl::StatusOr<Value> LabelReplace(const Node& n) {
+    const std::string& dst = n.children[1]->str;
+    const std::string& repl = n.children[2]->str;
+    const std::string& src = n.children[3]->str;
+    RE2 re(absl::StrCat("^(?:", n.children[4]->str, ")$"));
+    if (!re.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "invalid regular expression in label_replace(): ", n.children[4]->str));
+    }
+    if (dst != kNameLabel && !IsValidLabelName(dst)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid destination label name in label_replace(): ", dst));
+    }
+    SCOUT_ASSIGN_OR_RETURN(Value v, Eval(*n.children[0]));
+    std::vector<re2::StringPiece> groups(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
+    for (Sample& s : v.v) {
+      const std::string& value = SampleLabel(s, src);
+      if (!re.Match(value, 0, value.size(), RE2::UNANCHORED, groups.data(),
+                    static_cast<int>(groups.size()))) {
+        continue;
+      }
+      SetSampleLabel(&s, dst, Expand(re, repl, groups));
+    }
+    return v;
+  }
+
+  // Go's Regexp.Expand: $1, ${1}, $name, ${name}; $$ is a dollar; a
+  // malformed $ is kept as it is; unknown groups expand to "".
+  static std::string Expand(const RE2& re, const std::string& tmpl,
+                            const std::vector<re2::StringPiece>& groups) {
+    std::string out;
+    for (size_t i = 0; i < tmpl.size(); ++i) {
+      if (tmpl[i] != '$') {
+        out += tmpl[i];
+        continue;
+      }
+      if (i + 1 < tmpl.size() && tmpl[i + 1] == '$') {
+        out += '$';
+        ++i;
+        continue;
+      }
+      size_t j = i + 1;
+      const bool brace = j < tmpl.size() && tmpl[j] == '{';
+      if (brace) ++j;
+      size_t k = j;
+      while (k < tmpl.size() && (std::isalnum(static_cast<unsigned char>(tmpl[k])) || tmpl[k] == '_')) ++k;
+      if (k == j || (brace && (k >= tmpl.size() || tmpl[k] != '}'))) {
+        out += '$';
+        continue;
+      }
+      const std::string name = tmpl.substr(j, k - j);
+      i = brace ? k : k - 1;
+      int index = -1;
+      if (std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+        index = name.size() < 9 ? std::stoi(name) : -1;
+      } else if (auto it = re.NamedCapturingGroups().find(name); it != re.NamedCapturingGroups().end()) {
+        index = it->second;
+      }
+      if (index >= 0 && static_cast<size_t>(index) < groups.size() && groups[static_cast<size_t>(index)].data() != nullptr) {
+        out.append(groups[static_cast<size_t>(index)].data(), groups[static_cast<size_t>(index)].size());
+      }
+    }
+    return out;
+  }
+
+  // label_join(v, dst, separator, src...): dst = the src values joined.
+  absl::StatusOr<Value> LabelJoin(const Node& n) {
+    const std::string& dst = n.children[1]->str;
+    const std::string& sep = n.children[2]->str;
+    if (dst != kNameLabel && !IsValidLabelName(dst)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid destination label name in label_join(): ", dst));
+    }
+    SCOUT_ASSIGN_OR_RETURN(Value v, Eval(*n.children[0]));
+    for (Sample& s : v.v) {
+      std::string joined;
+      for (size_t i = 3; i < n.children.size(); ++i) {
+        if (i > 3) joined += sep;
+        joined += SampleLabel(s, n.children[i]->str);
+      }
+      SetSampleLabel(&s, dst, joined);
+    }
+    return v;
+  }
+
+  // histogram_quantile(q, buckets): per label set without `le`, the
+  // quantile from the cumulative bucket counts (functions.h).
+  absl::StatusOr<Value> HistogramQuantileCall(const Node& n) {
+    SCOUT_ASSIGN_OR_RETURN(double q, ScalarArg(*n.children[0]));
+    SCOUT_ASSIGN_OR_RETURN(Value in, Eval(*n.children[1]));
+    static const std::vector<std::string> kLe = {"le"};
+    std::unordered_map<std::string, size_t> index;
+    std::vector<std::pair<const Labels*, std::vector<std::pair<double, double>>>> groups;
+    std::string sig;
+    for (const Sample& s : in.v) {
+      const std::string& le = LabelValue(*s.labels, "le");
+      char* end = nullptr;
+      const double bound = std::strtod(le.c_str(), &end);
+      if (le.empty() || end != le.c_str() + le.size()) continue;
+      Signature(s, LabelClause::kWithout, kLe, &sig);
+      auto [it, inserted] = index.emplace(sig, groups.size());
+      if (inserted) {
+        Labels kept;
+        for (const auto& label : *s.labels) {
+          if (label.first != "le") kept.push_back(label);
+        }
+        groups.push_back({Keep(std::move(kept)), {}});
+      }
+      groups[it->second].second.emplace_back(bound, s.value);
+    }
+    Value out;
+    for (auto& [labels, buckets] : groups) {
+      out.v.push_back({labels, nullptr, HistogramQuantile(q, std::move(buckets))});
+    }
+    return out;
   }
 
   absl::StatusOr<Value> AbsentFor(const Node& n) {
@@ -469,75 +692,99 @@ class Evaluator {
         " (narrow the match with on(...)/ignoring(...) or aggregate that side first)"));
   }
 
+  // vector op vector. One-to-one by default; with group_left the left side
+  // is the "many" side (several elements may match one on the right), with
+  // group_right the right side.
   absl::StatusOr<Value> OneToOne(const Node& n, const Value& lhs, const Value& rhs) {
     const auto& names = n.clause_labels_sorted;
+    const bool right_many = n.group == ast::Group::kRight;
+    const Value& many = right_many ? rhs : lhs;
+    const Value& one = right_many ? lhs : rhs;
+    const char* one_side = right_many ? "left" : "right";
     struct Match {
-      int64_t index;  // into rhs.v; -1 when two right-hand elements share the signature
-      bool used;      // a left-hand element matched it already
+      int64_t index;  // into one.v; -1 when two "one"-side elements share the signature
+      bool used;      // a "many"-side element matched it already
     };
-    std::unordered_map<std::string, Match> right;
-    right.reserve(rhs.v.size());
+    std::unordered_map<std::string, Match> ones;
+    ones.reserve(one.v.size());
     std::string sig;
-    for (size_t j = 0; j < rhs.v.size(); ++j) {
-      Signature(rhs.v[j], n.clause, names, &sig);
-      auto [it, inserted] = right.emplace(sig, Match{static_cast<int64_t>(j), false});
+    for (size_t j = 0; j < one.v.size(); ++j) {
+      Signature(one.v[j], n.clause, names, &sig);
+      auto [it, inserted] = ones.emplace(sig, Match{static_cast<int64_t>(j), false});
       if (!inserted) it->second.index = -1;
     }
     const bool comparison = ast::IsComparison(n.op);
     const bool keep_name = comparison && !n.return_bool;
     Value out;
-    for (const Sample& l : lhs.v) {
-      Signature(l, n.clause, names, &sig);
-      auto it = right.find(sig);
-      if (it == right.end()) continue;
+    for (const Sample& m : many.v) {
+      Signature(m, n.clause, names, &sig);
+      auto it = ones.find(sig);
+      if (it == ones.end()) continue;
       if (it->second.index < 0) {
-        // Find one of the repeated right-hand elements for the message.
-        for (const Sample& r : rhs.v) {
+        // Find one of the repeated elements for the message.
+        for (const Sample& r : one.v) {
           std::string rsig;
           Signature(r, n.clause, names, &rsig);
-          if (rsig == sig) return ManyToMany(n, r, "right");
+          if (rsig == sig) return ManyToMany(n, r, one_side);
         }
       }
-      if (it->second.used) return ManyToMany(n, l, "left");
+      if (it->second.used && n.group == ast::Group::kNone) return ManyToMany(n, m, "left");
       it->second.used = true;
-      const Sample& r = rhs.v[static_cast<size_t>(it->second.index)];
-      Sample s = l;
+      const Sample& o = one.v[static_cast<size_t>(it->second.index)];
+      const Sample& l = right_many ? o : m;
+      const Sample& r = right_many ? m : o;
+      Sample s = m;
       if (comparison) {
         const bool ok = Compare(n.op, l.value, r.value);
         if (n.return_bool) {
           s.value = ok ? 1.0 : 0.0;
         } else if (!ok) {
           continue;
+        } else {
+          s.value = l.value;
         }
       } else {
         s.value = Arith(n.op, l.value, r.value);
       }
-      s.metric = keep_name ? l.metric : nullptr;
-      // As Prometheus: on(l) keeps only l, ignoring(l) drops l.
-      if (n.clause == LabelClause::kOn) {
-        Labels kept;
-        for (const std::string& name : names) {
-          if (name == kNameLabel) continue;
-          const std::string& v = LabelValue(*l.labels, name);
-          if (!v.empty()) kept.emplace_back(name, v);
-        }
-        if (!Contains(names, kNameLabel)) s.metric = nullptr;
-        s.labels = Keep(std::move(kept));
-      } else if (n.clause == LabelClause::kIgnoring) {
-        if (Contains(names, kNameLabel)) s.metric = nullptr;
-        bool any = false;
-        for (const auto& label : *l.labels) any = any || Contains(names, label.first);
-        if (any) {
-          Labels kept;
-          for (const auto& label : *l.labels) {
-            if (!Contains(names, label.first)) kept.push_back(label);
-          }
-          s.labels = Keep(std::move(kept));
-        }
-      }
+      s.metric = keep_name ? m.metric : nullptr;
+      ResultLabels(n, o, &s);
       out.v.push_back(s);
     }
     return out;
+  }
+
+  // As Prometheus: one-to-one, on(l) keeps only l and ignoring(l) drops l;
+  // group_x(l) copies l from the "one" side (deleting it when empty there).
+  void ResultLabels(const Node& n, const Sample& one, Sample* s) {
+    const auto& names = n.clause_labels_sorted;
+    if (n.group == ast::Group::kNone && n.clause == LabelClause::kOn) {
+      Labels kept;
+      for (const std::string& name : names) {
+        if (name == kNameLabel) continue;
+        const std::string& v = LabelValue(*s->labels, name);
+        if (!v.empty()) kept.emplace_back(name, v);
+      }
+      if (!Contains(names, kNameLabel)) s->metric = nullptr;
+      s->labels = Keep(std::move(kept));
+    } else if (n.group == ast::Group::kNone && n.clause == LabelClause::kIgnoring) {
+      if (Contains(names, kNameLabel)) s->metric = nullptr;
+      bool any = false;
+      for (const auto& label : *s->labels) any = any || Contains(names, label.first);
+      if (any) {
+        Labels kept;
+        for (const auto& label : *s->labels) {
+          if (!Contains(names, label.first)) kept.push_back(label);
+        }
+        s->labels = Keep(std::move(kept));
+      }
+    }
+    if (n.include_labels.empty()) return;
+    Labels copy = *s->labels;
+    for (const std::string& name : n.include_labels) {
+      if (name == kNameLabel) continue;
+      SetLabel(&copy, name, LabelValue(*one.labels, name));
+    }
+    s->labels = Keep(std::move(copy));
   }
 
   absl::StatusOr<Value> SetOp(const Node& n, Value lhs, Value rhs) {
@@ -572,52 +819,117 @@ class Evaluator {
   }
 
   absl::StatusOr<Value> Aggregate(const Node& n) {
-    SCOUT_ASSIGN_OR_RETURN(Value in, Eval(*n.children[0]));
+    double param = 0;
+    if (ast::AggTakesParam(n.agg) && n.agg != AggOp::kCountValues) {
+      SCOUT_ASSIGN_OR_RETURN(param, ScalarArg(*n.children[0]));
+    }
+    SCOUT_ASSIGN_OR_RETURN(Value in, Eval(*n.children.back()));
     const auto& names = n.clause_labels_sorted;
     struct Group {
       const Labels* labels;
       const std::string* metric;
-      double sum = 0;
-      double best = 0;
-      size_t count = 0;
+      std::vector<size_t> members;  // into in.v
     };
     std::vector<Group> groups;
     std::unordered_map<std::string, size_t> index;
     std::string sig;
-    for (const Sample& s : in.v) {
-      size_t g = 0;
-      if (n.clause != LabelClause::kNone) {
-        Signature(s, n.clause, names, &sig);
-        auto [it, inserted] = index.emplace(sig, groups.size());
-        if (inserted) groups.push_back(NewGroup<Group>(n, s));
-        g = it->second;
-      } else if (groups.empty()) {
-        groups.push_back({&EmptyLabels(), nullptr});
+    std::vector<std::string> values;  // count_values: each element's value as text
+    const std::string* value_label = n.agg == AggOp::kCountValues ? &n.children[0]->str : nullptr;
+    if (value_label != nullptr && !IsValidLabelName(*value_label)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid label name in count_values(): ", *value_label));
+    }
+    for (size_t i = 0; i < in.v.size(); ++i) {
+      const Sample& s = in.v[i];
+      sig.clear();
+      if (n.clause != LabelClause::kNone) Signature(s, n.clause, names, &sig);
+      if (value_label != nullptr) absl::StrAppend(&sig, "\xfd", FormatValue(s.value));
+      auto [it, inserted] = index.emplace(sig, groups.size());
+      if (inserted) {
+        Group g{&EmptyLabels(), nullptr, {}};
+        if (n.clause != LabelClause::kNone) {
+          auto ng = NewGroup<Group>(n, s);
+          g.labels = ng.labels;
+          g.metric = ng.metric;
+        }
+        if (value_label != nullptr) {
+          Labels copy = *g.labels;
+          SetLabel(&copy, *value_label, FormatValue(s.value));
+          g.labels = Keep(std::move(copy));
+        }
+        groups.push_back(g);
       }
-      Group& gr = groups[g];
-      if (gr.count == 0 ||
-          (std::isnan(gr.best) && !std::isnan(s.value)) ||
-          (n.agg == AggOp::kMin && s.value < gr.best) ||
-          (n.agg == AggOp::kMax && s.value > gr.best)) {
-        gr.best = s.value;
-      }
-      gr.sum += s.value;
-      ++gr.count;
+      groups[it->second].members.push_back(i);
     }
     Value out;
     out.v.reserve(groups.size());
     for (const Group& g : groups) {
-      double v = 0;
-      switch (n.agg) {
-        case AggOp::kSum: v = g.sum; break;
-        case AggOp::kAvg: v = g.sum / static_cast<double>(g.count); break;
-        case AggOp::kCount: v = static_cast<double>(g.count); break;
-        case AggOp::kMin:
-        case AggOp::kMax: v = g.best; break;
+      if (n.agg == AggOp::kTopk || n.agg == AggOp::kBottomk) {
+        TopK(n.agg == AggOp::kTopk, param, in, g.members, &out);
+        continue;
       }
-      out.v.push_back({g.labels, g.metric, v});
+      out.v.push_back({g.labels, g.metric, GroupValue(n.agg, param, in, g.members)});
     }
     return out;
+  }
+
+  // Prometheus's text for a number in count_values: shortest, no exponent.
+  static std::string FormatValue(double v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+    char buf[400];
+    auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
+    return std::string(buf, r.ptr);
+  }
+
+  double GroupValue(AggOp agg, double param, const Value& in, const std::vector<size_t>& members) {
+    double sum = 0, best = 0, mean = 0, aux = 0, count = 0;
+    for (size_t i : members) {
+      const double x = in.v[i].value;
+      if (count == 0 || (std::isnan(best) && !std::isnan(x)) || (agg == AggOp::kMin && x < best) ||
+          (agg == AggOp::kMax && x > best)) {
+        best = x;
+      }
+      sum += x;
+      count += 1;
+      const double delta = x - mean;  // Welford, for stddev/stdvar
+      mean += delta / count;
+      aux += delta * (x - mean);
+    }
+    switch (agg) {
+      case AggOp::kSum: return sum;
+      case AggOp::kAvg: return sum / count;
+      case AggOp::kCount:
+      case AggOp::kCountValues: return count;
+      case AggOp::kGroup: return 1;
+      case AggOp::kMin:
+      case AggOp::kMax: return best;
+      case AggOp::kStdvar: return aux / count;
+      case AggOp::kStddev: return std::sqrt(aux / count);
+      case AggOp::kQuantile: {
+        scratch_.clear();
+        for (size_t i : members) scratch_.push_back(in.v[i].value);
+        return Quantile(param, &scratch_);
+      }
+      default: return kNaN;
+    }
+  }
+
+  // topk/bottomk: the k largest (smallest) elements of the group, unchanged
+  // (labels and metric name kept); NaN counts as the smallest for topk and
+  // the largest for bottomk.
+  static void TopK(bool top, double k_param, const Value& in, std::vector<size_t> members,
+                   Value* out) {
+    if (!(k_param >= 1)) return;
+    const size_t k = k_param >= static_cast<double>(members.size())
+                         ? members.size()
+                         : static_cast<size_t>(k_param);
+    std::stable_sort(members.begin(), members.end(), [&](size_t a, size_t b) {
+      const double x = in.v[a].value, y = in.v[b].value;
+      if (std::isnan(x) || std::isnan(y)) return !std::isnan(x);
+      return top ? x > y : x < y;
+    });
+    for (size_t i = 0; i < k; ++i) out->v.push_back(in.v[members[i]]);
   }
 
   template <typename Group>
@@ -657,10 +969,18 @@ class Evaluator {
   std::map<std::tuple<int, int64_t, int64_t>, Series> ranges_;
   std::map<int, Series> latest_;
   std::deque<Labels> arena_;
+  std::deque<std::string> names_;
   std::vector<double> scratch_;
+  std::vector<Point> fresh_;
 };
 
 }  // namespace
+
+double StaleNaN() {
+  double v;
+  std::memcpy(&v, &kStaleNaNBits, sizeof(v));
+  return v;
+}
 
 absl::StatusOr<EvalResult> Evaluate(const Expr& expr, SeriesSource& source, int64_t now_ms,
                                     const EvalOptions& options) {
