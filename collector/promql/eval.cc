@@ -432,7 +432,9 @@ class Evaluator {
       double value;
       if (RangeFunction(n.func, options_.semantics, q, lo, hi, WindowEnd(sel), sel.range_ms,
                         &scratch_, &value)) {
-        out.v.push_back({&sp.key.labels, nullptr, value});
+        // Prometheus 2.42 keeps the metric name in last_over_time only.
+        const bool keep = prom() && n.func == Func::kLastOverTime;
+        out.v.push_back({&sp.key.labels, keep ? &sp.key.metric : nullptr, value});
       }
     }
     return out;
@@ -674,7 +676,7 @@ class Evaluator {
           }
         } else {
           s.value = Arith(n.op, a, b);
-          s.metric = nullptr;
+          if (n.op != BinOp::kAtan2) s.metric = nullptr;  // Prometheus keeps it for atan2
         }
         out.v[kept++] = s;
       }
@@ -714,7 +716,8 @@ class Evaluator {
       if (!inserted) it->second.index = -1;
     }
     const bool comparison = ast::IsComparison(n.op);
-    const bool keep_name = comparison && !n.return_bool;
+    // Prometheus 2.42 keeps the name for comparisons and atan2.
+    const bool keep_name = (comparison && !n.return_bool) || n.op == BinOp::kAtan2;
     Value out;
     for (const Sample& m : many.v) {
       Signature(m, n.clause, names, &sig);
