@@ -2,7 +2,7 @@
 //
 //   rules:
 //     - name: HighCpuUsage                  # [A-Za-z_][A-Za-z0-9_]*, unique
-//       expr: avg_over_time(node_cpu_usage_ratio[5m]) > 0.7   # expr_parser.h
+//       expr: avg_over_time(node_cpu_usage_ratio[5m]) > 0.7   # collector/promql/parser.h
 //       for: 5m                             # pending this long before firing (default 0)
 //       labels: {severity: warning, team: platform}
 //       annotations:                        # templates, see template.h

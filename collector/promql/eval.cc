@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/promql/ast.h"
+#include "collector/promql/eval_internal.h"
 #include "collector/promql/functions.h"
 #include "re2/re2.h"
 #include "shared/status_macros.h"
@@ -160,8 +161,9 @@ struct SampleEq {
 
 class Evaluator {
  public:
-  Evaluator(SeriesSource& source, int64_t now_ms, const EvalOptions& options)
-      : source_(source), now_(now_ms), options_(options) {}
+  Evaluator(SeriesSource& source, int64_t now_ms, const EvalOptions& options,
+            const internal::Preloaded* preloaded = nullptr)
+      : source_(source), now_(now_ms), options_(options), preloaded_(preloaded) {}
 
   absl::StatusOr<Value> Eval(const Node& n) {
     switch (n.kind) {
@@ -259,6 +261,11 @@ class Evaluator {
 
   // The points in the window of every series matching the selector.
   absl::StatusOr<const Series*> ReadWindow(const Node& sel, int64_t range_ms) {
+    if (preloaded_ != nullptr) {
+      // The whole range's points: Window() finds this step's by binary search.
+      auto found = preloaded_->find(sel.compiled.get());
+      if (found != preloaded_->end()) return &found->second;
+    }
     const int64_t start = WindowStart(sel, range_ms);
     const int64_t end = WindowEnd(sel) + 1;
     const auto key = std::make_tuple(sel.selector_id, start, end);
@@ -969,6 +976,7 @@ class Evaluator {
   SeriesSource& source_;
   const int64_t now_;
   const EvalOptions& options_;
+  const internal::Preloaded* preloaded_;
   std::map<std::tuple<int, int64_t, int64_t>, Series> ranges_;
   std::map<int, Series> latest_;
   std::deque<Labels> arena_;
@@ -992,5 +1000,18 @@ absl::StatusOr<EvalResult> Evaluate(const Expr& expr, SeriesSource& source, int6
   SCOUT_ASSIGN_OR_RETURN(Value v, evaluator.Eval(*expr.root()));
   return evaluator.Finish(std::move(v));
 }
+
+namespace internal {
+
+absl::StatusOr<EvalResult> EvaluatePreloaded(const Expr& expr, SeriesSource& source,
+                                             int64_t now_ms, const EvalOptions& options,
+                                             const Preloaded& preloaded) {
+  if (expr.empty()) return absl::FailedPreconditionError("empty expression");
+  Evaluator evaluator(source, now_ms, options, &preloaded);
+  SCOUT_ASSIGN_OR_RETURN(Value v, evaluator.Eval(*expr.root()));
+  return evaluator.Finish(std::move(v));
+}
+
+}  // namespace internal
 
 }  // namespace scout::collector::promql

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/promql/ast.h"
+#include "collector/promql/eval_internal.h"
 #include "shared/status_macros.h"
 
 namespace scout::collector::promql {
@@ -37,33 +38,15 @@ void CollectNeeds(const Node& n, int64_t start_ms, int64_t end_ms, int64_t lookb
   for (const auto& child : n.children) CollectNeeds(*child, start_ms, end_ms, lookback_ms, needs);
 }
 
-// The selectors' points for the whole range, served per step by binary
-// search. Latest() (absent_for) goes to the real source, once per selector.
-class PreloadedSource final : public SeriesSource {
+// Latest() (absent_for) once per selector for the whole range; ReadRange of
+// a selector not preloaded (none, today) goes to the source.
+class LatestOnceSource final : public SeriesSource {
  public:
-  explicit PreloadedSource(SeriesSource& source) : source_(source) {}
-
-  void Put(const CompiledSelector* selector, std::vector<SeriesPoints> series) {
-    data_[selector] = std::move(series);
-  }
+  explicit LatestOnceSource(SeriesSource& source) : source_(source) {}
 
   absl::StatusOr<std::vector<SeriesPoints>> ReadRange(const CompiledSelector& selector,
                                                       int64_t start_ms, int64_t end_ms) override {
-    auto it = data_.find(&selector);
-    if (it == data_.end()) return source_.ReadRange(selector, start_ms, end_ms);
-    std::vector<SeriesPoints> out;
-    for (const SeriesPoints& sp : it->second) {
-      auto lo = std::partition_point(sp.points.begin(), sp.points.end(),
-                                     [&](const Point& p) { return p.timestamp_ms < start_ms; });
-      auto hi = std::partition_point(lo, sp.points.end(),
-                                     [&](const Point& p) { return p.timestamp_ms < end_ms; });
-      if (lo == hi) continue;
-      SeriesPoints o;
-      o.key = sp.key;
-      o.points.assign(lo, hi);
-      out.push_back(std::move(o));
-    }
-    return out;
+    return source_.ReadRange(selector, start_ms, end_ms);
   }
 
   absl::StatusOr<std::vector<SeriesPoints>> Latest(const CompiledSelector& selector) override {
@@ -78,7 +61,6 @@ class PreloadedSource final : public SeriesSource {
 
  private:
   SeriesSource& source_;
-  std::unordered_map<const CompiledSelector*, std::vector<SeriesPoints>> data_;
   std::unordered_map<const CompiledSelector*, std::vector<SeriesPoints>> latest_;
 };
 
@@ -105,7 +87,8 @@ absl::StatusOr<RangeResult> EvaluateRange(const Expr& expr, SeriesSource& source
   }
   std::map<const CompiledSelector*, Need> needs;
   CollectNeeds(*expr.root(), start_ms, end_ms, options.lookback.count(), &needs);
-  PreloadedSource memory(source);
+  internal::Preloaded preloaded;
+  LatestOnceSource latest(source);
   uint64_t held = 0;
   for (const auto& [selector, need] : needs) {
     absl::StatusOr<std::vector<SeriesPoints>> read =
@@ -117,12 +100,13 @@ absl::StatusOr<RangeResult> EvaluateRange(const Expr& expr, SeriesSource& source
     }
     for (const SeriesPoints& sp : *read) held += sp.points.size();
     if (held > options.max_points_held) return TooManyPoints(options.max_points_held);
-    memory.Put(selector, *std::move(read));
+    preloaded[selector] = *std::move(read);
   }
   RangeResult result;
   std::map<Labels, size_t> index;
   for (int64_t t = start_ms; t <= end_ms; t += step_ms) {
-    SCOUT_ASSIGN_OR_RETURN(EvalResult r, Evaluate(expr, memory, t, options));
+    SCOUT_ASSIGN_OR_RETURN(EvalResult r,
+                           internal::EvaluatePreloaded(expr, latest, t, options, preloaded));
     if (r.is_scalar) {
       result.is_scalar = true;
       r.vector.push_back({Labels{}, r.scalar});

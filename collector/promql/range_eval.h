@@ -5,8 +5,8 @@
 // Reads: every selector of the expression is read from the source ONCE,
 // over the union of the windows all steps need (start - range - offset -
 // lookback .. end - offset), into memory; the steps then read that copy
-// (binary search per series). So the cost is ~ points read + steps x
-// series, not steps x reads of the source.
+// in place (binary search per series, nothing copied). So the cost is ~
+// points read + steps x series, not steps x reads of the source.
 //
 // Limits: at most kMaxRangeSteps steps (InvalidArgument, as Prometheus);
 // EvalOptions::max_points_held bounds the points read plus the points of

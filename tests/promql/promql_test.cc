@@ -82,7 +82,9 @@ std::string ParseError(const std::string& text) {
 template <typename F>
 std::vector<Point> Line(int64_t end, int64_t step, int n, F f) {
   std::vector<Point> pts;
-  for (int i = 0; i < n; ++i) pts.push_back({end - static_cast<int64_t>(n - 1 - i) * step, f(i)});
+  for (int i = 0; i < n; ++i) {
+    pts.push_back({end - static_cast<int64_t>(n - 1 - i) * step, static_cast<double>(f(i))});
+  }
   return pts;
 }
 
