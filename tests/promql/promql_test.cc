@@ -499,6 +499,39 @@ TEST(PromqlRange, Limits) {
   EXPECT_EQ(r.status().message(), "reading x: too slow");
 }
 
+// Random token soup: parsing never crashes, and whatever parses evaluates
+// (or fails cleanly) in both semantics and over a range.
+TEST(PromqlParse, RandomInputsParseOrFailCleanly) {
+  const std::vector<std::string> tokens = {
+      "x", "y_bucket", "{a=\"1\"}", "[5m]", "offset 1m", "(", ")", ",", "+", "-", "*", "/", "%",
+      "^", "atan2", "==", "> bool", "and", "or", "unless", "on(a)", "ignoring(le)", "group_left(a)",
+      "group_right", "sum", "by (a)", "without (le)", "topk", "quantile", "count_values", "rate",
+      "histogram_quantile", "label_replace", "label_join", "absent", "round", "clamp", "time()",
+      "vector", "scalar", "sort", "1", "0.5", "Inf", "NaN", "\"le\"", "'a'", "`$1`", "1y", "5m"};
+  MemorySource src;
+  src.Add("x", {{"a", "1"}}, Line(kT, 15 * kS, 40, [](int i) { return i * 1.5; }));
+  src.Add("y_bucket", {{"a", "1"}, {"le", "1"}}, Line(kT, 15 * kS, 40, [](int i) { return i; }));
+  src.Add("y_bucket", {{"a", "1"}, {"le", "+Inf"}}, Line(kT, 15 * kS, 40, [](int i) { return 2 * i; }));
+  uint64_t state = 42;
+  int parsed = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const int n = 1 + static_cast<int>(state % 9);
+    for (int k = 0; k < n; ++k) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      text += tokens[(state >> 33) % tokens.size()] + " ";
+    }
+    absl::StatusOr<Expr> e = ParseExpr(text);
+    if (!e.ok()) continue;
+    ++parsed;
+    ASSERT_TRUE(ParseExpr(e->String()).ok()) << text << " -> " << e->String();
+    (void)Evaluate(*e, src, kT, Prom());
+    (void)Evaluate(*e, src, kT, EvalOptions{});
+    (void)EvaluateRange(*e, src, kT - 10 * kM, kT, kM, Prom());
+  }
+  EXPECT_GT(parsed, 100);
+}
+
 // The benchmark shapes, in memory (the engine alone, no storage):
 // a 24 h query_range over 100 series at a 60 s step, and an instant
 // sum by (host) (rate(...[5m])) over 10,000 series. Prints the times; the
