@@ -33,6 +33,8 @@ enum class BinOp {
   kAnd, kOr, kUnless,                    // set operators
 };
 
+// The order matters: eval.cc treats kAvgOverTime..kResets alike (one range
+// vector in, RangeFunction of functions.h per series).
 enum class Func {
   // Range functions: one range-vector argument (quantile_over_time: q first).
   kAvgOverTime, kMinOverTime, kMaxOverTime, kSumOverTime, kCountOverTime,

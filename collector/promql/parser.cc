@@ -22,6 +22,8 @@ namespace scout::collector::promql {
 
 namespace ast {
 
+namespace {
+
 // Every function: its name, argument types (the last one repeats when
 // `variadic`), how many may be left out at the end, and its result type.
 struct FuncSpec {
@@ -96,6 +98,8 @@ const FuncSpec& SpecOf(Func f) {
   }
   return FuncSpecs().front();
 }
+
+}  // namespace
 
 const char* FuncName(Func f) { return SpecOf(f).name; }
 
