@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -264,6 +265,7 @@ class PrometheusCompare : public ::testing::Test {
     port_ = FreePort();
     pid_ = fork();
     if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive a crashed test
       const std::string log = (dir_ / "prometheus.log").string();
       FILE* f = std::freopen(log.c_str(), "w", stderr);
       (void)f;
