@@ -945,7 +945,7 @@ class Evaluator {
   template <typename Group>
   Group NewGroup(const Node& n, const Sample& s) {
     const auto& names = n.clause_labels_sorted;
-    Group g{nullptr, nullptr};
+    Group g{};
     if (n.clause == LabelClause::kBy) {
       Labels kept;
       for (const std::string& name : names) {
