@@ -720,7 +720,11 @@ class Evaluator {
     for (size_t j = 0; j < one.v.size(); ++j) {
       Signature(one.v[j], n.clause, names, &sig);
       auto [it, inserted] = ones.emplace(sig, Match{static_cast<int64_t>(j), false});
-      if (!inserted) it->second.index = -1;
+      if (inserted) continue;
+      // Prometheus refuses duplicates on the "one" side even when nothing
+      // matches them; Scout only when they are matched.
+      if (prom()) return ManyToMany(n, one.v[j], one_side);
+      it->second.index = -1;
     }
     const bool comparison = ast::IsComparison(n.op);
     // Prometheus 2.42 keeps the name for comparisons and atan2.

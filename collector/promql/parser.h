@@ -186,8 +186,9 @@
 //   that: `a / on(host, dev) b` compares only host and dev; `a / ignoring(kind)
 //   b` compares every label but kind. By default matching is one to one: if
 //   two elements on the same side share the labels being compared (and have
-//   a partner on the other side), evaluation fails with "many-to-many
-//   matching not allowed" — narrow with on/ignoring, aggregate first, or:
+//   a partner on the other side; [Prometheus] on the right side even
+//   without one), evaluation fails with "many-to-many matching not
+//   allowed" — narrow with on/ignoring, aggregate first, or:
 //     a * on(host) group_left(role) b
 //                       many-to-one: several elements of a may match one of
 //                       b; each keeps its own labels, plus the labels listed

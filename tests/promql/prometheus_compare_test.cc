@@ -488,6 +488,8 @@ const std::vector<std::string>& Corpus() {
       "label_replace(cpu_usage, 'host', '${1}', 'mode', '(u)ser')",
       "rate({__name__=~\"http_requests_total|memory_bytes\"}[5m])",
       "cpu_usage / on(mode) cpu_usage",
+      "memory_bytes{host=\"h1\"} / on(mode) cpu_usage",
+      "memory_bytes{host=\"h1\"} * on(host) group_left cpu_usage",
       "label_join(cpu_usage, \"hm\", \"-\", \"host\", \"mode\")",
       "absent(nonexistent{job=\"x\"})",
       "absent(cpu_usage)",
