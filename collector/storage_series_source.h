@@ -1,12 +1,12 @@
 // The alert engine's SeriesSource over the collector's Storage.
 #pragma once
 
-#include "collector/alerting/series_source.h"
+#include "collector/promql/series_source.h"
 #include "collector/storage/storage.h"
 
 namespace scout::collector {
 
-class StorageSeriesSource final : public alerting::SeriesSource {
+class StorageSeriesSource final : public promql::SeriesSource {
  public:
   explicit StorageSeriesSource(const Storage& storage) : storage_(storage) {}
 

@@ -1,6 +1,6 @@
 // The lexical rules of series selectors, in one place: names, the four
 // match operators and quoted values. ParseSelector (selector.h), the alert
-// rule expression lexer (collector/alerting/expr_parser.cc) and sctl's
+// PromQL lexer (collector/promql/parser.cc) and sctl's
 // `--match NAME=VALUE` (ctl/alert_commands.cc) all scan with these, so a
 // selector means the same wherever it is typed.
 //

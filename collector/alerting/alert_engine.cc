@@ -47,7 +47,7 @@ AlertTransition Transition(const Alert& a, int64_t now_ms, const char* from, con
 
 }  // namespace
 
-AlertEngine::AlertEngine(std::string rules_path, SeriesSource& source, AlertStore& store,
+AlertEngine::AlertEngine(std::string rules_path, promql::SeriesSource& source, AlertStore& store,
                          Sender sender, const Clock& clock, EngineOptions options)
     : rules_path_(std::move(rules_path)),
       source_(source),
@@ -180,7 +180,7 @@ void AlertEngine::EvaluateOnce() {
   // Evaluating without mu_ (on the snapshot) keeps the Alerts API and
   // self-metrics from waiting for a whole cycle of storage reads.
   std::vector<double> durations;
-  const std::vector<absl::StatusOr<EvalResult>> results = EvaluateRules(rules, now_ms, &durations);
+  const std::vector<absl::StatusOr<promql::EvalResult>> results = EvaluateRules(rules, now_ms, &durations);
   CycleOutput out;
   {
     absl::MutexLock lock(&mu_);
@@ -204,14 +204,14 @@ void AlertEngine::EvaluateOnce() {
   stats_.last_cycle_seconds = took.count();
 }
 
-std::vector<absl::StatusOr<EvalResult>> AlertEngine::EvaluateRules(
+std::vector<absl::StatusOr<promql::EvalResult>> AlertEngine::EvaluateRules(
     const std::vector<std::shared_ptr<const Rule>>& rules, int64_t now_ms,
     std::vector<double>* durations) const {
-  std::vector<absl::StatusOr<EvalResult>> results;
+  std::vector<absl::StatusOr<promql::EvalResult>> results;
   results.reserve(rules.size());
   for (const std::shared_ptr<const Rule>& rule : rules) {
     const auto start = clock_.SteadyNow();
-    results.push_back(Evaluate(rule->expr, source_, now_ms, options_.eval));
+    results.push_back(promql::Evaluate(rule->expr, source_, now_ms, options_.eval));
     durations->push_back(std::chrono::duration<double>(clock_.SteadyNow() - start).count());
   }
   return results;
@@ -219,7 +219,7 @@ std::vector<absl::StatusOr<EvalResult>> AlertEngine::EvaluateRules(
 
 AlertEngine::CycleOutput AlertEngine::ApplyCycle(
     const std::vector<std::shared_ptr<const Rule>>& rules,
-    const std::vector<absl::StatusOr<EvalResult>>& results, const std::vector<double>& durations,
+    const std::vector<absl::StatusOr<promql::EvalResult>>& results, const std::vector<double>& durations,
     int64_t now_ms) {
   CycleOutput out;
   std::set<std::string> names;
@@ -302,7 +302,7 @@ void AlertEngine::LogTransitions(const std::vector<AlertTransition>& transitions
   }
 }
 
-void AlertEngine::ApplyResult(RuleEntry& entry, const absl::StatusOr<EvalResult>& result,
+void AlertEngine::ApplyResult(RuleEntry& entry, const absl::StatusOr<promql::EvalResult>& result,
                               int64_t now_ms, std::vector<AlertTransition>& transitions,
                               std::map<std::string, bool>& changed) {
   const Rule& rule = *entry.rule;
@@ -324,7 +324,7 @@ void AlertEngine::ApplyResult(RuleEntry& entry, const absl::StatusOr<EvalResult>
   const bool in_grace = now_ms < grace_until_ms_;
   const bool absence_rule = rule.expr_text.find("absent_for") != std::string::npos;
   std::set<std::string> matched;
-  for (const Element& el : result->vector) {
+  for (const promql::Element& el : result->vector) {
     if (in_grace && absence_rule) break;
     if (!std::isfinite(el.value)) continue;  // NaN/Inf (e.g. 0/0) is no evidence
     Labels labels = AlertLabels(rule, el.labels);

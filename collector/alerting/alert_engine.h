@@ -44,10 +44,10 @@
 #include "absl/synchronization/mutex.h"
 #include "collector/alerting/alert.h"
 #include "collector/alerting/alert_store.h"
-#include "collector/alerting/expr_eval.h"
+#include "collector/promql/eval.h"
 #include "collector/alerting/notification.h"
 #include "collector/alerting/rules.h"
-#include "collector/alerting/series_source.h"
+#include "collector/promql/series_source.h"
 #include "shared/clock.h"
 
 namespace scout::collector::alerting {
@@ -59,7 +59,7 @@ struct EngineOptions {
   // After Init, nothing resolves and absence rules (absent_for) raise
   // nothing for this long: agents are still reconnecting and replaying.
   std::chrono::milliseconds startup_grace{120000};
-  EvalOptions eval;
+  promql::EvalOptions eval;
   std::string generator_url;  // e.g. the collector's address, for receivers
 };
 
@@ -99,7 +99,7 @@ class AlertEngine {
  public:
   using Sender = std::function<void(std::vector<AlertNotification>)>;
 
-  AlertEngine(std::string rules_path, SeriesSource& source, AlertStore& store, Sender sender,
+  AlertEngine(std::string rules_path, promql::SeriesSource& source, AlertStore& store, Sender sender,
               const Clock& clock, EngineOptions options);
   ~AlertEngine();
 
@@ -137,20 +137,20 @@ class AlertEngine {
   bool IsSilenced(const Alert& alert) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ReloadIfChanged(int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Evaluates `rules` against the source; called without mu_.
-  std::vector<absl::StatusOr<EvalResult>> EvaluateRules(
+  std::vector<absl::StatusOr<promql::EvalResult>> EvaluateRules(
       const std::vector<std::shared_ptr<const Rule>>& rules, int64_t now_ms,
       std::vector<double>* durations) const;
   // Moves every alert by this cycle's results and collects what to save
   // and send.
   CycleOutput ApplyCycle(const std::vector<std::shared_ptr<const Rule>>& rules,
-                         const std::vector<absl::StatusOr<EvalResult>>& results,
+                         const std::vector<absl::StatusOr<promql::EvalResult>>& results,
                          const std::vector<double>& durations, int64_t now_ms)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops resolved alerts past their retention; fills to_save/to_remove.
   void CollectChanges(int64_t now_ms, CycleOutput* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CountStates() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Moves the rule's alerts according to its evaluation result.
-  void ApplyResult(RuleEntry& entry, const absl::StatusOr<EvalResult>& result, int64_t now_ms,
+  void ApplyResult(RuleEntry& entry, const absl::StatusOr<promql::EvalResult>& result, int64_t now_ms,
                    std::vector<AlertTransition>& transitions,
                    std::map<std::string, bool>& changed /* by alerts_ key */)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -170,7 +170,7 @@ class AlertEngine {
   void Run();
 
   const std::string rules_path_;
-  SeriesSource& source_;
+  promql::SeriesSource& source_;
   AlertStore& store_;
   Sender sender_;
   const Clock& clock_;

@@ -20,7 +20,7 @@ absl::StatusOr<Rule> ReadRule(ConfigMap& m) {
   }
   SCOUT_RETURN_IF_ERROR(m.Read("expr", &r.expr_text));
   if (r.expr_text.empty()) return m.ErrorAt("expr", "every rule needs an expression");
-  absl::StatusOr<Expr> expr = ParseExpr(r.expr_text);
+  absl::StatusOr<promql::Expr> expr = promql::ParseExpr(r.expr_text);
   if (!expr.ok()) return m.ErrorAt("expr", std::string(expr.status().message()));
   if (expr->ReturnsScalar()) {
     return m.ErrorAt("expr", "yields a single number; an alert expression must select series "

@@ -2,7 +2,7 @@
 //
 //   rules:
 //     - name: HighCpuUsage                  # [A-Za-z_][A-Za-z0-9_]*, unique
-//       expr: avg_over_time(node_cpu_usage_ratio[5m]) > 0.7   # expr_parser.h
+//       expr: avg_over_time(node_cpu_usage_ratio[5m]) > 0.7   # collector/promql/parser.h
 //       for: 5m                             # pending this long before firing (default 0)
 //       labels: {severity: warning, team: platform}
 //       annotations:                        # templates, see template.h
@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "collector/alerting/expr_parser.h"
+#include "collector/promql/parser.h"
 #include "collector/alerting/template.h"
 #include "shared/metric.h"
 
@@ -29,7 +29,7 @@ namespace scout::collector::alerting {
 struct Rule {
   std::string name;
   std::string expr_text;
-  Expr expr;
+  promql::Expr expr;
   std::chrono::milliseconds for_duration{0};
   Labels labels;  // sorted
   std::vector<std::pair<std::string, Template>> annotations;  // sorted by name

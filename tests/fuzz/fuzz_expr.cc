@@ -4,11 +4,11 @@
 #include <cstdint>
 #include <string_view>
 
-#include "collector/alerting/expr_parser.h"
+#include "collector/promql/parser.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  auto expr = scout::collector::alerting::ParseExpr(text);
+  auto expr = scout::collector::promql::ParseExpr(text);
   if (expr.ok()) (void)expr->selector_count();
   return 0;
 }

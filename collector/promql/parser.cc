@@ -1,42 +1,107 @@
-#include "collector/alerting/expr_parser.h"
+#include "collector/promql/parser.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "collector/alerting/expr_ast.h"
+#include "collector/promql/ast.h"
 #include "shared/duration.h"
 #include "shared/selector.h"
 #include "shared/selector_lexer.h"
 #include "shared/status_macros.h"
 
-namespace scout::collector::alerting {
+namespace scout::collector::promql {
 
 namespace ast {
 
-const char* FuncName(Func f) {
-  switch (f) {
-    case Func::kAvgOverTime: return "avg_over_time";
-    case Func::kMinOverTime: return "min_over_time";
-    case Func::kMaxOverTime: return "max_over_time";
-    case Func::kSumOverTime: return "sum_over_time";
-    case Func::kCountOverTime: return "count_over_time";
-    case Func::kLastOverTime: return "last_over_time";
-    case Func::kQuantileOverTime: return "quantile_over_time";
-    case Func::kRate: return "rate";
-    case Func::kIncrease: return "increase";
-    case Func::kDelta: return "delta";
-    case Func::kDeriv: return "deriv";
-    case Func::kAbsentFor: return "absent_for";
-  }
-  return "?";
+namespace {
+
+// Every function: its name, argument types (the last one repeats when
+// `variadic`), how many may be left out at the end, and its result type.
+struct FuncSpec {
+  const char* name;
+  Func func;
+  std::vector<Type> args;
+  size_t optional = 0;
+  bool variadic = false;
+  Type result = Type::kVector;
+};
+
+const std::vector<FuncSpec>& FuncSpecs() {
+  constexpr Type R = Type::kRange, V = Type::kVector, S = Type::kScalar, T = Type::kString;
+  static const auto* kSpecs = new std::vector<FuncSpec>{
+      {"avg_over_time", Func::kAvgOverTime, {R}},
+      {"min_over_time", Func::kMinOverTime, {R}},
+      {"max_over_time", Func::kMaxOverTime, {R}},
+      {"sum_over_time", Func::kSumOverTime, {R}},
+      {"count_over_time", Func::kCountOverTime, {R}},
+      {"last_over_time", Func::kLastOverTime, {R}},
+      {"quantile_over_time", Func::kQuantileOverTime, {S, R}},
+      {"stddev_over_time", Func::kStddevOverTime, {R}},
+      {"stdvar_over_time", Func::kStdvarOverTime, {R}},
+      {"present_over_time", Func::kPresentOverTime, {R}},
+      {"rate", Func::kRate, {R}},
+      {"increase", Func::kIncrease, {R}},
+      {"delta", Func::kDelta, {R}},
+      {"deriv", Func::kDeriv, {R}},
+      {"irate", Func::kIrate, {R}},
+      {"idelta", Func::kIdelta, {R}},
+      {"changes", Func::kChanges, {R}},
+      {"resets", Func::kResets, {R}},
+      {"absent_over_time", Func::kAbsentOverTime, {R}},
+      {"absent_for", Func::kAbsentFor, {V}},
+      {"abs", Func::kAbs, {V}},
+      {"ceil", Func::kCeil, {V}},
+      {"floor", Func::kFloor, {V}},
+      {"round", Func::kRound, {V, S}, 1},
+      {"sqrt", Func::kSqrt, {V}},
+      {"exp", Func::kExp, {V}},
+      {"ln", Func::kLn, {V}},
+      {"log2", Func::kLog2, {V}},
+      {"log10", Func::kLog10, {V}},
+      {"sgn", Func::kSgn, {V}},
+      {"clamp", Func::kClamp, {V, S, S}},
+      {"clamp_min", Func::kClampMin, {V, S}},
+      {"clamp_max", Func::kClampMax, {V, S}},
+      {"timestamp", Func::kTimestamp, {V}},
+      {"sort", Func::kSort, {V}},
+      {"sort_desc", Func::kSortDesc, {V}},
+      {"absent", Func::kAbsent, {V}},
+      {"label_replace", Func::kLabelReplace, {V, T, T, T, T}},
+      {"label_join", Func::kLabelJoin, {V, T, T, T}, 1, true},
+      {"histogram_quantile", Func::kHistogramQuantile, {S, V}},
+      {"scalar", Func::kScalar, {V}, 0, false, S},
+      {"vector", Func::kVector, {S}},
+      {"time", Func::kTime, {}, 0, false, S},
+  };
+  return *kSpecs;
 }
+
+const FuncSpec* FindFunc(std::string_view name) {
+  for (const FuncSpec& f : FuncSpecs()) {
+    if (name == f.name) return &f;
+  }
+  return nullptr;
+}
+
+const FuncSpec& SpecOf(Func f) {
+  for (const FuncSpec& spec : FuncSpecs()) {
+    if (spec.func == f) return spec;
+  }
+  return FuncSpecs().front();
+}
+
+}  // namespace
+
+const char* FuncName(Func f) { return SpecOf(f).name; }
 
 const char* AggName(AggOp a) {
   switch (a) {
@@ -45,6 +110,13 @@ const char* AggName(AggOp a) {
     case AggOp::kMin: return "min";
     case AggOp::kMax: return "max";
     case AggOp::kCount: return "count";
+    case AggOp::kGroup: return "group";
+    case AggOp::kStddev: return "stddev";
+    case AggOp::kStdvar: return "stdvar";
+    case AggOp::kTopk: return "topk";
+    case AggOp::kBottomk: return "bottomk";
+    case AggOp::kQuantile: return "quantile";
+    case AggOp::kCountValues: return "count_values";
   }
   return "?";
 }
@@ -55,6 +127,9 @@ const char* BinOpText(BinOp op) {
     case BinOp::kSub: return "-";
     case BinOp::kMul: return "*";
     case BinOp::kDiv: return "/";
+    case BinOp::kMod: return "%";
+    case BinOp::kPow: return "^";
+    case BinOp::kAtan2: return "atan2";
     case BinOp::kEq: return "==";
     case BinOp::kNe: return "!=";
     case BinOp::kGt: return ">";
@@ -75,11 +150,18 @@ bool IsComparison(BinOp op) {
 
 bool IsSetOp(BinOp op) { return op == BinOp::kAnd || op == BinOp::kOr || op == BinOp::kUnless; }
 
+bool AggTakesParam(AggOp a) {
+  return a == AggOp::kTopk || a == AggOp::kBottomk || a == AggOp::kQuantile ||
+         a == AggOp::kCountValues;
+}
+
 }  // namespace ast
 
 namespace {
 
 using ast::AggOp;
+using ast::FindFunc;
+using ast::FuncSpec;
 using ast::BinOp;
 using ast::Func;
 using ast::Kind;
@@ -94,7 +176,7 @@ using NodePtr = std::unique_ptr<Node>;
 enum class Tok {
   kEnd, kNumber, kDuration, kIdent, kString,
   kLParen, kRParen, kLBrace, kRBrace, kLBracket, kRBracket, kComma,
-  kPlus, kMinus, kStar, kSlash,
+  kPlus, kMinus, kStar, kSlash, kPercent, kCaret,
   kEqEq, kNe, kGt, kLt, kGe, kLe,
   kAssign, kRegexMatch, kRegexNotMatch,
 };
@@ -122,6 +204,26 @@ absl::Status ErrorAt(int column, std::string_view expected, std::string_view fou
 // function names, keywords and label names (rejected later if they hold ':').
 bool IsIdentChar(char c) { return IsNameChar(c, /*allow_colon=*/true); }
 bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+
+// A duration as shared/duration.h reads it, plus PromQL's years (1y =
+// 365d), units largest first: 1y2w, 1h30m.
+absl::StatusOr<std::chrono::milliseconds> ParsePromDuration(std::string_view text) {
+  const size_t y = text.find('y');
+  if (y == std::string_view::npos) return ParseDuration(text);
+  int64_t years = 0;
+  for (size_t i = 0; i < y; ++i) {
+    if (!IsDigit(text[i]) || years > 1000) return absl::InvalidArgumentError("bad duration");
+    years = years * 10 + (text[i] - '0');
+  }
+  if (y == 0) return absl::InvalidArgumentError("bad duration");
+  std::chrono::milliseconds rest{0};
+  if (y + 1 < text.size()) {
+    absl::StatusOr<std::chrono::milliseconds> r = ParseDuration(text.substr(y + 1));
+    if (!r.ok() || *r >= std::chrono::milliseconds(365LL * 86'400'000)) return r.status().ok() ? absl::InvalidArgumentError("bad duration") : r.status();
+    rest = *r;
+  }
+  return std::chrono::milliseconds(years * 365LL * 86'400'000) + rest;
+}
 
 // A number, or (digits followed by a unit letter) a duration, at *pos
 // (t->column already set); *pos moves past it.
@@ -151,7 +253,7 @@ absl::Status LexNumber(std::string_view text, size_t* pos, Token* t) {
   *pos = i;
   t->text = std::string(text.substr(start, i - start));
   if (letters) {
-    absl::StatusOr<std::chrono::milliseconds> d = ParseDuration(t->text);
+    absl::StatusOr<std::chrono::milliseconds> d = ParsePromDuration(t->text);
     if (!integer || !d.ok()) {
       return ErrorAt(t->column, "expected a number or a duration such as 30s, 5m, 2h or 1d",
                      absl::StrCat("'", t->text, "'"));
@@ -203,6 +305,11 @@ absl::Status LexOperator(std::string_view text, size_t* pos, Token* t) {
     case '-': simple(Tok::kMinus, 1); break;
     case '*': simple(Tok::kStar, 1); break;
     case '/': simple(Tok::kSlash, 1); break;
+    case '%': simple(Tok::kPercent, 1); break;
+    case '^': simple(Tok::kCaret, 1); break;
+    case '@':
+      return ErrorAt(t->column, "expected an expression or an operator (the @ modifier is not supported)",
+                     "'@'");
     case '=':
     case '!': {
       if (c == '=' && two('=')) {
@@ -262,6 +369,19 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view text) {
       out.push_back(std::move(t));
       continue;
     }
+    if (c == '`') {  // raw string: no escapes
+      const size_t close = text.find('`', i + 1);
+      if (close == std::string_view::npos) {
+        return ErrorAt(static_cast<int>(n) + 1, absl::StrCat("expected the closing ` of the string at column ", t.column),
+                       "end of input");
+      }
+      t.kind = Tok::kString;
+      t.value = std::string(text.substr(i + 1, close - i - 1));
+      i = close + 1;
+      t.text = std::string(text.substr(start, i - start));
+      out.push_back(std::move(t));
+      continue;
+    }
     if (IsQuote(c)) {
       QuotedValue quoted = ScanQuoted(text, i);
       i = quoted.end;
@@ -284,33 +404,27 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view text) {
 // ---------------------------------------------------------------------------
 // Parser
 
-const std::map<std::string, Func>& Functions() {
-  static const auto* kFuncs = new std::map<std::string, Func>{
-      {"avg_over_time", Func::kAvgOverTime},   {"min_over_time", Func::kMinOverTime},
-      {"max_over_time", Func::kMaxOverTime},   {"sum_over_time", Func::kSumOverTime},
-      {"count_over_time", Func::kCountOverTime}, {"last_over_time", Func::kLastOverTime},
-      {"quantile_over_time", Func::kQuantileOverTime}, {"rate", Func::kRate},
-      {"increase", Func::kIncrease},           {"delta", Func::kDelta},
-      {"deriv", Func::kDeriv},                 {"absent_for", Func::kAbsentFor}};
-  return *kFuncs;
-}
-
 const std::map<std::string, AggOp>& Aggregations() {
   static const auto* kAggs = new std::map<std::string, AggOp>{
       {"sum", AggOp::kSum}, {"avg", AggOp::kAvg}, {"min", AggOp::kMin},
-      {"max", AggOp::kMax}, {"count", AggOp::kCount}};
+      {"max", AggOp::kMax}, {"count", AggOp::kCount}, {"group", AggOp::kGroup},
+      {"stddev", AggOp::kStddev}, {"stdvar", AggOp::kStdvar}, {"topk", AggOp::kTopk},
+      {"bottomk", AggOp::kBottomk}, {"quantile", AggOp::kQuantile},
+      {"count_values", AggOp::kCountValues}};
   return *kAggs;
 }
 
 bool IsKeyword(const std::string& s) {
   return s == "and" || s == "or" || s == "unless" || s == "by" || s == "without" || s == "on" ||
          s == "ignoring" || s == "bool" || s == "group_left" || s == "group_right" ||
-         s == "offset";
+         s == "offset" || s == "atan2";
 }
 
 // Integers as integers (3600, not 3.6e+03); otherwise the shortest text
 // that reads back as the same double.
 std::string FormatNumber(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Inf" : "-Inf";
   char buf[64];
   if (v == std::floor(v) && std::fabs(v) < 1e15) {
     std::snprintf(buf, sizeof(buf), "%.0f", v);
@@ -338,6 +452,7 @@ std::string TypeName(Type t) {
     case Type::kScalar: return "scalar";
     case Type::kVector: return "instant vector";
     case Type::kRange: return "range vector";
+    case Type::kString: return "string";
   }
   return "?";
 }
@@ -355,10 +470,25 @@ void Print(const Node& node, std::string* out) {
     case Kind::kNumber:
       *out += FormatNumber(node.number);
       return;
+    case Kind::kString:
+      *out += '"';
+      for (char c : node.str) {
+        if (c == '"' || c == '\\') *out += '\\';
+        if (c == '\n') {
+          *out += "\\n";
+          continue;
+        }
+        *out += c;
+      }
+      *out += '"';
+      return;
     case Kind::kSelector:
       *out += FormatSelector(node.selector);
       if (node.range_ms > 0) {
         absl::StrAppend(out, "[", FormatDuration(std::chrono::milliseconds(node.range_ms)), "]");
+      }
+      if (node.offset_ms > 0) {
+        absl::StrAppend(out, " offset ", FormatDuration(std::chrono::milliseconds(node.offset_ms)));
       }
       return;
     case Kind::kCall:
@@ -390,6 +520,10 @@ void Print(const Node& node, std::string* out) {
       } else if (node.clause == LabelClause::kIgnoring) {
         absl::StrAppend(out, " ignoring", FormatLabelList(node.clause_labels));
       }
+      if (node.group != ast::Group::kNone) {
+        absl::StrAppend(out, node.group == ast::Group::kLeft ? " group_left" : " group_right",
+                        node.include_labels.empty() ? "" : FormatLabelList(node.include_labels));
+      }
       *out += " ";
       Print(*node.children[1], out);
       return;
@@ -403,7 +537,10 @@ void Print(const Node& node, std::string* out) {
       *out += ast::AggName(node.agg);
       if (!clause.empty() && !node.clause_after) absl::StrAppend(out, " ", clause, " ");
       *out += "(";
-      Print(*node.children[0], out);
+      for (size_t i = 0; i < node.children.size(); ++i) {
+        if (i > 0) *out += ", ";
+        Print(*node.children[i], out);
+      }
       *out += ")";
       if (!clause.empty() && node.clause_after) absl::StrAppend(out, " ", clause);
       return;
@@ -450,6 +587,12 @@ class Parser {
 
   // A range vector is only allowed as a function argument.
   static absl::Status RequireInstant(const Node& n, std::string_view where) {
+    if (n.type == Type::kString) {
+      return ErrorAt(n.column,
+                     absl::StrCat("expected a scalar or an instant vector as ", std::string(where),
+                                  " (strings are only function arguments)"),
+                     absl::StrCat("string '", ToString(n), "'"));
+    }
     if (n.type != Type::kRange) return absl::OkStatus();
     return ErrorAt(n.column,
                    absl::StrCat("expected a scalar or an instant vector as ", std::string(where),
@@ -459,6 +602,9 @@ class Parser {
                    absl::StrCat("range vector '", ToString(n), "'"));
   }
 
+  // ^ binds tightest (and to the right), tighter than unary minus.
+  static constexpr int kPowPrecedence = 6;
+
   // Binary operator at the current token: precedence (1 = lowest) or 0.
   int Precedence(BinOp* op) const {
     const Token& t = Peek();
@@ -467,6 +613,8 @@ class Parser {
       case Tok::kMinus: *op = BinOp::kSub; return 4;
       case Tok::kStar: *op = BinOp::kMul; return 5;
       case Tok::kSlash: *op = BinOp::kDiv; return 5;
+      case Tok::kPercent: *op = BinOp::kMod; return 5;
+      case Tok::kCaret: *op = BinOp::kPow; return kPowPrecedence;
       case Tok::kEqEq: *op = BinOp::kEq; return 3;
       case Tok::kNe: *op = BinOp::kNe; return 3;
       case Tok::kGt: *op = BinOp::kGt; return 3;
@@ -477,6 +625,7 @@ class Parser {
         if (t.text == "or") { *op = BinOp::kOr; return 1; }
         if (t.text == "and") { *op = BinOp::kAnd; return 2; }
         if (t.text == "unless") { *op = BinOp::kUnless; return 2; }
+        if (t.text == "atan2") { *op = BinOp::kAtan2; return 5; }
         return 0;
       default:
         return 0;
@@ -515,12 +664,22 @@ class Parser {
         }
       }
       if (PeekIdent("group_left") || PeekIdent("group_right")) {
-        return ErrorAt(Peek().column,
-                       "expected the right-hand operand (group_left/group_right are not supported; "
-                       "aggregate one side to make the match one-to-one)",
-                       Describe(Peek()));
+        if (node->clause == LabelClause::kNone || ast::IsSetOp(op)) {
+          return ErrorAt(Peek().column,
+                         "expected the right-hand operand (group_left/group_right only follow "
+                         "on(...) or ignoring(...) of an arithmetic or comparison operator)",
+                         Describe(Peek()));
+        }
+        node->group = Peek().text == "group_left" ? ast::Group::kLeft : ast::Group::kRight;
+        Next();
+        if (Peek().kind == Tok::kLParen) {
+          Node include;
+          if (absl::Status s = ParseLabelList(&include); !s.ok()) return s;
+          node->include_labels = include.clause_labels;
+        }
       }
-      SCOUT_ASSIGN_OR_RETURN(NodePtr rhs, ParseBinary(prec + 1));
+      SCOUT_ASSIGN_OR_RETURN(NodePtr rhs,
+                             ParseBinary(op == BinOp::kPow ? prec : prec + 1));
       if (absl::Status s = CheckBinary(*node, op_tok, *lhs, *rhs); !s.ok()) return s;
       node->type = (lhs->type == Type::kScalar && rhs->type == Type::kScalar) ? Type::kScalar
                                                                               : Type::kVector;
@@ -608,7 +767,7 @@ class Parser {
   absl::StatusOr<NodePtr> ParseUnaryNested() {
     if (Peek().kind == Tok::kMinus || Peek().kind == Tok::kPlus) {
       const Token sign = Next();
-      SCOUT_ASSIGN_OR_RETURN(NodePtr operand, ParseUnary());
+      SCOUT_ASSIGN_OR_RETURN(NodePtr operand, ParseBinary(kPowPrecedence));
       if (absl::Status s = RequireInstant(*operand, absl::StrCat("the operand of unary '", sign.text, "'"));
           !s.ok()) {
         return s;
@@ -657,6 +816,15 @@ class Parser {
       }
       case Tok::kLBrace:
         return ParseSelector();
+      case Tok::kString: {
+        auto node = std::make_unique<Node>();
+        node->kind = Kind::kString;
+        node->type = Type::kString;
+        node->column = t.column;
+        node->str = t.value;
+        Next();
+        return node;
+      }
       case Tok::kIdent: {
         if (IsKeyword(t.text)) {
           return ErrorAt(t.column, "expected an expression", Describe(t));
@@ -665,16 +833,23 @@ class Parser {
           return ParseAggregation(a->second);
         }
         if (Peek(1).kind == Tok::kLParen) {
-          auto f = Functions().find(t.text);
-          if (f == Functions().end()) {
-            return ErrorAt(t.column,
-                           "expected a function (avg_over_time, min_over_time, max_over_time, "
-                           "sum_over_time, count_over_time, last_over_time, quantile_over_time, "
-                           "rate, increase, delta, deriv, absent_for) or an aggregation (sum, avg, "
-                           "min, max, count)",
-                           Describe(t));
+          const FuncSpec* f = FindFunc(t.text);
+          if (f == nullptr) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "column ", t.column, ": function '", t.text, "' is not supported"));
           }
-          return ParseCall(f->second);
+          return ParseCall(*f);
+        }
+        if (Peek(1).kind != Tok::kLBrace && (absl::EqualsIgnoreCase(t.text, "inf") ||
+                                             absl::EqualsIgnoreCase(t.text, "nan"))) {
+          auto node = std::make_unique<Node>();
+          node->kind = Kind::kNumber;
+          node->column = t.column;
+          node->number = absl::EqualsIgnoreCase(t.text, "inf")
+                             ? std::numeric_limits<double>::infinity()
+                             : std::numeric_limits<double>::quiet_NaN();
+          Next();
+          return node;
         }
         return ParseSelector();
       }
@@ -774,56 +949,81 @@ class Parser {
       }
       Next();
     }
+    if (PeekIdent("offset")) {
+      Next();
+      const Token& d = Peek();
+      if (d.kind != Tok::kDuration || d.ms <= 0) {
+        return ErrorAt(d.column, "expected a positive duration such as 5m or 1d after offset",
+                       Describe(d));
+      }
+      node->offset_ms = d.ms;
+      Next();
+    }
+    if (Peek().kind == Tok::kLBracket && node->range_ms == 0 && node->offset_ms > 0) {
+      return ErrorAt(Peek().column, "expected the range [d] before offset", Describe(Peek()));
+    }
     return node;
   }
 
-  absl::StatusOr<NodePtr> ParseCall(Func func) {
+  static std::string ArgWanted(Func func, size_t i, Type want) {
+    if (func == Func::kQuantileOverTime && i == 0) return "a scalar quantile such as 0.95 (first)";
+    switch (want) {
+      case Type::kRange: return "a range selector such as x[5m]";
+      case Type::kScalar: return "a scalar";
+      case Type::kVector: return "an instant vector";
+      case Type::kString: return "a string such as \"label\"";
+    }
+    return "?";
+  }
+
+  absl::StatusOr<NodePtr> ParseCall(const FuncSpec& spec) {
     auto node = std::make_unique<Node>();
     node->kind = Kind::kCall;
-    node->type = Type::kVector;
-    node->func = func;
+    node->type = spec.result;
+    node->func = spec.func;
     node->column = Peek().column;
-    const std::string fname = absl::StrCat(ast::FuncName(func), "()");
+    const std::string fname = absl::StrCat(spec.name, "()");
     Next();  // name
     Next();  // '('
-    auto argument = [&](Type want, const char* what) -> absl::StatusOr<NodePtr> {
+    auto comma = [&]() { return Expect(Tok::kComma, absl::StrCat("',' and the next argument of ", fname)); };
+    if (spec.func == Func::kAbsentFor) return ParseAbsentFor(std::move(node), comma);
+    const size_t required = spec.args.size() - spec.optional;
+    for (size_t i = 0; i < spec.args.size() || spec.variadic; ++i) {
+      if (i >= required && Peek().kind == Tok::kRParen) break;
+      if (i > 0) SCOUT_RETURN_IF_ERROR(comma());
+      const Type want = spec.args[std::min(i, spec.args.size() - 1)];
       SCOUT_ASSIGN_OR_RETURN(NodePtr arg, ParseBinary(0));
       if (arg->type != want) {
         return ErrorAt(arg->column,
-                       absl::StrCat("expected ", what, " as the argument of ", fname),
+                       absl::StrCat("expected ", ArgWanted(spec.func, i, want), " as the argument of ", fname),
                        absl::StrCat(TypeName(arg->type), " '", ToString(*arg), "'"));
       }
-      return arg;
-    };
-    auto comma = [&]() { return Expect(Tok::kComma, absl::StrCat("',' and the next argument of ", fname)); };
-    if (func == Func::kAbsentFor) {
-      const Token& t = Peek();
-      SCOUT_ASSIGN_OR_RETURN(NodePtr sel, ParseBinary(0));
-      if (sel->kind != Kind::kSelector || sel->range_ms > 0) {
-        return ErrorAt(t.column, "expected an instant selector such as up{job=\"x\"} as the first argument of absent_for()",
-                       absl::StrCat(TypeName(sel->type), " '", ToString(*sel), "'"));
-      }
-      node->children.push_back(std::move(sel));
-      if (absl::Status s = comma(); !s.ok()) return s;
-      const Token& d = Peek();
-      if (d.kind != Tok::kDuration || d.ms <= 0) {
-        return ErrorAt(d.column, "expected a duration such as 2m or 2h as the second argument of absent_for()",
-                       Describe(d));
-      }
-      node->duration_ms = d.ms;
-      Next();
-    } else {
-      if (func == Func::kQuantileOverTime) {
-        SCOUT_ASSIGN_OR_RETURN(NodePtr q, argument(Type::kScalar, "a scalar quantile such as 0.95 (first)"));
-        node->children.push_back(std::move(q));
-        if (absl::Status s = comma(); !s.ok()) return s;
-      }
-      SCOUT_ASSIGN_OR_RETURN(NodePtr range, argument(Type::kRange, "a range selector such as x[5m]"));
-      node->children.push_back(std::move(range));
+      node->children.push_back(std::move(arg));
     }
     if (absl::Status s = Expect(Tok::kRParen, absl::StrCat("')' closing ", fname)); !s.ok()) {
       return s;
     }
+    return node;
+  }
+
+  template <typename Comma>
+  absl::StatusOr<NodePtr> ParseAbsentFor(NodePtr node, Comma comma) {
+    const Token& t = Peek();
+    SCOUT_ASSIGN_OR_RETURN(NodePtr sel, ParseBinary(0));
+    if (sel->kind != Kind::kSelector || sel->range_ms > 0) {
+      return ErrorAt(t.column, "expected an instant selector such as up{job=\"x\"} as the first argument of absent_for()",
+                     absl::StrCat(TypeName(sel->type), " '", ToString(*sel), "'"));
+    }
+    node->children.push_back(std::move(sel));
+    if (absl::Status s = comma(); !s.ok()) return s;
+    const Token& d = Peek();
+    if (d.kind != Tok::kDuration || d.ms <= 0) {
+      return ErrorAt(d.column, "expected a duration such as 2m or 2h as the second argument of absent_for()",
+                     Describe(d));
+    }
+    node->duration_ms = d.ms;
+    Next();
+    if (absl::Status s = Expect(Tok::kRParen, "')' closing absent_for()"); !s.ok()) return s;
     return node;
   }
 
@@ -843,6 +1043,18 @@ class Parser {
       if (absl::Status s = clause(); !s.ok()) return s;
     }
     if (absl::Status s = Expect(Tok::kLParen, absl::StrCat("'(' after ", name)); !s.ok()) return s;
+    if (ast::AggTakesParam(agg)) {
+      const Type want = agg == AggOp::kCountValues ? Type::kString : Type::kScalar;
+      SCOUT_ASSIGN_OR_RETURN(NodePtr param, ParseBinary(0));
+      if (param->type != want) {
+        return ErrorAt(param->column,
+                       absl::StrCat("expected ", want == Type::kString ? "a label name string" : "a scalar",
+                                    " as the first argument of ", name, "()"),
+                       absl::StrCat(TypeName(param->type), " '", ToString(*param), "'"));
+      }
+      node->children.push_back(std::move(param));
+      if (absl::Status s = Expect(Tok::kComma, absl::StrCat("',' and the vector to aggregate with ", name, "()")); !s.ok()) return s;
+    }
     SCOUT_ASSIGN_OR_RETURN(NodePtr inner, ParseBinary(0));
     if (inner->type != Type::kVector) {
       return ErrorAt(inner->column, absl::StrCat("expected an instant vector to aggregate with ", name, "()"),
@@ -891,4 +1103,4 @@ absl::StatusOr<Expr> ParseExpr(std::string_view text) {
   return expr;
 }
 
-}  // namespace scout::collector::alerting
+}  // namespace scout::collector::promql

@@ -1,7 +1,9 @@
-// What the alert expression evaluator reads: raw points by selector.
+// What the PromQL evaluator reads: raw points by selector.
 //
 // The collector's implementation (StorageSeriesSource) reads the Storage
-// interface; tests use an in-memory source with fixed points.
+// interface; tests use an in-memory source with fixed points. A source may
+// refuse with ResourceExhausted or DeadlineExceeded (its own read limits);
+// the evaluator passes the error on with the selector named.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +13,7 @@
 #include "shared/metric.h"
 #include "shared/selector.h"
 
-namespace scout::collector::alerting {
+namespace scout::collector::promql {
 
 class SeriesSource {
  public:
@@ -28,4 +30,4 @@ class SeriesSource {
   virtual absl::StatusOr<std::vector<SeriesPoints>> Latest(const CompiledSelector& selector) = 0;
 };
 
-}  // namespace scout::collector::alerting
+}  // namespace scout::collector::promql
