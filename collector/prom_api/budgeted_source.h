@@ -17,13 +17,13 @@
 #include <cstdint>
 #include <vector>
 
-#include "collector/alerting/series_source.h"
+#include "collector/promql/series_source.h"
 #include "collector/query_limits.h"
 #include "collector/storage/storage.h"
 
 namespace scout::collector::prom_api {
 
-class BudgetedSource final : public alerting::SeriesSource {
+class BudgetedSource final : public promql::SeriesSource {
  public:
   BudgetedSource(const Storage& storage, ReadBudget& budget, size_t max_series)
       : storage_(storage), budget_(budget), max_series_(max_series) {}

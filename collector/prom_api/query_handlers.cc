@@ -41,7 +41,7 @@ nlohmann::json InstantJson(const InstantResult& r, int64_t t_ms) {
     return {{"resultType", "scalar"}, {"result", SampleJson(t_ms, r.scalar)}};
   }
   nlohmann::json result = nlohmann::json::array();
-  for (const alerting::Element& e : r.vector) {
+  for (const promql::Element& e : r.vector) {
     result.push_back({{"metric", LabelsJson(e.labels)}, {"value", SampleJson(t_ms, e.value)}});
   }
   return {{"resultType", "vector"}, {"result", std::move(result)}};
