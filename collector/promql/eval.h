@@ -52,6 +52,9 @@ struct EvalOptions {
   // EvaluateRange only: the most points (read plus produced) held in memory
   // at once; beyond it the evaluation fails with ResourceExhausted.
   uint64_t max_points_held = 50'000'000;
+  // EvaluateRange only: checked between steps (the reads are bounded by the
+  // source); past it the evaluation fails with DeadlineExceeded.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 struct Element {

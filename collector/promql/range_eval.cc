@@ -1,6 +1,7 @@
 #include "collector/promql/range_eval.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <unordered_map>
 #include <utility>
@@ -105,6 +106,9 @@ absl::StatusOr<RangeResult> EvaluateRange(const Expr& expr, SeriesSource& source
   RangeResult result;
   std::map<Labels, size_t> index;
   for (int64_t t = start_ms; t <= end_ms; t += step_ms) {
+    if (std::chrono::steady_clock::now() > options.deadline) {
+      return absl::DeadlineExceededError("query timed out in query execution");
+    }
     SCOUT_ASSIGN_OR_RETURN(EvalResult r,
                            internal::EvaluatePreloaded(expr, latest, t, options, preloaded));
     if (r.is_scalar) {

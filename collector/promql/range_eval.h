@@ -10,7 +10,8 @@
 //
 // Limits: at most kMaxRangeSteps steps (InvalidArgument, as Prometheus);
 // EvalOptions::max_points_held bounds the points read plus the points of
-// the result (ResourceExhausted). Errors of the source (its own limits:
+// the result (ResourceExhausted); EvalOptions::deadline is checked between
+// steps (DeadlineExceeded). Errors of the source (its own limits:
 // ResourceExhausted, DeadlineExceeded) are passed on with the selector
 // named, and so are evaluation errors of any step.
 #pragma once

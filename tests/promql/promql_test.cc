@@ -493,6 +493,10 @@ TEST(PromqlRange, Limits) {
   small.max_points_held = 50;
   absl::StatusOr<RangeResult> r = EvaluateRange(*e, src, kT - 60 * kM, kT, kM, small);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted) << r.status();
+  EvalOptions late = Prom();
+  late.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  r = EvaluateRange(*e, src, kT - 60 * kM, kT, kM, late);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded) << r.status();
   src.fail = absl::DeadlineExceededError("too slow");
   r = EvaluateRange(*e, src, kT - 60 * kM, kT, kM, Prom());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
