@@ -1,4 +1,7 @@
 // /api/v1/query and /api/v1/query_range.
+#include <algorithm>
+#include <chrono>
+
 #include "absl/strings/str_cat.h"
 #include "collector/prom_api/api_json.h"
 #include "collector/prom_api/api_params.h"
@@ -57,6 +60,21 @@ nlohmann::json MatrixJson(const RangeResult& r) {
   return {{"resultType", "matrix"}, {"result", std::move(result)}};
 }
 
+// The engine's own bounds from the query's budget: its deadline between
+// range steps, and at most twice max_samples points held (read + result).
+EvalOptions OptionsFor(QueryGate::Ticket& ticket) {
+  EvalOptions options;
+  const absl::Time deadline = ticket.budget().deadline();
+  if (deadline != absl::InfiniteFuture()) {
+    options.deadline = std::chrono::steady_clock::now() +
+                       absl::ToChronoMilliseconds(std::max(deadline - absl::Now(), absl::ZeroDuration()));
+  }
+  if (ticket.budget().max_samples() > 0) {
+    options.max_points_held = 2 * static_cast<uint64_t>(ticket.budget().max_samples());
+  }
+  return options;
+}
+
 }  // namespace
 
 http::Response HandleQuery(const PromApiDeps& deps, const http::Request& req,
@@ -66,7 +84,7 @@ http::Response HandleQuery(const PromApiDeps& deps, const http::Request& req,
   absl::StatusOr<int64_t> t = TimeParam("time", NonEmptyParam(req, "time"), deps.clock.NowMs());
   if (!t.ok()) return ErrorResponse(t.status());
   BudgetedSource source(deps.storage, ticket.budget(), deps.limits.max_series);
-  absl::StatusOr<InstantResult> r = EvaluateInstant(*expr, source, *t, EvalOptions{});
+  absl::StatusOr<InstantResult> r = EvaluateInstant(*expr, source, *t, OptionsFor(ticket));
   if (!r.ok()) return EvalErrorResponse(ticket, r.status());
   return SuccessResponse(InstantJson(*r, *t));
 }
@@ -80,7 +98,7 @@ http::Response HandleQueryRange(const PromApiDeps& deps, const http::Request& re
   if (!range.ok()) return ErrorResponse(range.status());
   BudgetedSource source(deps.storage, ticket.budget(), deps.limits.max_series);
   absl::StatusOr<RangeResult> r = EvaluateRange(*expr, source, range->start_ms, range->end_ms,
-                                                range->step_ms, EvalOptions{}, ticket.budget());
+                                                range->step_ms, OptionsFor(ticket), ticket.budget());
   if (!r.ok()) return EvalErrorResponse(ticket, r.status());
   return SuccessResponse(MatrixJson(*r));
 }
