@@ -86,7 +86,10 @@ std::string WritePromText(std::vector<PromSample> samples) {
   std::string out;
   for (const auto& [name, entry] : families) {
     const PromFamily& f = entry.first;
-    if (!f.help.empty()) absl::StrAppend(&out, "# HELP ", name, " ", EscapeHelp(f.help), "\n");
+    // Linters (promtool check metrics) want help on every family: an
+    // undocumented one says so rather than staying silent.
+    absl::StrAppend(&out, "# HELP ", name, " ",
+                    f.help.empty() ? std::string(kUndocumentedHelp) : EscapeHelp(f.help), "\n");
     absl::StrAppend(&out, "# TYPE ", name, " ", f.type, "\n");
     for (const PromSample* s : entry.second) {
       out += s->name;

@@ -2,7 +2,8 @@
 // by the collector's /metrics and the agent's --metrics-listen.
 //
 // Samples are grouped into families (all samples of a family together,
-// families sorted by name), each family preceded by `# HELP` and `# TYPE`.
+// families sorted by name), each family preceded by `# HELP` and `# TYPE`
+// (kUndocumentedHelp when the catalog has none).
 // Type and help come from shared/metric_catalog.h (docs/metrics.md); a
 // metric it does not know is a counter when its name ends in `_total`,
 // else untyped (FamilyOf: the one place that decides). `_bucket`, `_sum`
@@ -42,6 +43,9 @@ PromFamily FamilyOf(std::string_view metric);
 
 // The exposition text (Content-Type kPromTextContentType).
 std::string WritePromText(std::vector<PromSample> samples);
+
+// The # HELP of a family docs/metrics.md does not describe.
+inline constexpr const char* kUndocumentedHelp = "Not described in docs/metrics.md.";
 
 inline constexpr const char* kPromTextContentType = "text/plain; version=0.0.4; charset=utf-8";
 
