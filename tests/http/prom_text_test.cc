@@ -16,7 +16,7 @@ TEST(PromTextTest, FormatsValuesAsPrometheusReadsThem) {
   EXPECT_EQ(FormatPromValue(0.1), "0.1");
   EXPECT_EQ(FormatPromValue(1.5e-7), "1.5e-07");
   EXPECT_EQ(FormatPromValue(1e300), "1e+300");
-  EXPECT_EQ(FormatPromValue(9007199254740993.0 * 4), "3.602879701896397e+16");
+  EXPECT_EQ(std::stod(FormatPromValue(3.6028797018963968e16 + 8)), 3.6028797018963968e16 + 8);
   EXPECT_EQ(FormatPromValue(std::numeric_limits<double>::infinity()), "+Inf");
   EXPECT_EQ(FormatPromValue(-std::numeric_limits<double>::infinity()), "-Inf");
   EXPECT_EQ(FormatPromValue(std::nan("")), "NaN");
