@@ -8,7 +8,7 @@
 //
 // Threads, each named, owned and joined here (docs/architecture.md):
 // the scheduler's "scout-collect"; one "scout-p-<plugin>" per plugin
-// (PluginRunner); "scout-agent-http" with --metrics-listen; the ingest
+// (PluginRunner); "scout-agt-http" with --metrics-listen; the ingest
 // client's "scout-send" and, per stream,
 // "scout-recv"; and the threads plugins own themselves (probes: "scout-probe";
 // filesystem and postgres: DeadlineCall workers).

@@ -39,7 +39,7 @@ absl::StatusOr<std::unique_ptr<http::Server>> StartMetricsListener(
   server.max_connections = 16;
   server.max_connections_per_ip = 8;
   server.connection_timeout = std::chrono::seconds(30);
-  server.thread_name = "scout-agent-http";
+  server.thread_name = "scout-agt-http";  // 15 characters at most
   server.counters = std::make_shared<http::ServerCounters>();
   if (!options.tls_cert_file.empty()) {
     http::TlsFiles tls;

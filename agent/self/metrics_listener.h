@@ -6,7 +6,7 @@
 // No authentication (the values are counters, no secrets), so a
 // non-loopback address needs TLS (cert + key): plaintext is refused there,
 // as for the collector's ports. Served by shared/http (thread
-// "scout-agent-http", one worker, 16 connections).
+// "scout-agt-http", one worker, 16 connections).
 #pragma once
 
 #include <memory>

@@ -42,10 +42,12 @@ namespace {
 
 // What outlives the server for late replies: the lock, the set of requests
 // waiting for a reply, and whether Stop() gave up on them.
+struct Exchange;
 struct Hub {
   absl::Mutex mu;
   absl::CondVar replied;
   size_t pending ABSL_GUARDED_BY(mu) = 0;
+  std::set<std::shared_ptr<Exchange>> waiting ABSL_GUARDED_BY(mu);  // dispatched, unreplied
 };
 
 struct Exchange {
@@ -109,7 +111,6 @@ struct Server::Impl {
   std::map<std::string, unsigned> per_ip ABSL_GUARDED_BY(conn_mu);
   unsigned open ABSL_GUARDED_BY(conn_mu) = 0;
   std::atomic<bool> stopping{false};
-  std::set<std::shared_ptr<Exchange>> waiting ABSL_GUARDED_BY(hub->mu);  // dispatched, unreplied
 
   void Queue(Exchange& ex, const Response& r) {
     MHD_Response* resp = MHD_create_response_from_buffer(
@@ -215,17 +216,16 @@ struct Server::Impl {
     {
       absl::MutexLock lock(&hub->mu);
       hub->pending++;
-      waiting.insert(ex);
+      hub->waiting.insert(ex);
     }
     std::shared_ptr<Hub> h = hub;
-    Impl* self = this;
-    Reply reply = [ex, h, self](Response r) {
+    Reply reply = [ex, h](Response r) {
       absl::MutexLock lock(&h->mu);
       if (ex->replied || ex->closed) return;
       ex->replied = true;
       ex->response = std::move(r);
       h->pending--;
-      self->waiting.erase(ex);  // the Impl lives while pending > 0 or until Stop abandons
+      h->waiting.erase(ex);
       h->replied.SignalAll();
       if (ex->suspended) {
         ex->suspended = false;
@@ -285,7 +285,7 @@ struct Server::Impl {
       Exchange& ex = **holder;
       if (ex.dispatched && !ex.replied && !ex.closed) {
         hub->pending--;
-        waiting.erase(*holder);
+        hub->waiting.erase(*holder);
       }
       ex.closed = true;
       ex.conn = nullptr;
@@ -510,7 +510,7 @@ void Server::Stop() {
     while (hub.pending > 0 && !hub.replied.WaitWithDeadline(&hub.mu, deadline)) {
     }
     // Whatever is still waiting gets a 503 now; its late Reply is dropped.
-    for (const std::shared_ptr<Exchange>& ex : impl_->waiting) {
+    for (const std::shared_ptr<Exchange>& ex : hub.waiting) {
       ex->replied = true;
       ex->response = Impl::Plain(503, "server stopping\n");
       if (ex->suspended) {
@@ -519,7 +519,7 @@ void Server::Stop() {
       }
     }
     hub.pending = 0;
-    impl_->waiting.clear();
+    hub.waiting.clear();
   }
   MHD_stop_daemon(impl_->daemon);
   impl_->daemon = nullptr;
