@@ -48,6 +48,9 @@ struct Hub {
   absl::CondVar replied;
   size_t pending ABSL_GUARDED_BY(mu) = 0;
   std::set<std::shared_ptr<Exchange>> waiting ABSL_GUARDED_BY(mu);  // dispatched, unreplied
+  // Stop() gave up waiting: nothing may be suspended any more (MHD must not
+  // stop with suspended connections).
+  bool closing ABSL_GUARDED_BY(mu) = false;
 };
 
 struct Exchange {
@@ -268,6 +271,12 @@ struct Server::Impl {
       Response r = *std::move(ex->response);
       ex->response.reset();
       Queue(*ex, r);
+    } else if (!ex->closed && !ex->replied && hub->closing) {
+      // Dispatched while Stop() was giving up: answer now, never suspend.
+      ex->replied = true;
+      hub->pending--;
+      hub->waiting.erase(ex);
+      Queue(*ex, Plain(503, "server stopping\n"));
     } else if (!ex->closed && !ex->replied) {
       // Under the lock, so a Reply from another thread resumes only after
       // the suspension.
@@ -510,6 +519,7 @@ void Server::Stop() {
     while (hub.pending > 0 && !hub.replied.WaitWithDeadline(&hub.mu, deadline)) {
     }
     // Whatever is still waiting gets a 503 now; its late Reply is dropped.
+    hub.closing = true;
     for (const std::shared_ptr<Exchange>& ex : hub.waiting) {
       ex->replied = true;
       ex->response = Impl::Plain(503, "server stopping\n");

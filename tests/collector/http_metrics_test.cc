@@ -316,6 +316,17 @@ TEST(AgentMetricsTest, ServesCountersAndRefusesNonLocalPlaintext) {
   scout::testing::TestDir dir("agent-metrics");
   auto [rc, said] = Promtool(dir, r.body);
   EXPECT_EQ(rc, 0) << said;
+  // With a certificate: HTTPS.
+  scout::testing::MakeTestCerts(dir.path());
+  auto tls = agent::StartMetricsListener({"127.0.0.1:0", dir / "server.crt", dir / "server.key"},
+                                         counters, nullptr);
+  ASSERT_TRUE(tls.ok()) << tls.status();
+  HttpCall call;
+  call.url = "https://127.0.0.1:" + std::to_string((*tls)->port()) + "/metrics";
+  call.ca_file = dir / "ca.crt";
+  r = Fetch(call);
+  EXPECT_EQ(r.code, 200) << curl_easy_strerror(r.rc);
+  EXPECT_NE(r.body.find("scout_agent_batches_acked_total 42\n"), std::string::npos);
   EXPECT_FALSE(agent::CheckMetricsListen({"0.0.0.0:9471", "", ""}).ok());
   EXPECT_FALSE(agent::CheckMetricsListen({"127.0.0.1:9471", "a.crt", ""}).ok());
   EXPECT_TRUE(agent::CheckMetricsListen({"0.0.0.0:9471", "a.crt", "a.key"}).ok());

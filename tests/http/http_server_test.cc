@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "absl/strings/str_join.h"
@@ -131,6 +132,15 @@ TEST(HttpServerTest, GetPostFormAndErrors) {
   EXPECT_EQ(requests.at({"none", 404}), 1u);
   EXPECT_EQ(requests.at({"/echo", 405}), 1u);
   EXPECT_EQ(requests.at({"/echo", 200}), 2u);
+  // MHD's workers carry our name once they have served a connection.
+  int named = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name == "scout-http") ++named;
+  }
+  EXPECT_GE(named, 1);
 }
 
 TEST(HttpServerTest, BodyOverTheRouteLimitIs413) {
