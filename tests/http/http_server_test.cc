@@ -162,6 +162,20 @@ TEST(HttpServerTest, BodyOverTheRouteLimitIs413) {
   EXPECT_EQ(Get(Url(*server, "/echo")).code, 200);
 }
 
+TEST(HttpServerTest, HeadersOverTheMemoryBoundAreRefused) {
+  ServerOptions options;
+  options.connection_memory_bytes = 16 << 10;
+  auto server = StartOrDie(options, EchoRouter());
+  ASSERT_NE(server, nullptr);
+  HttpCall call;
+  call.url = Url(*server, "/echo");
+  call.headers = {"X-Big: " + std::string(32 << 10, 'a')};
+  auto r = Fetch(call);
+  std::printf("32 KiB header against a 16 KiB bound: curl %d, HTTP %ld\n", r.rc, r.code);
+  EXPECT_TRUE(r.rc != CURLE_OK || r.code == 431 || r.code == 414) << r.code;
+  EXPECT_EQ(Get(Url(*server, "/echo")).code, 200);
+}
+
 TEST(HttpServerTest, AsyncReplyFromAnotherThreadDoesNotBlockOthers) {
   std::vector<std::thread> workers;
   absl::Mutex mu;
