@@ -404,6 +404,23 @@ TEST_F(HttpsTest, CertificateRotationWhileServing) {
   EXPECT_NE(Fetch(Call(*server)).rc, CURLE_OK);  // the old CA no longer verifies it
 }
 
+TEST_F(HttpsTest, ClientCaRotationWhileServing) {
+  std::filesystem::copy_file(F("ca.crt"), F("client-ca.crt"));
+  ServerOptions options;
+  options.tls = Files(true, false);
+  options.tls->client_ca_file = F("client-ca.crt");
+  auto server = StartOrDie(options, WhoRouter());
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(Fetch(Call(*server, "client-node-1")).body, "node-1 ");
+  EXPECT_EQ(Fetch(Call(*server, "client-other-ca")).body, "anonymous");
+  // The client CA file now holds the other CA: its certificates verify,
+  // the old CA's no longer do.
+  std::filesystem::copy_file(F("other-ca.crt"), F("client-ca.crt"),
+                             std::filesystem::copy_options::overwrite_existing);
+  EXPECT_EQ(Fetch(Call(*server, "client-other-ca")).body, "node-1 ");
+  EXPECT_EQ(Fetch(Call(*server, "client-node-1")).body, "anonymous");
+}
+
 TEST_F(HttpsTest, BadFilesAreAStartError) {
   ServerOptions options;
   options.listen = "127.0.0.1:0";
