@@ -1,5 +1,8 @@
 #include "agent/agent.h"
 
+#include "agent/self/metrics_listener.h"
+#include "shared/http/server.h"
+
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -98,6 +101,15 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config,
                kVersion, config.id, config.hostname, config.collector,
                config.security.tls ? "on" : "off", FormatDuration(config.interval),
                config.spool.dir);
+  if (!options.metrics_listen.empty()) {
+    auto metrics = StartMetricsListener(
+        {options.metrics_listen, options.metrics_tls_cert, options.metrics_tls_key},
+        agent->counters_, agent->spool_.get());
+    if (!metrics.ok()) return absl::InvalidArgumentError(metrics.status().message());
+    agent->metrics_ = *std::move(metrics);
+    spdlog::info("metrics: serving /metrics on {} port {}", options.metrics_listen,
+                 agent->metrics_->port());
+  }
   agent->client_->Start();
   agent->scheduler_->Start(config.interval, config.max_batch_bytes, *agent->spool_,
                            AfterCycle(options.alive_file));
@@ -106,9 +118,12 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config,
 
 Agent::~Agent() { Stop(); }
 
+int Agent::metrics_port() const { return metrics_ ? metrics_->port() : 0; }
+
 void Agent::Stop() {
   if (stopped_ || scheduler_ == nullptr) return;
   stopped_ = true;
+  if (metrics_) metrics_->Stop();
   scheduler_->Stop();
   client_->Stop(std::chrono::seconds(5));
   const SpoolStats s = spool_->stats();

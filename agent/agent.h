@@ -8,7 +8,8 @@
 //
 // Threads, each named, owned and joined here (docs/architecture.md):
 // the scheduler's "scout-collect"; one "scout-p-<plugin>" per plugin
-// (PluginRunner); the ingest client's "scout-send" and, per stream,
+// (PluginRunner); "scout-agt-http" with --metrics-listen; the ingest
+// client's "scout-send" and, per stream,
 // "scout-recv"; and the threads plugins own themselves (probes: "scout-probe";
 // filesystem and postgres: DeadlineCall workers).
 #pragma once
@@ -27,6 +28,11 @@
 namespace scout::agent {
 
 class IngestClient;
+}  // namespace scout::agent
+namespace scout::http {
+class Server;
+}
+namespace scout::agent {
 class Scheduler;
 class Spool;
 
@@ -35,6 +41,9 @@ class Agent {
   struct Options {
     // Touched after every collection cycle (for --check-alive); empty: none.
     std::string alive_file;
+    // Issue 17: the agent's own /metrics (agent/self/metrics_listener.h).
+    std::string metrics_listen;  // "" = off
+    std::string metrics_tls_cert, metrics_tls_key;
   };
 
   // Opens the spool, creates the enabled plugins (config.collectors, or the
@@ -48,6 +57,9 @@ class Agent {
                                                       const PluginRegistry& plugins,
                                                       const Clock& clock, Options options);
   ~Agent();  // Stop()
+
+  // Port of --metrics-listen (0 when off).
+  int metrics_port() const;
 
   // Stops the scheduler (no new batches), then the ingest client (up to 5 s
   // to deliver what is spooled), and logs the final counters. Idempotent.
@@ -63,6 +75,7 @@ class Agent {
   std::unique_ptr<Spool> spool_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<IngestClient> client_;
+  std::unique_ptr<http::Server> metrics_;  // null without --metrics-listen
 };
 
 // The enabled plugins: config.collectors, or the registry's defaults when

@@ -12,6 +12,7 @@
 #include "agent/alive_file.h"
 #include "agent/plugin_registry.h"
 #include "agent/sample_output.h"
+#include "agent/self/metrics_listener.h"
 #include "agent/scheduler.h"
 #include "shared/duration.h"
 #include "shared/logging.h"
@@ -31,7 +32,8 @@ int ConfigError(const std::string& message) {
 
 struct Flags {
   std::string config_path, collector, id, hostname, interval, host_root, spool_dir, log_level,
-      alive_file, check_alive, max_age = "60s", output = "text";
+      alive_file, check_alive, max_age = "60s", output = "text", metrics_listen, metrics_tls_cert,
+      metrics_tls_key;
   bool test = false, check_config = false;
 };
 
@@ -56,6 +58,11 @@ void AddFlags(CLI::App& app, Flags& f) {
       "reads no config and no spool");
   app.add_option("--max-age", f.max_age, "--check-alive: how old the file may be (default 60s)")
       ->needs(check_alive_option);
+  app.add_option("--metrics-listen", f.metrics_listen,
+                 "serve the agent's own /metrics (Prometheus text) on host:port, e.g. "
+                 "127.0.0.1:9471 (default off; non-loopback needs --metrics-tls-*)");
+  app.add_option("--metrics-tls-cert", f.metrics_tls_cert, "PEM certificate for --metrics-listen");
+  app.add_option("--metrics-tls-key", f.metrics_tls_key, "PEM key for --metrics-listen");
   app.add_flag("--test", f.test, "run one collection cycle, print the samples and exit");
   app.add_option("-o,--output", f.output, "--test output: text or json")
       ->check(CLI::IsMember({"text", "json"}));
@@ -131,7 +138,8 @@ int Run(const Flags& f, const AgentConfig& config, const PluginRegistry& plugins
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   scout::SystemClock clock;
-  auto agent = Agent::Start(config, plugins, clock, {f.alive_file});
+  auto agent = Agent::Start(config, plugins, clock,
+                            {f.alive_file, f.metrics_listen, f.metrics_tls_cert, f.metrics_tls_key});
   if (!agent.ok()) {
     if (absl::IsFailedPrecondition(agent.status())) {
       std::cerr << "scout-agent: " << agent.status().message() << "\n";
@@ -162,6 +170,11 @@ int main(int argc, char** argv) {
   if (!config.ok()) return ConfigError(std::string(config.status().message()));
   if (auto status = scout::InitLogging(config->log_level, "agent"); !status.ok()) {
     return ConfigError(std::string(status.message()));
+  }
+  if (absl::Status st = CheckMetricsListen(
+          {flags.metrics_listen, flags.metrics_tls_cert, flags.metrics_tls_key});
+      !st.ok()) {
+    return ConfigError(std::string(st.message()));
   }
   if (flags.test || flags.check_config) return RunWithoutSpool(flags, *config, plugins);
   return Run(flags, *config, plugins);

@@ -330,6 +330,9 @@ absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root, const std::string& conf
   SCOUT_RETURN_IF_ERROR(root.Read("health_listen", &config.health_listen));
   SCOUT_RETURN_IF_ERROR(ReadTls(root, config_dir, &config));
   SCOUT_RETURN_IF_ERROR(ReadAuth(root, config_dir, &config));
+  // Issue 17: the HTTP port (collector/http/http_config.h).
+  SCOUT_RETURN_IF_ERROR(ReadHttpConfig(root, &config.http));
+  if (config.http.listen != HttpConfig().listen) config.origin["http.listen"] = Origin(root, "http");
   SCOUT_RETURN_IF_ERROR(root.Read("log_level", &config.log_level));
   SCOUT_RETURN_IF_ERROR(root.ReadDuration("shutdown_grace", &config.shutdown_grace));
   SCOUT_RETURN_IF_ERROR(root.ReadDuration("self_metrics_interval", &config.self_interval));
@@ -386,6 +389,20 @@ absl::Status CheckSecurity(const CollectorConfig& config) {
     if (tls.client_auth != ClientAuth::kNone && tls.client_ca_file.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
           origin("tls"), ": client_auth request/require needs client_ca_file"));
+    }
+  }
+  // Issue 17: the HTTP port follows the same rule as the gRPC port.
+  if (!config.insecure && !config.http.listen.empty() && !IsLocalAddress(config.http.listen)) {
+    if (!config.tls) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          origin("http.listen"), ": http listen address ", config.http.listen,
+          " is not local; refusing to serve plaintext HTTP: configure tls (or set insecure: true)"));
+    }
+    if (!config.auth) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          origin("http.listen"), ": http listen address ", config.http.listen,
+          " is not local; refusing to serve without authentication: configure auth "
+          "(or set insecure: true)"));
     }
   }
   if (config.insecure || IsLocalAddress(config.listen)) return absl::OkStatus();

@@ -55,6 +55,8 @@
 //     external_url: ""              # generatorURL / externalURL in notifications
 //     alertmanagers: [{name: am, url: "http://127.0.0.1:9093", timeout: 10s}]
 //     webhooks: [{name: chat, url: "${CHAT_WEBHOOK_URL}", headers: {Authorization: "Bearer ${TOKEN}"}}]
+//   http:                           # Prometheus API, /metrics (collector/http/http_config.h)
+//     listen: 127.0.0.1:9470        # "" = off; TLS and auth as for gRPC
 //   insecure: false                 # allows plaintext / no auth on a non-local listen
 //   health_listen: ""               # plaintext grpc.health.v1 only (kubelet probes); "" = off
 //   tls:                            # absent = plaintext (docs/security.md)
@@ -79,6 +81,7 @@
 #include "collector/alerting/alert_engine.h"
 #include "collector/alerting/notifier.h"
 #include "collector/auth/auth_config.h"
+#include "collector/http/http_config.h"
 #include "collector/ingest_service.h"
 #include "collector/query_limits.h"
 #include "collector/storage/sqlite_storage.h"
@@ -117,10 +120,11 @@ struct CollectorConfig {
   bool insecure = false;
   std::string health_listen;  // "" = no plaintext health port
   std::optional<TlsConfig> tls;
+  HttpConfig http;  // issue 17: the HTTP port (Prometheus API, /metrics)
   std::optional<auth::AuthConfig> auth;  // nullopt: authentication off
   std::chrono::milliseconds max_silence_duration = auth::kDefaultMaxSilence;
   // Where security-relevant keys came from ("scout.yaml:3:9", "--listen"),
-  // so CheckSecurity's refusals name them. Keys: listen, tls, auth.
+  // so CheckSecurity's refusals name them. Keys: listen, http.listen, tls, auth.
   std::map<std::string, std::string> origin;
   std::string log_level = "info";
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(20);

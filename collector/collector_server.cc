@@ -24,6 +24,8 @@
 #include "collector/self_metrics.h"
 #include "collector/storage/sqlite_storage.h"
 #include "collector/write_queue.h"
+#include "collector/http/metrics_routes.h"
+#include "shared/http/server.h"
 #include "shared/status_macros.h"
 #include "shared/logging.h"
 
@@ -134,8 +136,56 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   s->self_->Start();
   if (s->engine_) s->engine_->Start();
   if (s->report_scheduler_) s->report_scheduler_->Start();
+  s->ready_ = true;
+  // On failure ~CollectorServer shuts down what already runs.
+  if (absl::Status st = s->StartHttp(config); !st.ok()) return st;
   return s;
 }
+
+absl::Status CollectorServer::StartHttp(const CollectorConfig& config) {
+  if (config.http.listen.empty()) return absl::OkStatus();
+  http_counters_ = std::make_shared<http::ServerCounters>();
+  http::Router router;
+  SelfMetrics* self = self_.get();
+  RegisterMetricsRoutes(router, MetricsDeps{[self] { return self->Snapshot(); }, *authorizer_,
+                                            [this] { return ready_.load(); }, http_counters_});
+  // issue 17: RegisterPromApi / RegisterRemoteWriteIn are added here
+  http::ServerOptions options;
+  options.listen = config.http.listen;
+  options.threads = config.http.threads;
+  options.max_connections = config.http.max_connections;
+  options.max_connections_per_ip = config.http.max_connections_per_ip;
+  options.connection_timeout =
+      std::chrono::duration_cast<std::chrono::seconds>(config.http.connection_timeout);
+  options.connection_memory_bytes = config.http.max_header_bytes;
+  options.stop_grace = config.shutdown_grace;
+  options.counters = http_counters_;
+  if (config.tls) {
+    // The gRPC port's files and client-certificate policy.
+    http::TlsFiles tls;
+    tls.cert_file = config.tls->cert_file;
+    tls.key_file = config.tls->key_file;
+    if (config.tls->client_auth != ClientAuth::kNone) tls.client_ca_file = config.tls->client_ca_file;
+    tls.require_client_cert = config.tls->client_auth == ClientAuth::kRequire;
+    tls.reload_interval = config.tls->reload_interval;
+    options.tls = tls;
+  }
+  auto started = http::Server::Start(std::move(options), std::move(router));
+  if (!started.ok() && absl::IsUnavailable(started.status()) && !config.origin.count("http.listen")) {
+    // The default port, not asked for: another collector (or a test) may
+    // hold it. Serve gRPC anyway; a configured address must bind.
+    spdlog::warn("http: {} (the default http.listen; set http.listen to choose, \"\" for off); "
+                 "serving without the HTTP port", started.status().message());
+    return absl::OkStatus();
+  }
+  if (!started.ok()) return started.status();
+  http_ = *std::move(started);
+  spdlog::info("http: serving /metrics{} on {} port {}", config.tls ? " over TLS" : "",
+               config.http.listen, http_->port());
+  return absl::OkStatus();
+}
+
+int CollectorServer::http_port() const { return http_ ? http_->port() : 0; }
 
 std::shared_ptr<grpc::ServerCredentials> CollectorServer::Credentials(
     const CollectorConfig& config) {
@@ -255,6 +305,7 @@ std::string CollectorServer::CountersLine() const { return self_->CountersLine()
 void CollectorServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   if (shut_down_) return;
   shut_down_ = true;
+  ready_ = false;  // /-/ready answers 503 from now on
   // Fail readiness first, so Kubernetes' gRPC probes (grpc.health.v1,
   // service "") stop routing new agent streams here while the steps below
   // stop alerting and flush notifications (seconds); until
@@ -277,6 +328,9 @@ void CollectorServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   // cancels), so the writer must still be running here.
   if (ingest_) ingest_->BeginShutdown();
   if (server_) server_->Shutdown(deadline);
+  // The HTTP port before the writer: a remote-write reply waits for its
+  // commit (Stop waits up to shutdown_grace for pending replies).
+  if (http_) http_->Stop();
   if (writes_) writes_->Stop();
   server_.reset();
   if (health_server_) health_server_->Shutdown(deadline);

@@ -7,11 +7,13 @@
 //
 // Threads: gRPC's own pool (ingest reactions, query and alerts handlers),
 // the writer thread ("scout-writer"), the self-metrics thread, the report
-// scheduler ("scout-reports"), and with alerting the engine thread and the
-// notifier thread ("scout-notify").
+// scheduler ("scout-reports"), with alerting the engine thread and the
+// notifier thread ("scout-notify"), and the HTTP port's workers
+// ("scout-http", shared/http/server.h).
 // See docs/architecture.md.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -25,6 +27,11 @@ namespace grpc {
 class CallbackGenericService;
 class Server;
 class ServerCredentials;
+}
+
+namespace scout::http {
+class Server;
+class ServerCounters;
 }
 
 namespace scout::collector {
@@ -61,6 +68,8 @@ class CollectorServer {
 
   int port() const { return port_; }
   int health_port() const { return health_port_; }
+  // The HTTP port (Prometheus API, /metrics); 0 when http.listen is "".
+  int http_port() const;
   // The collector's own counters, for the shutdown log line.
   std::string CountersLine() const;
   Storage& storage() { return *storage_; }
@@ -81,6 +90,8 @@ class CollectorServer {
   // Plaintext, or TLS whose files gRPC re-reads every reload_interval.
   static std::shared_ptr<grpc::ServerCredentials> Credentials(const CollectorConfig& config);
   absl::Status StartHealthServer(const std::string& address);
+  // Issue 17: the router with every module's routes, then the server.
+  absl::Status StartHttp(const CollectorConfig& config);
 
   CollectorConfig config_;
   int port_ = 0;
@@ -107,6 +118,10 @@ class CollectorServer {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::Server> health_server_;  // null without health_listen
   std::unique_ptr<grpc::CallbackGenericService> health_others_;  // UNIMPLEMENTED for the rest
+  // Issue 17: the HTTP port (null when http.listen is ""); /-/ready reads ready_.
+  std::shared_ptr<http::ServerCounters> http_counters_;
+  std::unique_ptr<http::Server> http_;
+  std::atomic<bool> ready_{false};
 };
 
 }  // namespace scout::collector

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "absl/strings/string_view.h"
 #include "collector/alerting/rules.h"
@@ -23,6 +24,7 @@ struct Flags {
   std::string config_path, listen, db, log_level, ready_file, check_rules, rules;
   // Security (docs/security.md); override the file's tls/auth keys.
   std::string tls_cert, tls_key, tls_client_ca, client_auth, tokens_file, health_listen;
+  std::optional<std::string> http_listen;  // issue 17; "" = off
   bool insecure = false;
   bool check_config = false;
 };
@@ -88,6 +90,10 @@ absl::StatusOr<CollectorConfig> LoadConfig(const Flags& flags) {
   if (!flags.log_level.empty()) config.log_level = flags.log_level;
   if (!flags.rules.empty()) config.alerting.rules_file = flags.rules;
   if (!flags.listen.empty()) config.origin["listen"] = "--listen";
+  if (flags.http_listen) {
+    config.http.listen = *flags.http_listen;
+    config.origin["http.listen"] = "--http-listen";
+  }
   if (auto status = ApplySecurityFlags(flags, &config); !status.ok()) return status;
   if (auto status = scout::collector::CheckSecurity(config); !status.ok()) return status;
   return config;
@@ -147,6 +153,8 @@ int main(int argc, char** argv) {
   Flags flags;
   app.add_option("--config", flags.config_path, "YAML config file");
   app.add_option("--listen", flags.listen, "gRPC listen address (default 127.0.0.1:7070)");
+  app.add_option("--http-listen", flags.http_listen,
+                 "HTTP listen address: Prometheus API, /metrics (default 127.0.0.1:9470; \"\" = off)");
   app.add_option("--db", flags.db, "SQLite database path (default ./var/scout.db)");
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error");
   app.add_option("--ready-file", flags.ready_file,

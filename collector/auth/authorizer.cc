@@ -31,21 +31,42 @@ std::string PeerHost(const std::string& peer) {
   return peer.substr(0, colon);
 }
 
-// The bearer token of the call, if any ("" = none; nullopt = malformed).
-std::optional<std::string> BearerToken(const grpc::ServerContextBase& context) {
+// The call's identity from gRPC: peer, authorization metadata, and the CN
+// and SANs the TLS layer verified (the CN property exists only then).
+CallerIdentity FromGrpc(const grpc::ServerContextBase& context) {
+  CallerIdentity who;
+  who.peer = context.peer();
   const auto& metadata = context.client_metadata();
-  auto it = metadata.find("authorization");
-  if (it == metadata.end()) return std::string();
-  absl::string_view value(it->second.data(), it->second.size());
-  if (!absl::ConsumePrefix(&value, "Bearer ") && !absl::ConsumePrefix(&value, "bearer ")) {
-    return std::nullopt;
+  if (auto it = metadata.find("authorization"); it != metadata.end()) {
+    SetAuthorization(who, std::string(it->second.data(), it->second.size()));
   }
-  value = absl::StripAsciiWhitespace(value);
-  if (value.empty()) return std::nullopt;
-  return std::string(value);
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  const std::vector<std::string> cns =
+      auth ? Property(*auth, GRPC_X509_CN_PROPERTY_NAME) : std::vector<std::string>{};
+  if (!cns.empty()) {
+    who.cert = CallerIdentity::Certificate{cns.front(), Property(*auth, GRPC_X509_SAN_PROPERTY_NAME)};
+  }
+  return who;
 }
 
 }  // namespace
+
+void SetAuthorization(CallerIdentity& who, const std::optional<std::string>& header) {
+  who.bearer_token.reset();
+  who.malformed_authorization = false;
+  if (!header) return;
+  absl::string_view value(*header);
+  if (!absl::ConsumePrefix(&value, "Bearer ") && !absl::ConsumePrefix(&value, "bearer ")) {
+    who.malformed_authorization = true;
+    return;
+  }
+  value = absl::StripAsciiWhitespace(value);
+  if (value.empty()) {
+    who.malformed_authorization = true;
+    return;
+  }
+  who.bearer_token = std::string(value);
+}
 
 std::optional<Principal> MapCertificate(const std::vector<CertificateRule>& rules,
                                         const std::string& cn,
@@ -74,49 +95,48 @@ absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::Create(
   return std::unique_ptr<Authorizer>(new Authorizer(config, std::move(tokens)));
 }
 
-absl::StatusOr<Principal> Authorizer::Identify(const grpc::ServerContextBase& context) {
-  const std::string peer = context.peer();
-  const std::optional<std::string> token = BearerToken(context);
-  if (!token) {
+absl::StatusOr<Principal> Authorizer::Identify(const CallerIdentity& who) {
+  const std::string& peer = who.peer;
+  if (who.malformed_authorization) {
     return Fail(peer, "", "unauthenticated",
                 absl::UnauthenticatedError("malformed authorization header (want: Bearer <token>)"));
   }
-  if (!token->empty()) {
-    std::optional<Principal> p = tokens_ ? tokens_->Find(Sha256Hex(*token)) : std::nullopt;
+  if (who.bearer_token) {
+    std::optional<Principal> p = tokens_ ? tokens_->Find(Sha256Hex(*who.bearer_token)) : std::nullopt;
     if (!p) return Fail(peer, "", "unauthenticated", absl::UnauthenticatedError("unknown token"));
     return *std::move(p);
   }
-  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
-  // The CN property exists only for a certificate the TLS layer verified.
-  const std::vector<std::string> cns =
-      auth ? Property(*auth, GRPC_X509_CN_PROPERTY_NAME) : std::vector<std::string>{};
-  if (cns.empty()) {
+  if (!who.cert) {
     return Fail(peer, "", "unauthenticated",
                 absl::UnauthenticatedError("no credentials: send a bearer token or a client "
                                            "certificate"));
   }
-  std::optional<Principal> p =
-      MapCertificate(config_->certificates, cns.front(), Property(*auth, GRPC_X509_SAN_PROPERTY_NAME));
+  std::optional<Principal> p = MapCertificate(config_->certificates, who.cert->cn, who.cert->sans);
   if (!p) {
     return Fail(peer, "", "unauthenticated",
-                absl::UnauthenticatedError(absl::StrCat("client certificate CN=", cns.front(),
+                absl::UnauthenticatedError(absl::StrCat("client certificate CN=", who.cert->cn,
                                                         " is not mapped to a principal")));
   }
   return *std::move(p);
 }
 
-absl::StatusOr<Principal> Authorizer::Authorize(const grpc::ServerContextBase& context,
-                                                Permission permission) {
+absl::StatusOr<Principal> Authorizer::Authorize(const CallerIdentity& who, Permission permission) {
   if (!enabled()) return AnonymousAdmin();
-  SCOUT_ASSIGN_OR_RETURN(Principal p, Identify(context));
+  SCOUT_ASSIGN_OR_RETURN(Principal p, Identify(who));
   if (!RoleAllows(p.role, permission)) {
-    return Fail(context.peer(), p.name, "permission_denied",
+    return Fail(who.peer, p.name, "permission_denied",
                 absl::PermissionDeniedError(absl::StrCat("principal ", p.name, " (role ",
                                                          RoleName(p.role), ") may not ",
                                                          PermissionName(permission))));
   }
-  Succeeded(context.peer(), p.name);
+  Succeeded(who.peer, p.name);
   return p;
+}
+
+absl::StatusOr<Principal> Authorizer::Authorize(const grpc::ServerContextBase& context,
+                                                Permission permission) {
+  if (!enabled()) return AnonymousAdmin();
+  return Authorize(FromGrpc(context), permission);
 }
 
 absl::Status Authorizer::CheckAgentId(const Principal& principal, const std::string& agent_id,

@@ -41,6 +41,24 @@ namespace scout::collector::auth {
 std::optional<Principal> MapCertificate(const std::vector<CertificateRule>& rules,
                                         const std::string& cn, const std::vector<std::string>& sans);
 
+// Who is calling, whatever the transport (gRPC metadata or HTTP headers).
+struct CallerIdentity {
+  std::string peer;  // "ipv4:10.1.2.3:51234" (gRPC's form)
+  // The token of an "Authorization: Bearer <token>" header; nullopt = no header.
+  std::optional<std::string> bearer_token;
+  bool malformed_authorization = false;  // a header that is not "Bearer <token>"
+  struct Certificate {
+    std::string cn;
+    std::vector<std::string> sans;
+  };
+  // Only a certificate the TLS layer verified against the client CA.
+  std::optional<Certificate> cert;
+};
+
+// Fills bearer_token / malformed_authorization from an Authorization header
+// value (nullopt: no header). "Bearer" / "bearer", then the token.
+void SetAuthorization(CallerIdentity& who, const std::optional<std::string>& header);
+
 struct AuthFailureCount {
   std::string reason;     // "unauthenticated", "permission_denied", "agent_id"
   std::string principal;  // "" when unauthenticated
@@ -56,6 +74,9 @@ class Authorizer {
   bool enabled() const { return config_.has_value(); }
 
   // UNAUTHENTICATED or PERMISSION_DENIED (as absl codes), or the principal.
+  absl::StatusOr<Principal> Authorize(const CallerIdentity& who, Permission permission);
+  // The gRPC adapter: the call's metadata and TLS auth context as a
+  // CallerIdentity (same counters, same log-once).
   absl::StatusOr<Principal> Authorize(const grpc::ServerContextBase& context,
                                       Permission permission);
 
@@ -74,7 +95,7 @@ class Authorizer {
   Authorizer(std::optional<AuthConfig> config, std::unique_ptr<TokensFile> tokens)
       : config_(std::move(config)), tokens_(std::move(tokens)) {}
 
-  absl::StatusOr<Principal> Identify(const grpc::ServerContextBase& context);
+  absl::StatusOr<Principal> Identify(const CallerIdentity& who);
   absl::Status Fail(const std::string& peer, const std::string& principal,
                     const std::string& reason, absl::Status status);
   void Succeeded(const std::string& peer, const std::string& principal);

@@ -14,6 +14,7 @@ namespace scout::testing {
 inline collector::CollectorConfig LoopbackCollectorConfig(const TestDir& dir) {
   collector::CollectorConfig config;
   config.listen = "127.0.0.1:0";
+  config.http.listen = "127.0.0.1:0";  // issue 17: the HTTP port too, on a free port
   config.storage.path = dir / "scout.db";
   config.shutdown_grace = std::chrono::seconds(2);
   config.self_interval = std::chrono::hours(1);
