@@ -16,8 +16,9 @@
 
 namespace scout::collector {
 
-// The request's identity: `Authorization: Bearer` header and the verified
-// client certificate.
+// The request's identity: the `Authorization` header (`Bearer <token>`, or
+// `Basic` with the token as the password, for promtool and other clients
+// that only do basic auth) and the verified client certificate.
 auth::CallerIdentity HttpCaller(const http::Request& request);
 
 absl::StatusOr<auth::Principal> AuthorizeHttp(auth::Authorizer& authorizer,
