@@ -25,14 +25,14 @@ namespace {
 // WriteRequest{timeseries:[{labels:[{__name__,"up"}], samples:[{1.0, 1000}]}]}
 // written out by hand from the protobuf encoding rules.
 const std::string kUpRequest(
-    "\x0a\x1d"                                  // timeseries, 29 bytes
+    "\x0a\x1e"                                  // timeseries, 30 bytes
     "\x0a\x0e"                                  // labels, 14 bytes
     "\x0a\x08__name__"                          // name
     "\x12\x02up"                                // value
-    "\x12\x0b"                                  // samples, 11 bytes
+    "\x12\x0c"                                  // samples, 12 bytes
     "\x09\x00\x00\x00\x00\x00\x00\xf0\x3f"      // value 1.0 (fixed64)
     "\x10\xe8\x07",                             // timestamp 1000 (varint)
-    31);
+    32);
 
 TEST(RemoteWriteCodecTest, ParsesHandWrittenProtobuf) {
   prometheus::WriteRequest r;
@@ -55,11 +55,11 @@ TEST(RemoteWriteCodecTest, SnappyLiteralBlock) {
 }
 
 TEST(RemoteWriteCodecTest, AnnouncedLengthOverLimitIsRefusedBeforeDecoding) {
-  // Header says 2^32 bytes (varint 80 80 80 80 10); there is no data at all.
-  const std::string bomb("\x80\x80\x80\x80\x10\x00", 6);
+  // Header says 2^32 - 1 bytes (varint ff ff ff ff 0f); there is no data at all.
+  const std::string bomb("\xff\xff\xff\xff\x0f\x00", 6);
   auto raw = SnappyDecompress(bomb, 64u << 20);
   EXPECT_EQ(raw.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_NE(raw.status().message().find("4294967296"), std::string::npos);
+  EXPECT_NE(raw.status().message().find("4294967295"), std::string::npos);
 }
 
 TEST(RemoteWriteCodecTest, GarbledSnappyIsInvalid) {
@@ -273,7 +273,7 @@ TEST_F(RemoteWriteInTest, GarbageProtobufIs400) {
 TEST_F(RemoteWriteInTest, DecompressionBombIs413) {
   queue_->Start();
   http::Handler h = Handler();
-  EXPECT_EQ(Call(h, Post(std::string("\x80\x80\x80\x80\x10\x00", 6))).status, 413);
+  EXPECT_EQ(Call(h, Post(std::string("\xff\xff\xff\xff\x0f\x00", 6))).status, 413);
 }
 
 TEST_F(RemoteWriteInTest, WrongEncodingOrTypeIs415) {
