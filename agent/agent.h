@@ -28,7 +28,7 @@ namespace scout::agent {
 
 class IngestClient;
 class Scheduler;
-class Spool;
+using scout::Spool;  // shared/spool.h (agent_config.h includes it)
 
 class Agent {
  public:
