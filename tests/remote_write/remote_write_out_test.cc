@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "collector/remote_write/remote_write_metrics.h"
 #include "collector/storage/sqlite_storage.h"
 #include "collector/write_queue.h"
 #include "tests/common/test_dir.h"
@@ -398,6 +399,16 @@ TEST_F(RemoteWriteOutTest, DiskBoundDropsOldestAndCountsExactly) {
   EXPECT_GT(s.dropped_queue_full, 0u);
   EXPECT_LE(s.pending_bytes, 64u << 10);
   EXPECT_EQ(s.dropped_queue_full + s.pending_samples, committed);  // every sample accounted for
+  bool exported = false;
+  for (const SeriesPoints& m : RemoteWriteSeries(out_->Stats(), nullptr, "c", 1)) {
+    if (m.key.metric == "scout_remote_write_samples_dropped_total" &&
+        LabelValue(m.key.labels, "reason") == "queue_full") {
+      EXPECT_EQ(LabelValue(m.key.labels, "target"), "test");
+      EXPECT_EQ(m.points[0].value, static_cast<double>(s.dropped_queue_full));
+      exported = true;
+    }
+  }
+  EXPECT_TRUE(exported);
   EXPECT_EQ(s.samples_sent, 0u);
   std::printf("queued %llu, dropped %llu, pending %llu (%llu bytes)\n",
               static_cast<unsigned long long>(committed),
