@@ -95,7 +95,9 @@ prometheus::WriteRequest ToWriteRequest(const std::vector<const SeriesPoints*>& 
   }
   prometheus::WriteRequest request;
   request.mutable_timeseries()->Reserve(static_cast<int>(merged.size()));
-  for (auto& [key, points] : merged) {
+  for (auto& entry : merged) {
+    const SeriesKey& key = entry.first;
+    std::vector<Point>& points = entry.second;
     prometheus::TimeSeries* ts = request.add_timeseries();
     bool named = false;
     auto add_name = [&] {

@@ -46,6 +46,9 @@ uint64_t SeriesHash(const SeriesKey& key) {
 
 std::atomic<int> next_thread_number{0};
 
+// A queue record holds up to this many requests' worth of samples.
+constexpr int kRecordSendsMultiple = 25;
+
 }  // namespace
 
 // One target: its shards (spool + sender thread + connection each).
@@ -95,11 +98,15 @@ class TargetQueue {
     std::unique_ptr<HttpPoster> poster;
     std::thread thread;
   };
+  struct Body {
+    std::string data;  // snappy-compressed WriteRequest
+    uint64_t samples = 0;
+  };
   struct Request {
     std::vector<uint64_t> seqs;
     std::vector<uint32_t> points;  // per seq
     uint64_t samples = 0;
-    std::string body;
+    std::vector<Body> bodies;  // each at most max_samples_per_send samples, in order
   };
   void Run(Shard& shard);
   // Takes the oldest records (at most max_samples_per_send samples, or
@@ -113,6 +120,7 @@ class TargetQueue {
     absl::MutexLock lock(&mu_);
     return stopping_;
   }
+  void Finish(Spool& spool, const Request& request, uint64_t sent, uint64_t refused);
   void NoteFailure(const PostResult& r, bool retrying);
   void NoteSuccess();
 
@@ -132,7 +140,9 @@ class TargetQueue {
 
 void TargetQueue::Append(const std::vector<const WriteBatch*>& batches) {
   const size_t n = shards_.size();
-  const int max = target_.queue.max_samples_per_send;
+  // Records much larger than a request: each append is fdatasync'ed on the
+  // writer thread, so a big commit should cost about one sync per shard.
+  const int max = kRecordSendsMultiple * target_.queue.max_samples_per_send;
   // Per shard: records of at most max samples, series in commit order.
   std::vector<std::vector<v1::Batch>> records(n);
   std::vector<int> filled(n, max);  // samples in each shard's last record
@@ -225,10 +235,29 @@ bool TargetQueue::Collect(Shard& shard, Request* request) {
     if (!next) break;
     seq = next;
   }
-  std::vector<const SeriesPoints*> pointers;
-  pointers.reserve(series.size());
-  for (const SeriesPoints& s : series) pointers.push_back(&s);
-  request->body = EncodeWriteRequest(ToWriteRequest(pointers));
+  // Split into requests of at most max samples, series order kept.
+  std::vector<SeriesPoints> chunk;
+  uint64_t in_chunk = 0;
+  auto flush = [&] {
+    if (in_chunk == 0) return;
+    std::vector<const SeriesPoints*> pointers;
+    pointers.reserve(chunk.size());
+    for (const SeriesPoints& sp : chunk) pointers.push_back(&sp);
+    request->bodies.push_back({EncodeWriteRequest(ToWriteRequest(pointers)), in_chunk});
+    chunk.clear();
+    in_chunk = 0;
+  };
+  for (SeriesPoints& sp : series) {
+    size_t first = 0;
+    while (first < sp.points.size()) {
+      const size_t take = std::min<size_t>(sp.points.size() - first, max - in_chunk);
+      chunk.push_back({sp.key, {sp.points.begin() + first, sp.points.begin() + first + take}});
+      in_chunk += take;
+      first += take;
+      if (in_chunk == max) flush();
+    }
+  }
+  flush();
   return true;
 }
 
@@ -250,37 +279,56 @@ void TargetQueue::NoteSuccess() {
 }
 
 bool TargetQueue::Send(Shard& shard, Request& request, Backoff& backoff) {
-  Spool& spool = *shard.spool;
-  while (true) {
-    PostResult r = shard.poster->Post(request.body);
+  uint64_t sent = 0, refused = 0;
+  for (size_t next = 0; next < request.bodies.size();) {
+    const Body& body = request.bodies[next];
+    PostResult r = shard.poster->Post(body.data);
     ++requests_sent_;
     if (r.http_status >= 200 && r.http_status < 300) {
-      for (size_t i = 0; i < request.seqs.size(); ++i) {
-        // A record the disk bound dropped meanwhile was counted there.
-        if (!spool.Contains(request.seqs[i])) continue;
-        samples_sent_ += request.points[i];
-        spool.Remove(request.seqs[i]);
-      }
+      sent += body.samples;
+      ++next;
       backoff.Reset();
       NoteSuccess();
-      return true;
+      continue;
     }
     ++requests_failed_;
     const bool retry = r.http_status == 0 || r.http_status == 429 || r.http_status >= 500;
     NoteFailure(r, retry);
-    if (!retry) {
-      for (size_t i = 0; i < request.seqs.size(); ++i) {
-        if (!spool.Contains(request.seqs[i])) continue;
-        dropped_http_4xx_ += request.points[i];
-        spool.Remove(request.seqs[i]);
-      }
-      return true;
+    if (!retry) {  // the receiver will never take these: drop, count
+      refused += body.samples;
+      ++next;
+      continue;
     }
     ++requests_retried_;
     std::chrono::milliseconds delay = backoff.NextDelay();
     if (r.retry_after) delay = std::max<std::chrono::milliseconds>(delay, *r.retry_after);
+    // Stopping: the records stay queued; bodies already delivered are sent
+    // again after the restart (the receiver keeps one copy).
     if (!Sleep(delay)) return false;
   }
+  Finish(*shard.spool, request, sent, refused);
+  return true;
+}
+
+// Every queued sample ends in exactly one of sent, dropped{queue_full},
+// dropped{http_4xx} or pending. Records the disk bound dropped while they
+// were in flight were counted queue_full by the spool; only the samples of
+// records still present are counted here, sent ones first.
+void TargetQueue::Finish(Spool& spool, const Request& request, uint64_t sent, uint64_t refused) {
+  uint64_t present = 0;
+  for (size_t i = 0; i < request.seqs.size(); ++i) {
+    if (!spool.Contains(request.seqs[i])) continue;
+    present += request.points[i];
+    spool.Remove(request.seqs[i]);
+  }
+  if (present == request.samples) {
+    samples_sent_ += sent;
+    dropped_http_4xx_ += refused;
+    return;
+  }
+  const uint64_t counted_sent = std::min(sent, present);
+  samples_sent_ += counted_sent;
+  dropped_http_4xx_ += present - counted_sent;
 }
 
 void TargetQueue::Run(Shard& shard) {

@@ -6,8 +6,11 @@
 // on the writer thread, BEFORE the agents' acks) -> per target, the series
 // passing keep/drop -> shard = hash(series) % shards -> appended, fsync'ed,
 // to that shard's Spool (shared/spool.h) under <dir>/<target>/shard-<i>, in
-// records of at most max_samples_per_send samples -> the shard's sender
-// thread "scout-rw-<n>" -> POST -> removed from the spool after a 2xx.
+// records of up to 25 x max_samples_per_send samples (each append is one
+// fdatasync on the writer thread: about one per shard per commit) -> the
+// shard's sender thread "scout-rw-<n>" -> POSTs of at most
+// max_samples_per_send samples -> removed from the spool once every
+// request of the record was answered.
 //
 // Durability: a sample acked to an agent is on disk in every target's
 // queue (the observer runs before the acks); a crash between the storage
@@ -26,6 +29,9 @@
 // doubling to max_backoff, with jitter; a Retry-After in seconds is
 // honoured, capped at one hour); other 4xx drop the request's samples and
 // count them (reason="http_4xx"), since resending cannot succeed.
+//
+// Accounting: every queued sample is counted in exactly one of sent,
+// dropped{queue_full}, dropped{http_4xx} or pending.
 //
 // Delivery: at-least-once. A request whose 2xx was lost (timeout, crash
 // before the spool removal) is sent again; receivers store a sample with
