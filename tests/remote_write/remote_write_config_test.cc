@@ -1,5 +1,6 @@
 // The `remote_write:` config list, read from literal YAML.
 #include "collector/remote_write/remote_write_config.h"
+#include "collector/collector_config.h"
 
 #include <gtest/gtest.h>
 
@@ -81,6 +82,15 @@ TEST(RemoteWriteConfigTest, KeepAndDrop) {
   EXPECT_TRUE(f->Sends({"up", MakeLabels({{"job", "y"}})}));
   EXPECT_FALSE(f->Sends({"up", MakeLabels({{"job", "x"}})}));
   EXPECT_FALSE(f->Sends({"other", {}}));
+}
+
+TEST(RemoteWriteConfigTest, ReadByTheCollectorConfig) {
+  auto c = ParseCollectorConfig("remote_write:\n  - {name: a, url: 'http://x/api/v1/write'}\n",
+                                "collector.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->remote_write.size(), 1u);
+  EXPECT_EQ(c->remote_write[0].name, "a");
+  EXPECT_FALSE(ParseCollectorConfig("remote_write:\n  - {name: a}\n", "collector.yaml").ok());
 }
 
 }  // namespace
