@@ -137,12 +137,9 @@ class RemoteWriteInTest : public ::testing::Test {
   http::Handler Handler(std::function<absl::StatusOr<auth::Principal>(const http::Request&)>
                             authorize = nullptr) {
     RemoteWriteInDeps deps{*pipeline_, clock_, std::move(authorize), nullptr, counters_, {}};
-    http::Router router;
-    RegisterRemoteWriteIn(router, deps);
-    const http::Router::Route* route = router.Find("POST", "/api/v1/write");
-    EXPECT_NE(route, nullptr);
-    EXPECT_EQ(route->options.max_body_bytes, 32u << 20);
-    return route->handler;
+    // What RegisterRemoteWriteIn registers for POST /api/v1/write (the
+    // router itself is tested with the HTTP server).
+    return MakeRemoteWriteHandler(deps);
   }
 
   static http::Request Post(std::string body) {
