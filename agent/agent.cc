@@ -13,7 +13,7 @@
 #include "agent/alive_file.h"
 #include "agent/ingest_client.h"
 #include "agent/scheduler.h"
-#include "agent/spool.h"
+#include "shared/spool.h"
 #include "shared/duration.h"
 #include "shared/logging.h"
 #include "shared/utf8.h"

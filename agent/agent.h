@@ -34,7 +34,7 @@ class Server;
 }
 namespace scout::agent {
 class Scheduler;
-class Spool;
+using scout::Spool;  // shared/spool.h (agent_config.h includes it)
 
 class Agent {
  public:

@@ -74,7 +74,7 @@
 #include "agent/host/process_plugin.h"
 #include "agent/postgres/postgres_config.h"
 #include "agent/probe/probe_config.h"
-#include "agent/spool.h"
+#include "shared/spool.h"
 #include "shared/grpc_client_security.h"
 
 namespace scout::agent {

@@ -38,7 +38,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "agent/agent_counters.h"
-#include "agent/spool.h"
+#include "shared/spool.h"
 #include "scout/v1/ingest.grpc.pb.h"
 #include "shared/clock.h"
 #include "shared/grpc_client_security.h"

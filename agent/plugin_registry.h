@@ -17,7 +17,7 @@
 #include "agent/agent_config.h"
 #include "agent/agent_counters.h"
 #include "agent/plugin.h"
-#include "agent/spool.h"
+#include "shared/spool.h"
 #include "agent/host/host_fs.h"
 #include "shared/clock.h"
 #include "shared/yaml_config.h"

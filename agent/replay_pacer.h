@@ -14,7 +14,7 @@
 #include <deque>
 #include <optional>
 
-#include "agent/spool.h"
+#include "shared/spool.h"
 #include "scout/v1/types.pb.h"
 #include "shared/clock.h"
 

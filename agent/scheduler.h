@@ -34,7 +34,7 @@
 #include "agent/agent_counters.h"
 #include "agent/plugin.h"
 #include "agent/plugin_runner.h"
-#include "agent/spool.h"
+#include "shared/spool.h"
 #include "shared/clock.h"
 
 namespace scout::agent {

@@ -2,12 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "shared/proto_convert.h"
 
 namespace scout::collector {
 namespace {
+
+bool IsStaleMarker(double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return bits == 0x7ff0000000000002ull;
+}
 
 constexpr int64_t kYear2000Ms = 946'684'800'000;
 // Examples quote at most this much of an offending name (it may be 16 MiB).
@@ -160,7 +167,7 @@ ValidatedBatch ValidateBatch(const v1::Batch& batch, const std::string& agent_id
                absl::StrCat("timestamp is ", (p.timestamp_ms() - received_ms) / 1000,
                             " s ahead of the collector's clock (limit ", max_future_ms / 1000,
                             " s); check the agent's clock"));
-      } else if (!std::isfinite(p.value())) {
+      } else if (!std::isfinite(p.value()) && !(limits.allow_stale_nan && IsStaleMarker(p.value()))) {
         reject(v1::NON_FINITE_VALUE, 1, s.metric(),
                absl::StrCat("value at ", p.timestamp_ms(), " is not finite"));
       } else {

@@ -39,6 +39,11 @@ struct PointLimits {
   size_t max_label_name_length = 256;
   size_t max_metric_name_length = 256;
   size_t max_label_value_length = 4096;
+  // Remote write in: Prometheus's staleness marker (the NaN with bits
+  // 0x7ff0000000000002) is stored bit-exact instead of rejected, so a
+  // series that ended stays ended for PromQL. Other NaNs and +-Inf are
+  // still NON_FINITE_VALUE.
+  bool allow_stale_nan = false;
 };
 
 struct Rejections {

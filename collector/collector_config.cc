@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "collector/remote_write/remote_write_config.h"
 #include "collector/reports/time_zone_names.h"
 #include "shared/duration.h"
 #include "shared/logging.h"
@@ -345,6 +346,8 @@ absl::StatusOr<CollectorConfig> FromMap(ConfigMap& root, const std::string& conf
   SCOUT_RETURN_IF_ERROR(ReadQuery(root, &config.query));
   SCOUT_RETURN_IF_ERROR(ReadAlerting(root, config_dir, &config.alerting));
   SCOUT_RETURN_IF_ERROR(ReadReports(root, config_dir, &config.reports));
+  // issue 17 (H4): the `remote_write:` list.
+  SCOUT_ASSIGN_OR_RETURN(config.remote_write, remote_write::ReadRemoteWriteConfig(root));
   SCOUT_RETURN_IF_ERROR(root.CheckNoUnknownKeys());
   return config;
 }

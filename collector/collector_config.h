@@ -80,6 +80,7 @@
 #include "absl/status/statusor.h"
 #include "collector/alerting/alert_engine.h"
 #include "collector/alerting/notifier.h"
+#include "collector/remote_write/remote_write_config.h"
 #include "collector/auth/auth_config.h"
 #include "collector/http/http_config.h"
 #include "collector/ingest_service.h"
@@ -140,6 +141,8 @@ struct CollectorConfig {
   std::string self_host = "scout-collector";
   AlertingConfig alerting;
   ReportsConfig reports;
+  // issue 17 (H4): remote write out targets (collector/remote_write/).
+  std::vector<remote_write::RemoteWriteTarget> remote_write;
 };
 
 // The start-up refusals of policy (docs/security.md): plaintext or no auth

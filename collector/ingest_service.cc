@@ -254,30 +254,20 @@ class IngestStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
                           absl::StrCat("batch of ", batch.ByteSizeLong(), " bytes is over the ",
                                        options_.max_batch_bytes, "-byte limit"));
     }
-    ValidatedBatch v = ValidateBatch(batch, agent_id_, now, limits_,
-                                     /*bind_host=*/principal_.role == auth::Role::kAgent);
-    // Series limits last: only series that are valid count against them.
-    SeriesLimiter::Admission admitted = service_.limiter_.Admit(agent_id_, &v.batch);
-    if (admitted.rejected_points > 0) {
-      Rejections::Group& g = v.rejections.by_reason[v1::SERIES_LIMIT];
-      if (g.points == 0) g.example = admitted.example;
-      g.points += admitted.rejected_points;
-      v.points -= admitted.rejected_points;
-    }
+    IngestPipeline::Prepared v = service_.pipeline_.Prepare(
+        batch, agent_id_, now, limits_, /*bind_host=*/principal_.role == auth::Role::kAgent);
     const uint32_t rejected = v.rejections.total();
     if (rejected > 0) {
       counters.points_rejected += rejected;
-      service_.CountRejections(agent_id_, v.rejections);
       // Logged once per stream; the counts travel back in every Ack. Series
       // limits are logged by the SeriesLimiter, once per agent per episode.
-      if (!logged_rejection_ && rejected > admitted.rejected_points) {
+      if (!logged_rejection_ && rejected > v.series_limited) {
         Rejections invalid = v.rejections;
         invalid.by_reason[v1::SERIES_LIMIT] = {};
         spdlog::warn("agent {}: dropping invalid points: {}", agent_id_, invalid.Summary());
         logged_rejection_ = true;
       }
       if (v.points == 0) {
-        service_.limiter_.Released(admitted.new_series);
         return RejectLocked(seq, grpc::StatusCode::INVALID_ARGUMENT, v.rejections.Summary());
       }
     }
@@ -295,13 +285,9 @@ class IngestStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
     }
     ++in_flight_;
     const uint32_t points = v.points;
-    const int64_t new_series = admitted.new_series;
-    submit_ = [this, points, new_series, ack = std::move(ack),
-               batch = std::move(v.batch)]() mutable {
-      service_.writes_.Submit(std::move(batch), [this, points, new_series, ack = std::move(ack)](
-                                                    const absl::Status& status) {
-        // Committed (now in storage's index) or failed: no longer pending.
-        service_.limiter_.Released(new_series);
+    submit_ = [this, points, ack = std::move(ack), v = std::move(v)]() mutable {
+      service_.pipeline_.Submit(std::move(v), [this, points, ack = std::move(ack)](
+                                                  const absl::Status& status) {
         {
           absl::MutexLock lock(&mu_);
           if (status.ok()) {
@@ -317,7 +303,7 @@ class IngestStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
           }
         }
         Completed();
-      }, static_cast<size_t>(new_series));
+      });
     };
   }
 
@@ -433,7 +419,7 @@ IngestService::IngestService(WriteQueue& writes, AgentTracker& tracker,
                              auth::Authorizer& authorizer, const Storage& storage,
                              const Clock& clock, IngestOptions options)
     : writes_(writes), tracker_(tracker), authorizer_(authorizer), clock_(clock),
-      options_(options), limiter_(storage, clock, options.series) {
+      options_(options), pipeline_(writes, storage, clock, options.series) {
   sweeper_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "scout-ingest-sw");  // 15 bytes at most
     Sweep();
@@ -573,35 +559,6 @@ void IngestService::Unregister(IngestStream* stream) {
 int IngestService::live_streams() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int>(live_.size());
-}
-
-void IngestService::CountRejections(const std::string& agent_id, const Rejections& rejections) {
-  absl::MutexLock lock(&rejected_mu_);
-  // Agent ids come from clients: name at most kMaxRejectedAgents of them.
-  std::string agent = agent_id;
-  if (!rejected_agents_.count(agent)) {
-    if (rejected_agents_.size() < kMaxRejectedAgents) {
-      rejected_agents_.insert(agent);
-    } else {
-      agent = "_other";
-    }
-  }
-  for (int r = 0; r < v1::RejectReason_ARRAYSIZE; ++r) {
-    const uint32_t points = rejections.by_reason[static_cast<size_t>(r)].points;
-    if (points > 0) rejected_[{agent, r}] += points;
-  }
-}
-
-std::vector<RejectedCount> IngestService::RejectedByAgent() const {
-  std::vector<RejectedCount> out;
-  absl::MutexLock lock(&rejected_mu_);
-  out.reserve(rejected_.size());
-  for (const auto& [key, points] : rejected_) {
-    out.push_back({key.first,
-                   absl::AsciiStrToLower(v1::RejectReason_Name(static_cast<v1::RejectReason>(key.second))),
-                   points});
-  }
-  return out;
 }
 
 }  // namespace scout::collector

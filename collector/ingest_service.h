@@ -17,6 +17,8 @@
 // Limits (docs/limits.md, `ingest:` section): per-point limits
 // (batch_validation.h) and series limits (ingest_limits.h) reject points
 // with a reason, counted per agent and reason; the stream stays open.
+// Those steps and the submission live in IngestPipeline (ingest_pipeline.h),
+// shared with remote write in; this class keeps the stream mechanics.
 // Streams: a stream without a Hello after hello_timeout is finished
 // DEADLINE_EXCEEDED; a stream that sends nothing for idle_stream_timeout
 // while the collector waits to read is finished UNAVAILABLE (the agent
@@ -58,6 +60,7 @@
 #include "collector/auth/authorizer.h"
 #include "collector/batch_validation.h"
 #include "collector/ingest_limits.h"
+#include "collector/ingest_pipeline.h"
 #include "collector/storage/storage.h"
 #include "collector/write_queue.h"
 #include <grpcpp/support/byte_buffer.h>
@@ -92,13 +95,6 @@ struct IngestCounters {
   std::atomic<uint64_t> closed_peer_limit{0};
 };
 
-// One series of scout_collector_samples_rejected_total{agent, reason}.
-struct RejectedCount {
-  std::string agent;
-  std::string reason;  // lower-case RejectReason name, e.g. "series_limit"
-  uint64_t points = 0;
-};
-
 class IngestStream;
 
 // Raw (ByteBuffer) handler: the service parses AgentMessages itself.
@@ -118,16 +114,18 @@ class IngestService final : public v1::Ingest::WithRawCallbackMethod_Stream<v1::
 
   const IngestCounters& counters() const { return counters_; }
   int live_streams() const;
-  // Points rejected per agent and reason since start. Bounded: at most
-  // kMaxRejectedAgents agents are named, the rest are summed as "_other".
-  std::vector<RejectedCount> RejectedByAgent() const;
-  static constexpr size_t kMaxRejectedAgents = 10'000;
-  const SeriesLimiter& limiter() const { return limiter_; }
+  // Points rejected per agent and reason since start, by every way in
+  // that shares the pipeline (see IngestPipeline::RejectedByAgent).
+  std::vector<RejectedCount> RejectedByAgent() const { return pipeline_.RejectedByAgent(); }
+  static constexpr size_t kMaxRejectedAgents = IngestPipeline::kMaxRejectedAgents;
+  const SeriesLimiter& limiter() const { return pipeline_.limiter(); }
+  // validate -> series limits -> count -> WriteQueue, shared with remote
+  // write in (collector/remote_write/remote_write_in.h).
+  IngestPipeline& pipeline() { return pipeline_; }
 
  private:
   friend class IngestStream;
   void Unregister(IngestStream* stream);
-  void CountRejections(const std::string& agent_id, const Rejections& rejections);
   // "principal:<name>" when authenticated, else the client IP.
   std::string PeerKey(const grpc::CallbackServerContext& context,
                       const auth::Principal& principal) const;
@@ -139,7 +137,7 @@ class IngestService final : public v1::Ingest::WithRawCallbackMethod_Stream<v1::
   const Clock& clock_;
   const IngestOptions options_;
   IngestCounters counters_;
-  SeriesLimiter limiter_;
+  IngestPipeline pipeline_;
 
   mutable absl::Mutex mu_;
   // Live streams and the peer key each counts against ("" = not counted).
@@ -147,10 +145,6 @@ class IngestService final : public v1::Ingest::WithRawCallbackMethod_Stream<v1::
   std::map<std::string, int> peer_streams_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   bool stop_sweeper_ ABSL_GUARDED_BY(mu_) = false;
-
-  mutable absl::Mutex rejected_mu_;
-  std::map<std::pair<std::string, int>, uint64_t> rejected_ ABSL_GUARDED_BY(rejected_mu_);
-  std::set<std::string> rejected_agents_ ABSL_GUARDED_BY(rejected_mu_);  // named ones
 
   std::thread sweeper_;  // last: started after everything it reads
 };

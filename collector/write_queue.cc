@@ -53,6 +53,11 @@ bool WriteQueue::WaitForCapacity(std::function<void()> resume) {
   return true;
 }
 
+bool WriteQueue::Full() const {
+  absl::MutexLock lock(&mu_);
+  return !stopping_ && FullLocked();
+}
+
 size_t WriteQueue::pending_points() const {
   absl::MutexLock lock(&mu_);
   return pending_points_;
@@ -287,6 +292,8 @@ void WriteQueue::CommitGroup(std::deque<Item>& group) {
       ++stats_.failed_commits;
     }
   }
+  // Before the acks: what the observer keeps is then at least what was acked.
+  if (status.ok() && observer_) observer_(batches);
   for (Item& item : group) {
     if (!item.is_agent) item.done(status);
   }

@@ -25,6 +25,17 @@
 // beyond the budget is bounded by the batches it read before it parked
 // (max_in_flight_batches, each at most max_batch_bytes on the wire).
 //
+// Commit observer (remote write out): after a commit succeeded and BEFORE
+// its callbacks run (so before any agent or sender gets its ack), the
+// writer thread hands the committed batches to the observer, which must
+// make them durable itself (remote write appends them to its on-disk
+// queue). Durability: a crash after the storage commit and before the
+// observer's append returns loses those batches for the observer only
+// (they are in storage, the agents were not acked and resend them, and the
+// resent batches reach the observer again: at-least-once). A crash after
+// the append loses nothing. The observer runs on the writer thread: its
+// time adds to every ack's latency.
+//
 // Thread safety: Submit*/Stop may be called from any thread.
 #pragma once
 
@@ -74,6 +85,10 @@ class WriteQueue {
   WriteQueue(Storage& storage, WriteQueueOptions options, const Clock& clock);
   ~WriteQueue();  // Stop()s if needed
 
+  using CommitObserver = std::function<void(const std::vector<const WriteBatch*>&)>;
+  // Call before Start(). See "Commit observer" above.
+  void SetCommitObserver(CommitObserver observer) { observer_ = std::move(observer); }
+
   void Start();
   // Commits what is queued, runs its callbacks, then joins the thread.
   // Later submissions get UNAVAILABLE at once.
@@ -88,6 +103,8 @@ class WriteQueue {
   // `resume` (on the writer thread, or in Stop()) once the queue has
   // drained below half of its budget(s).
   bool WaitForCapacity(std::function<void()> resume);
+  // Over the memory budget now (what WaitForCapacity would park on).
+  bool Full() const;
   size_t pending_points() const;
   size_t pending_bytes() const;
 
@@ -135,6 +152,7 @@ class WriteQueue {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   WriteStats stats_ ABSL_GUARDED_BY(mu_);
   bool last_commit_ok_ = true;  // writer thread only
+  CommitObserver observer_;     // set before Start(), then read by the writer only
   std::thread thread_;
 };
 

@@ -8,7 +8,7 @@
 
 #include "agent/agent_counters.h"
 #include "agent/plugin.h"
-#include "agent/spool.h"
+#include "shared/spool.h"
 
 namespace scout::agent {
 

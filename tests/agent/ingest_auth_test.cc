@@ -14,7 +14,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "agent/ingest_client.h"
-#include "agent/spool.h"
+#include "shared/spool.h"
 #include "scout/v1/ingest.grpc.pb.h"
 #include "tests/common/log_capture.h"
 #include "tests/common/test_dir.h"

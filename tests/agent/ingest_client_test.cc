@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "agent/scheduler.h"
-#include "agent/spool.h"
+#include "shared/spool.h"
 #include "collector/collector_server.h"
 #include "collector/storage/sqlite_storage.h"
 

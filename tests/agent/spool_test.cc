@@ -1,4 +1,4 @@
-#include "agent/spool.h"
+#include "shared/spool.h"
 
 #include <gtest/gtest.h>
 

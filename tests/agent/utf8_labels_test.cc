@@ -13,7 +13,7 @@
 #include "agent/host/filesystem_plugin.h"
 #include "agent/host/process_plugin.h"
 #include "agent/scheduler.h"
-#include "agent/spool.h"
+#include "shared/spool.h"
 #include "shared/clock.h"
 #include "shared/utf8.h"
 #include "tests/common/test_dir.h"

@@ -16,7 +16,7 @@
 #include <fstream>
 #include <string>
 
-#include "agent/spool.h"
+#include "shared/spool.h"
 #include "shared/clock.h"
 #include "spdlog/spdlog.h"
 
@@ -74,12 +74,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   WriteFile(*g_dir + "/segment-00000000000000000001.spool", segment.data(), segment.size());
 
   scout::SystemClock clock;
-  scout::agent::SpoolOptions options;
+  scout::SpoolOptions options;
   options.dir = *g_dir;
   options.fsync = false;
   options.max_bytes = 1 << 20;
   options.segment_bytes = 64 << 10;
-  auto spool = scout::agent::Spool::Open(options, clock);
+  auto spool = scout::Spool::Open(options, clock);
   if (!spool.ok()) return 0;
   for (uint64_t seq : (*spool)->Pending()) (void)(*spool)->Read(seq);
   (void)(*spool)->stats();

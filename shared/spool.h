@@ -1,4 +1,5 @@
-// Spool: the agent's on-disk queue of batches not yet acknowledged.
+// Spool: an on-disk queue of batches not yet acknowledged: the agent's
+// spool, and the collector's remote-write queue (one per target shard).
 //
 // Every batch is appended (and fdatasync'ed) before it is sent, so nothing
 // collected is lost when the collector is down, slow, or the agent itself
@@ -45,7 +46,7 @@
 #include "scout/v1/ingest.pb.h"
 #include "shared/clock.h"
 
-namespace scout::agent {
+namespace scout {
 
 struct SpoolOptions {
   std::string dir = "/var/lib/scout/spool";
@@ -95,6 +96,11 @@ class Spool {
   // The oldest batch still in the spool with a seq greater than `seq`.
   std::optional<uint64_t> FirstAfter(uint64_t seq) const;
   uint64_t last_seq() const;
+  // Whether the batch is still in the spool (not removed, not dropped).
+  bool Contains(uint64_t seq) const;
+  // When the oldest batch still in the spool was appended (the spool's
+  // clock, ms); nullopt when empty. For "lag" metrics.
+  std::optional<int64_t> OldestAppendedMs() const;
 
   // Acked, or rejected for good.
   void Remove(uint64_t seq);
@@ -145,4 +151,4 @@ class Spool {
   SpoolStats stats_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace scout::agent
+}  // namespace scout

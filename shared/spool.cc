@@ -1,4 +1,4 @@
-#include "agent/spool.h"
+#include "shared/spool.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -18,7 +18,7 @@
 #include "shared/status_macros.h"
 #include "shared/utf8.h"
 
-namespace scout::agent {
+namespace scout {
 namespace {
 
 constexpr size_t kHeaderSize = 28;  // len, crc, seq, appended_ms, points
@@ -401,6 +401,17 @@ uint64_t Spool::last_seq() const {
   return next_seq_ - 1;
 }
 
+bool Spool::Contains(uint64_t seq) const {
+  absl::MutexLock lock(&mu_);
+  return entries_.count(seq) > 0;
+}
+
+std::optional<int64_t> Spool::OldestAppendedMs() const {
+  absl::MutexLock lock(&mu_);
+  if (entries_.empty()) return std::nullopt;
+  return entries_.begin()->second.appended_ms;
+}
+
 void Spool::Remove(uint64_t seq) {
   absl::MutexLock lock(&mu_);
   RemoveLocked(seq);
@@ -448,4 +459,4 @@ SpoolStats Spool::stats() const {
   return s;
 }
 
-}  // namespace scout::agent
+}  // namespace scout
