@@ -24,7 +24,12 @@
 #include "collector/self_metrics.h"
 #include "collector/storage/sqlite_storage.h"
 #include "collector/write_queue.h"
+#include "collector/http/http_auth.h"
 #include "collector/http/metrics_routes.h"
+#include "collector/prom_api/prom_api.h"
+#include "collector/remote_write/remote_write_in.h"
+#include "collector/remote_write/remote_write_metrics.h"
+#include "collector/remote_write/remote_write_out.h"
 #include "shared/http/server.h"
 #include "shared/status_macros.h"
 #include "shared/logging.h"
@@ -58,6 +63,7 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   SCOUT_RETURN_IF_ERROR(CheckTlsFiles(config));
   std::unique_ptr<CollectorServer> s(new CollectorServer());
   s->config_ = config;
+  s->clock_ = &clock;
   SCOUT_ASSIGN_OR_RETURN(s->authorizer_, auth::Authorizer::Create(config.auth, clock));
   if (!config.auth) {
     spdlog::warn("authentication is off (no auth section): every caller on {} is admin",
@@ -69,6 +75,18 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   write_options.max_pending_points = config.max_pending_points;
   write_options.max_new_series_per_commit = config.max_new_series_per_commit;
   s->writes_ = std::make_unique<WriteQueue>(*s->storage_, write_options, clock);
+  s->remote_write_in_ = std::make_unique<remote_write::RemoteWriteInCounters>();
+  if (!config.remote_write.empty()) {
+    // Fed after each commit, before its acks (docs/prometheus.md#remote-write).
+    const std::filesystem::path dir =
+        std::filesystem::path(config.storage.path).parent_path() / "remote_write";
+    SCOUT_ASSIGN_OR_RETURN(s->remote_write_out_,
+                           remote_write::RemoteWriteOut::Start(config.remote_write,
+                                                               {dir.string(), true}, clock));
+    remote_write::RemoteWriteOut* out = s->remote_write_out_.get();
+    s->writes_->SetCommitObserver(
+        [out](const std::vector<const WriteBatch*>& batches) { out->Observe(batches); });
+  }
   s->writes_->Start();
   s->tracker_ = std::make_unique<AgentTracker>();
   s->ingest_ = std::make_unique<IngestService>(*s->writes_, *s->tracker_, *s->authorizer_,
@@ -129,9 +147,8 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
                                            clock, config.self_host, config.self_interval,
                                            s->engine_.get(), s->notifier_.get(),
                                            s->authorizer_.get(), s->query_gate_.get(),
-                                           [reports = s->reports_.get()](const std::string& host,
-                                                                         int64_t now_ms) {
-                                             return reports->MetricSeries(host, now_ms);
+                                           [s = s.get()](const std::string& host, int64_t now_ms) {
+                                             return s->ExtraSelfSeries(host, now_ms);
                                            });
   s->self_->Start();
   if (s->engine_) s->engine_->Start();
@@ -149,7 +166,20 @@ absl::Status CollectorServer::StartHttp(const CollectorConfig& config) {
   SelfMetrics* self = self_.get();
   RegisterMetricsRoutes(router, MetricsDeps{[self] { return self->Snapshot(); }, *authorizer_,
                                             [this] { return ready_.load(); }, http_counters_});
-  // issue 17: RegisterPromApi / RegisterRemoteWriteIn are added here
+  RegisterPromApi(router, prom_api::PromApiDeps{*storage_, *query_gate_, config.query,
+                                                *authorizer_, engine_.get(), *clock_,
+                                                config.alerting.engine.evaluation_interval});
+  remote_write::RemoteWriteInOptions remote_write_options;
+  remote_write_options.points = config.ingest.points;
+  remote_write_options.points.max_future_ms = config.ingest.max_future_skew_ms;
+  auth::Authorizer& authorizer = *authorizer_;
+  RegisterRemoteWriteIn(
+      router, remote_write::RemoteWriteInDeps{
+                  ingest_->pipeline(), *clock_,
+                  [&authorizer](const http::Request& r) {
+                    return AuthorizeHttp(authorizer, r, auth::Permission::kIngest);
+                  },
+                  AuthErrorResponse, *remote_write_in_, remote_write_options});
   http::ServerOptions options;
   options.listen = config.http.listen;
   options.threads = config.http.threads;
@@ -302,6 +332,17 @@ absl::Status CollectorServer::StartAlerting(const CollectorConfig& config, const
 
 std::string CollectorServer::CountersLine() const { return self_->CountersLine(); }
 
+std::vector<SeriesPoints> CollectorServer::ExtraSelfSeries(const std::string& host,
+                                                           int64_t now_ms) const {
+  std::vector<SeriesPoints> series = reports_->MetricSeries(host, now_ms);
+  std::vector<SeriesPoints> remote = remote_write::RemoteWriteSeries(
+      remote_write_out_ ? remote_write_out_->Stats() : std::vector<remote_write::RemoteWriteStats>{},
+      remote_write_in_.get(), host, now_ms);
+  series.insert(series.end(), std::make_move_iterator(remote.begin()),
+                std::make_move_iterator(remote.end()));
+  return series;
+}
+
 void CollectorServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   if (shut_down_) return;
   shut_down_ = true;
@@ -332,6 +373,8 @@ void CollectorServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   // commit (Stop waits up to shutdown_grace for pending replies).
   if (http_) http_->Stop();
   if (writes_) writes_->Stop();
+  // After the writer: its last commits still feed the remote-write queues.
+  if (remote_write_out_) remote_write_out_->Stop();
   server_.reset();
   if (health_server_) health_server_->Shutdown(deadline);
   health_server_.reset();

@@ -17,11 +17,13 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "collector/collector_config.h"
 #include "collector/reports/report_source.h"
 #include "shared/clock.h"
+#include "shared/metric.h"
 
 namespace grpc {
 class CallbackGenericService;
@@ -38,6 +40,10 @@ namespace scout::collector {
 
 namespace auth {
 class Authorizer;
+}
+namespace remote_write {
+class RemoteWriteInCounters;
+class RemoteWriteOut;
 }
 class AgentTracker;
 class AlertsService;
@@ -85,6 +91,9 @@ class CollectorServer {
   // The one place that picks the storage backend: opens storage_ (and,
   // when `with_alerts`, alert_store_ on the same database).
   absl::Status OpenBackend(const CollectorConfig& config, const Clock& clock, bool with_alerts);
+  // What SelfMetrics adds to the collector's own series: the Reports
+  // service's and remote write's.
+  std::vector<SeriesPoints> ExtraSelfSeries(const std::string& host, int64_t now_ms) const;
   absl::Status StartAlerting(const CollectorConfig& config, const Clock& clock);
   void StartReports(const CollectorConfig& config, const Clock& clock);
   // Plaintext, or TLS whose files gRPC re-reads every reload_interval.
@@ -97,6 +106,7 @@ class CollectorServer {
   int port_ = 0;
   int health_port_ = 0;
   bool shut_down_ = false;
+  const Clock* clock_ = nullptr;
   std::unique_ptr<auth::Authorizer> authorizer_;
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<WriteQueue> writes_;
@@ -120,6 +130,10 @@ class CollectorServer {
   std::unique_ptr<grpc::CallbackGenericService> health_others_;  // UNIMPLEMENTED for the rest
   // Issue 17: the HTTP port (null when http.listen is ""); /-/ready reads ready_.
   std::shared_ptr<http::ServerCounters> http_counters_;
+  // Remote write: the receiver's counters (the HTTP route) and the senders
+  // to `remote_write:` targets (null without targets).
+  std::unique_ptr<remote_write::RemoteWriteInCounters> remote_write_in_;
+  std::unique_ptr<remote_write::RemoteWriteOut> remote_write_out_;
   std::unique_ptr<http::Server> http_;
   std::atomic<bool> ready_{false};
 };

@@ -1,13 +1,8 @@
 // Authorization of one API request: the single place the Prometheus API
 // asks "may this caller do this?".
 //
-// INTEGRATION (issue 17): the body becomes
-//   auto p = AuthorizeHttp(authorizer, request, permission);
-//   if (!p.ok()) return AuthErrorResponse(p.status());
-//   return std::nullopt;
-// (collector/http/http_auth.h, H2). Until then it allows everything when
-// authentication is off and refuses everything (401) when it is on, so the
-// API can never be open by mistake.
+// Over collector/http/http_auth.h: the HTTP port's tokens, certificates
+// and roles (docs/security.md).
 #pragma once
 
 #include <optional>

@@ -44,7 +44,7 @@
 #include "collector/auth/principal.h"
 #include "collector/batch_validation.h"
 #include "collector/ingest_pipeline.h"
-#include "collector/remote_write/http_types_shim.h"  // TEMPORARY: shared/http/http_server.h
+#include "shared/http/router.h"
 #include "collector/remote_write/remote_write_codec.h"
 #include "shared/clock.h"
 
