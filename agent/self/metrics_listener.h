@@ -15,7 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "agent/agent_counters.h"
-#include "agent/spool.h"
+#include "shared/spool.h"
 #include "shared/http/server.h"
 
 namespace scout::agent {

@@ -1,4 +1,4 @@
-// Fuzz target: the agent's spool read back at start-up (agent/spool.h):
+// Fuzz target: the agent's spool read back at start-up (shared/spool.h):
 // segment records ([len][crc][seq][appended_ms][points][Batch]) and the ack
 // journal, as a crash, a full disk or another program may have left them.
 // Input: byte 0 = flags (bit 0: the harness writes the right CRC into every
