@@ -166,7 +166,7 @@ absl::Status CollectorServer::StartHttp(const CollectorConfig& config) {
   SelfMetrics* self = self_.get();
   RegisterMetricsRoutes(router, MetricsDeps{[self] { return self->Snapshot(); }, *authorizer_,
                                             [this] { return ready_.load(); }, http_counters_});
-  RegisterPromApi(router, prom_api::PromApiDeps{*storage_, *query_gate_, config.query,
+  RegisterPromApi(router, PromApiDeps{*storage_, *query_gate_, config.query,
                                                 *authorizer_, engine_.get(), *clock_,
                                                 config.alerting.engine.evaluation_interval});
   remote_write::RemoteWriteInOptions remote_write_options;
