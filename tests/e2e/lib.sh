@@ -46,7 +46,12 @@ launch_collector() {
     >>"$WORK/collector.log" 2>&1 &
   COLLECTOR_PID=$!
   PIDS+=("$COLLECTOR_PID")
-  wait_for 60 "collector ready" test -s "$WORK/ready"
+  local deadline=$((SECONDS + 60))
+  until [ -s "$WORK/ready" ]; do
+    kill -0 "$COLLECTOR_PID" 2>/dev/null || fail "the collector exited at start-up"
+    [ $SECONDS -lt $deadline ] || fail "timed out after 60s waiting for the collector to be ready"
+    sleep 0.2
+  done
   ADDR=$(cat "$WORK/ready")
 }
 

@@ -31,7 +31,7 @@ tls:
   cert_file: $SEC/server.crt
   key_file: $SEC/server.key
   client_ca_file: $SEC/ca.crt
-  client_auth: optional
+  client_auth: request
 auth:
   tokens_file: $SEC/tokens.yaml
 http:
@@ -87,6 +87,8 @@ want=$(sctl latest 'node_memory_MemTotal_bytes{host="eco-agent"}' -o json |
 [ "$total" = "$want" ] || fail "promtool says MemTotal $total, sctl $want"
 pass "promtool query instant agrees with sctl: MemTotal $total"
 
+sleep 22  # 20 s of the agent's samples for the range below
+t=$(date +%s)
 start=$((t - 20)) end=$((t - 5))
 promtool query range -o json --start="$start" --end="$end" --step=1s "$PROM_URL" \
   'node_load1{host="eco-agent"}' >"$WORK/range.json" || fail "promtool query range"
@@ -98,8 +100,8 @@ const m = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 if (m.length !== 1) { console.error("series: " + m.length); process.exit(1); }
 const raw = new Map();
 for (const line of fs.readFileSync(process.argv[3], "utf8").trim().split("\n").slice(1)) {
-  const cells = line.split(",");
-  raw.set(Math.round(Date.parse(cells[0]) / 1000), Number(cells[cells.length - 1]));
+  const cells = line.split(",");  // series, timestamp_ms, time, value
+  raw.set(Math.round(Number(cells[cells.length - 3]) / 1000), Number(cells[cells.length - 1]));
 }
 let checked = 0;
 for (const [ts, v] of m[0].values) {  // each step's newest point at or before it (1 s buckets)
