@@ -32,6 +32,7 @@ RUN apt-get update \
       libgrpc++-dev libprotobuf-dev libabsl-dev libre2-dev \
       libpqxx-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev zlib1g-dev \
       libspdlog-dev libyaml-cpp-dev libcli11-dev \
+      libmicrohttpd-dev libgnutls28-dev libsnappy-dev nlohmann-json3-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -66,6 +67,7 @@ RUN apt-get update \
       libabsl20220623 libprotobuf32 libgrpc29 libgrpc++1.51 libre2-9 \
       libcurl4 libssl3 libpq5 libpqxx-6.4 libsqlite3-0 \
       libspdlog1.10 libfmt9 libyaml-cpp0.7 \
+      libmicrohttpd12 libsnappy1v5 \
  && rm -rf /var/lib/apt/lists/*
 
 # Non-root user with a fixed uid/gid (Kubernetes runAsUser/fsGroup: 10001).
@@ -93,8 +95,9 @@ LABEL org.opencontainers.image.title="scout-collector" \
 COPY --from=build /out/scout-collector /out/sctl /usr/local/bin/
 # Data dir: the database lives under /var/lib/scout (mount a volume there).
 VOLUME ["/var/lib/scout"]
-# 7070: gRPC with TLS and tokens; 7071: plaintext grpc.health.v1 only.
-EXPOSE 7070 7071
+# 7070: gRPC with TLS and tokens; 7071: plaintext grpc.health.v1 only;
+# 9470: HTTP (Prometheus API, /metrics, remote write) with the same TLS and tokens.
+EXPOSE 7070 7071 9470
 ENTRYPOINT ["/usr/local/bin/scout-collector"]
 # Defaults for a bare `docker run`; Kubernetes args (e.g. --config) replace
 # them. TLS and tokens from the files scripts/gen-certs.sh writes:
