@@ -20,7 +20,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-source "$ROOT/tests/postgres/pg_cluster.sh"  # pg_free_port
+source "$ROOT/tests/common/free_port.sh"
 wait_for() {  # wait_for SECONDS COMMAND...
   local deadline=$((SECONDS + $1))
   shift
@@ -30,7 +30,7 @@ wait_for() {  # wait_for SECONDS COMMAND...
   done
 }
 
-HTTP_PORT=$(pg_free_port) PROM_PORT=$(pg_free_port)
+HTTP_PORT=$(free_port) PROM_PORT=$(free_port)
 cat >"$WORK/collector.yaml" <<YAML
 http:
   listen: 127.0.0.1:$HTTP_PORT

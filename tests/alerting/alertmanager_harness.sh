@@ -19,14 +19,7 @@
 # Exit status 1 (and the log on stderr) if it does not become ready in 10 s.
 AM_BIN=${AM_BIN:-/usr/bin/prometheus-alertmanager}
 
-am_free_port() {
-  local port
-  for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-  return 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../common/free_port.sh"
 
 # HTTP GET of a path on 127.0.0.1:$1 without curl; prints the status line.
 am_http_status() {
@@ -52,7 +45,7 @@ receivers:
   - name: "null"
 CONF
   local port
-  port=$(am_free_port) || { echo "no free port" >&2; return 1; }
+  port=$(free_port) || { echo "no free port" >&2; return 1; }
   # stdout/stderr to a file: the process must not hold the caller's pipe.
   "$AM_BIN" --config.file="$AM_DIR/alertmanager.yml" --storage.path="$AM_DIR/data" \
     --web.listen-address="127.0.0.1:$port" --cluster.listen-address= \

@@ -45,14 +45,7 @@ stop_all() {
 }
 trap stop_all EXIT
 
-free_port() {
-  local port
-  for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-  return 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../common/free_port.sh"
 
 # ---- certificates and tokens: an agent token bound to live-agent, a reader
 # token for the dashboards (as Grafana would have).

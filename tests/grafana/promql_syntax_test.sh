@@ -22,14 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  local port
-  for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-  return 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../common/free_port.sh"
 PORT=$(free_port)
 printf 'global:\n  scrape_interval: 15s\n' >"$WORK/prometheus.yml"
 node "$HERE/synthetic_data.mjs" "$HERE/../../deploy/grafana/dashboards" 40 >"$WORK/data.om"

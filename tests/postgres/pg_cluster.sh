@@ -12,14 +12,7 @@ pg_as_owner() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-pg_free_port() {
-  local port
-  for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-  return 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../common/free_port.sh"
 
 pg_start() {
   [ -x "$PG_BIN/initdb" ] || { echo "PostgreSQL 15 is not installed (scripts/install-deps.sh)" >&2; return 1; }
@@ -28,7 +21,7 @@ pg_start() {
   [ "$(id -u)" -eq 0 ] && chown postgres "$PG_DIR"
   pg_as_owner "$PG_BIN/initdb" -D "$PG_DIR/data" -U scout --auth=trust -E UTF8 >"$PG_DIR/initdb.log" 2>&1 ||
     { cat "$PG_DIR/initdb.log" >&2; return 1; }
-  PGPORT=$(pg_free_port)
+  PGPORT=$(free_port)
   cat >>"$PG_DIR/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PGPORT

@@ -15,13 +15,13 @@
 COLLECTOR=$1 AGENT=$2 SCTL=$3
 source "$(dirname "$0")/../e2e/lib.sh"
 source "$(dirname "$0")/../common/security.sh"
-source "$(dirname "$0")/../postgres/pg_cluster.sh"  # pg_free_port
+source "$(dirname "$0")/../common/free_port.sh"
 for tool in prometheus promtool prometheus-node-exporter node curl; do
   command -v "$tool" >/dev/null || fail "$tool not found (scripts/install-deps.sh installs it)"
 done
 security_init
 DB=$WORK/scout.db
-HTTP_PORT=$(pg_free_port) || fail "no free port"
+HTTP_PORT=$(free_port) || fail "no free port"
 
 # promtool cannot send a bearer token or a client certificate: the HTTP
 # port accepts the token as a basic-auth password, and client certificates
@@ -87,9 +87,11 @@ want=$(sctl latest 'node_memory_MemTotal_bytes{host="eco-agent"}' -o json |
 [ "$total" = "$want" ] || fail "promtool says MemTotal $total, sctl $want"
 pass "promtool query instant agrees with sctl: MemTotal $total"
 
-sleep 22  # 20 s of the agent's samples for the range below
+# A 20 s range that ended 15 s ago: committed on both sides even when the
+# agent's cycles run late on a loaded machine.
+sleep 37
 t=$(date +%s)
-start=$((t - 20)) end=$((t - 5))
+start=$((t - 35)) end=$((t - 15))
 promtool query range -o json --start="$start" --end="$end" --step=1s "$PROM_URL" \
   'node_load1{host="eco-agent"}' >"$WORK/range.json" || fail "promtool query range"
 sctl query 'node_load1{host="eco-agent"}' --start "$((start * 1000))" --end "$((end * 1000))" \
@@ -116,11 +118,12 @@ console.log("steps compared: " + checked);
 JS
 pass "promtool query range agrees with sctl's raw points"
 promtool query series --match='node_load1' "$PROM_URL" | grep -q 'host="eco-agent"' || fail "promtool query series"
-promtool query labels "$PROM_URL" host | grep -q eco-agent || fail "promtool query labels"
+labels=$(promtool query labels "$PROM_URL" host 2>&1) || fail "promtool query labels: $labels"
+grep -q eco-agent <<<"$labels" || fail "promtool query labels host: $labels"
 pass "promtool query series and labels"
 
 # --- a real Prometheus: scrapes Scout's /metrics, remote-writes into Scout ---
-NODE_PORT=$(pg_free_port) PROM_PORT=$(pg_free_port)
+NODE_PORT=$(free_port) PROM_PORT=$(free_port)
 prometheus-node-exporter --web.listen-address="127.0.0.1:$NODE_PORT" >"$WORK/node.log" 2>&1 &
 PIDS+=($!)
 cat >"$WORK/prometheus.yml" <<YAML

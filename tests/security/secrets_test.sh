@@ -184,7 +184,7 @@ printf 'postgresql://scout_mon:%s@127.0.0.1:%s/postgres\n' \
   "$(urlencode "$PG_PASSWORD")" "$PGPORT" >"$SECRETS/dsn-uri"
 printf 'postgresql://scout_mon:%s@127.0.0.1:%s/postgres\n' \
   "$(urlencode "$PG_WRONG_PASSWORD")" "$PGPORT" >"$SECRETS/dsn-wrong"
-CLOSED_PORT=$(pg_free_port)
+CLOSED_PORT=$(free_port)
 
 # ------------------------------------------------- redirecting HTTP servers --
 # "start" answers 302 to "landing" on another port; neither logs headers.
