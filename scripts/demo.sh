@@ -22,6 +22,7 @@ trap 'exit 0' INT TERM
 SCTL=build/ctl/sctl
 HOST=$(hostname)
 echo "collector on $ADDR (logs: var/collector.log), agent id $HOST (logs: var/agent.log)"
+echo "Prometheus HTTP API and /metrics on http://127.0.0.1:9470 (e.g. promtool query instant http://127.0.0.1:9470 node_load1)"
 sleep 6
 while true; do
   clear 2>/dev/null || true
