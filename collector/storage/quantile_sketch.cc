@@ -127,11 +127,21 @@ double QuantileSketch::ValueAtRank(uint64_t k) const {
   return max_;
 }
 
+namespace {
+// A rank as an integer in [0, last]. A count decoded from a hostile blob
+// may be near 2^64, where the double rank rounds up past the last one.
+uint64_t ClampRank(double rank, uint64_t last) {
+  if (!(rank > 0)) return 0;  // also NaN
+  if (rank >= static_cast<double>(last)) return last;
+  return static_cast<uint64_t>(rank);
+}
+}  // namespace
+
 double QuantileSketch::Quantile(double q) const {
   if (count_ == 0) return std::numeric_limits<double>::quiet_NaN();
   const double rank = q * static_cast<double>(count_ - 1);
-  const uint64_t lo = static_cast<uint64_t>(std::floor(rank));
-  const uint64_t hi = static_cast<uint64_t>(std::ceil(rank));
+  const uint64_t lo = ClampRank(std::floor(rank), count_ - 1);
+  const uint64_t hi = ClampRank(std::ceil(rank), count_ - 1);
   const double lo_value = std::clamp(ValueAtRank(lo), min_, max_);
   const double hi_value = hi == lo ? lo_value : std::clamp(ValueAtRank(hi), min_, max_);
   return lo_value + (hi_value - lo_value) * (rank - static_cast<double>(lo));
