@@ -10,6 +10,7 @@
 
 #include "collector/promql/eval.h"
 #include "collector/promql/parser.h"
+#include "tests/promql/memory_source.h"  // MemorySource
 
 namespace scout::collector::promql {
 namespace {
@@ -19,55 +20,6 @@ constexpr int64_t kS = 1000;
 constexpr int64_t kM = 60 * kS;
 constexpr int64_t kH = 60 * kM;
 
-class MemorySource : public SeriesSource {
- public:
-  void Add(const std::string& metric, std::vector<std::pair<std::string, std::string>> labels,
-           std::vector<Point> points) {
-    SeriesPoints sp;
-    sp.key.metric = metric;
-    sp.key.labels = MakeLabels(std::move(labels));
-    sp.points = std::move(points);
-    series_.push_back(std::move(sp));
-  }
-
-  absl::StatusOr<std::vector<SeriesPoints>> ReadRange(const CompiledSelector& selector,
-                                                      int64_t start_ms, int64_t end_ms) override {
-    ++range_reads;
-    if (!fail.ok()) return fail;
-    std::vector<SeriesPoints> out;
-    for (const SeriesPoints& sp : series_) {
-      if (!selector.Matches(sp.key)) continue;
-      SeriesPoints o;
-      o.key = sp.key;
-      for (const Point& p : sp.points) {
-        if (p.timestamp_ms >= start_ms && p.timestamp_ms < end_ms) o.points.push_back(p);
-      }
-      if (!o.points.empty()) out.push_back(std::move(o));
-    }
-    return out;
-  }
-
-  absl::StatusOr<std::vector<SeriesPoints>> Latest(const CompiledSelector& selector) override {
-    ++latest_reads;
-    if (!fail.ok()) return fail;
-    std::vector<SeriesPoints> out;
-    for (const SeriesPoints& sp : series_) {
-      if (!selector.Matches(sp.key) || sp.points.empty()) continue;
-      SeriesPoints o;
-      o.key = sp.key;
-      o.points.push_back(sp.points.back());
-      out.push_back(std::move(o));
-    }
-    return out;
-  }
-
-  int range_reads = 0;
-  int latest_reads = 0;
-  absl::Status fail;
-
- private:
-  std::vector<SeriesPoints> series_;
-};
 
 // Points every `step` ms ending at `end`, values from f(i) (i = 0 oldest).
 template <typename F>

@@ -9,6 +9,7 @@
 
 #include "collector/storage/sqlite_storage.h"
 #include "tests/common/test_dir.h"
+#include "tests/common/test_storage.h"
 
 namespace scout::collector {
 namespace {
@@ -16,12 +17,8 @@ namespace {
 class WriteQueueTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SqliteOptions options;
-    options.path = dir_.path() / "scout.db";
-    options.synchronous_full = false;
-    auto opened = SqliteStorage::Open(options, clock_);
-    ASSERT_TRUE(opened.ok()) << opened.status();
-    storage_ = *std::move(opened);
+    storage_ = scout::testing::OpenTestStorage(dir_.path(), clock_);
+    ASSERT_NE(storage_, nullptr);
   }
 
   // `n` series named metric{i="k"} for k in [first, first + n), one point each.

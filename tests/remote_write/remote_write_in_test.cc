@@ -16,6 +16,7 @@
 #include "collector/write_queue.h"
 #include "shared/selector.h"
 #include "tests/common/test_dir.h"
+#include "tests/common/test_storage.h"
 
 namespace scout::collector::remote_write {
 namespace {
@@ -123,12 +124,8 @@ TEST(RemoteWriteCodecTest, ToWriteRequestSortsLabelsWithNameAndMergesSeries) {
 class RemoteWriteInTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SqliteOptions options;
-    options.path = dir_.path() / "scout.db";
-    options.synchronous_full = false;
-    auto opened = SqliteStorage::Open(options, clock_);
-    ASSERT_TRUE(opened.ok()) << opened.status();
-    storage_ = *std::move(opened);
+    storage_ = scout::testing::OpenTestStorage(dir_.path(), clock_);
+    ASSERT_NE(storage_, nullptr);
     queue_ = std::make_unique<WriteQueue>(*storage_, WriteQueueOptions{}, clock_);
     pipeline_ = std::make_unique<IngestPipeline>(*queue_, *storage_, clock_, SeriesLimits{});
   }

@@ -31,6 +31,7 @@
 #include "collector/storage/sqlite_storage.h"
 #include "collector/write_queue.h"
 #include "tests/common/test_dir.h"
+#include "tests/common/test_storage.h"
 
 namespace scout::collector::remote_write {
 namespace {
@@ -207,12 +208,8 @@ class TinyHttpServer {
 class RemoteWriteOutTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SqliteOptions options;
-    options.path = dir_.path() / "scout.db";
-    options.synchronous_full = false;
-    auto opened = SqliteStorage::Open(options, clock_);
-    ASSERT_TRUE(opened.ok()) << opened.status();
-    storage_ = *std::move(opened);
+    storage_ = scout::testing::OpenTestStorage(dir_.path(), clock_);
+    ASSERT_NE(storage_, nullptr);
   }
   void TearDown() override {
     if (queue_) queue_->Stop();
