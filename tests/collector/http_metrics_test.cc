@@ -27,6 +27,7 @@
 #include "shared/clock.h"
 #include "shared/http/server.h"
 #include "shared/prom_text.h"
+#include "tests/common/free_port.h"
 #include "tests/common/loopback_collector_config.h"
 #include "tests/common/test_certs.h"
 #include "tests/common/test_dir.h"
@@ -66,17 +67,7 @@ std::pair<int, std::string> Promtool(const scout::testing::TestDir& dir, const s
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, scout::testing::ReadPem(dir / "promtool.out")};
 }
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+int FreePort() { return scout::testing::FreeLoopbackPort(); }
 
 TEST(HttpConfigTest, DefaultsValuesAndErrors) {
   auto config = ParseCollectorConfig("listen: 127.0.0.1:7070\n", "scout.yaml");

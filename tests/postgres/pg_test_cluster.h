@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "agent/plugin.h"
+#include "tests/common/free_port.h"
 #include "tests/common/log_capture.h"
 
 namespace scout::agent::pgtest {
@@ -63,17 +64,7 @@ inline void StopCluster(const Cluster& c) {
 }
 
 // A TCP port on 127.0.0.1 nobody listens on (bound, then released).
-inline int ClosedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+inline int ClosedPort() { return scout::testing::FreeLoopbackPort(); }
 
 inline std::optional<double> Find(VectorSink& sink, const std::string& metric, Labels labels) {
   const Labels want = MakeLabels(std::move(labels));
