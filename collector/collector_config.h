@@ -57,6 +57,8 @@
 //     webhooks: [{name: chat, url: "${CHAT_WEBHOOK_URL}", headers: {Authorization: "Bearer ${TOKEN}"}}]
 //   http:                           # Prometheus API, /metrics (collector/http/http_config.h)
 //     listen: 127.0.0.1:9470        # "" = off; TLS and auth as for gRPC
+//   remote_write:                   # Prometheus remote write out (docs/prometheus.md#remote-write)
+//     - {name: mimir, url: "https://mimir/api/v1/push", bearer_token: "${MIMIR_TOKEN}"}
 //   insecure: false                 # allows plaintext / no auth on a non-local listen
 //   health_listen: ""               # plaintext grpc.health.v1 only (kubelet probes); "" = off
 //   tls:                            # absent = plaintext (docs/security.md)
