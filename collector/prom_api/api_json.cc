@@ -47,15 +47,27 @@ ErrorType ErrorTypeFor(const absl::Status& status) {
   }
 }
 
+void AppendValue(double v, std::string* out) {
+  if (std::isnan(v)) {
+    *out += "NaN";
+  } else if (std::isinf(v)) {
+    *out += v > 0 ? "+Inf" : "-Inf";
+  } else {
+    // The shortest digits that read back as v, in fixed notation: exactly
+    // what Go's 'f' with precision -1 prints. 1e308 needs 309 digits.
+    char buf[400];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
+    if (ec != std::errc()) {
+      *out += "NaN";  // cannot happen with this buffer
+    } else {
+      out->append(buf, end);
+    }
+  }
+}
+
 std::string FormatValue(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  // The shortest digits that read back as v, in fixed notation: exactly
-  // what Go's 'f' with precision -1 prints. 1e308 needs 309 digits.
-  char buf[400];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
-  if (ec != std::errc()) return "NaN";  // cannot happen with this buffer
-  std::string out(buf, end);
+  std::string out;
+  AppendValue(v, &out);
   return out;
 }
 
@@ -81,6 +93,31 @@ nlohmann::json SampleJson(int64_t ms, double value) {
   return nlohmann::json::array({TimestampJson(ms), FormatValue(value)});
 }
 
+void AppendSampleJson(int64_t ms, double value, std::string* out) {
+  // Written into one buffer and appended once: range answers hold
+  // hundreds of thousands of samples. The timestamp in its shortest form,
+  // as nlohmann (and Go) print the double.
+  char buf[96];
+  char* p = buf;
+  *p++ = '[';
+  if (ms % 1000 == 0) {
+    p = std::to_chars(p, buf + sizeof(buf), ms / 1000).ptr;
+  } else {
+    p = std::to_chars(p, buf + sizeof(buf), static_cast<double>(ms) / 1000.0).ptr;
+  }
+  *p++ = ',';
+  *p++ = '"';
+  // Most values fit the buffer; a tiny one (1e-300) needs 300 digits.
+  auto [end, ec] = std::to_chars(p, buf + sizeof(buf), value, std::chars_format::fixed);
+  if (std::isfinite(value) && ec == std::errc()) {
+    out->append(buf, end);
+  } else {
+    out->append(buf, p);
+    AppendValue(value, out);
+  }
+  *out += "\"]";
+}
+
 nlohmann::json MetricJson(const std::string& metric, const Labels& labels) {
   nlohmann::json out = LabelsJson(labels);
   if (!metric.empty()) out["__name__"] = metric;
@@ -93,13 +130,18 @@ nlohmann::json LabelsJson(const Labels& labels) {
   return out;
 }
 
-namespace {
-
-std::string Dump(const nlohmann::json& j) {
+std::string DumpJson(const nlohmann::json& j) {
   // Label values are UTF-8 already (validated at ingest); `replace` keeps
   // one bad byte from turning the whole answer into an exception.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
+
+std::string BeginQueryAnswer(std::string_view result_type) {
+  return "{\"status\":\"success\",\"data\":{\"resultType\":" +
+         DumpJson(std::string(result_type)) + ",\"result\":";
+}
+
+namespace {
 
 // The envelope's keys in Prometheus's order ("status" first), which
 // nlohmann's sorted objects would not keep.
@@ -114,15 +156,20 @@ http::Response JsonResponse(int status, std::string body) {
 }  // namespace
 
 http::Response SuccessResponse(nlohmann::json data, const std::vector<std::string>& warnings) {
-  std::string body = "{\"status\":\"success\",\"data\":" + Dump(data);
-  if (!warnings.empty()) body += ",\"warnings\":" + Dump(warnings);
+  std::string body = "{\"status\":\"success\",\"data\":" + DumpJson(data);
+  if (!warnings.empty()) body += ",\"warnings\":" + DumpJson(warnings);
   body += "}";
   return JsonResponse(200, std::move(body));
 }
 
+http::Response EndQueryAnswer(std::string body) {
+  body += "}}";
+  return JsonResponse(200, std::move(body));
+}
+
 http::Response ErrorResponse(ErrorType type, absl::string_view message) {
-  std::string body = "{\"status\":\"error\",\"errorType\":" + Dump(ErrorTypeName(type)) +
-                     ",\"error\":" + Dump(std::string(message)) + "}";
+  std::string body = "{\"status\":\"error\",\"errorType\":" + DumpJson(ErrorTypeName(type)) +
+                     ",\"error\":" + DumpJson(std::string(message)) + "}";
   return JsonResponse(ErrorHttpStatus(type), std::move(body));
 }
 

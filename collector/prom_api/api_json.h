@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -34,6 +35,9 @@ ErrorType ErrorTypeFor(const absl::Status& status);
 
 // Go's strconv.FormatFloat(v, 'f', -1, 64), and "+Inf", "-Inf", "NaN".
 std::string FormatValue(double v);
+// Appends FormatValue(v) to *out (no temporary string: range answers
+// format hundreds of thousands of values).
+void AppendValue(double v, std::string* out);
 // Go's strconv.FormatFloat(v, 'e', -1, 64) ("1e+00", "2.5e-07"): the
 // alerts' "value" in /api/v1/rules and /api/v1/alerts.
 std::string FormatValueExp(double v);
@@ -44,9 +48,22 @@ std::string FormatRfc3339(int64_t ms);
 nlohmann::json TimestampJson(int64_t ms);
 // [<timestamp>, "<value>"]
 nlohmann::json SampleJson(int64_t ms, double value);
+// Appends SampleJson(ms, value)'s text to *out.
+void AppendSampleJson(int64_t ms, double value, std::string* out);
 // {"__name__": metric (when not empty), label: value, ...}
 nlohmann::json MetricJson(const std::string& metric, const Labels& labels);
 nlohmann::json LabelsJson(const Labels& labels);
+
+// `j` as compact JSON text; an invalid UTF-8 byte in a string becomes U+FFFD.
+std::string DumpJson(const nlohmann::json& j);
+// A query's answer written in place, without building a DOM of every
+// point and without copying the result: BeginQueryAnswer("matrix") gives
+// the text up to the result, `{"status":"success","data":{"resultType":
+// "matrix","result":` (Prometheus's key order, which nlohmann's sorted
+// objects would not keep); the caller appends the result's JSON and
+// EndQueryAnswer closes it.
+std::string BeginQueryAnswer(std::string_view result_type);
+http::Response EndQueryAnswer(std::string body);
 
 http::Response SuccessResponse(nlohmann::json data, const std::vector<std::string>& warnings = {});
 http::Response ErrorResponse(ErrorType type, absl::string_view message);

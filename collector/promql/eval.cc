@@ -30,15 +30,7 @@ using ast::Kind;
 using ast::LabelClause;
 using ast::Node;
 
-// One element while evaluating. Labels are not copied: they point into the
-// series read from the source (memoized for the whole evaluation) or into
-// the evaluator's arena. `metric` is null once the name has been dropped.
-struct Sample {
-  const Labels* labels;
-  const std::string* metric;
-  double value;
-  int64_t ts = 0;  // the point's timestamp, for timestamp(selector)
-};
+using internal::Sample;
 
 struct Value {
   bool scalar = false;
@@ -139,24 +131,12 @@ std::string MatchedLabels(const Sample& s, LabelClause clause,
   return FormatLabels(out, nullptr);
 }
 
-// Identity of a result element: its labels and metric name.
-struct SampleHash {
-  size_t operator()(const Sample* s) const {
-    std::hash<std::string> h;
-    size_t out = s->metric != nullptr ? h(*s->metric) : 0x9e3779b97f4a7c15ULL;
-    for (const auto& [name, value] : *s->labels) {
-      out = (out * 1099511628211ULL) ^ h(name);
-      out = (out * 1099511628211ULL) ^ h(value);
-    }
-    return out;
-  }
+// Identity of a result element, for the duplicate check of Finish().
+struct SamplePtrHash {
+  size_t operator()(const Sample* s) const { return internal::SampleHash()(*s); }
 };
-struct SampleEq {
-  bool operator()(const Sample* a, const Sample* b) const {
-    if ((a->metric == nullptr) != (b->metric == nullptr)) return false;
-    if (a->metric != nullptr && *a->metric != *b->metric) return false;
-    return a->labels == b->labels || *a->labels == *b->labels;
-  }
+struct SamplePtrEq {
+  bool operator()(const Sample* a, const Sample* b) const { return internal::SampleEq()(*a, *b); }
 };
 
 class Evaluator {
@@ -207,33 +187,13 @@ class Evaluator {
     }
     // One alert per label set: two elements with the same labels would be
     // indistinguishable.
-    std::unordered_set<const Sample*, SampleHash, SampleEq> seen;
+    std::unordered_set<const Sample*, SamplePtrHash, SamplePtrEq> seen;
     seen.reserve(v.v.size());
     for (const Sample& s : v.v) {
-      if (!seen.insert(&s).second) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "the result has more than one element with the labels ",
-            FormatLabels(*s.labels, s.metric),
-            " (functions and arithmetic drop the metric name; aggregate with by (...) or "
-            "select a single metric)"));
-      }
+      if (!seen.insert(&s).second) return internal::DuplicateElementError(s);
     }
     r.vector.reserve(v.v.size());
-    for (const Sample& s : v.v) {
-      Element e;
-      e.value = s.value;
-      e.labels.reserve(s.labels->size() + (s.metric != nullptr ? 1 : 0));
-      bool named = s.metric == nullptr;
-      for (const auto& label : *s.labels) {
-        if (!named && label.first > kNameLabel) {
-          e.labels.emplace_back(kNameLabel, *s.metric);
-          named = true;
-        }
-        e.labels.push_back(label);
-      }
-      if (!named) e.labels.emplace_back(kNameLabel, *s.metric);
-      r.vector.push_back(std::move(e));
-    }
+    for (const Sample& s : v.v) r.vector.push_back({internal::ElementLabels(s), s.value});
     return r;
   }
 
@@ -1007,6 +967,44 @@ absl::StatusOr<EvalResult> Evaluate(const Expr& expr, SeriesSource& source, int6
 
 namespace internal {
 
+size_t SampleHash::operator()(const Sample& s) const {
+  std::hash<std::string> h;
+  size_t out = s.metric != nullptr ? h(*s.metric) : 0x9e3779b97f4a7c15ULL;
+  for (const auto& [name, value] : *s.labels) {
+    out = (out * 1099511628211ULL) ^ h(name);
+    out = (out * 1099511628211ULL) ^ h(value);
+  }
+  return out;
+}
+
+bool SampleEq::operator()(const Sample& a, const Sample& b) const {
+  if ((a.metric == nullptr) != (b.metric == nullptr)) return false;
+  if (a.metric != nullptr && *a.metric != *b.metric) return false;
+  return a.labels == b.labels || *a.labels == *b.labels;
+}
+
+Labels ElementLabels(const Sample& s) {
+  Labels out;
+  out.reserve(s.labels->size() + (s.metric != nullptr ? 1 : 0));
+  bool named = s.metric == nullptr;
+  for (const auto& label : *s.labels) {
+    if (!named && label.first > kNameLabel) {
+      out.emplace_back(kNameLabel, *s.metric);
+      named = true;
+    }
+    out.push_back(label);
+  }
+  if (!named) out.emplace_back(kNameLabel, *s.metric);
+  return out;
+}
+
+absl::Status DuplicateElementError(const Sample& s) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the result has more than one element with the labels ", FormatLabels(*s.labels, s.metric),
+      " (functions and arithmetic drop the metric name; aggregate with by (...) or "
+      "select a single metric)"));
+}
+
 absl::StatusOr<EvalResult> EvaluatePreloaded(const Expr& expr, SeriesSource& source,
                                              int64_t now_ms, const EvalOptions& options,
                                              const Preloaded& preloaded) {
@@ -1014,6 +1012,15 @@ absl::StatusOr<EvalResult> EvaluatePreloaded(const Expr& expr, SeriesSource& sou
   Evaluator evaluator(source, now_ms, options, &preloaded);
   SCOUT_ASSIGN_OR_RETURN(Value v, evaluator.Eval(*expr.root()));
   return evaluator.Finish(std::move(v));
+}
+
+absl::Status EvaluateStep(const Expr& expr, SeriesSource& source, int64_t now_ms,
+                          const EvalOptions& options, const Preloaded& preloaded,
+                          absl::FunctionRef<absl::Status(const StepView&)> consume) {
+  if (expr.empty()) return absl::FailedPreconditionError("empty expression");
+  Evaluator evaluator(source, now_ms, options, &preloaded);
+  SCOUT_ASSIGN_OR_RETURN(Value v, evaluator.Eval(*expr.root()));
+  return consume(StepView{v.scalar, v.s, absl::MakeConstSpan(v.v)});
 }
 
 }  // namespace internal

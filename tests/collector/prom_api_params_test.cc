@@ -131,6 +131,32 @@ TEST(PromApiJson, TimestampsAndSamples) {
   EXPECT_EQ(MetricJson("up", {{"job", "x"}}).dump(), R"({"__name__":"up","job":"x"})");
 }
 
+// The streamed form of a sample is the DOM's, whatever the value's size.
+TEST(PromApiJson, AppendedSamplesEqualTheDomForm) {
+  const std::vector<double> values = {0.5, -2, 1e-300, -1e308, 1e21, 123456789.125, 0,
+                                      std::numeric_limits<double>::quiet_NaN(),
+                                      std::numeric_limits<double>::infinity(),
+                                      -std::numeric_limits<double>::infinity(),
+                                      std::numeric_limits<double>::denorm_min()};
+  for (int64_t ms : {int64_t{1435781451781}, int64_t{1000}, int64_t{-1500}, int64_t{0}}) {
+    for (double v : values) {
+      std::string out = "x";
+      AppendSampleJson(ms, v, &out);
+      EXPECT_EQ(out, "x" + SampleJson(ms, v).dump()) << ms << " " << v;
+    }
+  }
+}
+
+// Prometheus's key order: resultType before result.
+TEST(PromApiJson, QueryAnswerKeyOrder) {
+  std::string body = BeginQueryAnswer("vector");
+  body += "[]";
+  http::Response r = EndQueryAnswer(std::move(body));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"status":"success","data":{"resultType":"vector","result":[]}})");
+  EXPECT_NO_THROW((void)nlohmann::json::parse(r.body));
+}
+
 TEST(PromApiJson, EnvelopeAndErrors) {
   http::Response ok = SuccessResponse(nlohmann::json::array({"a"}));
   EXPECT_EQ(ok.status, 200);
