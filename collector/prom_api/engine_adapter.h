@@ -5,9 +5,8 @@
 // EvaluateRange reads each selector once for the whole range
 // (promql/range_eval.h) under the query's ReadBudget.
 //
-// Not done yet (docs/prometheus.md): range queries do not read rollups;
-// a step of whole hours over a plain selector or avg_over_time could be
-// answered from hourly rows as range_query.h does for sctl.
+// History older than raw retention reaches the engine as points made of
+// rollup rows (BudgetedSource's RollupHistory); the engine does not know.
 #pragma once
 
 #include <cstdint>

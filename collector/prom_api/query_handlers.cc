@@ -1,6 +1,7 @@
 // /api/v1/query and /api/v1/query_range.
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "collector/prom_api/api_json.h"
@@ -8,6 +9,7 @@
 #include "collector/prom_api/budgeted_source.h"
 #include "collector/prom_api/engine_adapter.h"
 #include "collector/prom_api/handlers.h"
+#include "collector/range_query.h"
 
 namespace scout::collector::prom_api {
 namespace {
@@ -95,6 +97,22 @@ EvalOptions OptionsFor(QueryGate::Ticket& ticket) {
   return options;
 }
 
+// A range query reads rollups where raw data has expired, when its step
+// allows it: the tier sctl query would choose (range_query.h's ChooseTier:
+// hourly rows for a step of whole hours, daily for whole days). Where raw
+// data exists it is always read, so those answers stay Prometheus's.
+std::optional<RollupHistory> RollupHistoryFor(const Storage& storage, const RangeParams& range,
+                                              const EvalOptions& options) {
+  const int64_t raw_from = storage.Coverage().raw_complete_from_ms;
+  if (range.start_ms - options.lookback.count() >= raw_from) return std::nullopt;
+  switch (ChooseTier(range.start_ms, range.end_ms, range.step_ms, raw_from)) {
+    case QueryTier::kRaw: return std::nullopt;
+    case QueryTier::kHour: return RollupHistory{RollupTier::kHour, raw_from};
+    case QueryTier::kDay: return RollupHistory{RollupTier::kDay, raw_from};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 http::Response HandleQuery(const PromApiDeps& deps, const http::Request& req,
@@ -116,9 +134,16 @@ http::Response HandleQueryRange(const PromApiDeps& deps, const http::Request& re
   absl::StatusOr<RangeParams> range =
       ParseRangeParams(req.Param("start"), req.Param("end"), req.Param("step"));
   if (!range.ok()) return ErrorResponse(range.status());
-  BudgetedSource source(deps.storage, ticket.budget(), deps.limits.max_series);
+  EvalOptions options = OptionsFor(ticket);
+  const std::optional<RollupHistory> history = RollupHistoryFor(deps.storage, *range, options);
+  if (history.has_value()) {
+    // One point per row: an instant selector looks back a whole row.
+    options.lookback =
+        std::max(options.lookback, std::chrono::milliseconds(RollupBucketMs(history->tier)));
+  }
+  BudgetedSource source(deps.storage, ticket.budget(), deps.limits.max_series, history);
   absl::StatusOr<RangeResult> r = EvaluateRange(*expr, source, range->start_ms, range->end_ms,
-                                                range->step_ms, OptionsFor(ticket), ticket.budget());
+                                                range->step_ms, options, ticket.budget());
   if (!r.ok()) return EvalErrorResponse(ticket, r.status());
   return MatrixAnswer(*r);
 }

@@ -163,6 +163,57 @@ TEST_F(PromApiTest, InstantQueryScalarAndAggregationAndPost) {
   EXPECT_EQ(Body(now)["data"]["result"][0]["value"][0], (kT0 + 600'000) / 1000);
 }
 
+// History older than raw retention: a step of whole hours reads hourly
+// rollups (one point per row, its newest sample), as sctl query does;
+// another step finds nothing there, as Prometheus would.
+TEST_F(PromApiTest, RangeQueryReadsRollupsWhereRawHasExpired) {
+  const int64_t day0 = (kT0 / kDayMs - 30) * kDayMs;  // a UTC midnight, 30 days back
+  WriteBatch b;
+  b.agent_id = "old";
+  SeriesPoints gauge{{"disk_used_bytes", MakeLabels({{"host", "h"}})}, {}};
+  SeriesPoints counter{{"old_requests_total", MakeLabels({{"host", "h"}})}, {}};
+  for (int m = 0; m < 3 * 1440; ++m) {
+    gauge.points.push_back({day0 + m * 60'000, static_cast<double>(m)});
+    counter.points.push_back({day0 + m * 60'000, 1000.0 + m});
+  }
+  b.series = {gauge, counter};
+  ASSERT_TRUE(storage_->Write({&b}).ok());
+  ASSERT_TRUE(storage_->FlushAll().ok());
+  for (;;) {
+    absl::StatusOr<size_t> deleted = storage_->DeleteExpired();
+    ASSERT_TRUE(deleted.ok()) << deleted.status();
+    if (*deleted == 0) break;
+  }
+  ASSERT_GT(storage_->Coverage().raw_complete_from_ms, day0 + 3 * kDayMs);
+  auto range = [&](const std::string& q, int64_t step_s) {
+    return Call("GET", "/api/v1/query_range",
+                {{"query", q}, {"start", std::to_string(day0 / 1000 + 3600)},
+                 {"end", std::to_string(day0 / 1000 + 3 * 86400)}, {"step", std::to_string(step_s)}});
+  };
+  http::Response r = range("disk_used_bytes", 3600);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json result = Body(r)["data"]["result"];
+  ASSERT_EQ(result.size(), 1u) << r.body;
+  ASSERT_EQ(result[0]["values"].size(), 72u);
+  for (size_t k = 0; k < 72; ++k) {  // at day0 + (k+1) h: the newest sample of the hour before
+    EXPECT_EQ(result[0]["values"][k][0], day0 / 1000 + 3600 * (k + 1));
+    EXPECT_EQ(result[0]["values"][k][1], std::to_string(60 * (k + 1) - 1)) << k;
+  }
+  // rate over two rows: the counter's 1 per minute.
+  r = range("rate(old_requests_total[2h])", 3600);
+  ASSERT_EQ(r.status, 200) << r.body;
+  result = Body(r)["data"]["result"];
+  ASSERT_EQ(result.size(), 1u) << r.body;
+  EXPECT_GE(result[0]["values"].size(), 70u);
+  for (const json& v : result[0]["values"]) {
+    EXPECT_NEAR(std::stod(v[1].get<std::string>()), 1.0 / 60, 1e-9) << v;
+  }
+  // Not a whole number of hours: raw only, and raw has expired.
+  r = range("disk_used_bytes", 300);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(Body(r)["data"]["result"].empty()) << r.body;
+}
+
 TEST_F(PromApiTest, RangeQueryMatrix) {
   http::Response r = Call("GET", "/api/v1/query_range",
                           {{"query", "node_load1{host=\"a\"}"},
