@@ -269,10 +269,16 @@ class Evaluator {
     SCOUT_ASSIGN_OR_RETURN(const Series* series, ReadWindow(n, lookback));
     Value out;
     out.v.reserve(series->size());
+    const int64_t lo_ts = WindowStart(n, lookback);
+    const int64_t hi_ts = WindowEnd(n);
     for (const SeriesPoints& sp : *series) {
-      auto [lo, hi] = Window(sp.points, n, lookback);
+      // Only the newest point in the window counts: one search for it.
+      const Point* b = sp.points.data();
+      const Point* hi = std::partition_point(b, b + sp.points.size(),
+                                             [&](const Point& p) { return p.timestamp_ms <= hi_ts; });
+      if (hi == b || (hi - 1)->timestamp_ms < lo_ts) continue;
       // A stale marker as the newest point: the series has gone.
-      if (lo == hi || IsStaleNaN((hi - 1)->value)) continue;
+      if (IsStaleNaN((hi - 1)->value)) continue;
       out.v.push_back({&sp.key.labels, &sp.key.metric, (hi - 1)->value, (hi - 1)->timestamp_ms});
     }
     return out;
