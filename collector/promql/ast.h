@@ -36,10 +36,11 @@ enum class BinOp {
 // The order matters: eval.cc treats kAvgOverTime..kResets alike (one range
 // vector in, RangeFunction of functions.h per series).
 enum class Func {
-  // Range functions: one range-vector argument (quantile_over_time: q first).
+  // Range functions: one range-vector argument (quantile_over_time: q
+  // first; predict_linear: the seconds ahead second).
   kAvgOverTime, kMinOverTime, kMaxOverTime, kSumOverTime, kCountOverTime,
   kLastOverTime, kQuantileOverTime, kStddevOverTime, kStdvarOverTime, kPresentOverTime,
-  kRate, kIncrease, kDelta, kDeriv, kIrate, kIdelta, kChanges, kResets, kAbsentOverTime,
+  kRate, kIncrease, kDelta, kDeriv, kPredictLinear, kIrate, kIdelta, kChanges, kResets, kAbsentOverTime,
   // Scout only: absent_for(selector, duration).
   kAbsentFor,
   // Instant-vector functions.

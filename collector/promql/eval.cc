@@ -391,11 +391,14 @@ class Evaluator {
   }
 
   absl::StatusOr<Value> RangeCall(const Node& n) {
-    double q = 0;
+    double q = 0;  // quantile_over_time's q, predict_linear's seconds ahead
     if (n.func == Func::kQuantileOverTime) {
       SCOUT_ASSIGN_OR_RETURN(q, ScalarArg(*n.children[0]));
     }
-    const Node& sel = *n.children.back();
+    if (n.func == Func::kPredictLinear) {
+      SCOUT_ASSIGN_OR_RETURN(q, ScalarArg(*n.children[1]));
+    }
+    const Node& sel = n.func == Func::kPredictLinear ? *n.children[0] : *n.children.back();
     SCOUT_ASSIGN_OR_RETURN(const Series* series, ReadWindow(sel, sel.range_ms));
     Value out;
     out.v.reserve(series->size());
@@ -403,8 +406,12 @@ class Evaluator {
       auto [lo0, hi0] = Window(sp.points, sel, sel.range_ms);
       auto [lo, hi] = WithoutStale(lo0, hi0);
       double value;
-      if (RangeFunction(n.func, options_.semantics, q, lo, hi, WindowEnd(sel), sel.range_ms,
-                        &scratch_, &value)) {
+      const bool has_value =
+          n.func == Func::kPredictLinear
+              ? PredictLinear(lo, hi, now_, q, &value)
+              : RangeFunction(n.func, options_.semantics, q, lo, hi, WindowEnd(sel),
+                              sel.range_ms, &scratch_, &value);
+      if (has_value) {
         // Prometheus 2.42 keeps the metric name in last_over_time only.
         const bool keep = prom() && n.func == Func::kLastOverTime;
         out.v.push_back({&sp.key.labels, keep ? &sp.key.metric : nullptr, value});

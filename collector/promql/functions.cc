@@ -60,27 +60,42 @@ double ExtrapolatedRate(const Point* b, const Point* e, int64_t window_end_ms, i
   return result * factor;
 }
 
-// deriv: least squares around the means; x in seconds relative to the
-// first point, so large timestamps lose no precision.
-bool Deriv(const Point* b, const Point* e, double* out) {
+// The least-squares line through the points: y = mean_y + slope * (x -
+// mean_x), x in seconds relative to the first point, so large timestamps
+// lose no precision.
+struct Line {
+  int64_t t0 = 0;
+  double mean_x = 0, mean_y = 0, slope = 0;
+};
+
+bool FitLine(const Point* b, const Point* e, Line* line) {
   const size_t n = static_cast<size_t>(e - b);
   if (n < 2) return false;
-  const int64_t t0 = b->timestamp_ms;
+  line->t0 = b->timestamp_ms;
   double mx = 0, my = 0;
   for (const Point* p = b; p < e; ++p) {
-    mx += Seconds(p->timestamp_ms - t0);
+    mx += Seconds(p->timestamp_ms - line->t0);
     my += p->value;
   }
   mx /= static_cast<double>(n);
   my /= static_cast<double>(n);
   double sxy = 0, sxx = 0;
   for (const Point* p = b; p < e; ++p) {
-    const double dx = Seconds(p->timestamp_ms - t0) - mx;
+    const double dx = Seconds(p->timestamp_ms - line->t0) - mx;
     sxy += dx * (p->value - my);
     sxx += dx * dx;
   }
   if (sxx == 0) return false;
-  *out = sxy / sxx;
+  line->mean_x = mx;
+  line->mean_y = my;
+  line->slope = sxy / sxx;
+  return true;
+}
+
+bool Deriv(const Point* b, const Point* e, double* out) {
+  Line line;
+  if (!FitLine(b, e, &line)) return false;
+  *out = line.slope;
   return true;
 }
 
@@ -110,6 +125,15 @@ bool Instant(const Point* b, const Point* e, bool is_rate, double* out) {
 }
 
 }  // namespace
+
+bool PredictLinear(const Point* b, const Point* e, int64_t at_ms, double seconds_ahead,
+                   double* out) {
+  Line line;
+  if (!FitLine(b, e, &line)) return false;
+  const double x = Seconds(at_ms - line.t0) + seconds_ahead;
+  *out = line.mean_y + line.slope * (x - line.mean_x);
+  return true;
+}
 
 double Quantile(double q, std::vector<double>* values, Semantics semantics) {
   if (values->empty() || std::isnan(q)) return kNaN;

@@ -24,6 +24,12 @@ bool RangeFunction(ast::Func func, Semantics semantics, double q, const Point* b
                    int64_t window_end_ms, int64_t range_ms, std::vector<double>* scratch,
                    double* out);
 
+// predict_linear: the least-squares line through [b, e) (as deriv), read
+// `seconds_ahead` seconds after `at_ms`. False with fewer than 2 points at
+// distinct times.
+bool PredictLinear(const Point* b, const Point* e, int64_t at_ms, double seconds_ahead,
+                   double* out);
+
 // The q-quantile of `values` (reordered): Prometheus's quantile() (R-7,
 // q < 0 -> -Inf, q > 1 -> +Inf, NaN q -> NaN). With kScout the same value
 // computed as x[lo] + (x[hi] - x[lo]) * frac, as `sctl query --agg`.

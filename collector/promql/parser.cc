@@ -52,6 +52,7 @@ const std::vector<FuncSpec>& FuncSpecs() {
       {"increase", Func::kIncrease, {R}},
       {"delta", Func::kDelta, {R}},
       {"deriv", Func::kDeriv, {R}},
+      {"predict_linear", Func::kPredictLinear, {R, S}},
       {"irate", Func::kIrate, {R}},
       {"idelta", Func::kIdelta, {R}},
       {"changes", Func::kChanges, {R}},

@@ -108,6 +108,11 @@
 //                          counts as a reset) / difference.       (>= 2 points)
 //   deriv(v[d])            slope of the least-squares line through the points,
 //                          in units per second.     (>= 2 points at distinct times)
+//   predict_linear(v[d], s) that line's value s seconds after the evaluation
+//                          time (not after the window's end when offset is
+//                          used, as Prometheus): "disk full in 4 h" is
+//                          predict_linear(node_filesystem_avail_bytes[6h],
+//                          4 * 3600) < 0.       (>= 2 points at distinct times)
 //   changes(v[d])          how often the value changed (NaN to NaN is none)
 //   resets(v[d])           how often the value dropped             (>= 1 point)
 //   absent_over_time(v[d]) one element of value 1 when no series has a point

@@ -158,7 +158,7 @@ TEST(PromqlParse, Precedence) {
 
 TEST(PromqlParse, Errors) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"predict_linear(x[5m], 3600)", "column 1: function 'predict_linear' is not supported"},
+      {"day_of_week(x)", "column 1: function 'day_of_week' is not supported"},
       {"holt_winters(x[5m], 0.5, 0.5)", "column 1: function 'holt_winters' is not supported"},
       {"x @ 100", "column 3: expected an expression or an operator (the @ modifier is not "
                   "supported), found '@'"},
@@ -266,6 +266,16 @@ TEST(PromqlEval, InstantRatesAndCounts) {
   EXPECT_EQ(One(src, "changes(c[1m])"), 2);
   EXPECT_EQ(One(src, "resets(c[1m])"), 1);
   EXPECT_NEAR(One(src, "deriv(c[1m])"), 0.03, 1e-12);  // least squares: 15 / 500 per second
+  // The same line read at the evaluation time plus s seconds: x = 0, 10,
+  // 20, 30 s, mean 15, mean y 2.75; at kT (x = 30) + 100 s.
+  EXPECT_NEAR(One(src, "predict_linear(c[1m], 0)"), 2.75 + 0.03 * 15, 1e-12);
+  EXPECT_NEAR(One(src, "predict_linear(c[1m], 100)"), 2.75 + 0.03 * 115, 1e-12);
+  // With offset: the window ends 10 s back (points 1, 4, 4: slope 0.15,
+  // mean x 10, mean y 3), the line is still read from the evaluation time.
+  EXPECT_NEAR(One(src, "predict_linear(c[1m] offset 10s, 0)"), 3 + 0.15 * 20, 1e-12);
+  EXPECT_TRUE(Vec(src, "predict_linear(c[5s], 60)").empty());  // one point: no line
+  EXPECT_FALSE(ParseExpr("predict_linear(c, 60)").ok());       // needs a range
+  EXPECT_FALSE(ParseExpr("predict_linear(c[1m])").ok());       // and the seconds
   EXPECT_EQ(One(src, "count_over_time(c[1m])"), 4);
   EXPECT_EQ(One(src, "sum_over_time(c[1m])"), 11);
   EXPECT_EQ(One(src, "avg_over_time(c[1m])"), 2.75);
