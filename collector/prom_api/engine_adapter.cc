@@ -8,7 +8,16 @@ EvalOptions Prometheus(EvalOptions options) {
 }
 }  // namespace
 
-absl::StatusOr<Expr> ParseQuery(std::string_view text) { return promql::ParseExpr(text); }
+absl::StatusOr<Expr> ParseQuery(std::string_view text, bool allow_range_result) {
+  promql::ParseOptions options;
+  options.allow_range_result = allow_range_result;
+  return promql::ParseExpr(text, options);
+}
+
+absl::StatusOr<std::vector<promql::RangeElement>> EvaluateRangeVector(
+    const Expr& expr, promql::SeriesSource& source, int64_t t_ms, const EvalOptions& options) {
+  return promql::EvaluateRangeSelector(expr, source, t_ms, Prometheus(options));
+}
 
 absl::StatusOr<InstantResult> EvaluateInstant(const Expr& expr, promql::SeriesSource& source,
                                               int64_t t_ms, const EvalOptions& options) {

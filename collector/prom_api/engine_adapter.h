@@ -29,8 +29,13 @@ using InstantResult = promql::EvalResult;
 using RangeSeries = promql::RangeSeries;
 using RangeResult = promql::RangeResult;
 
-// InvalidArgument (bad_data) for a syntax error.
-absl::StatusOr<Expr> ParseQuery(std::string_view text);
+// InvalidArgument (bad_data) for a syntax error. `allow_range_result`: a
+// range selector alone (`x[5m]`) is accepted, as /api/v1/query does.
+absl::StatusOr<Expr> ParseQuery(std::string_view text, bool allow_range_result = false);
+
+// The raw points of a range selector alone (expr.ReturnsRange()).
+absl::StatusOr<std::vector<promql::RangeElement>> EvaluateRangeVector(
+    const Expr& expr, promql::SeriesSource& source, int64_t t_ms, const EvalOptions& options);
 
 // Errors as promql::Evaluate (a source's limit errors are passed on).
 absl::StatusOr<InstantResult> EvaluateInstant(const Expr& expr, promql::SeriesSource& source,

@@ -21,8 +21,8 @@ std::optional<std::string> NonEmptyParam(const http::Request& req, std::string_v
   return v;
 }
 
-absl::StatusOr<Expr> ParseQueryParam(const http::Request& req) {
-  absl::StatusOr<Expr> expr = ParseQuery(req.Param("query").value_or(""));
+absl::StatusOr<Expr> ParseQueryParam(const http::Request& req, bool allow_range_result = false) {
+  absl::StatusOr<Expr> expr = ParseQuery(req.Param("query").value_or(""), allow_range_result);
   if (!expr.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid parameter \"query\": ", expr.status().message()));
@@ -82,6 +82,15 @@ http::Response MatrixAnswer(const RangeResult& r) {
   return EndQueryAnswer(std::move(body));
 }
 
+// An instant query of a range selector alone: its raw points, "matrix".
+http::Response RawMatrixAnswer(std::vector<promql::RangeElement> elements) {
+  RangeResult r;
+  for (promql::RangeElement& e : elements) {
+    r.series.push_back({std::move(e.labels), std::move(e.points)});
+  }
+  return MatrixAnswer(r);
+}
+
 // The engine's own bounds from the query's budget: its deadline between
 // range steps, and at most twice max_samples points held (read + result).
 EvalOptions OptionsFor(QueryGate::Ticket& ticket) {
@@ -117,11 +126,17 @@ std::optional<RollupHistory> RollupHistoryFor(const Storage& storage, const Rang
 
 http::Response HandleQuery(const PromApiDeps& deps, const http::Request& req,
                            QueryGate::Ticket& ticket) {
-  absl::StatusOr<Expr> expr = ParseQueryParam(req);
+  absl::StatusOr<Expr> expr = ParseQueryParam(req, /*allow_range_result=*/true);
   if (!expr.ok()) return ErrorResponse(expr.status());
   absl::StatusOr<int64_t> t = TimeParam("time", NonEmptyParam(req, "time"), deps.clock.NowMs());
   if (!t.ok()) return ErrorResponse(t.status());
   BudgetedSource source(deps.storage, ticket.budget(), deps.limits.max_series);
+  if (expr->ReturnsRange()) {
+    absl::StatusOr<std::vector<promql::RangeElement>> raw =
+        EvaluateRangeVector(*expr, source, *t, OptionsFor(ticket));
+    if (!raw.ok()) return EvalErrorResponse(ticket, raw.status());
+    return RawMatrixAnswer(*std::move(raw));
+  }
   absl::StatusOr<InstantResult> r = EvaluateInstant(*expr, source, *t, OptionsFor(ticket));
   if (!r.ok()) return EvalErrorResponse(ticket, r.status());
   return InstantAnswer(*r, *t);

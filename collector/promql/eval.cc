@@ -178,6 +178,22 @@ class Evaluator {
     return absl::InternalError("unknown expression node");
   }
 
+  // The points of a range selector's window, per series (see eval.h).
+  absl::StatusOr<std::vector<RangeElement>> RangeSelector(const Node& sel) {
+    SCOUT_ASSIGN_OR_RETURN(const Series* series, ReadWindow(sel, sel.range_ms));
+    std::vector<RangeElement> out;
+    for (const SeriesPoints& sp : *series) {
+      auto [lo0, hi0] = Window(sp.points, sel, sel.range_ms);
+      auto [lo, hi] = WithoutStale(lo0, hi0);
+      if (lo == hi) continue;
+      Sample s{&sp.key.labels, &sp.key.metric, 0};
+      out.push_back({internal::ElementLabels(s), std::vector<Point>(lo, hi)});
+    }
+    std::sort(out.begin(), out.end(),
+              [](const RangeElement& a, const RangeElement& b) { return a.labels < b.labels; });
+    return out;
+  }
+
   absl::StatusOr<EvalResult> Finish(Value v) {
     EvalResult r;
     if (v.scalar) {
@@ -976,6 +992,15 @@ absl::StatusOr<EvalResult> Evaluate(const Expr& expr, SeriesSource& source, int6
   Evaluator evaluator(source, now_ms, options);
   SCOUT_ASSIGN_OR_RETURN(Value v, evaluator.Eval(*expr.root()));
   return evaluator.Finish(std::move(v));
+}
+
+absl::StatusOr<std::vector<RangeElement>> EvaluateRangeSelector(const Expr& expr,
+                                                                SeriesSource& source,
+                                                                int64_t now_ms,
+                                                                const EvalOptions& options) {
+  if (!expr.ReturnsRange()) return absl::FailedPreconditionError("not a range selector");
+  Evaluator evaluator(source, now_ms, options);
+  return evaluator.RangeSelector(*expr.root());
 }
 
 namespace internal {

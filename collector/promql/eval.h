@@ -75,4 +75,19 @@ struct EvalResult {
 absl::StatusOr<EvalResult> Evaluate(const Expr& expr, SeriesSource& source, int64_t now_ms,
                                     const EvalOptions& options = {});
 
+// One series' points of a range selector's window.
+struct RangeElement {
+  Labels labels;  // sorted, with __name__
+  std::vector<Point> points;
+};
+
+// REQUIRES: expr.ReturnsRange(). The points of every matching series in
+// the selector's window ending at now_ms - offset (as a range function
+// sees them: staleness markers left out), series without any left out,
+// sorted by labels: what Prometheus's instant query answers for `x[5m]`.
+absl::StatusOr<std::vector<RangeElement>> EvaluateRangeSelector(const Expr& expr,
+                                                                SeriesSource& source,
+                                                                int64_t now_ms,
+                                                                const EvalOptions& options = {});
+
 }  // namespace scout::collector::promql

@@ -554,12 +554,13 @@ class Parser {
   Parser(std::string_view text, std::vector<Token> tokens)
       : text_(text), toks_(std::move(tokens)) {}
 
-  absl::StatusOr<NodePtr> ParseAll() {
+  absl::StatusOr<NodePtr> ParseAll(const ParseOptions& options) {
     SCOUT_ASSIGN_OR_RETURN(NodePtr root, ParseBinary(0));
     if (Peek().kind != Tok::kEnd) {
       return ErrorAt(Peek().column, "expected an operator or the end of the expression",
                      Describe(Peek()));
     }
+    if (options.allow_range_result && root->type == Type::kRange) return root;
     if (absl::Status s = RequireInstant(*root, "the result"); !s.ok()) return s;
     return root;
   }
@@ -1087,16 +1088,18 @@ class Parser {
 
 bool Expr::ReturnsScalar() const { return root_ != nullptr && root_->type == Type::kScalar; }
 
+bool Expr::ReturnsRange() const { return root_ != nullptr && root_->type == Type::kRange; }
+
 std::string Expr::String() const { return root_ == nullptr ? std::string() : ToString(*root_); }
 
-absl::StatusOr<Expr> ParseExpr(std::string_view text) {
+absl::StatusOr<Expr> ParseExpr(std::string_view text, const ParseOptions& options) {
   absl::StatusOr<std::vector<Token>> tokens = Lex(text);
   if (!tokens.ok()) return tokens.status();
   if (tokens->size() == 1) {
     return ErrorAt(1, "expected an expression", "end of input");
   }
   Parser parser(text, *std::move(tokens));
-  absl::StatusOr<NodePtr> root = parser.ParseAll();
+  absl::StatusOr<NodePtr> root = parser.ParseAll(options);
   if (!root.ok()) return root.status();
   Expr expr;
   expr.root_ = std::shared_ptr<const Node>(std::move(*root));

@@ -261,6 +261,13 @@ namespace ast {
 struct Node;
 }
 
+struct ParseOptions {
+  // A range selector alone as the whole expression: what /api/v1/query
+  // answers with the raw points in the window (EvaluateRangeSelector).
+  // Alert rules and query_range need a scalar or an instant vector.
+  bool allow_range_result = false;
+};
+
 // A parsed expression. Copies share the immutable tree (cheap); evaluating
 // one Expr from several threads at once is safe. A default-constructed Expr
 // is empty: String() is "", and Evaluate fails with FailedPrecondition.
@@ -271,6 +278,9 @@ class Expr {
   // Static type: true when the expression yields a scalar (e.g. `1 + 2`),
   // false when it yields an instant vector.
   bool ReturnsScalar() const;
+  // True for a range selector alone (`x[5m]`, `x[5m] offset 1h`), which
+  // only ParseOptions::allow_range_result lets through.
+  bool ReturnsRange() const;
   // Canonical text, e.g. "sum by (host) (rate(x{a=\"b\"}[5m])) > 2". Parsing
   // it gives the same expression (and the same String()).
   std::string String() const;
@@ -282,11 +292,11 @@ class Expr {
   int selector_count() const { return selector_count_; }
 
  private:
-  friend absl::StatusOr<Expr> ParseExpr(std::string_view text);
+  friend absl::StatusOr<Expr> ParseExpr(std::string_view text, const ParseOptions& options);
   std::shared_ptr<const ast::Node> root_;
   int selector_count_ = 0;
 };
 
-absl::StatusOr<Expr> ParseExpr(std::string_view text);
+absl::StatusOr<Expr> ParseExpr(std::string_view text, const ParseOptions& options = {});
 
 }  // namespace scout::collector::promql

@@ -143,6 +143,36 @@ TEST_F(PromApiTest, InstantQueryVector) {
   EXPECT_EQ(body["data"]["result"], expected);
 }
 
+// A range selector alone: its raw points in [t - 30s, t] (both ends, as
+// Prometheus 2.42), "matrix"; query_range refuses it.
+TEST_F(PromApiTest, InstantQueryOfARangeSelectorGivesRawPoints) {
+  const int64_t t = kT0 + 300'000;  // point i = 30
+  http::Response r = Call("GET", "/api/v1/query",
+                          {{"query", "node_load1{host=\"a\"}[30s]"},
+                           {"time", std::to_string(t / 1000)}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["data"], json::parse(R"({"resultType":"matrix","result":[
+      {"metric":{"__name__":"node_load1","host":"a"},
+       "values":[[1764200270,"27"],[1764200280,"28"],[1764200290,"29"],[1764200300,"30"]]}]})"));
+  EXPECT_EQ(r.body.find(R"({"status":"success","data":{"resultType":"matrix","result":[)"), 0u)
+      << r.body;
+  // With offset; both series, sorted by labels.
+  r = Call("GET", "/api/v1/query",
+           {{"query", "node_load1[10s] offset 100s"}, {"time", std::to_string(t / 1000)}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  json result = Body(r)["data"]["result"];
+  ASSERT_EQ(result.size(), 2u) << r.body;
+  EXPECT_EQ(result[0]["values"], json::parse(R"([[1764200190,"19"],[1764200200,"20"]])"));
+  EXPECT_EQ(result[1]["metric"]["host"], "b");
+  EXPECT_EQ(result[1]["values"][1][1], "120");
+  // Nowhere else: query_range and inside arithmetic are bad_data.
+  Error(Call("GET", "/api/v1/query_range",
+             {{"query", "node_load1[30s]"}, {"start", "1764200000"}, {"end", "1764200300"},
+              {"step", "60"}}),
+        400, "bad_data");
+  Error(Call("GET", "/api/v1/query", {{"query", "node_load1[30s] * 2"}}), 400, "bad_data");
+}
+
 TEST_F(PromApiTest, InstantQueryScalarAndAggregationAndPost) {
   http::Response s = Call("POST", "/api/v1/query", {{"query", "1 + 2"}, {"time", "1000.5"}});
   ASSERT_EQ(s.status, 200) << s.body;
