@@ -6,6 +6,11 @@
 //     to --rate samples/s in total (open loop, as real agents send) or as
 //     fast as acks allow (window of 8 batches). Reports samples/s acked
 //     after commit and ack latency (batch written -> Ack read) p50/p99.
+//     --batches K sends exactly K batches per agent instead (a fixed load).
+//
+//   scout-bench remote-write --url http://HOST:PORT/api/v1/write --senders 50 --series 1000
+//     The same workload as Prometheus remote write 1.0 over HTTP, unpaced,
+//     one request in flight per sender (bench/remote_write_load.h).
 //
 //   scout-bench verify --collector ADDR --host ID --series N --samples K
 //     Checks an agent's stored synthetic stream exactly (fault tests).
@@ -24,6 +29,7 @@
 // before. `ingest` needs an agent (or admin) token, `query` both Ingest
 // and Query (admin), `verify` a reader token.
 #include <grpcpp/grpcpp.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -46,6 +52,7 @@
 #include "shared/duration.h"
 #include "bench/bench_target.h"
 #include "bench/hostile.h"
+#include "bench/remote_write_load.h"
 #include "shared/mutex_mode.h"
 
 namespace {
@@ -92,9 +99,10 @@ struct InFlight {
   bool reader_done ABSL_GUARDED_BY(mu) = false;
 };
 
+// `batches` > 0 stops after that many batches instead of at `stop_at`.
 void RunAgent(const Target* target, int index, int series, int window,
-              std::chrono::microseconds period, Clock::time_point stop_at, int64_t base_ts,
-              AgentResult* result) {
+              std::chrono::microseconds period, Clock::time_point stop_at, int64_t batches,
+              int64_t base_ts, AgentResult* result) {
   const std::string id = "bench-agent-" + std::to_string(index);
   auto stub = scout::v1::Ingest::NewStub(target->Connect());
   grpc::ClientContext ctx;
@@ -129,7 +137,8 @@ void RunAgent(const Target* target, int index, int series, int window,
   AgentMessage msg = MakeTemplate(id, series);
   // Spread the agents' phases over one period, as a real fleet is.
   auto next_send = Clock::now() + period * index / 100;
-  for (uint64_t seq = 1; Clock::now() < stop_at; ++seq) {
+  for (uint64_t seq = 1;
+       batches > 0 ? seq <= static_cast<uint64_t>(batches) : Clock::now() < stop_at; ++seq) {
     if (period.count() > 0) {
       std::this_thread::sleep_until(next_send);
       next_send += period;
@@ -161,8 +170,16 @@ void RunAgent(const Target* target, int index, int series, int window,
   if (!status.ok()) result->error = status.error_message();
 }
 
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec +
+         usage.ru_stime.tv_usec / 1e6;
+}
+
 int Ingest(const Target& target, int agents, int series, int window, double rate,
-           std::chrono::milliseconds duration, int collector_pid) {
+           std::chrono::milliseconds duration, int64_t batches, int collector_pid) {
+  const double cpu0 = ProcessCpuSeconds();
   // rate samples/s over agents*series series -> one batch per agent every period.
   const std::chrono::microseconds period(
       rate > 0 ? static_cast<int64_t>(1e6 * agents * series / rate) : 0);
@@ -174,8 +191,8 @@ int Ingest(const Target& target, int agents, int series, int window, double rate
       std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::now().time_since_epoch()).count() - 86'400'000;
   for (int i = 0; i < agents; ++i) {
-    threads.emplace_back(RunAgent, &target, i, series, window, period, stop_at, base_ts,
-                         &results[i]);
+    threads.emplace_back(RunAgent, &target, i, series, window, period, stop_at, batches,
+                         base_ts, &results[i]);
   }
   for (auto& t : threads) t.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -200,6 +217,7 @@ int Ingest(const Target& target, int agents, int series, int window, double rate
               Percentile(latency, 0.5), Percentile(latency, 0.99),
               Percentile(latency, 1.0), latency.size());
   std::printf("collector peak RSS: %s\n", ProcessMemory(collector_pid).c_str());
+  std::printf("client CPU: %.2f s\n", ProcessCpuSeconds() - cpu0);
   return errors == 0 && points > 0 ? 0 : 1;
 }
 
@@ -354,6 +372,19 @@ int main(int argc, char** argv) {
   ingest->add_option("--window", window, "batches in flight per agent");
   ingest->add_option("--duration", duration_text);
   ingest->add_option("--rate", rate, "offered samples/s in total (0 = as fast as acks allow)");
+  int64_t batches = 0;
+  ingest->add_option("--batches", batches, "batches per agent, then stop (0 = --duration)");
+  scout::bench::RemoteWriteLoadOptions rw;
+  std::string rw_duration = "30s", rw_timeout = "30s";
+  auto* rw_cmd = app.add_subcommand(
+      "remote-write", "the ingest workload as Prometheus remote write 1.0 over HTTP");
+  rw_cmd->add_option("--url", rw.url, "e.g. http://127.0.0.1:9470/api/v1/write")->required();
+  rw_cmd->add_option("--senders", rw.senders, "parallel connections, one request in flight each");
+  rw_cmd->add_option("--series", rw.series, "series per request");
+  rw_cmd->add_option("--points", rw.points, "points per series per request");
+  rw_cmd->add_option("--requests", rw.requests, "requests per sender, then stop (0 = --duration)");
+  rw_cmd->add_option("--duration", rw_duration);
+  rw_cmd->add_option("--timeout", rw_timeout, "per request");
   auto* query = app.add_subcommand("query", "time a 24 h range query of one series");
   query->add_option("--points", points);
   query->add_option("--repeats", repeats);
@@ -408,6 +439,14 @@ int main(int argc, char** argv) {
   storm_cmd->add_option("--parallel", storm.parallel);
   storm_cmd->add_option("--rounds", storm.rounds);
   CLI11_PARSE(app, argc, argv);
+  if (*rw_cmd) {  // the security checks apply to the URL's host
+    auto address = scout::bench::RemoteWriteAddress(rw.url);
+    if (!address.ok()) {
+      std::fprintf(stderr, "scout-bench: %s\n", std::string(address.status().message()).c_str());
+      return 2;
+    }
+    target.address = *address;
+  }
   if (absl::Status ready = scout::bench::ResolveSecurity(security_flags, target); !ready.ok()) {
     std::fprintf(stderr, "scout-bench: %s\n", std::string(ready.message()).c_str());
     return 2;
@@ -437,6 +476,11 @@ int main(int argc, char** argv) {
                ? scout::bench::RunBackfill(target, backfill)
                : 2;
   }
+  if (*rw_cmd) {
+    return duration(rw_duration, &rw.duration) && duration(rw_timeout, &rw.timeout)
+               ? scout::bench::RunRemoteWriteLoad(target, rw)
+               : 2;
+  }
   if (*storm_cmd) {
     return duration(storm_range, &storm.range) ? scout::bench::RunQueryStorm(target, storm) : 2;
   }
@@ -455,7 +499,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "--duration: %s\n", std::string(d.status().message()).c_str());
       return 2;
     }
-    return Ingest(target, agents, series, window, rate, *d, pid);
+    return Ingest(target, agents, series, window, rate, *d, batches, pid);
   }
   return Query(target, points, repeats, pid);
 }
