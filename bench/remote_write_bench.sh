@@ -16,7 +16,7 @@
 #      samples / (Prometheus ready -> queue empty), from the collector's
 #      scout_remote_write_samples_sent_total; then Prometheus's own count of
 #      the samples must match.
-# Environment: ROUNDS (2), SENDERS (50), SERIES (1000), OUT_AGENTS (20),
+# Environment: ROUNDS (2; 0 = OUT only), SENDERS (50), SERIES (1000), OUT_AGENTS (20),
 # OUT_BATCHES (100; at most 360: Prometheus keeps an hour in its head).
 set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
@@ -52,11 +52,12 @@ wait_idle() {
     [ $(((b - a) * 100)) -le $((HZ * 1)) ] && return 0
   done
 }
-# metric NAME: the sum of NAME's samples on the collector's /metrics (0 if none).
-metric() {
-  curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" |
-    awk -v n="$1" '$1 == n || index($1, n "{") == 1 { s += $2 } END { printf "%.0f\n", s }'
+# metric_at PORT NAME: the sum of NAME's samples on 127.0.0.1:PORT/metrics (0 if none).
+metric_at() {
+  curl -sf "http://127.0.0.1:$1/metrics" |
+    awk -v n="$2" '$1 == n || index($1, n "{") == 1 { s += $2 } END { printf "%.0f\n", s }'
 }
+metric() { metric_at "$HTTP_PORT" "$1"; }  # on the collector
 
 # start_collector EXTRA_YAML: a fresh database; sets CPID, ADDR, HTTP_PORT.
 start_collector() {
@@ -114,7 +115,7 @@ for round in $(seq "$ROUNDS"); do
     in_run "$mode"
   done
 done
-awk '
+[ "$ROUNDS" -gt 0 ] && awk '
   { n[$1]++; rate[$1] += $2; p50[$1] += $3; p99[$1] += $4; cpu[$1] += $5; cl[$1] += $6 }
   END {
     for (m in n) { rate[m] /= n[m]; p50[m] /= n[m]; p99[m] /= n[m]; cpu[m] /= n[m]; cl[m] /= n[m] }
@@ -127,6 +128,25 @@ awk '
   }' "$WORK/in.txt"
 
 # --- OUT ----------------------------------------------------------------------
+# start_prometheus PORT NAME CONFIG: a Prometheus with its remote write
+# receiver on and an empty TSDB; waits until ready; sets STARTED_PID.
+start_prometheus() {
+  printf '%s\n' "$3" >"$WORK/$2.yml"
+  prometheus --config.file="$WORK/$2.yml" --storage.tsdb.path="$WORK/prom-$2" \
+    --web.listen-address="127.0.0.1:$1" --web.enable-remote-write-receiver \
+    --log.level=warn >"$WORK/prometheus-$2.log" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  wait_for 60 curl -sf "http://127.0.0.1:$1/-/ready"
+}
+# prom_count PORT TIME: samples of bench_metric_* in the 2 h before TIME.
+prom_count() {
+  curl -sf "http://127.0.0.1:$1/api/v1/query" \
+    --data-urlencode 'query=sum(count_over_time({__name__=~"bench_metric_.+"}[2h]))' \
+    --data-urlencode "time=$2" | node -e '
+      const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      console.log(j.data.result.length ? j.data.result[0].value[1] : 0)'
+}
 N=$((OUT_AGENTS * 1000 * OUT_BATCHES))
 PROM_PORT=$(free_port)
 echo "== OUT: $N samples ($OUT_AGENTS agents x 1,000 series x $OUT_BATCHES points) queued, then drained to Prometheus 2.42"
@@ -145,13 +165,8 @@ echo "    queued on disk: $(metric scout_remote_write_pending_samples) samples,"
   "$(($(metric scout_remote_write_pending_bytes) / 1048576)) MiB (4 shards)"
 wait_idle "$CPID"
 
-echo "global: {}" >"$WORK/prometheus.yml"
-prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prom" \
-  --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-remote-write-receiver \
-  --log.level=warn >"$WORK/prometheus.log" 2>&1 &
-PROM_PID=$!
-PIDS+=("$PROM_PID")
-wait_for 60 curl -sf "http://127.0.0.1:$PROM_PORT/-/ready"
+start_prometheus "$PROM_PORT" a "global: {}"
+PROM_PID=$STARTED_PID
 T0=$(date +%s.%N) C0=$(cpu_ticks "$CPID") P0=$(cpu_ticks "$PROM_PID")
 : >"$WORK/drain.txt"
 deadline=$((SECONDS + 300))
@@ -167,17 +182,12 @@ dropped=$(metric scout_remote_write_samples_dropped_total)
 retried=$(metric scout_remote_write_requests_retried_total)
 requests=$(metric scout_remote_write_requests_total)
 # Prometheus's own count of the samples (their timestamps: one day back, 10 s apart).
-at=$((LOAD_START - 86400 + 3600))
-count=$(curl -sf "http://127.0.0.1:$PROM_PORT/api/v1/query" \
-  --data-urlencode 'query=sum(count_over_time({__name__=~"bench_metric_.+"}[2h]))' \
-  --data-urlencode "time=$at" | node -e '
-    const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
-    console.log(j.data.result.length ? j.data.result[0].value[1] : 0)')
+count=$(prom_count "$PROM_PORT" $((LOAD_START - 86400 + 3600)))
 # Prometheus's own view: mean time its /api/v1/write handler took per request.
 receiver_ms=$(curl -sf "http://127.0.0.1:$PROM_PORT/metrics" | awk '
   index($1, "prometheus_http_request_duration_seconds_sum{handler=\"/api/v1/write\"") == 1 { s = $2 }
   index($1, "prometheus_http_request_duration_seconds_count{handler=\"/api/v1/write\"") == 1 { c = $2 }
-  END { printf "%.1f", c > 0 ? s * 1000 / c : 0 }')
+  END { printf "%.1f", (c > 0 ? s * 1000 / c : 0) }')
 awk -v n="$N" -v t0="$T0" -v t1="$T1" -v c="$((C1 - C0))" -v p="$((P1 - P0))" -v hz="$HZ" \
   -v dropped="$dropped" -v retried="$retried" -v requests="$requests" -v count="$count" -v receiver_ms="$receiver_ms" '
   NR == 1 { next }
@@ -194,3 +204,43 @@ awk -v n="$N" -v t0="$T0" -v t1="$T1" -v c="$((C1 - C0))" -v p="$((P1 - P0))" -v
   }' "$WORK/drain.txt"
 [ "$count" = "$N" ] && [ "$dropped" = 0 ] || die "Prometheus has $count samples, want $N (dropped $dropped)"
 stop_collector
+kill "$PROM_PID"; wait "$PROM_PID" 2>/dev/null || true
+
+# --- OUT peer: Prometheus's own remote write of the same load ----------------
+# Prometheus B takes the load through its receiver (timestamps from now on:
+# its WAL reader forwards only samples newer than its start) and remote-
+# writes it to Prometheus A, started afterwards. B's queue is set like
+# Scout's target: 4 shards, 2,000 samples per request, backoff up to 500 ms.
+[ "${PEER:-1}" = 1 ] || exit 0
+A_PORT=$(free_port) B_PORT=$(free_port)
+echo "== OUT peer: the same $N samples remote-written by Prometheus 2.42 (B) to Prometheus 2.42 (A)"
+start_prometheus "$B_PORT" b "global: {}
+remote_write:
+  - url: http://127.0.0.1:$A_PORT/api/v1/write
+    queue_config: {min_shards: 4, max_shards: 4, max_samples_per_send: 2000, capacity: 10000,
+                   batch_send_deadline: 5s, min_backoff: 30ms, max_backoff: 500ms}"
+B_PID=$STARTED_PID
+LOAD_START=$(date +%s)
+"$BUILD/bench/scout-bench" remote-write --url "http://127.0.0.1:$B_PORT/api/v1/write" \
+  --senders "$OUT_AGENTS" --series 1000 --requests "$OUT_BATCHES" --backdate 0s \
+  >"$WORK/load-b.txt" || die "load into B failed: $(cat "$WORK/load-b.txt")"
+grep -q "^accepted samples: $N " "$WORK/load-b.txt" || die "load into B: $(cat "$WORK/load-b.txt")"
+wait_idle "$B_PID"
+start_prometheus "$A_PORT" a2 "global: {}"
+A_PID=$STARTED_PID
+T0=$(date +%s.%N) B0=$(cpu_ticks "$B_PID") A0=$(cpu_ticks "$A_PID")
+deadline=$((SECONDS + 300))
+until [ "$(metric_at "$A_PORT" prometheus_tsdb_head_samples_appended_total)" -ge "$N" ]; do
+  [ $SECONDS -lt $deadline ] || die "A has not got $N samples after 300 s"
+  sleep 0.2
+done
+T1=$(date +%s.%N) B1=$(cpu_ticks "$B_PID") A1=$(cpu_ticks "$A_PID")
+count=$(prom_count "$A_PORT" $((LOAD_START + OUT_BATCHES * 10 + 60)))
+awk -v n="$N" -v t0="$T0" -v t1="$T1" -v b="$((B1 - B0))" -v a="$((A1 - A0))" -v hz="$HZ" -v count="$count" '
+  BEGIN {
+    d = t1 - t0
+    printf "    drained in %.2f s after A was ready: %.0f samples/s\n", d, n / d
+    printf "    sender (B) CPU: %.3f s per million samples sent; receiver (A) CPU: %.3f s per million\n", b / hz / (n / 1e6), a / hz / (n / 1e6)
+    printf "    A counts %d samples (want %d)\n", count, n
+  }'
+[ "$count" = "$N" ] || die "A has $count samples, want $N"

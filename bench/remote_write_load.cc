@@ -187,7 +187,7 @@ int RunRemoteWriteLoad(const Target& target, const RemoteWriteLoadOptions& optio
   const int64_t base_ts = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count() -
-                          86'400'000;
+                          options.backdate.count();
   const double cpu0 = ProcessCpuSeconds();
   const auto start = Clock::now();
   std::vector<SenderResult> results(static_cast<size_t>(options.senders));

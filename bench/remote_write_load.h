@@ -6,8 +6,8 @@
 // the next sent as soon as the previous one is answered (so it compares with
 // `scout-bench ingest --window 1`). The series have the shape of the gRPC
 // ingest mode's (bench_metric_<s % 20>{host="bench-agent-<i>", series="<s>"}),
-// timestamps 10 s apart starting one day back, so the same workload can go
-// either way into a collector.
+// timestamps 10 s apart starting one day back (--backdate), so the same
+// workload can go either way into a collector.
 //
 // Security: --token-file (else $SCOUT_TOKEN_FILE / $SCOUT_TOKEN) becomes
 // "Authorization: Bearer"; --ca, --cert/--key apply to an https:// URL,
@@ -42,6 +42,10 @@ struct RemoteWriteLoadOptions {
   std::chrono::milliseconds duration{30'000};
   std::chrono::milliseconds timeout{30'000};  // per request
   std::chrono::milliseconds error_backoff{100};
+  // The first timestamp is this far back (then 10 s apart). 0 for a
+  // Prometheus whose own remote write should forward the samples: its WAL
+  // reader skips samples older than its start.
+  std::chrono::milliseconds backdate{86'400'000};
 };
 
 // `target` carries the resolved TLS files and token (ResolveSecurity with

@@ -375,7 +375,7 @@ int main(int argc, char** argv) {
   int64_t batches = 0;
   ingest->add_option("--batches", batches, "batches per agent, then stop (0 = --duration)");
   scout::bench::RemoteWriteLoadOptions rw;
-  std::string rw_duration = "30s", rw_timeout = "30s";
+  std::string rw_duration = "30s", rw_timeout = "30s", rw_backdate = "24h";
   auto* rw_cmd = app.add_subcommand(
       "remote-write", "the ingest workload as Prometheus remote write 1.0 over HTTP");
   rw_cmd->add_option("--url", rw.url, "e.g. http://127.0.0.1:9470/api/v1/write")->required();
@@ -385,6 +385,7 @@ int main(int argc, char** argv) {
   rw_cmd->add_option("--requests", rw.requests, "requests per sender, then stop (0 = --duration)");
   rw_cmd->add_option("--duration", rw_duration);
   rw_cmd->add_option("--timeout", rw_timeout, "per request");
+  rw_cmd->add_option("--backdate", rw_backdate, "first timestamp this far back (0s = now)");
   auto* query = app.add_subcommand("query", "time a 24 h range query of one series");
   query->add_option("--points", points);
   query->add_option("--repeats", repeats);
@@ -477,7 +478,8 @@ int main(int argc, char** argv) {
                : 2;
   }
   if (*rw_cmd) {
-    return duration(rw_duration, &rw.duration) && duration(rw_timeout, &rw.timeout)
+    return duration(rw_duration, &rw.duration) && duration(rw_timeout, &rw.timeout) &&
+                   duration(rw_backdate, &rw.backdate)
                ? scout::bench::RunRemoteWriteLoad(target, rw)
                : 2;
   }
