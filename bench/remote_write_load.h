@@ -15,6 +15,12 @@
 // refused: libcurl checks the URL's host). Plaintext to a non-local URL
 // needs --insecure, as for the gRPC modes. The token never reaches output.
 //
+// Against a Scout collector: with an agent-role token the collector sets
+// every series' host label to the token's principal, so the senders'
+// series collide (use an admin token, or no auth on loopback, to keep them
+// apart); more than http.max_connections_per_ip (64) senders from one
+// address are refused connections.
+//
 // A non-2xx answer or a transport error is counted (by HTTP status, 0 for
 // transport) and the sender waits `error_backoff` before its next request,
 // with new timestamps: the benchmark measures throughput, not delivery.
