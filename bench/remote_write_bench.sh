@@ -17,12 +17,13 @@
 #      scout_remote_write_samples_sent_total; then Prometheus's own count of
 #      the samples must match.
 # Environment: ROUNDS (2; 0 = OUT only), SENDERS (50), SERIES (1000), OUT_AGENTS (20),
-# OUT_BATCHES (100; at most 360: Prometheus keeps an hour in its head).
+# OUT_BATCHES (100; at most 360: Prometheus keeps an hour in its head),
+# OUT_SHARDS (4, Scout's default; the peer keeps 4), PEER (1; 0 = no peer).
 set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 SECS=${2:-20}
 ROUNDS=${ROUNDS:-2} SENDERS=${SENDERS:-50} SERIES=${SERIES:-1000}
-OUT_AGENTS=${OUT_AGENTS:-20} OUT_BATCHES=${OUT_BATCHES:-100}
+OUT_AGENTS=${OUT_AGENTS:-20} OUT_BATCHES=${OUT_BATCHES:-100} OUT_SHARDS=${OUT_SHARDS:-4}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/scout-rw-bench.XXXXXX")
 PIDS=()
@@ -154,7 +155,7 @@ start_collector "remote_write:
   - name: prom
     url: http://127.0.0.1:$PROM_PORT/api/v1/write
     timeout: 10s
-    queue: {max_backoff: 500ms}   # retry soon after Prometheus comes up
+    queue: {shards: $OUT_SHARDS, max_backoff: 500ms}   # retry soon after Prometheus comes up
     keep: ['{host=~\"bench-agent-.*\"}']   # not the collector's self-metrics"
 LOAD_START=$(date +%s)
 "$BUILD/bench/scout-bench" --collector "$ADDR" ingest --agents "$OUT_AGENTS" --series 1000 \
@@ -162,7 +163,7 @@ LOAD_START=$(date +%s)
 grep -q "^acked samples: $N " "$WORK/load.txt" || die "load: $(cat "$WORK/load.txt")"
 wait_for 60 test "$(metric scout_remote_write_samples_queued_total)" = "$N"
 echo "    queued on disk: $(metric scout_remote_write_pending_samples) samples," \
-  "$(($(metric scout_remote_write_pending_bytes) / 1048576)) MiB (4 shards)"
+  "$(($(metric scout_remote_write_pending_bytes) / 1048576)) MiB ($OUT_SHARDS shards)"
 wait_idle "$CPID"
 
 start_prometheus "$PROM_PORT" a "global: {}"
