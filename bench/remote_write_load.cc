@@ -1,7 +1,6 @@
 #include "bench/remote_write_load.h"
 
 #include <pthread.h>
-#include <sys/resource.h>
 
 #include <cstdio>
 #include <map>
@@ -91,13 +90,6 @@ void RunSender(const rw::RemoteWriteTarget* http, const RemoteWriteLoadOptions* 
     }
     std::this_thread::sleep_for(options->error_backoff);
   }
-}
-
-double ProcessCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 // The HttpPoster's view of the flags. The token is passed as a literal

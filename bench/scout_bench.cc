@@ -29,7 +29,6 @@
 // before. `ingest` needs an agent (or admin) token, `query` both Ingest
 // and Query (admin), `verify` a reader token.
 #include <grpcpp/grpcpp.h>
-#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -62,6 +61,7 @@ using scout::v1::AgentMessage;
 using scout::v1::CollectorMessage;
 using scout::bench::Hello;
 using scout::bench::Percentile;
+using scout::bench::ProcessCpuSeconds;
 using scout::bench::ProcessMemory;
 using scout::bench::Target;
 
@@ -168,13 +168,6 @@ void RunAgent(const Target* target, int index, int series, int window,
   reader.join();
   grpc::Status status = stream->Finish();
   if (!status.ok()) result->error = status.error_message();
-}
-
-double ProcessCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec +
-         usage.ru_stime.tv_usec / 1e6;
 }
 
 int Ingest(const Target& target, int agents, int series, int window, double rate,
