@@ -26,8 +26,9 @@
 // Security, as sctl: --ca F --cert F --key F --server-name N (each turns TLS
 // on), --token-file F (else $SCOUT_TOKEN_FILE, else $SCOUT_TOKEN), --insecure
 // for plaintext to a non-local collector. Without them: plaintext, as
-// before. `ingest` needs an agent (or admin) token, `query` both Ingest
-// and Query (admin), `verify` a reader token.
+// before (`remote-write`: the TLS flags for an https:// URL, see
+// bench/remote_write_load.h). `ingest` needs an agent (or admin) token,
+// `query` both Ingest and Query (admin), `verify` a reader token.
 #include <grpcpp/grpcpp.h>
 
 #include <CLI/CLI.hpp>
@@ -372,9 +373,11 @@ int main(int argc, char** argv) {
   auto* rw_cmd = app.add_subcommand(
       "remote-write", "the ingest workload as Prometheus remote write 1.0 over HTTP");
   rw_cmd->add_option("--url", rw.url, "e.g. http://127.0.0.1:9470/api/v1/write")->required();
-  rw_cmd->add_option("--senders", rw.senders, "parallel connections, one request in flight each");
-  rw_cmd->add_option("--series", rw.series, "series per request");
-  rw_cmd->add_option("--points", rw.points, "points per series per request");
+  rw_cmd->add_option("--senders", rw.senders, "parallel connections, one request in flight each")
+      ->check(CLI::Range(1, 10'000));
+  rw_cmd->add_option("--series", rw.series, "series per request")->check(CLI::Range(1, 1'000'000));
+  rw_cmd->add_option("--points", rw.points, "points per series per request")
+      ->check(CLI::Range(1, 100'000));
   rw_cmd->add_option("--requests", rw.requests, "requests per sender, then stop (0 = --duration)");
   rw_cmd->add_option("--duration", rw_duration);
   rw_cmd->add_option("--timeout", rw_timeout, "per request");
