@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <thread>
@@ -146,6 +148,12 @@ void Report(const RemoteWriteLoadOptions& options, const std::vector<SenderResul
   std::printf("request latency: p50 %.1f ms  p99 %.1f ms  max %.1f ms (%zu requests)\n",
               Percentile(latency, 0.5), Percentile(latency, 0.99), Percentile(latency, 1.0),
               latency.size());
+  size_t fewest = SIZE_MAX, most = 0;  // a starved sender shows here, not in the totals
+  for (const SenderResult& r : results) {
+    fewest = std::min(fewest, static_cast<size_t>(r.requests));
+    most = std::max(most, static_cast<size_t>(r.requests));
+  }
+  std::printf("requests per sender: min %zu  max %zu\n", results.empty() ? 0 : fewest, most);
   std::printf("client CPU: %.2f s\n", client_cpu);
 }
 

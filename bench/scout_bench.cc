@@ -199,6 +199,12 @@ int Ingest(const Target& target, int agents, int series, int window, double rate
     latency.insert(latency.end(), r.ack_latency_ms.begin(), r.ack_latency_ms.end());
     if (!r.error.empty() && ++errors == 1) std::fprintf(stderr, "agent error: %s\n", r.error.c_str());
   }
+  // An agent starved by the collector shows here, not in the totals.
+  size_t fewest = SIZE_MAX, most = 0;
+  for (const AgentResult& r : results) {
+    fewest = std::min(fewest, r.ack_latency_ms.size());
+    most = std::max(most, r.ack_latency_ms.size());
+  }
   std::printf("agents=%d series/agent=%d window=%d offered=%s duration=%.1fs\n", agents, series,
               window, rate > 0 ? (std::to_string(static_cast<int64_t>(rate)) + " samples/s").c_str()
                                : "unlimited",
@@ -210,6 +216,7 @@ int Ingest(const Target& target, int agents, int series, int window, double rate
   std::printf("ack latency: p50 %.1f ms  p99 %.1f ms  max %.1f ms (%zu batches)\n",
               Percentile(latency, 0.5), Percentile(latency, 0.99),
               Percentile(latency, 1.0), latency.size());
+  std::printf("acked batches per agent: min %zu  max %zu\n", agents > 0 ? fewest : 0, most);
   std::printf("collector peak RSS: %s\n", ProcessMemory(collector_pid).c_str());
   std::printf("client CPU: %.2f s\n", ProcessCpuSeconds() - cpu0);
   return errors == 0 && points > 0 ? 0 : 1;
