@@ -1,5 +1,7 @@
 #include "bench/bench_target.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -73,6 +75,13 @@ long ProcessMemoryKiB(int pid, const char* field) {
     if (line.rfind(prefix, 0) == 0) return std::stol(line.substr(prefix.size()));
   }
   return -1;
+}
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 std::string ProcessMemory(int pid, const char* field) {

@@ -1,6 +1,6 @@
 // What every scout-bench mode shares: the collector it talks to (address,
 // TLS, token), the security flags (the same names and meaning as sctl's),
-// a Hello, percentiles and the collector's RSS.
+// a Hello, percentiles, the collector's RSS and our own CPU time.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -46,5 +46,7 @@ double Percentile(std::vector<double> v, double q);
 std::string ProcessMemory(int pid, const char* field = "VmHWM");
 // The same in KiB; -1 when unknown.
 long ProcessMemoryKiB(int pid, const char* field);
+// CPU seconds (user + system) this process has used so far.
+double ProcessCpuSeconds();
 
 }  // namespace scout::bench

@@ -6,6 +6,11 @@
 //     to --rate samples/s in total (open loop, as real agents send) or as
 //     fast as acks allow (window of 8 batches). Reports samples/s acked
 //     after commit and ack latency (batch written -> Ack read) p50/p99.
+//     --batches K sends exactly K batches per agent instead (a fixed load).
+//
+//   scout-bench remote-write --url http://HOST:PORT/api/v1/write --senders 50 --series 1000
+//     The same workload as Prometheus remote write 1.0 over HTTP, unpaced,
+//     one request in flight per sender (bench/remote_write_load.h).
 //
 //   scout-bench verify --collector ADDR --host ID --series N --samples K
 //     Checks an agent's stored synthetic stream exactly (fault tests).
@@ -21,8 +26,9 @@
 // Security, as sctl: --ca F --cert F --key F --server-name N (each turns TLS
 // on), --token-file F (else $SCOUT_TOKEN_FILE, else $SCOUT_TOKEN), --insecure
 // for plaintext to a non-local collector. Without them: plaintext, as
-// before. `ingest` needs an agent (or admin) token, `query` both Ingest
-// and Query (admin), `verify` a reader token.
+// before (`remote-write`: the TLS flags for an https:// URL, see
+// bench/remote_write_load.h). `ingest` needs an agent (or admin) token,
+// `query` both Ingest and Query (admin), `verify` a reader token.
 #include <grpcpp/grpcpp.h>
 
 #include <CLI/CLI.hpp>
@@ -46,6 +52,7 @@
 #include "shared/duration.h"
 #include "bench/bench_target.h"
 #include "bench/hostile.h"
+#include "bench/remote_write_load.h"
 #include "shared/mutex_mode.h"
 
 namespace {
@@ -55,6 +62,7 @@ using scout::v1::AgentMessage;
 using scout::v1::CollectorMessage;
 using scout::bench::Hello;
 using scout::bench::Percentile;
+using scout::bench::ProcessCpuSeconds;
 using scout::bench::ProcessMemory;
 using scout::bench::Target;
 
@@ -92,9 +100,10 @@ struct InFlight {
   bool reader_done ABSL_GUARDED_BY(mu) = false;
 };
 
+// `batches` > 0 stops after that many batches instead of at `stop_at`.
 void RunAgent(const Target* target, int index, int series, int window,
-              std::chrono::microseconds period, Clock::time_point stop_at, int64_t base_ts,
-              AgentResult* result) {
+              std::chrono::microseconds period, Clock::time_point stop_at, int64_t batches,
+              int64_t base_ts, AgentResult* result) {
   const std::string id = "bench-agent-" + std::to_string(index);
   auto stub = scout::v1::Ingest::NewStub(target->Connect());
   grpc::ClientContext ctx;
@@ -129,7 +138,8 @@ void RunAgent(const Target* target, int index, int series, int window,
   AgentMessage msg = MakeTemplate(id, series);
   // Spread the agents' phases over one period, as a real fleet is.
   auto next_send = Clock::now() + period * index / 100;
-  for (uint64_t seq = 1; Clock::now() < stop_at; ++seq) {
+  for (uint64_t seq = 1;
+       batches > 0 ? seq <= static_cast<uint64_t>(batches) : Clock::now() < stop_at; ++seq) {
     if (period.count() > 0) {
       std::this_thread::sleep_until(next_send);
       next_send += period;
@@ -162,7 +172,8 @@ void RunAgent(const Target* target, int index, int series, int window,
 }
 
 int Ingest(const Target& target, int agents, int series, int window, double rate,
-           std::chrono::milliseconds duration, int collector_pid) {
+           std::chrono::milliseconds duration, int64_t batches, int collector_pid) {
+  const double cpu0 = ProcessCpuSeconds();
   // rate samples/s over agents*series series -> one batch per agent every period.
   const std::chrono::microseconds period(
       rate > 0 ? static_cast<int64_t>(1e6 * agents * series / rate) : 0);
@@ -174,8 +185,8 @@ int Ingest(const Target& target, int agents, int series, int window, double rate
       std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::now().time_since_epoch()).count() - 86'400'000;
   for (int i = 0; i < agents; ++i) {
-    threads.emplace_back(RunAgent, &target, i, series, window, period, stop_at, base_ts,
-                         &results[i]);
+    threads.emplace_back(RunAgent, &target, i, series, window, period, stop_at, batches,
+                         base_ts, &results[i]);
   }
   for (auto& t : threads) t.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -188,6 +199,12 @@ int Ingest(const Target& target, int agents, int series, int window, double rate
     latency.insert(latency.end(), r.ack_latency_ms.begin(), r.ack_latency_ms.end());
     if (!r.error.empty() && ++errors == 1) std::fprintf(stderr, "agent error: %s\n", r.error.c_str());
   }
+  // An agent starved by the collector shows here, not in the totals.
+  size_t fewest = SIZE_MAX, most = 0;
+  for (const AgentResult& r : results) {
+    fewest = std::min(fewest, r.ack_latency_ms.size());
+    most = std::max(most, r.ack_latency_ms.size());
+  }
   std::printf("agents=%d series/agent=%d window=%d offered=%s duration=%.1fs\n", agents, series,
               window, rate > 0 ? (std::to_string(static_cast<int64_t>(rate)) + " samples/s").c_str()
                                : "unlimited",
@@ -199,7 +216,9 @@ int Ingest(const Target& target, int agents, int series, int window, double rate
   std::printf("ack latency: p50 %.1f ms  p99 %.1f ms  max %.1f ms (%zu batches)\n",
               Percentile(latency, 0.5), Percentile(latency, 0.99),
               Percentile(latency, 1.0), latency.size());
+  std::printf("acked batches per agent: min %zu  max %zu\n", agents > 0 ? fewest : 0, most);
   std::printf("collector peak RSS: %s\n", ProcessMemory(collector_pid).c_str());
+  std::printf("client CPU: %.2f s\n", ProcessCpuSeconds() - cpu0);
   return errors == 0 && points > 0 ? 0 : 1;
 }
 
@@ -354,6 +373,22 @@ int main(int argc, char** argv) {
   ingest->add_option("--window", window, "batches in flight per agent");
   ingest->add_option("--duration", duration_text);
   ingest->add_option("--rate", rate, "offered samples/s in total (0 = as fast as acks allow)");
+  int64_t batches = 0;
+  ingest->add_option("--batches", batches, "batches per agent, then stop (0 = --duration)");
+  scout::bench::RemoteWriteLoadOptions rw;
+  std::string rw_duration = "30s", rw_timeout = "30s", rw_backdate = "24h";
+  auto* rw_cmd = app.add_subcommand(
+      "remote-write", "the ingest workload as Prometheus remote write 1.0 over HTTP");
+  rw_cmd->add_option("--url", rw.url, "e.g. http://127.0.0.1:9470/api/v1/write")->required();
+  rw_cmd->add_option("--senders", rw.senders, "parallel connections, one request in flight each")
+      ->check(CLI::Range(1, 10'000));
+  rw_cmd->add_option("--series", rw.series, "series per request")->check(CLI::Range(1, 1'000'000));
+  rw_cmd->add_option("--points", rw.points, "points per series per request")
+      ->check(CLI::Range(1, 100'000));
+  rw_cmd->add_option("--requests", rw.requests, "requests per sender, then stop (0 = --duration)");
+  rw_cmd->add_option("--duration", rw_duration);
+  rw_cmd->add_option("--timeout", rw_timeout, "per request");
+  rw_cmd->add_option("--backdate", rw_backdate, "first timestamp this far back (0s = now)");
   auto* query = app.add_subcommand("query", "time a 24 h range query of one series");
   query->add_option("--points", points);
   query->add_option("--repeats", repeats);
@@ -408,6 +443,14 @@ int main(int argc, char** argv) {
   storm_cmd->add_option("--parallel", storm.parallel);
   storm_cmd->add_option("--rounds", storm.rounds);
   CLI11_PARSE(app, argc, argv);
+  if (*rw_cmd) {  // the security checks apply to the URL's host
+    auto address = scout::bench::RemoteWriteAddress(rw.url);
+    if (!address.ok()) {
+      std::fprintf(stderr, "scout-bench: %s\n", std::string(address.status().message()).c_str());
+      return 2;
+    }
+    target.address = *address;
+  }
   if (absl::Status ready = scout::bench::ResolveSecurity(security_flags, target); !ready.ok()) {
     std::fprintf(stderr, "scout-bench: %s\n", std::string(ready.message()).c_str());
     return 2;
@@ -437,6 +480,12 @@ int main(int argc, char** argv) {
                ? scout::bench::RunBackfill(target, backfill)
                : 2;
   }
+  if (*rw_cmd) {
+    return duration(rw_duration, &rw.duration) && duration(rw_timeout, &rw.timeout) &&
+                   duration(rw_backdate, &rw.backdate)
+               ? scout::bench::RunRemoteWriteLoad(target, rw)
+               : 2;
+  }
   if (*storm_cmd) {
     return duration(storm_range, &storm.range) ? scout::bench::RunQueryStorm(target, storm) : 2;
   }
@@ -455,7 +504,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "--duration: %s\n", std::string(d.status().message()).c_str());
       return 2;
     }
-    return Ingest(target, agents, series, window, rate, *d, pid);
+    return Ingest(target, agents, series, window, rate, *d, batches, pid);
   }
   return Query(target, points, repeats, pid);
 }
