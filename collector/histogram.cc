@@ -4,9 +4,21 @@
 #include <cmath>
 #include <utility>
 
-#include "shared/prom_text.h"
+#include <charconv>
 
 namespace scout::collector {
+namespace {
+
+// Fixed notation, shortest that reads back: "0.0005", "1000000". Not the
+// exponent form FormatPromValue may pick ("5e-04"): `le` is a label, and
+// selectors and dashboards match its text.
+std::string FormatLe(double bound) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, bound, std::chars_format::fixed);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(bound);
+}
+
+}  // namespace
 
 Histogram::Histogram(std::vector<double> bounds)
     : bounds_(std::move(bounds)), counts_(bounds_.size(), 0) {}
@@ -35,7 +47,7 @@ std::vector<SeriesPoints> HistogramSeries(const std::string& name, const Histogr
   uint64_t cumulative = 0;
   for (size_t i = 0; i < h.bounds().size(); ++i) {
     cumulative += h.counts()[i];
-    add(name + "_bucket", static_cast<double>(cumulative), with_le(FormatPromValue(h.bounds()[i])));
+    add(name + "_bucket", static_cast<double>(cumulative), with_le(FormatLe(h.bounds()[i])));
   }
   add(name + "_bucket", static_cast<double>(h.count()), with_le("+Inf"));
   add(name + "_sum", h.sum(), MakeLabels(labels));

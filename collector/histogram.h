@@ -41,7 +41,7 @@ class Histogram {
 // The exposition / storage form of `h`, one point at `now_ms` each:
 // `<name>_bucket{le="<bound>"}` cumulative for every bound and "+Inf",
 // then `<name>_sum` and `<name>_count`, each with `labels` (plus `le`).
-// `le` is written as Prometheus parses it ("0.0005", "1", "+Inf").
+// `le` is written in fixed notation ("0.0005", "1", "1000000", "+Inf").
 std::vector<SeriesPoints> HistogramSeries(const std::string& name, const Histogram& h,
                                           const Labels& labels, int64_t now_ms);
 

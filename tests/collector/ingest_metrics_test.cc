@@ -42,7 +42,7 @@ double ValueOf(const std::vector<SeriesPoints>& series, const std::string& metri
 
 TEST(HistogramTest, CumulativeBucketsInclusiveBoundsSumAndCount) {
   Histogram h({1, 2, 5});
-  for (double v : {0.5, 1.0, 1.5, 7.0, NAN}) h.Observe(v);  // NaN ignored
+  for (double v : {0.5, 1.0, 1.5, 7.0, std::nan("")}) h.Observe(v);  // NaN ignored
   const auto series = HistogramSeries("x_seconds", h, {{"host", "c"}}, 1000);
   ASSERT_EQ(series.size(), 6u);  // 3 bounds + Inf + sum + count
   EXPECT_EQ(ValueOf(series, "x_seconds_bucket", "1"), 2);  // 1.0 is in le=1
