@@ -20,6 +20,7 @@
 #include "collector/storage/sqlite_storage.h"
 #include "collector/write_queue.h"
 #include "shared/clock.h"
+#include "shared/metric_catalog.h"
 #include "shared/prom_text.h"
 #include "tests/common/loopback_collector_config.h"
 #include "tests/common/test_dir.h"
@@ -68,6 +69,15 @@ TEST(HistogramTest, LeLabelsAsPrometheusWritesThem) {
 }
 
 TEST(HistogramTest, ExpositionGroupsTheFamilyUnderOneTypeLine) {
+  for (const char* name : {"scout_storage_commit_duration_seconds",
+                           "scout_storage_commit_duration_seconds_bucket",
+                           "scout_storage_commit_batches", "scout_storage_commit_samples_count"}) {
+    const MetricInfo* info = FindMetric(name);  // docs/metrics.md says so
+    ASSERT_NE(info, nullptr) << name;
+    EXPECT_EQ(info->type, "histogram") << name;
+  }
+  EXPECT_EQ(FindMetric("scout_storage_commit_duration_seconds")->unit, "seconds");
+  EXPECT_EQ(FindMetric("scout_storage_size_bytes")->type, "gauge");
   Histogram h(CommitSecondsBounds());
   h.Observe(0.003);
   std::vector<PromSample> samples;
