@@ -2,7 +2,10 @@
 
 #include <pthread.h>
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
+#include "collector/histogram.h"
 #include "shared/logging.h"
 
 namespace scout::collector {
@@ -72,6 +75,15 @@ std::vector<SeriesPoints> SelfMetrics::Snapshot() const {
   add("scout_collector_head_samples", static_cast<double>(g.buffered_points));
   add("scout_collector_series", static_cast<double>(g.series));
   add("scout_collector_series_removed_total", static_cast<double>(g.series_removed));
+  // Issue 17's ingestion dashboard: commit latency and size on disk.
+  add("scout_storage_size_bytes", static_cast<double>(g.disk_bytes));
+  const Labels host = {{"host", host_}};
+  for (const auto& [name, histogram] :
+       {std::pair{"scout_storage_commit_duration_seconds", &w.commit_seconds},
+        std::pair{"scout_storage_commit_batches", &w.commit_batches},
+        std::pair{"scout_storage_commit_samples", &w.commit_samples}}) {
+    for (SeriesPoints& s : HistogramSeries(name, *histogram, host, now)) out.push_back(std::move(s));
+  }
   if (queries_ != nullptr) {
     add("scout_collector_queries_running", queries_->running());
     for (QueryRefusal r : {QueryRefusal::kConcurrency, QueryRefusal::kSamples, QueryRefusal::kDeadline}) {

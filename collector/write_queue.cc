@@ -268,8 +268,9 @@ void WriteQueue::CommitGroup(std::deque<Item>& group) {
   if (batches.empty()) return;
   const auto commit_start = clock_.SteadyNow();
   absl::Status status = storage_.Write(batches);
-  const auto commit_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-      clock_.SteadyNow() - commit_start).count();
+  const std::chrono::duration<double> commit_time = clock_.SteadyNow() - commit_start;
+  const auto commit_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(commit_time).count();
   if (commit_ms >= 100) {
     spdlog::debug("slow commit: {} ms for {} batches, {} points", commit_ms, batches.size(), points);
   }
@@ -284,10 +285,13 @@ void WriteQueue::CommitGroup(std::deque<Item>& group) {
   }
   {
     absl::MutexLock lock(&mu_);
+    stats_.commit_seconds.Observe(commit_time.count());
     if (status.ok()) {
       ++stats_.commits;
       stats_.batches += batches.size();
       stats_.points += points;
+      stats_.commit_batches.Observe(static_cast<double>(batches.size()));
+      stats_.commit_samples.Observe(static_cast<double>(points));
     } else {
       ++stats_.failed_commits;
     }

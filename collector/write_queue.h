@@ -48,6 +48,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "collector/histogram.h"
 #include "collector/storage/storage.h"
 #include "shared/clock.h"
 
@@ -75,6 +76,13 @@ struct WriteStats {
   uint64_t failed_commits = 0;
   uint64_t parked = 0;               // WaitForCapacity calls that parked a stream
   uint64_t peak_pending_bytes = 0;   // highest pending_bytes() seen
+  // One observation per group commit that wrote batches (agent-record-only
+  // groups are not commits): the time of Storage::Write() alone (failed
+  // commits included; the observer and the acks come after it), and, for
+  // successful commits, how many batches and samples it carried.
+  Histogram commit_seconds{CommitSecondsBounds()};
+  Histogram commit_batches{CommitBatchesBounds()};
+  Histogram commit_samples{CommitSamplesBounds()};
 };
 
 class WriteQueue {

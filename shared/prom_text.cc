@@ -25,9 +25,8 @@ std::string ExpositionType(std::string_view type) {
 }  // namespace
 
 PromFamily FamilyOf(std::string_view metric) {
-  if (const MetricInfo* info = FindMetric(metric)) {
-    return {std::string(metric), ExpositionType(info->type), std::string(info->help)};
-  }
+  // Suffixes first: the catalog also lists X_bucket itself (as a histogram),
+  // yet its samples belong under X's # TYPE line.
   for (std::string_view suffix : {"_bucket", "_sum", "_count"}) {
     if (!EndsWith(metric, suffix)) continue;
     const std::string_view base = metric.substr(0, metric.size() - suffix.size());
@@ -36,6 +35,9 @@ PromFamily FamilyOf(std::string_view metric) {
                             (info->type == "summary" && suffix != "_bucket"))) {
       return {std::string(base), std::string(info->type), std::string(info->help)};
     }
+  }
+  if (const MetricInfo* info = FindMetric(metric)) {
+    return {std::string(metric), ExpositionType(info->type), std::string(info->help)};
   }
   if (EndsWith(metric, "_total")) return {std::string(metric), "counter", ""};
   return {std::string(metric), "untyped", ""};

@@ -116,7 +116,9 @@ absl::Status SqliteStorage::Init() {
   SCOUT_RETURN_IF_ERROR(LoadLatestFromChunks());
   SCOUT_RETURN_IF_ERROR(LoadTierCounts());
   SCOUT_RETURN_IF_ERROR(LoadRollupState());
-  return ReplayLog();
+  SCOUT_RETURN_IF_ERROR(ReplayLog());
+  RefreshDiskBytes();
+  return absl::OkStatus();
 }
 
 absl::Status SqliteStorage::LoadSeries() {
@@ -342,7 +344,22 @@ absl::Status SqliteStorage::UpsertAgent(const AgentRecord& agent) {
   return stmt.Run();
 }
 
+void SqliteStorage::RefreshDiskBytes() {
+  int64_t total = 0;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::error_code ec;  // a missing -wal/-shm (or ":memory:") counts 0
+    const auto size = std::filesystem::file_size(options_.path + suffix, ec);
+    if (!ec) total += static_cast<int64_t>(size);
+  }
+  disk_bytes_.store(total);
+}
+
 absl::Status SqliteStorage::Maintain() {
+  // First, so the size stays fresh whichever kind of work this call does.
+  if (const auto now = clock_.SteadyNow(); now >= next_disk_size_) {
+    RefreshDiskBytes();
+    next_disk_size_ = now + options_.disk_size_interval;
+  }
   SCOUT_RETURN_IF_ERROR(MaintainFlush());
   // One kind of work per call, so a call stays short: flushing first (the
   // head must not grow), then back-fill, then retention.
@@ -821,6 +838,7 @@ StorageGauges SqliteStorage::Gauges() const {
   g.series = static_cast<int64_t>(index_.size());
   g.series_removed = series_removed_.load();
   g.buffered_points = static_cast<int64_t>(head_.point_count());
+  g.disk_bytes = disk_bytes_.load();
   return g;
 }
 

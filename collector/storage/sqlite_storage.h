@@ -80,6 +80,9 @@ struct SqliteOptions {
   // one series' chunk or rollup read, so a long query never keeps the
   // alert engine or another query waiting for longer than that.
   size_t read_connections = 4;
+  // How often Maintain() re-measures the files for Gauges().disk_bytes
+  // (stat() on the writer thread, so /metrics never waits for the disk).
+  std::chrono::milliseconds disk_size_interval = std::chrono::seconds(5);
 };
 
 class SqliteStorage final : public Storage {
@@ -120,6 +123,9 @@ class SqliteStorage final : public Storage {
   // in any tier; returns true when the pass reached the last series.
   // Called by Maintain() after retention; public for tests.
   absl::StatusOr<bool> RemoveDeadSeries();
+  // Measures the files' sizes now for Gauges().disk_bytes (three stat()
+  // calls). Maintain() calls it every `disk_size_interval`; public for tests.
+  void RefreshDiskBytes();
   // Tests only: runs inside every chunk read while the read connection is
   // held (to hold a long read open without sleeping).
   void SetChunkReadHookForTesting(std::function<void()> hook);
@@ -196,6 +202,8 @@ class SqliteStorage final : public Storage {
   std::atomic<int64_t> tier_points_[3] = {};
   std::atomic<int64_t> raw_bytes_{0};      // chunk payload bytes
   std::atomic<int64_t> series_removed_{0};
+  std::atomic<int64_t> disk_bytes_{0};     // Gauges().disk_bytes
+  std::chrono::steady_clock::time_point next_disk_size_;  // writer thread
   // Newest chunk end per series: a read that starts after it needs no chunk
   // query, so recent windows (alert rules, `sctl latest`-like reads) are
   // served from memory alone. Updated after a flush commits and before the

@@ -145,6 +145,10 @@ struct StorageGauges {
   // (SQLite: the in-memory head); 0 for a backend that writes them there
   // directly. Maintain() brings it down.
   int64_t buffered_points = 0;
+  // Bytes the store takes on disk (SQLite: the file + its -wal and -shm),
+  // as last measured by Maintain(): at most a few seconds old, never
+  // measured on the caller's thread. 0 when unknown (in-memory store).
+  int64_t disk_bytes = 0;
 };
 
 template <typename T>

@@ -560,7 +560,7 @@ function alerts() {
 function ingestion() {
   const c = 'host="scout-collector"';
   return dashboard('scout-ingestion', 'Scout / Ingestion',
-    'The collector\'s self-metrics (host="scout-collector", every 10 s): samples stored, rejections by reason, back-pressure, streams, commits, series and queries; and the agents\' spools.',
+    'The collector\'s self-metrics (host="scout-collector", every 10 s): samples stored, rejections by reason, back-pressure, streams, commits (latency, size), storage size, series and queries; and the agents\' spools.',
     ['collector', 'ingestion'],
     [labelVar('host', 'Agent', 'scout_agent_samples_collected_total')],
     [
@@ -588,6 +588,18 @@ function ingestion() {
         [`rate(scout_collector_commits_total{${c}}[${RI}])`, 'commits'],
         [`rate(scout_collector_commit_failures_total{${c}}[${RI}])`, 'failures'],
       ], { unit: 'ops', min: 0 }),
+      series('Commit latency p50/p99', [
+        [`histogram_quantile(0.5, sum by (le) (rate(scout_storage_commit_duration_seconds_bucket{${c}}[${RI}])))`, 'p50'],
+        [`histogram_quantile(0.99, sum by (le) (rate(scout_storage_commit_duration_seconds_bucket{${c}}[${RI}])))`, 'p99'],
+      ], { unit: 's', min: 0,
+        description: 'One group commit of the write queue (the transaction and its fsync); every ack waits for its commit. Quantiles interpolated within the histogram\'s buckets (0.5 ms .. 10 s).' }),
+      series('Commit size', [
+        [`rate(scout_storage_commit_samples_sum{${c}}[${RI}]) / rate(scout_storage_commit_samples_count{${c}}[${RI}])`, 'samples per commit'],
+        [`rate(scout_storage_commit_batches_sum{${c}}[${RI}]) / rate(scout_storage_commit_batches_count{${c}}[${RI}])`, 'batches per commit'],
+      ], { min: 0, description: 'Averages over the interval: bigger groups mean fewer fsyncs per sample.' }),
+      series('Storage size', [
+        [`scout_storage_size_bytes{${c}}`, 'on disk (database + WAL)'],
+      ], { unit: 'bytes', min: 0, description: 'Measured every 5 s by the writer\'s maintenance; free pages inside the file included.' }),
       series('Back-pressure', [
         [`scout_collector_pending_bytes{${c}}`, 'pending bytes'],
       ], { unit: 'bytes', min: 0 }),

@@ -10,7 +10,8 @@
 // value must be regex-escaped to match itself); `l!="v"` leaves l out (or
 // sets it when v is ""); labels named in by/on/group_left/legends get
 // "<l>-1.x" too. Counters (names ending in _total, or inside
-// rate/irate/increase) grow by 10 per 15 s step; gauges are 1.
+// rate/irate/increase) grow by 10 per 15 s step; gauges are 1. A `_bucket`
+// grouped by `le` gets two buckets, le="0.5" (half) and le="+Inf".
 import { loadDashboards, panelQueries, parseLabelValues, variableQuery, variables } from './dashboard_queries.mjs';
 
 const [dir, minutesArg] = process.argv.slice(2);
@@ -69,14 +70,21 @@ for (const s of series.values()) {
   if (!byName.has(s.name)) byName.set(s.name, []);
   byName.get(s.name).push(s);
 }
+// A histogram's buckets grouped by `le` (histogram_quantile) need numeric
+// bounds and +Inf: two buckets, half of the observations in le="0.5".
+function expandBuckets(s) {
+  if (!/_bucket$/.test(s.name) || s.labels.le !== value('le')) return [{ ...s, share: 1 }];
+  return [{ ...s, labels: { ...s.labels, le: '0.5' }, share: 0.5 },
+    { ...s, labels: { ...s.labels, le: '+Inf' }, share: 1 }];
+}
 const out = [];
 for (const [name, list] of [...byName].sort()) {
   out.push(`# TYPE ${name} unknown`);
-  for (const s of list) {
+  for (const s of list.flatMap(expandBuckets)) {
     const labels = Object.entries(s.labels).filter(([k]) => k !== '__name__')
       .map(([k, v]) => `${k}="${escape(v)}"`).join(',');
     for (let t = start, i = 0; t <= end; t += STEP, i++) {
-      out.push(`${name}{${labels}} ${s.counter ? i * 10 : 1} ${t}`);
+      out.push(`${name}{${labels}} ${s.counter ? i * 10 * s.share : 1} ${t}`);
     }
   }
 }
