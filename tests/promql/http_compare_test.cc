@@ -162,13 +162,17 @@ bool WaitFor(int seconds, const std::function<bool()>& ready) {
   return ready();
 }
 
-// The value of `name{target="prom"}` in a /metrics text (-1 when absent).
+// The value of `name{...,target="prom",...}` in a /metrics text (-1 when
+// absent).
 double MetricValue(const std::string& text, const std::string& name) {
   std::istringstream in(text);
   std::string line;
-  const std::string prefix = name + "{target=\"prom\"} ";
   while (std::getline(in, line)) {
-    if (line.rfind(prefix, 0) == 0) return std::strtod(line.c_str() + prefix.size(), nullptr);
+    if (line.rfind(name + "{", 0) != 0 || line.find("target=\"prom\"") == std::string::npos) {
+      continue;
+    }
+    const size_t end = line.rfind("} ");
+    if (end != std::string::npos) return std::strtod(line.c_str() + end + 2, nullptr);
   }
   return -1;
 }
