@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -327,6 +328,34 @@ class HttpCompare : public ::testing::Test {
     }
   }
 
+  // The staleness markers travelled (remote write in, storage, remote write
+  // out): 30 s after each marker its series is gone from an instant query
+  // on both sides although its last sample is inside the 5-minute lookback;
+  // 30 s before, it is there. Returns how many markers were checked.
+  size_t CheckStalenessArrived() {
+    size_t markers = 0;
+    for (const SeriesPoints& sp : data_.series()) {
+      for (size_t i = 1; i < sp.points.size(); ++i) {
+        if (!remote_write::IsStaleNaN(sp.points[i].value)) continue;
+        ++markers;
+        std::string selector = sp.key.metric + "{";
+        for (const auto& [n, v] : sp.key.labels) selector += n + "=\"" + v + "\",";
+        selector += "}";
+        const int64_t at = sp.points[i].timestamp_ms;
+        for (HttpClient* client : {prom_.get(), scout_http_.get()}) {
+          const char* who = client == prom_.get() ? "Prometheus" : "Scout";
+          const std::string q = "/api/v1/query?query=" + client->Escape(selector) + "&time=";
+          const json before = Query(*client, q + ApiSeconds(at - 30 * kS));
+          const json after = Query(*client, q + ApiSeconds(at + 30 * kS));
+          EXPECT_EQ(before["data"]["result"].size(), 1u) << who << " " << selector << " before";
+          EXPECT_EQ(after["data"]["result"].size(), 0u)
+              << who << " " << selector << " after its staleness marker: " << after.dump();
+        }
+      }
+    }
+    return markers;
+  }
+
   fs::path dir_;
   int64_t t0_ = 0;
   MemorySource data_;
@@ -361,6 +390,8 @@ TEST_F(HttpCompare, CorpusAgreesThroughRemoteWrite) {
     return in_prometheus == static_cast<double>(samples);
   })) << "Prometheus has " << in_prometheus << " samples of " << samples;
   EXPECT_EQ(CountSamples(*scout_http_), static_cast<double>(samples)) << "samples in Scout";
+  const size_t markers = CheckStalenessArrived();
+  EXPECT_EQ(markers, 8u);  // a counter, two gauges, one histogram of 5 buckets
   const auto loaded = Clock::now();
 
   size_t requests = 0;
@@ -385,11 +416,32 @@ TEST_F(HttpCompare, CorpusAgreesThroughRemoteWrite) {
   const auto done = Clock::now();
   auto secs = [](auto d) { return std::chrono::duration<double>(d).count(); };
   std::printf(
-      "%zu samples (+ staleness markers) through Scout's remote write to Prometheus in %.1f s; "
+      "%zu samples (+ %zu staleness markers) through Scout's remote write to Prometheus in %.1f s; "
       "%zu queries, %zu requests to each API: %zu series and %zu points compared, %zu refused "
       "by both, %zu differences, %.1f s\n",
-      samples, secs(loaded - started), Corpus().size(), requests, counts_.series, counts_.points,
+      samples, markers, secs(loaded - started), Corpus().size(), requests, counts_.series, counts_.points,
       counts_.errors, diffs_.size(), secs(done - loaded));
+}
+
+// The comparison rules themselves, on literal input: they can fail.
+TEST(CompareRules, ToleranceAndShape) {
+  EXPECT_TRUE(SameValue(1.0, 1.0 + 1e-10));
+  EXPECT_FALSE(SameValue(1.0, 1.0 + 1e-8));
+  EXPECT_TRUE(SameValue(0.0, 1e-13));
+  EXPECT_TRUE(SameValue(std::nan(""), std::nan("")));
+  EXPECT_FALSE(SameValue(std::nan(""), 0.0));
+  const json data = json::parse(R"({"resultType":"matrix","result":[
+      {"metric":{"b":"2","a":"1"},"values":[[1700000000.5,"1"],[1700000060.5,"NaN"]]}]})");
+  const Series want = FromApiData(data, 0);
+  ASSERT_EQ(want.count("{a=\"1\",b=\"2\",}"), 1u);
+  CompareCounts counts;
+  EXPECT_TRUE(CompareSeries("same", want, want, &counts).empty());
+  EXPECT_EQ(counts.points, 2u);
+  Series got = want;
+  got.begin()->second[1700000000500] = 1.1;
+  got["{c=\"3\",}"][0] = 1;
+  EXPECT_EQ(CompareSeries("differs", want, got, &counts).size(), 2u);  // value, extra series
+  EXPECT_EQ(CompareSeries("lacks", want, Series{}, &counts).size(), 1u);
 }
 
 }  // namespace
