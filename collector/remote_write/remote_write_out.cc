@@ -76,6 +76,10 @@ class TargetQueue {
       shard->poster = std::make_unique<HttpPoster>(target_);
       shards_.push_back(std::move(shard));
     }
+    if (target_.metadata.send) {
+      metadata_ = std::make_unique<MetadataSender>(target_, options.metadata_source);
+      metadata_->Start();
+    }
     for (auto& shard : shards_) {
       Shard* s = shard.get();
       const int number = next_thread_number++;
@@ -128,6 +132,7 @@ class TargetQueue {
   const SeriesFilter filter_;
   const Clock& clock_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  std::unique_ptr<MetadataSender> metadata_;  // null: metadata.send off
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
@@ -350,6 +355,7 @@ void TargetQueue::Stop() {
   for (auto& shard : shards_) {
     if (shard->thread.joinable()) shard->thread.join();
   }
+  if (metadata_) metadata_->Stop();
 }
 
 RemoteWriteStats TargetQueue::Stats() const {
@@ -372,6 +378,10 @@ RemoteWriteStats TargetQueue::Stats() const {
   s.requests_retried = requests_retried_;
   s.dropped_http_4xx = dropped_http_4xx_;
   s.dropped_append_error = dropped_append_;
+  if (metadata_) {
+    s.metadata_enabled = true;
+    s.metadata = metadata_->Stats();
+  }
   return s;
 }
 

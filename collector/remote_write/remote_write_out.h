@@ -30,6 +30,10 @@
 // honoured, capped at one hour); other 4xx drop the request's samples and
 // count them (reason="http_4xx"), since resending cannot succeed.
 //
+// Metadata: with `metadata.send` (the default) each target also gets a
+// MetadataSender (metadata_sender.h): its own thread and connection, so
+// metadata never delays samples.
+//
 // Accounting: every queued sample is counted in exactly one of sent,
 // dropped{queue_full}, dropped{http_4xx} or pending.
 //
@@ -50,6 +54,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "collector/remote_write/metadata_sender.h"
 #include "collector/remote_write/remote_write_config.h"
 #include "collector/storage/storage.h"
 #include "shared/clock.h"
@@ -70,11 +75,14 @@ struct RemoteWriteStats {
   uint64_t dropped_http_4xx = 0;      // refused by the receiver for good
   uint64_t dropped_append_error = 0;  // could not be written to the queue
   double lag_seconds = 0;        // age of the oldest pending sample's record
+  bool metadata_enabled = false;  // metadata.send
+  MetadataStats metadata;
 };
 
 struct RemoteWriteOutOptions {
   std::string dir;     // e.g. <storage dir>/remote_write
   bool fsync = true;   // tests may turn it off
+  MetadataSource metadata_source;  // empty: the metric catalog
 };
 
 class TargetQueue;

@@ -225,6 +225,7 @@ class RemoteWriteOutTest : public ::testing::Test {
     t.queue.shards = 2;
     t.queue.max_samples_per_send = 500;
     t.queue.max_backoff = milliseconds(500);
+    t.metadata.send = false;  // the metadata tests turn it on
     return t;
   }
 
