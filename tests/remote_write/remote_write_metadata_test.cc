@@ -229,8 +229,8 @@ TEST(MetadataSenderTest, ServerErrorsAreRetriedThenDeliveredOrDroppedAtTheRounds
 TEST(MetadataSenderTest, ClientErrorDropsAtOnceWithoutRetry) {
   Receiver receiver;
   receiver.set_status(400);
-  MetadataSender sender(Target(receiver.url()),
-                        [] { return std::vector{Md("a_total", "counter")}; });
+  const RemoteWriteTarget target = Target(receiver.url());  // outlives the sender
+  MetadataSender sender(target, [] { return std::vector{Md("a_total", "counter")}; });
   sender.Start();
   ASSERT_TRUE(WaitFor([&] { return sender.Stats().dropped >= 1; }, seconds(10)));
   sender.Stop();
