@@ -58,7 +58,7 @@ class TargetQueue {
       : target_(std::move(target)), filter_(std::move(filter)), clock_(clock) {}
   ~TargetQueue() { Stop(); }
 
-  absl::Status Open(const RemoteWriteOutOptions& options) {
+  absl::Status Open(const RemoteWriteOutOptions& options, const MetadataSource& metadata) {
     const int n = target_.queue.shards;
     for (int i = 0; i < n; ++i) {
       SpoolOptions so;
@@ -77,7 +77,7 @@ class TargetQueue {
       shards_.push_back(std::move(shard));
     }
     if (target_.metadata.send) {
-      metadata_ = std::make_unique<MetadataSender>(target_, options.metadata_source);
+      metadata_ = std::make_unique<MetadataSender>(target_, metadata);
       metadata_->Start();
     }
     for (auto& shard : shards_) {
@@ -386,13 +386,14 @@ RemoteWriteStats TargetQueue::Stats() const {
 }
 
 absl::StatusOr<std::unique_ptr<RemoteWriteOut>> RemoteWriteOut::Start(
-    std::vector<RemoteWriteTarget> targets, RemoteWriteOutOptions options, const Clock& clock) {
+    std::vector<RemoteWriteTarget> targets, RemoteWriteOutOptions options, const Clock& clock,
+    MetadataSource metadata) {
   std::unique_ptr<RemoteWriteOut> out(new RemoteWriteOut());
   for (RemoteWriteTarget& t : targets) {
     absl::StatusOr<SeriesFilter> filter = SeriesFilter::Compile(t);
     if (!filter.ok()) return filter.status();
     auto q = std::make_unique<TargetQueue>(std::move(t), *std::move(filter), clock);
-    if (absl::Status s = q->Open(options); !s.ok()) return s;
+    if (absl::Status s = q->Open(options, metadata); !s.ok()) return s;
     out->targets_.push_back(std::move(q));
   }
   return out;

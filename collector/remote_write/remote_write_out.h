@@ -82,7 +82,6 @@ struct RemoteWriteStats {
 struct RemoteWriteOutOptions {
   std::string dir;     // e.g. <storage dir>/remote_write
   bool fsync = true;   // tests may turn it off
-  MetadataSource metadata_source;  // empty: the metric catalog
 };
 
 class TargetQueue;
@@ -90,8 +89,10 @@ class TargetQueue;
 class RemoteWriteOut {
  public:
   // Opens (or recovers) every target's queues and starts the senders.
+  // `metadata`: what the metadata senders send; empty = the metric catalog.
   static absl::StatusOr<std::unique_ptr<RemoteWriteOut>> Start(
-      std::vector<RemoteWriteTarget> targets, RemoteWriteOutOptions options, const Clock& clock);
+      std::vector<RemoteWriteTarget> targets, RemoteWriteOutOptions options, const Clock& clock,
+      MetadataSource metadata = {});
   ~RemoteWriteOut();  // Stop()s
 
   // The WriteQueue's commit observer: appends to every target's queue.
