@@ -9,7 +9,6 @@
 #include <cstring>
 #include <exception>
 #include <fstream>
-#include <mutex>  // std::call_once
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -22,6 +21,7 @@
 #include "collector/alerting/alertmanager_payload.h"
 #include "shared/backoff.h"
 #include "shared/clock.h"
+#include "shared/http_post.h"
 #include "shared/logging.h"
 #include "shared/secret_ref.h"
 #include "shared/url_redact.h"
@@ -78,8 +78,6 @@ bool ValidHeaderName(const std::string& name) {
   return true;
 }
 
-size_t DiscardBody(char*, size_t size, size_t nmemb, void*) { return size * nmemb; }
-
 struct Queued {
   AlertNotification alert;
   uint64_t seq = 0;  // Send() call that queued it; higher is newer
@@ -88,14 +86,13 @@ struct Queued {
 // One request in flight; owned by the delivery thread.
 struct Transfer {
   CURL* easy = nullptr;
-  curl_slist* headers = nullptr;
+  HttpPostOptions options;  // headers as "Name: value" lines
+  HttpPost post;            // curl points into it until the transfer ends
   std::string body;
-  char error[CURL_ERROR_SIZE] = {};
   std::vector<std::string> secrets;
   std::vector<std::pair<std::string, Queued>> batch;
   ~Transfer() {
     if (easy != nullptr) curl_easy_cleanup(easy);
-    curl_slist_free_all(headers);
   }
 };
 
@@ -123,8 +120,7 @@ void AddUrlSecrets(const std::string& url, std::vector<std::string>* secrets) {
 // The request headers (configured values resolved, and kept as secrets);
 // false and the reason when one cannot be sent.
 bool AddHeaders(const ReceiverConfig& config, Transfer* t, std::string* reason) {
-  t->headers = curl_slist_append(t->headers, "Content-Type: application/json");
-  t->headers = curl_slist_append(t->headers, "Expect:");  // no 100-continue round trip
+  t->options.headers.push_back("Content-Type: application/json");
   for (const auto& [name, value_ref] : config.headers) {
     if (!ValidHeaderName(name)) {
       *reason = "invalid header name";
@@ -141,7 +137,7 @@ bool AddHeaders(const ReceiverConfig& config, Transfer* t, std::string* reason) 
       return false;
     }
     t->secrets.push_back(value);
-    t->headers = curl_slist_append(t->headers, absl::StrCat(name, ": ", value).c_str());
+    t->options.headers.push_back(absl::StrCat(name, ": ", value));
   }
   return true;
 }
@@ -222,28 +218,15 @@ bool Notifier::Impl::Prepare(Receiver& r, size_t index, std::string* redacted, s
                : WebhookPayload(r.config.name, options.external_url, alerts);
 
   t.easy = curl_easy_init();
-  if (t.easy == nullptr || t.headers == nullptr) {
+  t.options.url = url;
+  t.options.user_agent = "scout-collector";
+  t.options.timeout = r.config.timeout.count() > 0 ? r.config.timeout : std::chrono::milliseconds(10000);
+  t.options.max_body_kept = 0;  // only the status matters
+  if (t.easy == nullptr || !t.post.Setup(t.easy, t.options, t.body)) {
     *reason = "cannot create a curl handle";
     return false;
   }
   CURL* e = t.easy;
-  const long timeout_ms = r.config.timeout.count() > 0 ? static_cast<long>(r.config.timeout.count()) : 10000L;
-  curl_easy_setopt(e, CURLOPT_URL, url.c_str());  // curl copies strings
-#if LIBCURL_VERSION_NUM >= 0x075500
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_POST, 1L);
-  curl_easy_setopt(e, CURLOPT_POSTFIELDS, t.body.data());
-  curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t.body.size()));
-  curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
-  curl_easy_setopt(e, CURLOPT_USERAGENT, "scout-collector");
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, DiscardBody);
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
   curl_easy_setopt(e, CURLOPT_PRIVATE, reinterpret_cast<void*>(index));
   if (curl_multi_add_handle(multi, e) != CURLM_OK) {
     *reason = "cannot start the request";
@@ -365,17 +348,15 @@ void Notifier::Impl::Loop() {
     curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
     const size_t index = reinterpret_cast<size_t>(priv);
     Receiver& r = *receivers[index];
-    const CURLcode code = msg->data.result;
-    long status = 0;
-    curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+    const HttpPostResult result = r.transfer->post.Finish(msg->easy_handle, msg->data.result);
     char* effective = nullptr;
     curl_easy_getinfo(msg->easy_handle, CURLINFO_EFFECTIVE_URL, &effective);
     const std::string redacted = RedactUrl(effective != nullptr ? effective : "");
     std::string reason;
-    if (code != CURLE_OK) {
-      reason = r.transfer->error[0] != '\0' ? r.transfer->error : curl_easy_strerror(code);
-    } else if (status < 200 || status > 299) {
-      reason = absl::StrCat("HTTP ", status);
+    if (result.http_status == 0) {
+      reason = result.error;
+    } else if (!result.ok()) {
+      reason = absl::StrCat("HTTP ", result.http_status);
     }
     Finish(index, reason.empty(), redacted, reason);
     wait_ms = 0;  // something may be due again
@@ -432,8 +413,7 @@ bool Notifier::Impl::Idle() const {
 
 Notifier::Notifier(std::vector<ReceiverConfig> receivers, NotifierOptions options)
     : impl_(std::make_unique<Impl>()) {
-  static std::once_flag curl_once;
-  std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  HttpPost::GlobalInit();
   impl_->options = std::move(options);
   if (impl_->options.max_queue == 0) impl_->options.max_queue = 1;
   uint64_t seed = static_cast<uint64_t>(TheClock().SteadyNow().time_since_epoch().count());

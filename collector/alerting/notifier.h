@@ -17,6 +17,8 @@
 //   that hangs until its `timeout` or fails does not delay any other.
 //   One request carries everything queued for the receiver (up to 1,000
 //   alerts; the rest follows immediately). Success = HTTP 2xx.
+//   Requests are set up by shared/http_post.h (http/https only, redirects
+//   not followed, `timeout` for the whole request, answer body discarded).
 // - After a failure the receiver waits a capped, jittered exponential
 //   backoff (shared/backoff.h: backoff_initial, 2x, ... up to backoff_max,
 //   equal jitter), then sends what is queued by then; reset on success.

@@ -2,6 +2,8 @@
 // handle, so the connection is kept alive between requests (one per sender
 // shard). Credentials are resolved from their secret references at each
 // request (a rotated token file is picked up) and never appear in errors.
+// The libcurl set-up itself is shared/http_post.h (no redirects, http/https
+// only, TLS, Retry-After, at most 512 bytes of an error answer kept).
 //
 // Thread safety: one thread at a time (each shard owns its poster).
 #pragma once

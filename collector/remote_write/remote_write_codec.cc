@@ -130,3 +130,32 @@ std::string EncodeWriteRequest(const prometheus::WriteRequest& request) {
 }
 
 }  // namespace scout::collector::remote_write
+
+namespace scout::collector::remote_write {
+
+prometheus::MetricMetadata::MetricType MetadataType(std::string_view type) {
+  using M = prometheus::MetricMetadata;
+  if (type == "counter") return M::COUNTER;
+  if (type == "gauge") return M::GAUGE;
+  if (type == "histogram") return M::HISTOGRAM;
+  if (type == "gaugehistogram") return M::GAUGEHISTOGRAM;
+  if (type == "summary") return M::SUMMARY;
+  if (type == "info") return M::INFO;
+  if (type == "stateset") return M::STATESET;
+  return M::UNKNOWN;
+}
+
+std::vector<std::string> EncodeMetadataRequests(
+    const std::vector<prometheus::MetricMetadata>& metadata, size_t max_per_request) {
+  std::vector<std::string> bodies;
+  const size_t step = std::max<size_t>(1, max_per_request);
+  for (size_t first = 0; first < metadata.size(); first += step) {
+    prometheus::WriteRequest request;
+    const size_t last = std::min(metadata.size(), first + step);
+    for (size_t i = first; i < last; ++i) *request.add_metadata() = metadata[i];
+    bodies.push_back(EncodeWriteRequest(request));
+  }
+  return bodies;
+}
+
+}  // namespace scout::collector::remote_write

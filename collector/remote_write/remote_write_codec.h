@@ -56,4 +56,14 @@ prometheus::WriteRequest ToWriteRequest(const std::vector<const SeriesPoints*>& 
 // Serialized and snappy-compressed: a request body.
 std::string EncodeWriteRequest(const prometheus::WriteRequest& request);
 
+// Metric metadata as remote write 1.0 carries it (WriteRequest.metadata):
+// the catalog's type names ("counter", "gauge", "histogram", "summary",
+// "info", "stateset", "gaugehistogram"; anything else UNKNOWN).
+prometheus::MetricMetadata::MetricType MetadataType(std::string_view type);
+
+// Request bodies carrying `metadata` only (no samples, as Prometheus sends
+// it), at most `max_per_request` entries each, in order.
+std::vector<std::string> EncodeMetadataRequests(
+    const std::vector<prometheus::MetricMetadata>& metadata, size_t max_per_request);
+
 }  // namespace scout::collector::remote_write

@@ -59,6 +59,21 @@ absl::Status ReadQueue(ConfigMap& target, RemoteWriteQueueConfig* q) {
   return queue->CheckNoUnknownKeys();
 }
 
+absl::Status ReadMetadata(ConfigMap& target, RemoteWriteMetadataConfig* m) {
+  SCOUT_ASSIGN_OR_RETURN(auto metadata, target.Child("metadata"));
+  if (!metadata) return absl::OkStatus();
+  SCOUT_RETURN_IF_ERROR(metadata->Read("send", &m->send));
+  SCOUT_RETURN_IF_ERROR(ReadPositiveDuration(*metadata, "send_interval", &m->send_interval));
+  // Below a second the rounds would be a load of their own, not metadata.
+  if (m->send_interval < std::chrono::seconds(1)) {
+    return metadata->ErrorAt("send_interval", "must be at least 1s");
+  }
+  int64_t v = m->max_samples_per_send;
+  SCOUT_RETURN_IF_ERROR(ReadInt(*metadata, "max_samples_per_send", 1, 100'000, &v));
+  m->max_samples_per_send = static_cast<int>(v);
+  return metadata->CheckNoUnknownKeys();
+}
+
 absl::Status ReadSelectors(ConfigMap& target, const std::string& key, std::vector<Selector>* out) {
   std::vector<std::string> texts;
   SCOUT_RETURN_IF_ERROR(target.Read(key, &texts));
@@ -113,6 +128,7 @@ absl::Status ReadTarget(ConfigMap& map, RemoteWriteTarget* t) {
   }
   SCOUT_RETURN_IF_ERROR(ReadPositiveDuration(map, "timeout", &t->timeout));
   SCOUT_RETURN_IF_ERROR(ReadQueue(map, &t->queue));
+  SCOUT_RETURN_IF_ERROR(ReadMetadata(map, &t->metadata));
   SCOUT_RETURN_IF_ERROR(ReadSelectors(map, "keep", &t->keep));
   SCOUT_RETURN_IF_ERROR(ReadSelectors(map, "drop", &t->drop));
   return map.CheckNoUnknownKeys();

@@ -15,6 +15,10 @@
 //         shards: 4                     # parallel senders; a series always uses one
 //         min_backoff: 30ms
 //         max_backoff: 5s
+//       metadata:                       # metric metadata (type, help, unit), as Prometheus
+//         send: true
+//         send_interval: 1m             # a full round of every known metric this often
+//         max_samples_per_send: 500     # metadata entries per request
 //       keep: ['node_.*' ...]           # selectors (shared/selector.h); empty = all
 //       drop: ['{job="test"}']          # a series matching any is not sent
 //
@@ -46,6 +50,13 @@ struct RemoteWriteQueueConfig {
   std::chrono::milliseconds max_backoff = std::chrono::seconds(5);
 };
 
+// Prometheus's metadata_config, with its defaults.
+struct RemoteWriteMetadataConfig {
+  bool send = true;
+  std::chrono::milliseconds send_interval = std::chrono::minutes(1);
+  int max_samples_per_send = 500;
+};
+
 struct RemoteWriteTls {
   std::string ca_file;
   std::string cert_file;
@@ -65,6 +76,7 @@ struct RemoteWriteTarget {
   RemoteWriteTls tls;
   std::chrono::milliseconds timeout = std::chrono::seconds(30);
   RemoteWriteQueueConfig queue;
+  RemoteWriteMetadataConfig metadata;
   std::vector<Selector> keep;
   std::vector<Selector> drop;
 };

@@ -43,6 +43,16 @@ std::vector<SeriesPoints> RemoteWriteSeries(const std::vector<RemoteWriteStats>&
     add("scout_remote_write_samples_dropped_total", t({{"reason", "append_error"}}),
         static_cast<double>(s.dropped_append_error));
     add("scout_remote_write_lag_seconds", t(), s.lag_seconds);
+    if (!s.metadata_enabled) continue;
+    const MetadataStats& m = s.metadata;
+    add("scout_remote_write_metadata_total", t({{"result", "sent"}}), static_cast<double>(m.sent));
+    add("scout_remote_write_metadata_total", t({{"result", "dropped"}}),
+        static_cast<double>(m.dropped));
+    add("scout_remote_write_metadata_requests_total", t(), static_cast<double>(m.requests));
+    add("scout_remote_write_metadata_requests_failed_total", t(),
+        static_cast<double>(m.requests_failed));
+    add("scout_remote_write_metadata_requests_retried_total", t(),
+        static_cast<double>(m.requests_retried));
   }
   return series;
 }

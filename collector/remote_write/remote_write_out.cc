@@ -58,7 +58,7 @@ class TargetQueue {
       : target_(std::move(target)), filter_(std::move(filter)), clock_(clock) {}
   ~TargetQueue() { Stop(); }
 
-  absl::Status Open(const RemoteWriteOutOptions& options) {
+  absl::Status Open(const RemoteWriteOutOptions& options, const MetadataSource& metadata) {
     const int n = target_.queue.shards;
     for (int i = 0; i < n; ++i) {
       SpoolOptions so;
@@ -75,6 +75,10 @@ class TargetQueue {
       shard->spool = *std::move(spool);
       shard->poster = std::make_unique<HttpPoster>(target_);
       shards_.push_back(std::move(shard));
+    }
+    if (target_.metadata.send) {
+      metadata_ = std::make_unique<MetadataSender>(target_, metadata);
+      metadata_->Start();
     }
     for (auto& shard : shards_) {
       Shard* s = shard.get();
@@ -128,6 +132,7 @@ class TargetQueue {
   const SeriesFilter filter_;
   const Clock& clock_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  std::unique_ptr<MetadataSender> metadata_;  // null: metadata.send off
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
@@ -350,6 +355,7 @@ void TargetQueue::Stop() {
   for (auto& shard : shards_) {
     if (shard->thread.joinable()) shard->thread.join();
   }
+  if (metadata_) metadata_->Stop();
 }
 
 RemoteWriteStats TargetQueue::Stats() const {
@@ -372,17 +378,22 @@ RemoteWriteStats TargetQueue::Stats() const {
   s.requests_retried = requests_retried_;
   s.dropped_http_4xx = dropped_http_4xx_;
   s.dropped_append_error = dropped_append_;
+  if (metadata_) {
+    s.metadata_enabled = true;
+    s.metadata = metadata_->Stats();
+  }
   return s;
 }
 
 absl::StatusOr<std::unique_ptr<RemoteWriteOut>> RemoteWriteOut::Start(
-    std::vector<RemoteWriteTarget> targets, RemoteWriteOutOptions options, const Clock& clock) {
+    std::vector<RemoteWriteTarget> targets, RemoteWriteOutOptions options, const Clock& clock,
+    MetadataSource metadata) {
   std::unique_ptr<RemoteWriteOut> out(new RemoteWriteOut());
   for (RemoteWriteTarget& t : targets) {
     absl::StatusOr<SeriesFilter> filter = SeriesFilter::Compile(t);
     if (!filter.ok()) return filter.status();
     auto q = std::make_unique<TargetQueue>(std::move(t), *std::move(filter), clock);
-    if (absl::Status s = q->Open(options); !s.ok()) return s;
+    if (absl::Status s = q->Open(options, metadata); !s.ok()) return s;
     out->targets_.push_back(std::move(q));
   }
   return out;

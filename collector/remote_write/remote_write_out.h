@@ -30,6 +30,10 @@
 // honoured, capped at one hour); other 4xx drop the request's samples and
 // count them (reason="http_4xx"), since resending cannot succeed.
 //
+// Metadata: with `metadata.send` (the default) each target also gets a
+// MetadataSender (metadata_sender.h): its own thread and connection, so
+// metadata never delays samples.
+//
 // Accounting: every queued sample is counted in exactly one of sent,
 // dropped{queue_full}, dropped{http_4xx} or pending.
 //
@@ -50,6 +54,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "collector/remote_write/metadata_sender.h"
 #include "collector/remote_write/remote_write_config.h"
 #include "collector/storage/storage.h"
 #include "shared/clock.h"
@@ -70,6 +75,8 @@ struct RemoteWriteStats {
   uint64_t dropped_http_4xx = 0;      // refused by the receiver for good
   uint64_t dropped_append_error = 0;  // could not be written to the queue
   double lag_seconds = 0;        // age of the oldest pending sample's record
+  bool metadata_enabled = false;  // metadata.send
+  MetadataStats metadata;
 };
 
 struct RemoteWriteOutOptions {
@@ -82,8 +89,10 @@ class TargetQueue;
 class RemoteWriteOut {
  public:
   // Opens (or recovers) every target's queues and starts the senders.
+  // `metadata`: what the metadata senders send; empty = the metric catalog.
   static absl::StatusOr<std::unique_ptr<RemoteWriteOut>> Start(
-      std::vector<RemoteWriteTarget> targets, RemoteWriteOutOptions options, const Clock& clock);
+      std::vector<RemoteWriteTarget> targets, RemoteWriteOutOptions options, const Clock& clock,
+      MetadataSource metadata = {});
   ~RemoteWriteOut();  // Stop()s
 
   // The WriteQueue's commit observer: appends to every target's queue.

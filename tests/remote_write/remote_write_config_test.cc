@@ -61,6 +61,29 @@ TEST(RemoteWriteConfigTest, ErrorsNameFileLineAndKey) {
   EXPECT_NE(t.status().message().find("url"), std::string::npos) << t.status();
 }
 
+TEST(RemoteWriteConfigTest, MetadataDefaultsAsPrometheusAndOverrides) {
+  auto t = Read(R"(
+remote_write:
+  - {name: a, url: 'http://x'}
+  - name: b
+    url: http://y
+    metadata: {send: false, send_interval: 30s, max_samples_per_send: 100}
+)");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_TRUE((*t)[0].metadata.send);
+  EXPECT_EQ((*t)[0].metadata.send_interval, std::chrono::minutes(1));
+  EXPECT_EQ((*t)[0].metadata.max_samples_per_send, 500);
+  EXPECT_FALSE((*t)[1].metadata.send);
+  EXPECT_EQ((*t)[1].metadata.send_interval, std::chrono::seconds(30));
+  EXPECT_EQ((*t)[1].metadata.max_samples_per_send, 100);
+  auto bad = Read("remote_write:\n  - name: a\n    url: http://x\n    metadata: {send_interval: 100ms}\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("collector.yaml:4"), std::string::npos) << bad.status();
+  EXPECT_NE(bad.status().message().find("send_interval"), std::string::npos) << bad.status();
+  EXPECT_FALSE(Read("remote_write:\n  - {name: a, url: 'http://x', metadata: {max_samples_per_send: 0}}\n").ok());
+  EXPECT_FALSE(Read("remote_write:\n  - {name: a, url: 'http://x', metadata: {sned: true}}\n").ok());
+}
+
 TEST(RemoteWriteConfigTest, Refusals) {
   EXPECT_FALSE(Read("remote_write:\n  - {name: 'a b', url: 'http://x'}\n").ok());
   EXPECT_FALSE(Read("remote_write:\n  - {name: a, url: 'http://x'}\n  - {name: a, url: 'http://y'}\n").ok());

@@ -27,9 +27,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "collector/remote_write/remote_write_codec.h"
 #include "collector/remote_write/remote_write_metrics.h"
 #include "collector/storage/sqlite_storage.h"
 #include "collector/write_queue.h"
+#include "shared/http/server.h"
+#include "shared/metric_catalog.h"
 #include "tests/common/test_dir.h"
 #include "tests/common/test_storage.h"
 
@@ -225,6 +228,7 @@ class RemoteWriteOutTest : public ::testing::Test {
     t.queue.shards = 2;
     t.queue.max_samples_per_send = 500;
     t.queue.max_backoff = milliseconds(500);
+    t.metadata.send = false;  // the metadata tests turn it on
     return t;
   }
 
@@ -434,6 +438,73 @@ TEST_F(RemoteWriteOutTest, KeepAndDropSelectorsFilterSeries) {
   Commit(10, NowMs());
   Commit(10, NowMs(), "other_metric");
   EXPECT_EQ(out_->Stats()[0].samples_queued, 9u);
+}
+
+// Metadata requests (metadata only, as Prometheus sends them) are accepted
+// by a real Prometheus 2.42 receiver, next to the samples.
+TEST_F(RemoteWriteOutTest, PrometheusAcceptsTheMetadataRequests) {
+  Prometheus prom(dir_ / "");
+  ASSERT_TRUE(prom.Start()) << "prometheus did not become ready";
+  RemoteWriteTarget t = Target(prom.url("/api/v1/write"));
+  t.metadata.send = true;
+  t.metadata.send_interval = seconds(1);
+  t.metadata.max_samples_per_send = 200;
+  StartOut(t);
+  Commit(20, NowMs() - 1000);
+  const uint64_t n = AllMetrics().size();
+  const auto until = std::chrono::steady_clock::now() + seconds(30);
+  while (out_->Stats()[0].metadata.sent < 2 * n && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  ASSERT_TRUE(WaitDrained(20, seconds(30)));
+  const RemoteWriteStats s = out_->Stats()[0];
+  EXPECT_GE(s.metadata.sent, 2 * n);  // two rounds, every entry answered 2xx
+  EXPECT_EQ(s.metadata.requests_failed, 0u);
+  EXPECT_EQ(s.metadata.dropped, 0u);
+  EXPECT_EQ(prom.Samples("rw_test", "5m", NowMs() / 1000 + 1).size(), 20u);
+}
+
+// A receiver failing every metadata request (503) does not hold samples
+// back: they have their own senders and connections.
+TEST_F(RemoteWriteOutTest, FailingMetadataNeverBlocksSamples) {
+  std::atomic<int> metadata_requests{0};
+  std::atomic<uint64_t> samples{0};
+  http::Router router;
+  router.Handle("POST", "/api/v1/write", [&](http::Request req, http::Reply reply) {
+    http::Response resp;
+    auto r = DecodeWriteRequest(req.body, DecodeLimits{});
+    if (!r.ok()) {
+      resp.status = 400;
+    } else if (r->metadata_size() > 0) {
+      ++metadata_requests;
+      resp.status = 503;
+    } else {
+      for (const auto& ts : r->timeseries()) samples += static_cast<uint64_t>(ts.samples_size());
+      resp.status = 204;
+    }
+    reply(std::move(resp));
+  }, http::RouteOptions{8 << 20});
+  http::ServerOptions o;
+  o.listen = "127.0.0.1:0";
+  auto server = http::Server::Start(o, std::move(router));
+  ASSERT_TRUE(server.ok()) << server.status();
+  RemoteWriteTarget t =
+      Target("http://127.0.0.1:" + std::to_string((*server)->port()) + "/api/v1/write");
+  t.metadata.send = true;
+  t.metadata.send_interval = seconds(30);  // one long round of retries
+  t.queue.min_backoff = milliseconds(50);
+  t.queue.max_backoff = milliseconds(200);
+  StartOut(t);
+  const int64_t t0 = NowMs() - 60'000;
+  for (int step = 0; step < 10; ++step) Commit(100, t0 + step * 1000);
+  ASSERT_TRUE(WaitDrained(1000, seconds(20)));
+  EXPECT_EQ(samples.load(), 1000u);
+  const RemoteWriteStats s = out_->Stats()[0];
+  EXPECT_GE(metadata_requests.load(), 2);  // still retrying meanwhile
+  EXPECT_GE(s.metadata.requests_retried, 1u);
+  EXPECT_EQ(s.metadata.sent, 0u);
+  EXPECT_EQ(s.requests_failed, 0u);  // the samples' requests never failed
+  out_->Stop();  // before the server goes away
 }
 
 }  // namespace
