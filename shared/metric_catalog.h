@@ -21,4 +21,10 @@ const MetricInfo* FindMetric(std::string_view name);
 // Sorted by name.
 const std::vector<MetricInfo>& AllMetrics();
 
+// True for X_bucket, X_sum and X_count when X is a documented histogram or
+// summary: docs/metrics.md lists them (for /metrics' lines), but metadata
+// names only the family X, as Prometheus's /api/v1/metadata and remote
+// write do.
+bool IsFamilyMember(const MetricInfo& metric);
+
 }  // namespace scout

@@ -86,6 +86,7 @@ http::Response HandleMetadata(const http::Request& req) {
   const std::optional<std::string> metric = req.Param("metric");
   nlohmann::json data = nlohmann::json::object();
   for (const MetricInfo& m : AllMetrics()) {
+    if (IsFamilyMember(m)) continue;
     if (metric.has_value() && !metric->empty() && m.name != *metric) continue;
     if (*limit > 0 && data.size() >= *limit) break;
     data[std::string(m.name)] = nlohmann::json::array(
