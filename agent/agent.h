@@ -23,6 +23,7 @@
 #include "agent/agent_counters.h"
 #include "agent/host/host_fs.h"
 #include "agent/plugin_registry.h"
+#include "agent/self/metrics_listener.h"
 #include "shared/clock.h"
 
 namespace scout::agent {

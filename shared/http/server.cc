@@ -118,7 +118,7 @@ struct Server::Impl {
   std::unique_ptr<RateLimiter> limiter;
 
   // A 429 when the caller is over its rate, else nullopt.
-  std::optional<Response> RateLimit(const Request& req) {
+  std::optional<Response> OverRateLimit(const Request& req) {
     if (!limiter || !limiter->enabled()) return std::nullopt;
     const std::string key = options.rate_limit_key ? options.rate_limit_key(req)
                                                    : "ip:" + req.peer.substr(0, req.peer.rfind(':'));
@@ -194,7 +194,7 @@ struct Server::Impl {
     }
     ex.route = router.Find(req.method, req.path);
     if (ex.route.handler == nullptr || ex.route.options.rate_limited) {
-      if (std::optional<Response> limited = RateLimit(req)) return limited;
+      if (std::optional<Response> limited = OverRateLimit(req)) return limited;
     }
     if (!ex.route.path_known) return Plain(404, "not found\n");
     if (ex.route.handler == nullptr) return Plain(405, "method not allowed\n");
