@@ -35,7 +35,8 @@ bool Authorized(const http::Request& req, const std::string& token) {
   if (token.empty()) return true;
   const std::optional<std::string> header = req.Header("authorization");
   if (!header || !absl::StartsWithIgnoreCase(*header, "bearer ")) return false;
-  return SameSecret(absl::StripAsciiWhitespace(std::string_view(*header).substr(7)), token);
+  const absl::string_view given = absl::StripAsciiWhitespace(absl::string_view(*header).substr(7));
+  return SameSecret(std::string_view(given.data(), given.size()), token);
 }
 
 http::Response Unauthorized() {
