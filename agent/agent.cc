@@ -101,14 +101,11 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config,
                kVersion, config.id, config.hostname, config.collector,
                config.security.tls ? "on" : "off", FormatDuration(config.interval),
                config.spool.dir);
-  if (!options.metrics_listen.empty()) {
-    auto metrics = StartMetricsListener(
-        {options.metrics_listen, options.metrics_tls_cert, options.metrics_tls_key},
-        agent->counters_, agent->spool_.get());
+  if (!options.metrics.listen.empty()) {
+    auto metrics = StartMetricsListener(options.metrics, agent->counters_, agent->spool_.get());
     if (!metrics.ok()) return absl::InvalidArgumentError(metrics.status().message());
     agent->metrics_ = *std::move(metrics);
-    spdlog::info("metrics: serving /metrics on {} port {}", options.metrics_listen,
-                 agent->metrics_->port());
+    spdlog::info("{}", MetricsListenerSummary(options.metrics, agent->metrics_->port()));
   }
   agent->client_->Start();
   agent->scheduler_->Start(config.interval, config.max_batch_bytes, *agent->spool_,

@@ -23,6 +23,7 @@
 #include "agent/agent_counters.h"
 #include "agent/host/host_fs.h"
 #include "agent/plugin_registry.h"
+#include "agent/self/metrics_listener.h"
 #include "shared/clock.h"
 
 namespace scout::agent {
@@ -41,9 +42,9 @@ class Agent {
   struct Options {
     // Touched after every collection cycle (for --check-alive); empty: none.
     std::string alive_file;
-    // Issue 17: the agent's own /metrics (agent/self/metrics_listener.h).
-    std::string metrics_listen;  // "" = off
-    std::string metrics_tls_cert, metrics_tls_key;
+    // Issue 17: the agent's own /metrics (agent/self/metrics_listener.h);
+    // metrics.listen "" = off. Holds the metrics token: never log it.
+    MetricsListenOptions metrics;
   };
 
   // Opens the spool, creates the enabled plugins (config.collectors, or the

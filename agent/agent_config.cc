@@ -101,6 +101,26 @@ absl::Status ReadSpool(ConfigMap& root, AgentConfig& config) {
   return spool->CheckNoUnknownKeys();
 }
 
+absl::Status ReadMetrics(ConfigMap& root, const std::string& config_dir, AgentConfig& config) {
+  SCOUT_ASSIGN_OR_RETURN(auto metrics, root.Child("metrics"));
+  if (!metrics) return absl::OkStatus();
+  AgentConfig::Metrics& m = config.metrics;
+  SCOUT_RETURN_IF_ERROR(metrics->Read("listen", &m.listen));
+  for (auto [key, path] : {std::pair{"tls_cert_file", &m.tls_cert_file},
+                           std::pair{"tls_key_file", &m.tls_key_file},
+                           std::pair{"token_file", &m.token_file}}) {
+    SCOUT_RETURN_IF_ERROR(metrics->Read(key, path));
+    if (!path->empty() && std::filesystem::path(*path).is_relative() && !config_dir.empty()) {
+      *path = (std::filesystem::path(config_dir) / *path).string();
+    }
+  }
+  if (m.tls_cert_file.empty() != m.tls_key_file.empty()) {
+    return metrics->ErrorAt(m.tls_cert_file.empty() ? "tls_cert_file" : "tls_key_file",
+                            "tls_cert_file and tls_key_file go together");
+  }
+  return metrics->CheckNoUnknownKeys();
+}
+
 // The agent's own keys here; each plugin's section is read by the reader
 // registered with it. `config_dir` resolves relative paths in the file.
 absl::StatusOr<AgentConfig> FromMap(ConfigMap& root, const std::string& config_dir,
@@ -111,6 +131,7 @@ absl::StatusOr<AgentConfig> FromMap(ConfigMap& root, const std::string& config_d
   SCOUT_RETURN_IF_ERROR(ReadHost(root, config.host));
   SCOUT_RETURN_IF_ERROR(ReadLimits(root, config));
   SCOUT_RETURN_IF_ERROR(ReadSpool(root, config));
+  SCOUT_RETURN_IF_ERROR(ReadMetrics(root, config_dir, config));
   SCOUT_RETURN_IF_ERROR(plugins.ReadSections(root, config_dir, config));
   SCOUT_RETURN_IF_ERROR(root.CheckNoUnknownKeys());
   SCOUT_RETURN_IF_ERROR(CheckPlaintext(root, config));

@@ -103,6 +103,14 @@ struct AgentConfig {
   int64_t synthetic_series = 1000;
   int64_t synthetic_samples = 0;
   std::chrono::milliseconds reconnect_max_backoff = std::chrono::seconds(30);
+  // Issue 17: the agent's own /metrics (agent/self/metrics_listener.h),
+  // `metrics: {listen, tls_cert_file, tls_key_file, token_file}`; the
+  // --metrics-* flags override. Paths relative to the config file.
+  struct Metrics {
+    std::string listen;  // "" = off
+    std::string tls_cert_file, tls_key_file;
+    std::string token_file;  // "" = no bearer token (or SCOUT_AGENT_METRICS_TOKEN)
+  } metrics;
 };
 
 class PluginRegistry;

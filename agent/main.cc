@@ -33,7 +33,7 @@ int ConfigError(const std::string& message) {
 struct Flags {
   std::string config_path, collector, id, hostname, interval, host_root, spool_dir, log_level,
       alive_file, check_alive, max_age = "60s", output = "text", metrics_listen, metrics_tls_cert,
-      metrics_tls_key;
+      metrics_tls_key, metrics_token_file;
   bool test = false, check_config = false;
 };
 
@@ -63,6 +63,10 @@ void AddFlags(CLI::App& app, Flags& f) {
                  "127.0.0.1:9471 (default off; non-loopback needs --metrics-tls-*)");
   app.add_option("--metrics-tls-cert", f.metrics_tls_cert, "PEM certificate for --metrics-listen");
   app.add_option("--metrics-tls-key", f.metrics_tls_key, "PEM key for --metrics-listen");
+  app.add_option("--metrics-token-file", f.metrics_token_file,
+                 std::string("file holding a bearer token that /metrics then requires (default: "
+                             "the ") + scout::agent::kMetricsTokenEnv +
+                     " environment variable, else none)");
   app.add_flag("--test", f.test, "run one collection cycle, print the samples and exit");
   app.add_option("-o,--output", f.output, "--test output: text or json")
       ->check(CLI::IsMember({"text", "json"}));
@@ -89,10 +93,27 @@ absl::StatusOr<AgentConfig> BuildConfig(const Flags& f, const PluginRegistry& pl
   if (!f.host_root.empty()) config.host = {f.host_root + "/proc", f.host_root + "/sys", f.host_root};
   if (!f.spool_dir.empty()) config.spool.dir = f.spool_dir;
   if (!f.log_level.empty()) config.log_level = f.log_level;
+  if (!f.metrics_listen.empty()) config.metrics.listen = f.metrics_listen;
+  if (!f.metrics_tls_cert.empty()) config.metrics.tls_cert_file = f.metrics_tls_cert;
+  if (!f.metrics_tls_key.empty()) config.metrics.tls_key_file = f.metrics_tls_key;
+  if (!f.metrics_token_file.empty()) config.metrics.token_file = f.metrics_token_file;
   if (config.id.empty()) config.id = LocalHostname();
   if (absl::Status valid = ValidateAgentConfig(config); !valid.ok()) return valid;
   if (config.hostname.empty()) config.hostname = LocalHostname();
   return config;
+}
+
+// The --metrics-listen options from the merged config, the token read
+// from its file or the environment, checked.
+absl::StatusOr<MetricsListenOptions> MetricsOptions(const AgentConfig& config) {
+  MetricsListenOptions m{config.metrics.listen, config.metrics.tls_cert_file,
+                         config.metrics.tls_key_file, ""};
+  if (m.listen.empty()) return m;
+  auto token = ResolveMetricsToken(config.metrics.token_file, std::getenv(kMetricsTokenEnv));
+  if (!token.ok()) return token.status();
+  m.bearer_token = *std::move(token);
+  if (absl::Status st = CheckMetricsListen(m); !st.ok()) return st;
+  return m;
 }
 
 int RunCheckAlive(const Flags& f) {
@@ -138,8 +159,9 @@ int Run(const Flags& f, const AgentConfig& config, const PluginRegistry& plugins
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   scout::SystemClock clock;
-  auto agent = Agent::Start(config, plugins, clock,
-                            {f.alive_file, f.metrics_listen, f.metrics_tls_cert, f.metrics_tls_key});
+  auto metrics = MetricsOptions(config);
+  if (!metrics.ok()) return ConfigError(std::string(metrics.status().message()));
+  auto agent = Agent::Start(config, plugins, clock, {f.alive_file, *std::move(metrics)});
   if (!agent.ok()) {
     if (absl::IsFailedPrecondition(agent.status())) {
       std::cerr << "scout-agent: " << agent.status().message() << "\n";
@@ -171,10 +193,8 @@ int main(int argc, char** argv) {
   if (auto status = scout::InitLogging(config->log_level, "agent"); !status.ok()) {
     return ConfigError(std::string(status.message()));
   }
-  if (absl::Status st = CheckMetricsListen(
-          {flags.metrics_listen, flags.metrics_tls_cert, flags.metrics_tls_key});
-      !st.ok()) {
-    return ConfigError(std::string(st.message()));
+  if (auto metrics = MetricsOptions(*config); !metrics.ok()) {
+    return ConfigError(std::string(metrics.status().message()));
   }
   if (flags.test || flags.check_config) return RunWithoutSpool(flags, *config, plugins);
   return Run(flags, *config, plugins);

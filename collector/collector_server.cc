@@ -25,6 +25,8 @@
 #include "collector/storage/sqlite_storage.h"
 #include "collector/write_queue.h"
 #include "collector/http/http_auth.h"
+#include "collector/http/http_rate_limit.h"
+#include "collector/http/listener_summary.h"
 #include "collector/http/metrics_routes.h"
 #include "collector/prom_api/prom_api.h"
 #include "collector/remote_write/remote_write_in.h"
@@ -200,6 +202,20 @@ absl::Status CollectorServer::StartHttp(const CollectorConfig& config) {
     tls.reload_interval = config.tls->reload_interval;
     options.tls = tls;
   }
+  // Issue 17 (R4): per-caller rate limit, and the facts for the log line.
+  options.rate_limit = ToRateLimit(config.http.rate_limit);
+  options.rate_limit_key = [&authorizer](const http::Request& r) {
+    return HttpRateLimitKey(authorizer, r);
+  };
+  ListenerFacts facts;
+  facts.tls = options.tls.has_value();
+  facts.client_certs = !facts.tls || options.tls->client_ca_file.empty() ? "off"
+                       : options.tls->require_client_cert               ? "required"
+                                                                        : "optional";
+  facts.auth = authorizer.enabled();
+  facts.rate_per_second = config.http.rate_limit.requests_per_second;
+  facts.burst = config.http.rate_limit.burst;
+  facts.patterns = router.Patterns();
   auto started = http::Server::Start(std::move(options), std::move(router));
   if (!started.ok() && absl::IsUnavailable(started.status()) && !config.origin.count("http.listen")) {
     // The default port, not asked for: another collector (or a test) may
@@ -210,8 +226,9 @@ absl::Status CollectorServer::StartHttp(const CollectorConfig& config) {
   }
   if (!started.ok()) return started.status();
   http_ = *std::move(started);
-  spdlog::info("http: serving /metrics{} on {} port {}", config.tls ? " over TLS" : "",
-               config.http.listen, http_->port());
+  facts.address = config.http.listen.substr(0, config.http.listen.rfind(':') + 1) +
+                  std::to_string(http_->port());
+  spdlog::info("{}", ListenerSummary(facts));
   return absl::OkStatus();
 }
 

@@ -120,6 +120,18 @@ absl::StatusOr<Principal> Authorizer::Identify(const CallerIdentity& who) {
   return *std::move(p);
 }
 
+std::optional<std::string> Authorizer::PrincipalName(const CallerIdentity& who) {
+  if (!enabled() || who.malformed_authorization) return std::nullopt;
+  std::optional<Principal> p;
+  if (who.bearer_token) {
+    if (tokens_) p = tokens_->Find(Sha256Hex(*who.bearer_token));
+  } else if (who.cert) {
+    p = MapCertificate(config_->certificates, who.cert->cn, who.cert->sans);
+  }
+  if (!p) return std::nullopt;
+  return p->name;
+}
+
 absl::StatusOr<Principal> Authorizer::Authorize(const CallerIdentity& who, Permission permission) {
   if (!enabled()) return AnonymousAdmin();
   SCOUT_ASSIGN_OR_RETURN(Principal p, Identify(who));

@@ -85,6 +85,11 @@ class Authorizer {
     return Authorize(context, permission).status();
   }
 
+  // Issue 17 (HTTP rate limit): the principal `who` authenticates as, or
+  // nullopt (unknown or no credentials, or authentication off). Unlike
+  // Authorize: no counting, no logging, no permission check.
+  std::optional<std::string> PrincipalName(const CallerIdentity& who);
+
   // PERMISSION_DENIED unless `principal` may send a Hello for `agent_id`.
   absl::Status CheckAgentId(const Principal& principal, const std::string& agent_id,
                             const std::string& peer);

@@ -16,6 +16,18 @@ absl::Status ReadCount(ConfigMap& map, const std::string& key, int64_t min, int6
   return absl::OkStatus();
 }
 
+absl::Status ReadRateLimit(ConfigMap& http, HttpRateLimitConfig* out) {
+  SCOUT_ASSIGN_OR_RETURN(std::optional<ConfigMap> limit, http.Child("rate_limit"));
+  if (!limit) return absl::OkStatus();
+  SCOUT_RETURN_IF_ERROR(limit->Read("requests_per_second", &out->requests_per_second));
+  if (!(out->requests_per_second >= 0 && out->requests_per_second <= 1e6)) {
+    return limit->ErrorAt("requests_per_second", "must be between 0 (off) and 1000000");
+  }
+  SCOUT_RETURN_IF_ERROR(ReadCount(*limit, "burst", 1, 1'000'000, &out->burst));
+  SCOUT_RETURN_IF_ERROR(ReadCount(*limit, "max_callers", 1, 10'000'000, &out->max_callers));
+  return limit->CheckNoUnknownKeys();
+}
+
 }  // namespace
 
 absl::Status ReadHttpConfig(ConfigMap& root, HttpConfig* out) {
@@ -33,6 +45,7 @@ absl::Status ReadHttpConfig(ConfigMap& root, HttpConfig* out) {
   unsigned header_bytes = static_cast<unsigned>(out->max_header_bytes);
   SCOUT_RETURN_IF_ERROR(ReadCount(*http, "max_header_bytes", 4096, 16 << 20, &header_bytes));
   out->max_header_bytes = header_bytes;
+  SCOUT_RETURN_IF_ERROR(ReadRateLimit(*http, &out->rate_limit));
   return http->CheckNoUnknownKeys();
 }
 

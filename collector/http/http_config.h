@@ -7,6 +7,10 @@
 //     max_connections_per_ip: 64   # 0 = no per-IP limit
 //     connection_timeout: 60s      # idle or slow connection closed
 //     max_header_bytes: 65536      # per connection: headers + buffers (431 beyond)
+//     rate_limit:                  # per caller: its principal, else its IP (429 beyond)
+//       requests_per_second: 100   # token refill rate; 0 = no rate limit
+//       burst: 200                 # bucket size: requests a fresh caller may send at once
+//       max_callers: 10000         # callers tracked; least recently seen evicted
 //
 // TLS comes from the collector's `tls:` section, identities and roles from
 // `auth:` (the same as the gRPC port's).
@@ -21,6 +25,15 @@
 
 namespace scout::collector {
 
+// Defaults sized for one Grafana shared by ~30 users (its data source sends
+// one identity for all of them: 20-panel dashboards refreshed every 10 s)
+// plus a remote-write sender; a runaway script is held to 100 requests/s.
+struct HttpRateLimitConfig {
+  double requests_per_second = 100;
+  unsigned burst = 200;
+  unsigned max_callers = 10000;
+};
+
 struct HttpConfig {
   std::string listen = "127.0.0.1:9470";
   unsigned threads = 2;
@@ -28,6 +41,7 @@ struct HttpConfig {
   unsigned max_connections_per_ip = 64;
   std::chrono::milliseconds connection_timeout = std::chrono::seconds(60);
   size_t max_header_bytes = 64 << 10;
+  HttpRateLimitConfig rate_limit;
 };
 
 // Reads `http:` from `root` when present (errors name file:line:key).

@@ -31,14 +31,14 @@ void RegisterMetricsRoutes(http::Router& router, const MetricsDeps& deps) {
   }, http::RouteOptions{0});
   router.Handle("GET", "/-/healthy", [](http::Request, http::Reply reply) {
     reply(http::Response{200, "text/plain; charset=utf-8", "Scout collector is Healthy.\n", {}});
-  }, http::RouteOptions{0});
+  }, http::RouteOptions{0, /*rate_limited=*/false});
   router.Handle("GET", "/-/ready", [deps](http::Request, http::Reply reply) {
     if (deps.ready && deps.ready()) {
       reply(http::Response{200, "text/plain; charset=utf-8", "Scout collector is Ready.\n", {}});
     } else {
       reply(http::Response{503, "text/plain; charset=utf-8", "Scout collector is not ready.\n", {}});
     }
-  }, http::RouteOptions{0});
+  }, http::RouteOptions{0, /*rate_limited=*/false});
 }
 
 }  // namespace scout::collector

@@ -8,8 +8,8 @@
 //                    counters (not stored), in the text format 0.0.4.
 //                    Snapshot reads counters and in-memory gauges only, so
 //                    the handler answers on the server thread.
-//   GET /-/healthy   no auth; 200 while the process serves.
-//   GET /-/ready     no auth; 200 when storage is open and the writer runs
+//   GET /-/healthy   no auth, no rate limit (probes); 200 while the process serves.
+//   GET /-/ready     no auth, no rate limit; 200 when storage is open and the writer runs
 //                    (deps.ready), else 503.
 #pragma once
 

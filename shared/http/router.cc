@@ -1,5 +1,7 @@
 #include "shared/http/router.h"
 
+#include <algorithm>
+
 namespace scout::http {
 
 void Router::Handle(std::string method, std::string path, Handler h, RouteOptions o) {
@@ -8,6 +10,15 @@ void Router::Handle(std::string method, std::string path, Handler h, RouteOption
 
 void Router::HandlePrefix(std::string method, std::string prefix, Handler h, RouteOptions o) {
   prefix_[std::move(prefix)][std::move(method)] = Entry{std::move(h), o};
+}
+
+std::vector<std::string> Router::Patterns() const {
+  std::vector<std::string> out;
+  for (const auto& [path, methods] : exact_) out.push_back(path);
+  for (const auto& [prefix, methods] : prefix_) out.push_back(prefix);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 Router::Route Router::Find(std::string_view method, std::string_view path) const {

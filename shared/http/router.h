@@ -54,6 +54,7 @@ using Handler = std::function<void(Request, Reply)>;
 
 struct RouteOptions {
   size_t max_body_bytes = 1 << 20;  // larger bodies get 413 (decided before reading them)
+  bool rate_limited = true;  // false: exempt from ServerOptions::rate_limit (health probes)
 };
 
 class Router {
@@ -68,6 +69,10 @@ class Router {
     std::string pattern;  // the registered path or prefix: the `handler` label of metrics
     bool path_known = false;  // some method is routed here (so: 405, not 404)
   };
+  // Every registered path and prefix (prefixes end with '/'), sorted, each
+  // once: for the start-up log line.
+  std::vector<std::string> Patterns() const;
+
   // What the server dispatches to. Thread-safe once the server runs.
   Route Find(std::string_view method, std::string_view path) const;
 

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdarg>
 #include <cstdio>
@@ -114,6 +115,25 @@ struct Server::Impl {
   std::map<std::string, unsigned> per_ip ABSL_GUARDED_BY(conn_mu);
   unsigned open ABSL_GUARDED_BY(conn_mu) = 0;
   std::atomic<bool> stopping{false};
+  std::unique_ptr<RateLimiter> limiter;
+
+  // A 429 when the caller is over its rate, else nullopt.
+  std::optional<Response> OverRateLimit(const Request& req) {
+    if (!limiter || !limiter->enabled()) return std::nullopt;
+    const std::string key = options.rate_limit_key ? options.rate_limit_key(req)
+                                                   : "ip:" + req.peer.substr(0, req.peer.rfind(':'));
+    auto wait = limiter->TryAcquire(key, RateLimiter::Clock::now());
+    counters->rate_limit_callers = static_cast<int64_t>(limiter->tracked());
+    if (!wait) return std::nullopt;
+    counters->rate_limited++;
+    const int64_t seconds = std::max<int64_t>(1, (wait->count() + 999) / 1000);
+    Response r = Plain(429, absl::StrCat("rate limited: over ", options.rate_limit.requests_per_second,
+                                         " requests/s for this caller; retry after ", seconds, "s\n"));
+    r.headers.emplace_back("Retry-After", std::to_string(seconds));
+    // The body (if any) is not read: closing is cheaper than draining it.
+    r.headers.emplace_back("Connection", "close");
+    return r;
+  }
 
   void Queue(Exchange& ex, const Response& r) {
     MHD_Response* resp = MHD_create_response_from_buffer(
@@ -173,6 +193,9 @@ struct Server::Impl {
       }
     }
     ex.route = router.Find(req.method, req.path);
+    if (ex.route.handler == nullptr || ex.route.options.rate_limited) {
+      if (std::optional<Response> limited = OverRateLimit(req)) return limited;
+    }
     if (!ex.route.path_known) return Plain(404, "not found\n");
     if (ex.route.handler == nullptr) return Plain(405, "method not allowed\n");
     if (stopping.load()) return Plain(503, "shutting down\n");
@@ -457,6 +480,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options, Rou
   impl->router = std::move(router);
   if (options.threads == 0) options.threads = 1;
   impl->options = options;
+  impl->limiter = std::make_unique<RateLimiter>(options.rate_limit);
   if (options.tls) {
     auto tls = TlsCredentials::Load(*options.tls);
     if (!tls.ok()) return tls.status();

@@ -14,6 +14,12 @@
 // - Connections beyond max_connections (or max_connections_per_ip from one
 //   address) are closed at accept; a connection idle for
 //   connection_timeout is closed. Every rejection is counted (ServerCounters).
+// - Rate limit (rate_limit, off by default): one token bucket per caller,
+//   the key from rate_limit_key (the collector: its principal, else the
+//   peer IP), decided once the headers are in, before the body is read and
+//   before the handler runs. Over the limit -> 429 with `Retry-After`
+//   (whole seconds) and `Connection: close`, counted in rate_limited. Routes
+//   with RouteOptions::rate_limited = false (health probes) are exempt.
 // - TLS: cert and key re-read when their files change (checked at most
 //   every reload_interval, on a handshake), so rotation needs no restart;
 //   established connections keep their session. With client_ca_file, client
@@ -32,6 +38,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,6 +48,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "shared/http/rate_limiter.h"
 #include "shared/http/router.h"
 
 namespace scout::http {
@@ -62,6 +70,8 @@ class ServerCounters {
   std::atomic<int64_t> connections_open{0};
   std::atomic<uint64_t> bodies_too_large{0};  // 413s
   std::atomic<uint64_t> tls_client_cert_refused{0};  // require_client_cert, none verified
+  std::atomic<uint64_t> rate_limited{0};             // 429s from the per-caller rate limit
+  std::atomic<int64_t> rate_limit_callers{0};        // callers tracked by the limiter now
 
   void CountRequest(const std::string& handler, int code);
   // (handler, code) -> requests answered. handler is the route's pattern,
@@ -83,6 +93,13 @@ struct ServerOptions {
   size_t connection_memory_bytes = 64 << 10;    // per connection: headers + I/O buffers
   std::chrono::milliseconds stop_grace{5000};   // Stop() waits this long for pending replies
   std::string thread_name = "scout-http";
+  RateLimit rate_limit;  // per caller; requests_per_second 0 = off
+  // The caller's rate-limit key, from the headers, peer and client
+  // certificate (no body yet). Null: the peer's IP ("ip:127.0.0.1").
+  // Runs on the server threads for every request: must be cheap and must
+  // not block; never put a secret in the key (it is a map key, not logged,
+  // but hash it anyway).
+  std::function<std::string(const Request&)> rate_limit_key;
   std::shared_ptr<ServerCounters> counters;  // null: the server makes its own
 };
 

@@ -16,6 +16,8 @@ std::vector<PromSample> HttpServerSamples(const ServerCounters& c) {
   add("scout_http_connections_open", static_cast<double>(c.connections_open.load()));
   add("scout_http_request_bodies_too_large_total", static_cast<double>(c.bodies_too_large.load()));
   add("scout_http_client_cert_refused_total", static_cast<double>(c.tls_client_cert_refused.load()));
+  add("scout_http_requests_rate_limited_total", static_cast<double>(c.rate_limited.load()));
+  add("scout_http_rate_limit_callers", static_cast<double>(c.rate_limit_callers.load()));
   return out;
 }
 
