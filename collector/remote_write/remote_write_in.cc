@@ -141,6 +141,11 @@ http::Handler MakeRemoteWriteHandler(const RemoteWriteInDeps& deps) {
 void RegisterRemoteWriteIn(http::Router& router, const RemoteWriteInDeps& deps) {
   http::RouteOptions options;
   options.max_body_bytes = deps.options.max_body_bytes;
+  // Not behind http.rate_limit: Prometheus 2.42 drops a batch answered 429
+  // unless its queue_config has retry_on_http_429, so a limit here would
+  // lose data. Writes are bounded by the ingest limits and the write
+  // queue's backpressure instead (docs/limits.md).
+  options.rate_limited = false;
   router.Handle("POST", "/api/v1/write", MakeRemoteWriteHandler(deps), options);
 }
 
