@@ -38,6 +38,8 @@ export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0${LSAN_OPT
 # (ASan + UBSan cost 2-3x), and tests that assert an RSS budget (ASan's
 # quarantine keeps freed memory mapped by design); all run in the normal build.
 exclude='^(ProcessCollector\.FiveHundredProcessCycleIsCheap|HostileRangeTest\.AggregatesPerSeriesWhileReading|ReportsServiceTest\.HostileZonesRefusedAndRssStaysFlat)$'
+# The remote-write outage test's short form (tests/remote_write/CMakeLists.txt).
+export SCOUT_RW_SHORT=1
 cd build-clang
 ctest --output-on-failure -j"${JOBS:-2}" -L unit -E "$exclude" "$@"
 echo "sanitize-test: ASan + UBSan unit and loopback tests passed"

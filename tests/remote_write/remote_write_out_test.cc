@@ -313,14 +313,15 @@ TEST_F(RemoteWriteOutTest, CommittedSamplesAppearInPrometheusWithTheSameValues) 
   EXPECT_EQ(s.dropped_http_4xx + s.dropped_queue_full, 0u);
 }
 
-// The receiver is down for ~30 s while samples keep being committed; after
-// it returns every sample is there exactly once. SCOUT_RW_LONG=1 runs the
-// issue's version: down for 2 minutes under 10,000 samples/s.
-TEST_F(RemoteWriteOutTest, ReceiverDownThirtySecondsThenEverySampleExactlyOnce) {
+// The test: the receiver is down for 2 minutes while 10,000
+// samples/s keep being committed; after it returns every sample is there
+// exactly once. SCOUT_RW_SHORT=1 (the sanitizer run, 2-3x slower) takes 30 s
+// at 1,000 samples/s instead.
+TEST_F(RemoteWriteOutTest, ReceiverDownTwoMinutesThenEverySampleExactlyOnce) {
   Prometheus prom(dir_ / "");
   ASSERT_TRUE(prom.Start());
   StartOut(Target(prom.url("/api/v1/write")));
-  const bool long_run = std::getenv("SCOUT_RW_LONG") != nullptr;
+  const bool long_run = std::getenv("SCOUT_RW_SHORT") == nullptr;
   const int kSeries = long_run ? 1000 : 100;  // per commit, every 100 ms
   const seconds outage = long_run ? seconds(120) : seconds(30);
   const int64_t t0 = NowMs() - 300'000;
