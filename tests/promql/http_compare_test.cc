@@ -230,6 +230,9 @@ class HttpCompare : public ::testing::Test {
     const int http_port = scout::testing::FreeLoopbackPort();
     std::ofstream(dir_ / "collector.yaml")
         << "http:\n  listen: 127.0.0.1:" << http_port << "\n"
+        // ~1,500 queries as fast as they come from one address: not what
+        // the per-caller rate limit is for.
+        << "  rate_limit: {requests_per_second: 0}\n"
         << "storage:\n  synchronous: normal\n"
         << "remote_write:\n"
         << "  - name: prom\n"
