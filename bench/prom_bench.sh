@@ -11,24 +11,8 @@
 set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 REPS=${2:-15}
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/scout-prom-bench.XXXXXX")
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-source "$ROOT/tests/common/free_port.sh"
-wait_for() {  # wait_for SECONDS COMMAND...
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || { echo "timed out: $*" >&2; exit 1; }
-    sleep 0.2
-  done
-}
+source "$(dirname "$0")/lib.sh"
+bench_init prom-bench
 
 HTTP_PORT=$(free_port) PROM_PORT=$(free_port)
 cat >"$WORK/collector.yaml" <<YAML

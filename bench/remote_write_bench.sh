@@ -24,25 +24,10 @@ BUILD=$(cd "${1:-build}" && pwd)
 SECS=${2:-20}
 ROUNDS=${ROUNDS:-2} SENDERS=${SENDERS:-50} SERIES=${SERIES:-1000}
 OUT_AGENTS=${OUT_AGENTS:-20} OUT_BATCHES=${OUT_BATCHES:-100} OUT_SHARDS=${OUT_SHARDS:-4}
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/scout-rw-bench.XXXXXX")
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-source "$ROOT/tests/common/free_port.sh"
+source "$(dirname "$0")/lib.sh"
+bench_init rw-bench
 die() { echo "remote_write_bench: $*" >&2; tail -n 20 "$WORK"/*.log >&2 || true; exit 1; }
-wait_for() {  # wait_for SECONDS COMMAND...
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || die "timed out: $*"
-    sleep 0.2
-  done
-}
+bench_fail() { die "$@"; }
 HZ=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # wait_idle PID: until the process used < 2 % of a core over 0.5 s (at most 30 s).

@@ -18,13 +18,7 @@ security_init
 DB=$WORK/scout.db
 HTTP_PORT=$(free_port) || fail "no free port"
 cat >"$WORK/collector.yaml" <<YAML
-tls:
-  cert_file: $SEC/server.crt
-  key_file: $SEC/server.key
-  client_ca_file: $SEC/ca.crt
-  client_auth: require
-auth:
-  tokens_file: $SEC/tokens.yaml
+$(collector_security_yaml require)
 http:
   listen: 127.0.0.1:$HTTP_PORT
 YAML

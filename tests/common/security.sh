@@ -40,6 +40,21 @@ tokens:
 YAML
 }
 
+# collector_security_yaml CLIENT_AUTH: the collector config's tls: and auth:
+# sections for the files security_init made (client_auth: none | request |
+# require), to paste into a config heredoc.
+collector_security_yaml() {
+  cat <<YAML
+tls:
+  cert_file: $SEC/server.crt
+  key_file: $SEC/server.key
+  client_ca_file: $SEC/ca.crt
+  client_auth: $1
+auth:
+  tokens_file: $SEC/tokens.yaml
+YAML
+}
+
 collector_tls_args() {
   echo --tls-cert "$SEC/server.crt" --tls-key "$SEC/server.key" \
     --tls-client-ca "$SEC/ca.crt" --client-auth require --tokens-file "$SEC/tokens.yaml"

@@ -18,13 +18,7 @@ DB=$WORK/scout.db
 
 start_collector() {
   cat >"$WORK/collector.yaml" <<YAML
-tls:
-  cert_file: $SEC/server.crt
-  key_file: $SEC/server.key
-  client_ca_file: $SEC/ca.crt
-  client_auth: require
-auth:
-  tokens_file: $SEC/tokens.yaml
+$(collector_security_yaml require)
 self_metrics_interval: 1s
 $1
 YAML

@@ -27,13 +27,7 @@ HTTP_PORT=$(free_port) || fail "no free port"
 # port accepts the token as a basic-auth password, and client certificates
 # are optional (tokens identify the caller).
 cat >"$WORK/collector.yaml" <<YAML
-tls:
-  cert_file: $SEC/server.crt
-  key_file: $SEC/server.key
-  client_ca_file: $SEC/ca.crt
-  client_auth: request
-auth:
-  tokens_file: $SEC/tokens.yaml
+$(collector_security_yaml request)
 http:
   listen: 127.0.0.1:$HTTP_PORT
 self_metrics_interval: 1s
