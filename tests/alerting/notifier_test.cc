@@ -479,9 +479,11 @@ TEST(NotifierWebhook, TimingOutReceiverDoesNotDelayAnother) {
   std::printf("fast receiver delivered after %lld ms; slow one timed out after %lld ms\n", fast_done,
               timed_out);
   EXPECT_GE(timed_out, 750);
-  EXPECT_NE(logs.text().find("receiver slow (http://127.0.0.1:" + std::to_string(slow.port()) +
-                             ") is failing: Operation timed out"),
-            std::string::npos)
+  // The failure is counted just before it is logged: wait for the line too.
+  const std::string failing = "receiver slow (http://127.0.0.1:" + std::to_string(slow.port()) +
+                              ") is failing: Operation timed out";
+  EXPECT_TRUE(Eventually([&] { return logs.text().find(failing) != std::string::npos; },
+                         milliseconds(2000)))
       << logs.text();
 
   // While "slow" backs off, "fast" still delivers at once.

@@ -279,7 +279,10 @@ TEST(IngestMetricsLoopbackTest, MetricsAndStoredSeriesAfterCommits) {
   for (const std::string& q :
        {std::string("histogram_quantile(0.99,sum by (le)(rate(scout_storage_commit_duration_seconds_bucket[1m])))"),
         std::string("scout_storage_size_bytes")}) {
-    auto r = get("/api/v1/query?query=" + std::string(curl_easy_escape(nullptr, q.c_str(), 0)));
+    char* escaped = curl_easy_escape(nullptr, q.c_str(), 0);
+    const std::string query(escaped);
+    curl_free(escaped);
+    auto r = get("/api/v1/query?query=" + query);
     ASSERT_EQ(r.code, 200) << r.body;
     const auto json = nlohmann::json::parse(r.body);
     ASSERT_EQ(json["status"], "success") << r.body;
