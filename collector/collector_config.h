@@ -57,7 +57,7 @@
 //     webhooks: [{name: chat, url: "${CHAT_WEBHOOK_URL}", headers: {Authorization: "Bearer ${TOKEN}"}}]
 //   http:                           # Prometheus API, /metrics (collector/http/http_config.h)
 //     listen: 127.0.0.1:9470        # "" = off; TLS and auth as for gRPC
-//     rate_limit: {requests_per_second: 100, burst: 200}  # per caller; 0 = off (R4)
+//     rate_limit: {requests_per_second: 1000, burst: 2000}  # per caller; 0 = off (R4)
 //   remote_write:                   # Prometheus remote write out (docs/prometheus.md#remote-write)
 //     - {name: mimir, url: "https://mimir/api/v1/push", bearer_token: "${MIMIR_TOKEN}"}
 //   insecure: false                 # allows plaintext / no auth on a non-local listen

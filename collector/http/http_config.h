@@ -8,8 +8,8 @@
 //     connection_timeout: 60s      # idle or slow connection closed
 //     max_header_bytes: 65536      # per connection: headers + buffers (431 beyond)
 //     rate_limit:                  # per caller: its principal, else its IP (429 beyond)
-//       requests_per_second: 100   # token refill rate; 0 = no rate limit
-//       burst: 200                 # bucket size: requests a fresh caller may send at once
+//       requests_per_second: 1000  # token refill rate; 0 = no rate limit
+//       burst: 2000                # bucket size: requests a fresh caller may send at once
 //       max_callers: 10000         # callers tracked; least recently seen evicted
 //
 // TLS comes from the collector's `tls:` section, identities and roles from
@@ -29,8 +29,10 @@ namespace scout::collector {
 // one identity for all of them: 20-panel dashboards refreshed every 10 s)
 // plus a remote-write sender; a runaway script is held to 100 requests/s.
 struct HttpRateLimitConfig {
-  double requests_per_second = 100;
-  unsigned burst = 200;
+  // A Grafana opening a few dashboards sends one query per panel and
+  // variable at once, all under one identity: hundreds in a second.
+  double requests_per_second = 1000;
+  unsigned burst = 2000;
   unsigned max_callers = 10000;
 };
 

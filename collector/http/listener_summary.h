@@ -2,7 +2,7 @@
 // operator needs to know at a glance, that the port is more than /metrics.
 //
 //   http: listening on 127.0.0.1:9470 (TLS on, client certificates
-//   optional, auth on, rate limit 100/s burst 200 per caller): /-/* (2
+//   optional, auth on, rate limit 1000/s burst 2000 per caller): /-/* (2
 //   routes), /api/v1/* (13 routes), /api/v1/write, /metrics
 //
 // Route families: /api/v1/write (remote write in) on its own, other

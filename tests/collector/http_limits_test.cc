@@ -26,8 +26,8 @@ namespace {
 TEST(HttpRateLimitConfigTest, DefaultsValuesAndErrors) {
   auto config = ParseCollectorConfig("listen: 127.0.0.1:7070\n", "scout.yaml");
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->http.rate_limit.requests_per_second, 100);
-  EXPECT_EQ(config->http.rate_limit.burst, 200u);
+  EXPECT_EQ(config->http.rate_limit.requests_per_second, 1000);
+  EXPECT_EQ(config->http.rate_limit.burst, 2000u);
   EXPECT_EQ(config->http.rate_limit.max_callers, 10000u);
   config = ParseCollectorConfig(
       "http:\n  rate_limit:\n    requests_per_second: 2.5\n    burst: 7\n    max_callers: 50\n",
