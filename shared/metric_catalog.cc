@@ -27,18 +27,18 @@ const std::vector<MetricInfo>& AllMetrics() {
   return *kAll;
 }
 
-bool IsFamilyMember(const MetricInfo& metric) {
+const MetricInfo* FamilyOfMember(std::string_view name) {
   for (std::string_view suffix : {"_bucket", "_sum", "_count"}) {
-    const std::string_view name = metric.name;
     if (name.size() <= suffix.size() || name.substr(name.size() - suffix.size()) != suffix) {
       continue;
     }
     const MetricInfo* family = FindMetric(name.substr(0, name.size() - suffix.size()));
-    if (family != nullptr && (family->type == "histogram" || family->type == "summary")) {
-      return true;
+    if (family != nullptr &&
+        (family->type == "histogram" || (family->type == "summary" && suffix != "_bucket"))) {
+      return family;
     }
   }
-  return false;
+  return nullptr;
 }
 
 }  // namespace scout

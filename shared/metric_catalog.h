@@ -21,10 +21,15 @@ const MetricInfo* FindMetric(std::string_view name);
 // Sorted by name.
 const std::vector<MetricInfo>& AllMetrics();
 
-// True for X_bucket, X_sum and X_count when X is a documented histogram or
-// summary: docs/metrics.md lists them (for /metrics' lines), but metadata
-// names only the family X, as Prometheus's /api/v1/metadata and remote
-// write do.
-bool IsFamilyMember(const MetricInfo& metric);
+// The documented family a series name belongs to as a member: X for
+// X_bucket, X_sum or X_count of a histogram X, and for X_sum or X_count of
+// a summary X; nullptr otherwise. The one place of that rule: /metrics
+// writes members under X's # TYPE line (shared/prom_text), and metadata
+// names only the family, as Prometheus's /api/v1/metadata and remote write
+// do (docs/metrics.md lists the members too).
+const MetricInfo* FamilyOfMember(std::string_view name);
+inline bool IsFamilyMember(const MetricInfo& metric) {
+  return FamilyOfMember(metric.name) != nullptr;
+}
 
 }  // namespace scout

@@ -25,16 +25,10 @@ std::string ExpositionType(std::string_view type) {
 }  // namespace
 
 PromFamily FamilyOf(std::string_view metric) {
-  // Suffixes first: the catalog also lists X_bucket itself (as a histogram),
+  // Members first: the catalog also lists X_bucket itself (as a histogram),
   // yet its samples belong under X's # TYPE line.
-  for (std::string_view suffix : {"_bucket", "_sum", "_count"}) {
-    if (!EndsWith(metric, suffix)) continue;
-    const std::string_view base = metric.substr(0, metric.size() - suffix.size());
-    const MetricInfo* info = FindMetric(base);
-    if (info != nullptr && (info->type == "histogram" ||
-                            (info->type == "summary" && suffix != "_bucket"))) {
-      return {std::string(base), std::string(info->type), std::string(info->help)};
-    }
+  if (const MetricInfo* family = FamilyOfMember(metric)) {
+    return {std::string(family->name), std::string(family->type), std::string(family->help)};
   }
   if (const MetricInfo* info = FindMetric(metric)) {
     return {std::string(metric), ExpositionType(info->type), std::string(info->help)};

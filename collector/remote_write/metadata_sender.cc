@@ -25,6 +25,7 @@ std::vector<prometheus::MetricMetadata> CatalogMetadata() {
   std::vector<prometheus::MetricMetadata> out;
   out.reserve(AllMetrics().size());
   for (const MetricInfo& m : AllMetrics()) {
+    if (IsFamilyMember(m)) continue;  // X_bucket, X_sum, X_count: only X is named
     prometheus::MetricMetadata md;
     md.set_type(MetadataType(m.type));
     md.set_metric_family_name(std::string(m.name));

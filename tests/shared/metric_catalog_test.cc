@@ -70,6 +70,25 @@ TEST(MetricCatalog, OneMetricOfEverySection) {
   EXPECT_EQ(FindMetric(""), nullptr);
 }
 
+// A histogram's _bucket/_sum/_count belong to it; a counter's or an
+// undocumented name's suffix does not make a family.
+TEST(MetricCatalog, FamilyOfMember) {
+  const std::string family = "scout_storage_commit_duration_seconds";
+  for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+    const MetricInfo* f = FamilyOfMember(family + suffix);
+    ASSERT_NE(f, nullptr) << suffix;
+    EXPECT_EQ(f->name, family);
+    EXPECT_EQ(f->type, "histogram");
+    ASSERT_NE(FindMetric(family + suffix), nullptr) << "documented too";
+    EXPECT_TRUE(IsFamilyMember(*FindMetric(family + suffix)));
+  }
+  EXPECT_EQ(FamilyOfMember(family), nullptr);
+  EXPECT_FALSE(IsFamilyMember(*FindMetric(family)));
+  EXPECT_EQ(FamilyOfMember("node_load1_count"), nullptr);  // a gauge: no members
+  EXPECT_EQ(FamilyOfMember("not_documented_bucket"), nullptr);
+  EXPECT_EQ(FamilyOfMember("_bucket"), nullptr);
+}
+
 TEST(MetricCatalog, EveryDocumentedNameSortedAndUnique) {
   std::ifstream docs(std::string(SCOUT_SOURCE_DIR) + "/docs/metrics.md");
   ASSERT_TRUE(docs.good());
